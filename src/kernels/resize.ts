@@ -1,0 +1,45 @@
+// Typed wrapper of assembly/image/resize.ts: one wasm call per image.
+import { pipelineWasm } from '../wasm/pipeline';
+
+export interface RawImage {
+  width: number;
+  height: number;
+  /** RGBA8 (width*height*4 bytes) or RGB8 (width*height*3 bytes), row-major. */
+  data: Uint8Array;
+}
+
+const CODES: Record<number, string> = {
+  [-1]: 'bad dimensions',
+  [-2]: 'channels must be 3 or 4',
+  [-3]: 'source buffer too short',
+  [-4]: 'destination buffer too short',
+  [-5]: 'image too large to resize',
+};
+
+/**
+ * Resizes an RGBA8/RGB8 image to `size` x `size` RGB8 (area averaging when
+ * shrinking, bilinear when growing), centre-cropping to a square first when
+ * `crop` (default true). Writes into `out` (size*size*3 bytes) when given.
+ */
+export function resizeToSquare(img: RawImage, size: number, crop = true, out?: Uint8Array): Uint8Array {
+  const { width: w, height: h, data } = img;
+  if (!(Number.isInteger(w) && Number.isInteger(h) && w >= 1 && h >= 1)) throw new RangeError(`resizeToSquare: bad image size ${w}x${h}`);
+  if (!(Number.isInteger(size) && size >= 1)) throw new RangeError(`resizeToSquare: size must be a positive integer, got ${size}`);
+  const px = w * h;
+  const c = data.length === px * 4 ? 4 : data.length === px * 3 ? 3 : 0;
+  if (!c) throw new RangeError(`resizeToSquare: ${data.length} bytes is neither RGBA nor RGB for ${w}x${h}`);
+  const outLen = size * size * 3;
+  const dst = out ?? new Uint8Array(outLen);
+  if (dst.length < outLen) throw new RangeError(`resizeToSquare: out has ${dst.length} bytes, needs ${outLen}`);
+  const m = pipelineWasm();
+  const ex = m.exports as any;
+  ex.reset();
+  const srcLen = data.length + 16; // RGB input carries pad bytes (4-byte pixel loads)
+  const src = ex.alloc(srcLen);
+  const dp = ex.alloc(outLen + 16);
+  m.u8.set(data, src);
+  const rc = ex.resizeSquare(src, srcLen, w, h, c, size, crop ? 1 : 0, dp, outLen) as number;
+  if (rc !== 0) throw new Error(`resizeToSquare: ${CODES[rc] ?? `error ${rc}`}`);
+  dst.set(m.u8.subarray(dp, dp + outLen));
+  return dst;
+}
