@@ -1,0 +1,100 @@
+// Chooses and initialises the tfjs backend for a run.
+//   webgl  tfjs-backend-webgl on a WebGL context the platform provides
+//          (headless-gl under Xvfb in Node, a canvas in the browser)
+//   wasm   tfjs-backend-wasm plus our training kernels (src/backend/wasm_kernels.ts)
+//   cpu    tfjs-backend-cpu (slow; tests)
+//   auto   webgl when the renderer is a hardware GPU, otherwise wasm
+import { tf } from '../tf';
+import { GPGPUContext, MathBackendWebGL } from '@tensorflow/tfjs-backend-webgl';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { registerWasmTrainingKernels } from './wasm_kernels';
+import type { BackendName } from '../train/config';
+
+export interface GlContext {
+  gl: WebGLRenderingContext;
+  renderer: string;
+  /** True for software rasterisers (llvmpipe, SwiftShader, ...). */
+  software: boolean;
+  dispose(): void;
+}
+
+export interface BackendHooks {
+  /** Makes a WebGL 1 context with OES_texture_float, or throws BackendError saying what to install. */
+  createGl?(): Promise<GlContext>;
+  /** Folder or URL prefix holding tfjs-backend-wasm's .wasm files. */
+  wasmPath?: string;
+  threads?: number;
+}
+
+export interface BackendInfo {
+  name: 'webgl' | 'wasm' | 'cpu';
+  reason: string;
+  renderer?: string;
+  threads?: number;
+  note?: string;
+}
+
+export class BackendError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BackendError';
+  }
+}
+
+const SOFTWARE_GL = /llvmpipe|softpipe|swiftshader|software|mesa offscreen|microsoft basic render/i;
+export function isSoftwareRenderer(renderer: string): boolean {
+  return SOFTWARE_GL.test(renderer);
+}
+
+let glInUse: GlContext | null = null;
+
+async function initWebgl(hooks: BackendHooks): Promise<GlContext> {
+  if (!hooks.createGl) throw new BackendError('webgl: this platform cannot make a WebGL context');
+  const ctx = glInUse ?? (await hooks.createGl());
+  if (!glInUse) {
+    glInUse = ctx;
+    tf.env().set('WEBGL_VERSION', 1);
+    if (tf.findBackend('webgl')) tf.removeBackend('webgl');
+    tf.registerBackend('webgl', () => new MathBackendWebGL(new GPGPUContext(ctx.gl)), 3);
+  }
+  if (!(await tf.setBackend('webgl'))) throw new BackendError(`webgl: tfjs could not initialise on "${ctx.renderer}"`);
+  return ctx;
+}
+
+async function initWasm(hooks: BackendHooks): Promise<{ threads: number; note?: string }> {
+  if (hooks.wasmPath) setWasmPaths(hooks.wasmPath);
+  if (!(await tf.setBackend('wasm'))) throw new BackendError('wasm: tfjs-backend-wasm failed to initialise');
+  return registerWasmTrainingKernels({ threads: hooks.threads });
+}
+
+/** Initialises the requested backend; `log` gets one line saying which and why. */
+export async function initBackend(req: BackendName, hooks: BackendHooks, log: (msg: string) => void = () => {}): Promise<BackendInfo> {
+  let info: BackendInfo;
+  if (req === 'cpu') {
+    await tf.setBackend('cpu');
+    info = { name: 'cpu', reason: 'requested' };
+  } else if (req === 'wasm') {
+    const w = await initWasm(hooks);
+    info = { name: 'wasm', reason: 'requested', threads: w.threads, note: w.note };
+  } else if (req === 'webgl') {
+    const ctx = await initWebgl(hooks);
+    info = { name: 'webgl', reason: 'requested', renderer: ctx.renderer };
+  } else {
+    let why = '';
+    try {
+      const ctx = await initWebgl(hooks);
+      if (!ctx.software) {
+        info = { name: 'webgl', reason: `hardware GPU: ${ctx.renderer}`, renderer: ctx.renderer };
+        log(`backend: webgl (${info.reason})`);
+        return info;
+      }
+      why = `WebGL renderer "${ctx.renderer}" is a software rasteriser`;
+    } catch (e) {
+      why = `no WebGL: ${(e as Error).message}`;
+    }
+    const w = await initWasm(hooks);
+    info = { name: 'wasm', reason: `auto: ${why}`, threads: w.threads, note: w.note };
+  }
+  log(`backend: ${info.name} (${info.reason}${info.renderer ? `; renderer ${info.renderer}` : ''}${info.threads ? `; ${info.threads} thread${info.threads > 1 ? 's' : ''}` : ''})${info.note ? ` — ${info.note}` : ''}`);
+  return info;
+}

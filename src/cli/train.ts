@@ -1,0 +1,195 @@
+// `node scripts/train.js`: parse flags (from the config schema), load the
+// data, pick the backend, run the loop, print progress. Exit codes: 0 done or
+// interrupted cleanly (SIGINT), 1 the run failed (non-finite loss, internal
+// error), 2 bad usage or bad input (nothing written).
+import { Command, CommanderError, Option } from 'commander';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { resolve, join } from 'node:path';
+import { FIELDS, ConfigError, DEFAULTS, PRESETS, parsePartial, resolveConfig, coerce, type TrainConfig } from '../train/config';
+import { runTraining, totalSteps, type RunHooks } from '../train/loop';
+import { initBackend, BackendError } from '../backend/select';
+import { NodeStore, nodeBackendHooks, cleanTempFiles, stopDisplay } from '../platform/node';
+import { loadImageFolder } from '../data/folder_node';
+import { DatasetError } from '../data/dataset';
+import { BatchSampler } from '../data/sampler';
+import { ensureDefaultFaces } from '../data/faces_node';
+import { makeProgressBar } from './progress';
+import { nodeDiversityHook } from './diversity_hook';
+import { tf } from '../tf';
+
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+function buildCommand(): Command {
+  const cmd = new Command('train.js')
+    .description('Train a GAN on a folder of images (default: the embedded anime-style face set), headless, with tfjs.')
+    .usage('[options]')
+    .helpOption('-h, --help', 'show this help')
+    .allowExcessArguments(false)
+    .exitOverride()
+    .configureOutput({ writeErr: () => {}, writeOut: (s) => process.stdout.write(s) });
+  for (const f of FIELDS) {
+    const def = (DEFAULTS as any)[f.key];
+    const shown = f.kind === 'boolean' || def === null || Number.isNaN(def) ? '' : ` (default ${def})`;
+    const flag = f.kind === 'boolean' ? `--${f.flag}` : `--${f.flag} <${f.metavar ?? (f.kind === 'enum' ? f.choices!.join('|') : f.kind === 'string' ? 'VALUE' : 'N')}>`;
+    cmd.addOption(new Option(flag, f.help + shown));
+  }
+  cmd.addOption(new Option('--resume <RUN_DIR>', 'continue the run in RUN_DIR from its last complete checkpoint (its config.json is used; --steps sets the new total)'));
+  cmd.addOption(new Option('--config <FILE.json>', 'read settings from a JSON file (keys as in config.json or flag names); flags override it'));
+  cmd.addHelpText('after', `\nPresets: ${Object.keys(PRESETS).join(', ')}.  Loss-dependent defaults: wgan = rmsprop, lr 5e-5, clip 0.01, n-critic 5; wgan-gp = adam (0, 0.9), gp 10, n-critic 5.\nExamples:\n  node scripts/train.js                              # default run on the embedded faces\n  node scripts/train.js --preset hw11 --out runs/hw11  # the course seed, DCGAN-64\n  node scripts/train.js --loss wgan-gp --steps 2000 --out runs/wgp\n  node scripts/train.js --resume runs/wgp --steps 4000\n`);
+  return cmd;
+}
+
+interface Parsed {
+  explicit: Partial<TrainConfig>;
+  resume: string | null;
+  configFile: string | null;
+}
+
+export function parseTrainArgs(argv: string[]): Parsed | 'help' {
+  const cmd = buildCommand();
+  try {
+    cmd.parse(argv, { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.help') return 'help';
+      throw new UsageError(e.message.replace(/^error: /, ''));
+    }
+    throw e;
+  }
+  const opts = cmd.opts();
+  const explicit: Partial<TrainConfig> = {};
+  for (const f of FIELDS) {
+    const camel = f.flag.replace(/-([a-z])/g, (_, c) => c.toUpperCase());
+    if (opts[camel] !== undefined) (explicit as any)[f.key] = coerce(f, opts[camel] === true && f.kind === 'boolean' ? true : opts[camel]);
+  }
+  return { explicit, resume: opts.resume ?? null, configFile: opts.config ?? null };
+}
+
+function readJson(path: string, what: string): unknown {
+  if (!existsSync(path)) throw new UsageError(`${what} ${path} does not exist`);
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new UsageError(`${what} ${path} is not valid JSON: ${(e as Error).message}`);
+  }
+}
+
+function defaultOutDir(c: TrainConfig): string {
+  const d = new Date();
+  const p = (n: number) => String(n).padStart(2, '0');
+  return join('runs', `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}-${c.loss}${c.sn ? '-sn' : ''}`);
+}
+
+/** Resolves the run's config (and run dir) without writing anything. */
+export function planRun(p: Parsed): { cfg: TrainConfig; out: string; resume: boolean } {
+  const file = p.configFile ? parsePartial(readJson(p.configFile, '--config'), p.configFile) : {};
+  if (p.resume) {
+    const dir = resolve(p.resume);
+    const saved = readJson(join(dir, 'config.json'), '--resume: run config') as Record<string, unknown>;
+    const known = new Set(FIELDS.map((f) => f.key as string));
+    const savedCfg = parsePartial(Object.fromEntries(Object.entries(saved).filter(([k]) => known.has(k))), join(dir, 'config.json'));
+    for (const [k, v] of Object.entries({ ...file, ...p.explicit })) {
+      const f = FIELDS.find((x) => x.key === k)!;
+      if (f.resumable || k === 'out') continue;
+      if (JSON.stringify((savedCfg as any)[k]) !== JSON.stringify(v)) {
+        throw new UsageError(`--${f.flag} ${JSON.stringify(v)} differs from the run being resumed (${JSON.stringify((savedCfg as any)[k])}); only ${FIELDS.filter((x) => x.resumable).map((x) => '--' + x.flag).join(', ')} may change on --resume`);
+      }
+    }
+    const resumable = Object.fromEntries(Object.entries({ ...file, ...p.explicit }).filter(([k]) => FIELDS.find((x) => x.key === k)!.resumable));
+    const cfg = { ...(savedCfg as TrainConfig), ...resumable, out: dir };
+    if (!('epochs' in resumable) && 'steps' in resumable) cfg.epochs = NaN;
+    return { cfg, out: dir, resume: true };
+  }
+  const cfg = resolveConfig(p.explicit, file);
+  const out = resolve(cfg.out ?? defaultOutDir(cfg));
+  if (existsSync(join(out, 'config.json'))) throw new UsageError(`--out ${out} already holds a run; use --resume ${out} to continue it, or another --out`);
+  if (existsSync(out) && !statSync(out).isDirectory()) throw new UsageError(`--out ${out} exists and is not a directory`);
+  return { cfg: { ...cfg, out }, out, resume: false };
+}
+
+function versions(): Record<string, string> {
+  return { ganforge: '0.1.0', tfjs: tf.version_core, node: process.versions.node };
+}
+
+export async function runTrainCli(argv: string[]): Promise<number> {
+  const err = (m: string) => process.stderr.write(`train: ${m}\n`);
+  let plan: ReturnType<typeof planRun>;
+  try {
+    const parsed = parseTrainArgs(argv);
+    if (parsed === 'help') return 0;
+    plan = planRun(parsed);
+  } catch (e) {
+    if (e instanceof UsageError || e instanceof ConfigError) {
+      err(`error: ${e.message}`);
+      return 2;
+    }
+    throw e;
+  }
+  const { cfg, out } = plan;
+  const log = (m: string) => process.stdout.write(`${m}\n`);
+  try {
+    // Data first: every input error is reported before anything is written.
+    let dataDir = cfg.data;
+    if (!dataDir) {
+      dataDir = await ensureDefaultFaces({ n: cfg.faces, onProgress: undefined, log });
+    }
+    const bar = makeProgressBar('decode');
+    const ds = await loadImageFolder({ dir: dataDir, size: cfg.size, strict: cfg.strict, threads: cfg.threads || undefined, onProgress: (d, t) => bar.update(d, t) });
+    bar.stop();
+    if (ds.skipped.count > 0) {
+      log(`skipped ${ds.skipped.count} unreadable image${ds.skipped.count > 1 ? 's' : ''} in ${dataDir}: ${ds.skipped.examples.slice(0, 3).map((x) => `${x.file} (${x.error})`).join('; ')}${ds.skipped.count > 3 ? '; ...' : ''} (--strict makes this fatal)`);
+    }
+    if (cfg.batch > ds.n) throw new UsageError(`--batch ${cfg.batch} is larger than the dataset (${ds.n} images in ${dataDir})`);
+    log(`data: ${ds.n} images from ${dataDir} at ${cfg.size}x${cfg.size}`);
+
+    const backend = await initBackend(cfg.backend, nodeBackendHooks(cfg.threads || undefined), log);
+    const store = new NodeStore(out);
+    if (plan.resume) {
+      const n = cleanTempFiles(out);
+      if (n) log(`removed ${n} half-written temp file${n > 1 ? 's' : ''} left by an interrupted run`);
+    }
+    const sampler = new BatchSampler(ds, cfg.batch, cfg.seed, { flip: cfg.flip });
+    let stopRequested = false;
+    const onSigint = () => {
+      if (stopRequested) process.exit(130);
+      stopRequested = true;
+      process.stderr.write('\ntrain: interrupt: finishing this step and writing a checkpoint (Ctrl-C again to quit at once)\n');
+    };
+    process.on('SIGINT', onSigint);
+    process.on('SIGTERM', onSigint);
+    const total = totalSteps(cfg, ds.n);
+    const stepBar = makeProgressBar('train');
+    const hooks: RunHooks = {
+      store,
+      log: (m) => stepBar.log(m),
+      warn: (m) => stepBar.log(`WARNING: ${m}`),
+      shouldStop: () => stopRequested,
+      progress: (p) => stepBar.update(p.step, p.total, {
+        text: `lossD ${p.metrics.lossD.toFixed(3)} lossG ${p.metrics.lossG.toFixed(3)} D(x) ${p.metrics.dReal.toFixed(2)} D(G(z)) ${p.metrics.dFake.toFixed(2)} ${p.imagesPerSec.toFixed(0)} img/s`,
+      }),
+      diversity: cfg.diversityEvery > 0 ? nodeDiversityHook(ds, cfg) : undefined,
+    };
+    log(`run directory: ${out}`);
+    const summary = await runTraining(cfg, sampler, ds.n, hooks, { versions: versions(), backend: { ...backend }, dataset: { dir: dataDir, n: ds.n, skipped: ds.skipped.count } }, plan.resume);
+    stepBar.stop();
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
+    log(`${summary.message}. Samples: ${join(out, 'samples')}, curves: ${join(out, 'loss.svg')}`);
+    void total;
+    return summary.status === 'non-finite' ? 1 : 0;
+  } catch (e) {
+    if (e instanceof UsageError || e instanceof ConfigError || e instanceof DatasetError || e instanceof BackendError) {
+      err(`error: ${e.message}`);
+      return 2;
+    }
+    err(`failed: ${(e as Error).stack ?? e}`);
+    return 1;
+  } finally {
+    stopDisplay();
+  }
+}

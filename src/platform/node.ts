@@ -1,0 +1,200 @@
+// The Node side of the platform seam: the file system (run directories with
+// atomic writes), a private Xvfb display and headless-gl for the webgl
+// backend, and the location of tfjs-backend-wasm's binaries. Only this folder
+// imports fs, child_process and gl; the browser bundle never reaches it.
+import { promises as fsp, existsSync, mkdirSync, readdirSync, rmSync, openSync, fsyncSync, closeSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import type { RunStore } from '../train/store';
+import { BackendError, isSoftwareRenderer, type BackendHooks, type GlContext } from '../backend/select';
+
+const req = createRequire(import.meta.url);
+
+let tmpCounter = 0;
+function tmpName(path: string): string {
+  return `${path}.tmp-${process.pid}-${Date.now().toString(36)}-${tmpCounter++}`;
+}
+
+/** Writes to a temp file in the same folder, fsyncs, then renames over `path`. */
+export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
+  await fsp.mkdir(dirname(path), { recursive: true });
+  const tmp = tmpName(path);
+  const fh = await fsp.open(tmp, 'w');
+  try {
+    await fh.writeFile(data);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  await fsp.rename(tmp, path);
+}
+
+export class NodeStore implements RunStore {
+  readonly root: string;
+  constructor(root: string) {
+    this.root = resolve(root);
+  }
+  private p(path: string) {
+    return join(this.root, path);
+  }
+  async exists(path: string) {
+    return existsSync(this.p(path));
+  }
+  async readBytes(path: string) {
+    return new Uint8Array(await fsp.readFile(this.p(path)));
+  }
+  async readText(path: string) {
+    return fsp.readFile(this.p(path), 'utf8');
+  }
+  async writeAtomic(path: string, data: Uint8Array | string) {
+    await writeFileAtomic(this.p(path), data);
+  }
+  async writeDirAtomic(dir: string, files: Record<string, Uint8Array | string>) {
+    const final = this.p(dir);
+    const tmp = tmpName(final);
+    await fsp.mkdir(tmp, { recursive: true });
+    try {
+      for (const [name, data] of Object.entries(files)) {
+        const f = join(tmp, name);
+        const fh = await fsp.open(f, 'w');
+        try {
+          await fh.writeFile(data);
+          await fh.sync();
+        } finally {
+          await fh.close();
+        }
+      }
+      await fsp.rename(tmp, final);
+      try {
+        const fd = openSync(dirname(final), 'r');
+        fsyncSync(fd);
+        closeSync(fd);
+      } catch {
+        /* directory fsync is best effort */
+      }
+    } catch (e) {
+      rmSync(tmp, { recursive: true, force: true });
+      throw e;
+    }
+  }
+  async appendText(path: string, text: string) {
+    await fsp.mkdir(dirname(this.p(path)), { recursive: true });
+    await fsp.appendFile(this.p(path), text);
+  }
+  async list(dir: string) {
+    const d = this.p(dir);
+    if (!existsSync(d)) return [];
+    return readdirSync(d).filter((n) => !n.includes('.tmp-')).sort();
+  }
+  async removeDir(dir: string) {
+    await fsp.rm(this.p(dir), { recursive: true, force: true });
+  }
+}
+
+/** Removes temp files/folders a killed process left in a run directory. */
+export function cleanTempFiles(root: string): number {
+  let n = 0;
+  const walk = (d: string) => {
+    if (!existsSync(d)) return;
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.name.includes('.tmp-')) {
+        rmSync(p, { recursive: true, force: true });
+        n++;
+      } else if (e.isDirectory()) walk(p);
+    }
+  };
+  walk(root);
+  return n;
+}
+
+// ---- X display and headless-gl ---------------------------------------------
+
+let xvfb: ChildProcess | null = null;
+
+function which(cmd: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+}
+
+/** Starts a private Xvfb when DISPLAY is unset (Linux); stopped at exit. */
+async function ensureDisplay(): Promise<void> {
+  if (process.platform !== 'linux' || process.env.DISPLAY) return;
+  if (!which('Xvfb')) throw new BackendError('webgl in Node needs an X display: DISPLAY is unset and Xvfb is not installed (Debian/Ubuntu: apt-get install xvfb)');
+  for (let n = 90 + (process.pid % 50); n < 190; n++) {
+    if (existsSync(`/tmp/.X11-unix/X${n}`) || existsSync(`/tmp/.X${n}-lock`)) continue;
+    const proc = spawn('Xvfb', [`:${n}`, '-screen', '0', '64x64x24', '-nolisten', 'tcp'], { stdio: 'ignore', detached: false });
+    const ok = await new Promise<boolean>((res) => {
+      const t0 = Date.now();
+      proc.once('exit', () => res(false));
+      const poll = () => {
+        if (existsSync(`/tmp/.X11-unix/X${n}`)) return res(true);
+        if (Date.now() - t0 > 5000) return res(false);
+        setTimeout(poll, 50);
+      };
+      poll();
+    });
+    if (ok) {
+      xvfb = proc;
+      process.env.DISPLAY = `:${n}`;
+      process.once('exit', stopDisplay);
+      return;
+    }
+    proc.kill();
+  }
+  throw new BackendError('could not start Xvfb for the webgl backend');
+}
+
+export function stopDisplay(): void {
+  if (xvfb) {
+    xvfb.kill();
+    xvfb = null;
+  }
+}
+
+function mesaRenderer(): string | null {
+  // headless-gl reports "ANGLE"; the driver underneath is what tells GPU from CPU.
+  if (!which('glxinfo')) return null;
+  const r = spawnSync('glxinfo', ['-B'], { encoding: 'utf8', timeout: 5000 });
+  const m = /OpenGL renderer string:\s*(.+)/.exec(r.stdout ?? '');
+  return m ? m[1].trim() : null;
+}
+
+export async function createNodeGl(): Promise<GlContext> {
+  let createGl: any;
+  try {
+    createGl = req('gl');
+  } catch (e) {
+    throw new BackendError(`webgl in Node needs the optional 'gl' package (headless-gl), which is not built here: ${(e as Error).message.split('\n')[0]}. Install the X11 dev libraries (apt-get install libxi-dev libx11-dev libxext-dev pkg-config) and run npm install again`);
+  }
+  await ensureDisplay();
+  const gl = createGl(1, 1, { alpha: false, antialias: false, depth: false, stencil: false, preserveDrawingBuffer: false, premultipliedAlpha: false });
+  if (!gl) throw new BackendError(`headless-gl could not create a WebGL context on display ${process.env.DISPLAY}`);
+  if (!gl.getExtension('OES_texture_float')) throw new BackendError('headless-gl context lacks OES_texture_float, which tfjs needs');
+  const dbg = gl.getExtension('WEBGL_debug_renderer_info');
+  const angle = String(gl.getParameter(dbg ? dbg.UNMASKED_RENDERER_WEBGL : gl.RENDERER));
+  const driver = mesaRenderer();
+  const renderer = driver ? `${angle} on ${driver}` : angle;
+  // Without glxinfo we cannot see the driver: assume software (the safe side for auto).
+  const software = driver ? isSoftwareRenderer(driver) : true;
+  return {
+    gl,
+    renderer,
+    software,
+    dispose() {
+      gl.getExtension('STACKGL_destroy_context')?.destroy();
+    },
+  };
+}
+
+export function nodeWasmPath(): string {
+  return dirname(req.resolve('@tensorflow/tfjs-backend-wasm/package.json')) + '/dist/';
+}
+
+export function nodeBackendHooks(threads?: number): BackendHooks {
+  return { createGl: createNodeGl, wasmPath: nodeWasmPath(), threads };
+}
+
+export function ensureDir(dir: string): void {
+  mkdirSync(dir, { recursive: true });
+}

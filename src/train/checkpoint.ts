@@ -1,0 +1,187 @@
+// Checkpoints: checkpoints/step-NNNNNN/ holding, in tfjs's weights format
+// (a JSON manifest + a flat little-endian .bin, as tf.io.encodeWeights makes):
+//   generator.json + generator.weights.bin          G weights and BN buffers
+//   discriminator.json + discriminator.weights.bin  D weights, BN buffers, SN u vectors
+//   optimizer-g.json/.bin, optimizer-d.json/.bin    optimizer slots (Adam m, v; RMSprop ms)
+//   state.json                                      step, PRNG and sampler state, config
+// The folder is written to a temporary name and renamed, then latest.json is
+// replaced atomically: a crash at any moment leaves the previous checkpoint
+// complete and referenced.
+import { tf, type Tensor } from '../tf';
+import type { GanTrainer } from './trainer';
+import type { RunStore } from './store';
+import type { TrainConfig } from './config';
+
+export const CHECKPOINT_DIR = 'checkpoints';
+const FORMAT = 'ganforge-checkpoint/1';
+
+export type CheckpointFiles = Record<string, Uint8Array | string>;
+
+export interface CheckpointState {
+  format: string;
+  step: number;
+  rng: unknown;
+  sampler: unknown;
+  config: TrainConfig;
+  /** Optimizer internals tfjs's getWeights() leaves out (Adam's beta powers). */
+  optimizerExtra: Record<string, number[]>;
+  extra?: Record<string, unknown>;
+}
+
+export function stepDirName(step: number): string {
+  return `step-${String(step).padStart(6, '0')}`;
+}
+
+async function encodeNamed(kind: string, tensors: { name: string; tensor: Tensor }[], binName: string, meta: object) {
+  const { data, specs } = await tf.io.encodeWeights(tensors);
+  const manifest = { format: kind, ...meta, weightsManifest: [{ paths: [binName], weights: specs }] };
+  return { json: JSON.stringify(manifest, null, 1), bin: new Uint8Array(data) };
+}
+
+function decodeNamed(json: string, bin: Uint8Array, where: string): tf.NamedTensorMap {
+  let manifest: any;
+  try {
+    manifest = JSON.parse(json);
+  } catch (e) {
+    throw new CheckpointError(`${where}: not valid JSON (${(e as Error).message})`);
+  }
+  const specs = manifest?.weightsManifest?.[0]?.weights;
+  if (!Array.isArray(specs)) throw new CheckpointError(`${where}: no weightsManifest`);
+  const expected = specs.reduce((s: number, w: any) => s + 4 * w.shape.reduce((a: number, b: number) => a * b, 1), 0);
+  if (bin.byteLength !== expected) throw new CheckpointError(`${where}: weights file has ${bin.byteLength} bytes, manifest needs ${expected}`);
+  const buf = bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength) as ArrayBuffer;
+  return tf.io.decodeWeights(buf, specs);
+}
+
+export class CheckpointError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CheckpointError';
+  }
+}
+
+function optimizerExtras(opt: tf.Optimizer): number[] {
+  const o = opt as any;
+  return o.accBeta1 && o.accBeta2 ? [o.accBeta1.dataSync()[0], o.accBeta2.dataSync()[0]] : [];
+}
+
+/** Serialises the trainer (and the caller's extra state) into checkpoint files. */
+export async function checkpointFiles(tr: GanTrainer, sampler: unknown, extra?: Record<string, unknown>): Promise<CheckpointFiles> {
+  const files: CheckpointFiles = {};
+  const mc = { modelConfig: { size: tr.cfg.size, zDim: tr.cfg.zDim, ngf: tr.cfg.ngf, ndf: tr.cfg.ndf, sn: tr.cfg.sn, loss: tr.cfg.loss, dDropout: tr.cfg.dDropout } };
+  for (const [name, net] of [['generator', tr.G], ['discriminator', tr.D]] as const) {
+    const list = [...net.params.vars.entries()].map(([n, v]) => ({ name: n, tensor: v as Tensor }));
+    const { json, bin } = await encodeNamed(`ganforge/${name}`, list, `${name}.weights.bin`, mc);
+    files[`${name}.json`] = json;
+    files[`${name}.weights.bin`] = bin;
+  }
+  for (const [name, opt] of [['optimizer-g', tr.optG], ['optimizer-d', tr.optD]] as const) {
+    const weights = await opt.getWeights();
+    const { json, bin } = await encodeNamed(`ganforge/${name}`, weights, `${name}.weights.bin`, { optimizer: opt.getClassName() });
+    files[`${name}.json`] = json;
+    files[`${name}.weights.bin`] = bin;
+  }
+  const state: CheckpointState = {
+    format: FORMAT,
+    step: tr.step,
+    rng: tr.rng.state(),
+    sampler,
+    config: tr.cfg,
+    optimizerExtra: { 'optimizer-g': optimizerExtras(tr.optG), 'optimizer-d': optimizerExtras(tr.optD) },
+    extra,
+  };
+  files['state.json'] = JSON.stringify(state, null, 1);
+  return files;
+}
+
+function text(f: Uint8Array | string | undefined): string | undefined {
+  return f === undefined ? undefined : typeof f === 'string' ? f : new TextDecoder().decode(f);
+}
+function bytes(f: Uint8Array | string | undefined): Uint8Array | undefined {
+  return f === undefined ? undefined : typeof f === 'string' ? new TextEncoder().encode(f) : f;
+}
+
+/** Loads checkpoint files into a trainer built with the same architecture. Returns the saved state. */
+export async function restoreCheckpoint(tr: GanTrainer, files: CheckpointFiles, where = 'checkpoint'): Promise<CheckpointState> {
+  const need = (n: string) => {
+    if (files[n] === undefined) throw new CheckpointError(`${where}: missing ${n}`);
+    return files[n];
+  };
+  let state: CheckpointState;
+  try {
+    state = JSON.parse(text(need('state.json'))!);
+  } catch (e) {
+    if (e instanceof CheckpointError) throw e;
+    throw new CheckpointError(`${where}/state.json: not valid JSON`);
+  }
+  if (state.format !== FORMAT) throw new CheckpointError(`${where}: unknown format ${JSON.stringify(state.format)}`);
+  for (const [name, net] of [['generator', tr.G], ['discriminator', tr.D]] as const) {
+    const map = decodeNamed(text(need(`${name}.json`))!, bytes(need(`${name}.weights.bin`))!, `${where}/${name}`);
+    try {
+      const names = Object.keys(map);
+      for (const [n, v] of net.params.vars) {
+        const t = map[n];
+        if (!t) throw new CheckpointError(`${where}: ${name} has no "${n}" — the checkpoint is from a different architecture`);
+        if (t.shape.join('x') !== v.shape.join('x')) throw new CheckpointError(`${where}: "${n}" has shape [${t.shape}] in the checkpoint but [${v.shape}] in this model — different architecture (check --size/--ngf/--ndf/--z-dim/--sn)`);
+      }
+      if (names.length !== net.params.vars.size) throw new CheckpointError(`${where}: ${name} holds ${names.length} tensors, this model ${net.params.vars.size} — different architecture`);
+      for (const [n, v] of net.params.vars) v.assign(map[n]);
+    } finally {
+      tf.dispose(Object.values(map));
+    }
+  }
+  for (const [name, opt] of [['optimizer-g', tr.optG], ['optimizer-d', tr.optD]] as const) {
+    const map = decodeNamed(text(need(`${name}.json`))!, bytes(need(`${name}.weights.bin`))!, `${where}/${name}`);
+    const manifest = JSON.parse(text(files[`${name}.json`])!);
+    const order: string[] = manifest.weightsManifest[0].weights.map((w: any) => w.name);
+    await opt.setWeights(order.map((n) => ({ name: n, tensor: map[n] })));
+    tf.dispose(Object.values(map));
+    const extra = state.optimizerExtra?.[name] ?? [];
+    const o = opt as any;
+    if (extra.length === 2 && o.accBeta1) {
+      o.accBeta1.assign(tf.scalar(extra[0]));
+      o.accBeta2.assign(tf.scalar(extra[1]));
+    }
+  }
+  tr.rng.restore(state.rng as any);
+  tr.step = state.step;
+  return state;
+}
+
+export async function saveCheckpoint(store: RunStore, tr: GanTrainer, sampler: unknown, keep: number, extra?: Record<string, unknown>): Promise<string> {
+  const files = await checkpointFiles(tr, sampler, extra);
+  const dir = `${CHECKPOINT_DIR}/${stepDirName(tr.step)}`;
+  if (await store.exists(dir)) await store.removeDir(dir);
+  await store.writeDirAtomic(dir, files);
+  await store.writeAtomic(`${CHECKPOINT_DIR}/latest.json`, JSON.stringify({ step: tr.step, dir: stepDirName(tr.step) }) + '\n');
+  const all = (await store.list(CHECKPOINT_DIR)).filter((n) => /^step-\d{6,}$/.test(n)).sort();
+  for (const old of all.slice(0, Math.max(0, all.length - keep))) await store.removeDir(`${CHECKPOINT_DIR}/${old}`);
+  return dir;
+}
+
+/** The newest complete checkpoint's files, or null when the run has none. */
+export async function loadLatestCheckpoint(store: RunStore): Promise<{ dir: string; files: CheckpointFiles } | null> {
+  let dirName: string | null = null;
+  if (await store.exists(`${CHECKPOINT_DIR}/latest.json`)) {
+    try {
+      dirName = JSON.parse(await store.readText(`${CHECKPOINT_DIR}/latest.json`)).dir;
+    } catch {
+      dirName = null;
+    }
+  }
+  if (!dirName || !(await store.exists(`${CHECKPOINT_DIR}/${dirName}/state.json`))) {
+    const all = (await store.list(CHECKPOINT_DIR).catch(() => [])).filter((n) => /^step-\d{6,}$/.test(n)).sort();
+    dirName = null;
+    for (const d of all.reverse()) {
+      if (await store.exists(`${CHECKPOINT_DIR}/${d}/state.json`)) {
+        dirName = d;
+        break;
+      }
+    }
+  }
+  if (!dirName) return null;
+  const dir = `${CHECKPOINT_DIR}/${dirName}`;
+  const files: CheckpointFiles = {};
+  for (const name of await store.list(dir)) files[name] = await store.readBytes(`${dir}/${name}`);
+  return { dir, files };
+}

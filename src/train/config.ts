@@ -1,0 +1,238 @@
+// The single schema of a training run: CLI flags, the browser form and
+// config.json all come from FIELDS below (defaults, types, help, validation).
+// A run is a pure function of its resolved config.
+import { LOSSES, type LossName } from '../gan/losses';
+
+export type BackendName = 'auto' | 'webgl' | 'wasm' | 'cpu';
+
+export interface TrainConfig {
+  data: string | null;
+  faces: number;
+  out: string | null;
+  preset: string | null;
+  loss: LossName;
+  sn: boolean;
+  clip: number;
+  gp: number;
+  nCritic: number;
+  opt: 'adam' | 'rmsprop';
+  lr: number;
+  lrD: number;
+  beta1: number;
+  beta2: number;
+  batch: number;
+  steps: number;
+  epochs: number;
+  size: 32 | 64;
+  ngf: number;
+  ndf: number;
+  zDim: number;
+  dDropout: number;
+  flip: boolean;
+  seed: number;
+  backend: BackendName;
+  threads: number;
+  sampleEvery: number;
+  checkpointEvery: number;
+  keepCheckpoints: number;
+  logEvery: number;
+  diversityEvery: number;
+  diversitySamples: number;
+  stopOnCollapse: boolean;
+  strict: boolean;
+}
+
+type Kind = 'int' | 'number' | 'string' | 'boolean' | 'enum';
+
+export interface Field {
+  key: keyof TrainConfig;
+  flag: string;
+  kind: Kind;
+  help: string;
+  choices?: readonly string[];
+  min?: number;
+  max?: number;
+  /** Strictly greater than min. */
+  exclusiveMin?: boolean;
+  /** Allowed to differ from the saved config when resuming. */
+  resumable?: boolean;
+  /** Shown in the browser form. */
+  web?: boolean;
+  nullable?: boolean;
+  metavar?: string;
+}
+
+export const FIELDS: readonly Field[] = [
+  { key: 'data', flag: 'data', kind: 'string', nullable: true, metavar: 'DIR', help: 'folder of JPEG/PNG images, searched recursively (default: the embedded face dataset)' },
+  { key: 'faces', flag: 'faces', kind: 'int', min: 64, metavar: 'N', help: 'size of the embedded face dataset made when --data is not given' },
+  { key: 'out', flag: 'out', kind: 'string', nullable: true, metavar: 'DIR', help: 'run directory (default: runs/<date>-<loss>)' },
+  { key: 'preset', flag: 'preset', kind: 'string', nullable: true, metavar: 'NAME', help: `named setup; flags given with it override it (${'hw11'}: the course seed, DCGAN-64 + BCE, Adam 1e-4 (0.5, 0.999), batch 64)` },
+  { key: 'loss', flag: 'loss', kind: 'enum', choices: LOSSES, web: true, help: 'objective: bce (DCGAN), lsgan, wgan (weight clipping), wgan-gp (gradient penalty), hinge' },
+  { key: 'sn', flag: 'sn', kind: 'boolean', web: true, help: 'spectral norm on every discriminator kernel (SNGAN); drops D BatchNorm' },
+  { key: 'clip', flag: 'clip', kind: 'number', min: 0, metavar: 'C', web: true, help: 'WGAN weight clipping: clamp every D parameter to [-C, C] after each D step (default 0.01 for wgan, off otherwise)' },
+  { key: 'gp', flag: 'gp', kind: 'number', min: 0, metavar: 'LAMBDA', web: true, help: 'gradient-penalty weight (default 10 for wgan-gp, off otherwise)' },
+  { key: 'nCritic', flag: 'n-critic', kind: 'int', min: 1, metavar: 'N', web: true, help: 'D updates per G update (default 5 for wgan/wgan-gp, 1 otherwise)' },
+  { key: 'opt', flag: 'opt', kind: 'enum', choices: ['adam', 'rmsprop'], web: true, help: 'optimizer for both networks (default rmsprop for wgan, adam otherwise)' },
+  { key: 'lr', flag: 'lr', kind: 'number', min: 0, exclusiveMin: true, web: true, help: 'generator learning rate (default 1e-4; 5e-5 for wgan)' },
+  { key: 'lrD', flag: 'lr-d', kind: 'number', min: 0, exclusiveMin: true, web: true, help: 'discriminator learning rate (default: --lr)' },
+  { key: 'beta1', flag: 'beta1', kind: 'number', min: 0, max: 0.9999, web: true, help: 'Adam beta1 (default 0.5; 0 for wgan-gp)' },
+  { key: 'beta2', flag: 'beta2', kind: 'number', min: 0, max: 0.99999, web: true, help: 'Adam beta2 (default 0.999; 0.9 for wgan-gp)' },
+  { key: 'batch', flag: 'batch', kind: 'int', min: 1, max: 4096, web: true, help: 'batch size' },
+  { key: 'steps', flag: 'steps', kind: 'int', min: 0, resumable: true, web: true, help: 'total generator updates of the run (with --resume: continue until this step)' },
+  { key: 'epochs', flag: 'epochs', kind: 'number', min: 0, resumable: true, help: 'alternative to --steps: passes over the dataset (steps = ceil(epochs * N / (batch * n-critic)))' },
+  { key: 'size', flag: 'size', kind: 'enum', choices: ['32', '64'], web: true, help: 'image size (32 or 64)' },
+  { key: 'ngf', flag: 'ngf', kind: 'int', min: 1, max: 1024, web: true, help: 'generator width (channels of its last hidden layer)' },
+  { key: 'ndf', flag: 'ndf', kind: 'int', min: 1, max: 1024, web: true, help: 'discriminator width (channels of its first layer)' },
+  { key: 'zDim', flag: 'z-dim', kind: 'int', min: 1, max: 4096, web: true, help: 'latent size' },
+  { key: 'dDropout', flag: 'd-dropout', kind: 'number', min: 0, max: 0.95, web: true, help: 'dropout rate after each hidden D layer (a mode-collapse mitigation; 0 = off)' },
+  { key: 'flip', flag: 'flip', kind: 'boolean', web: true, help: 'random horizontal flips of real images' },
+  { key: 'seed', flag: 'seed', kind: 'int', min: 0, max: 4294967295, web: true, help: 'seed of every random number in the run' },
+  { key: 'backend', flag: 'backend', kind: 'enum', choices: ['auto', 'webgl', 'wasm', 'cpu'], resumable: true, web: true, help: 'tfjs backend: auto = webgl on a hardware GPU, else wasm' },
+  { key: 'threads', flag: 'threads', kind: 'int', min: 0, max: 256, resumable: true, help: 'threads for the wasm kernels and image decoding (0 = all cores)' },
+  { key: 'sampleEvery', flag: 'sample-every', kind: 'int', min: 0, resumable: true, web: true, help: 'write an 8x8 sample grid from a fixed z every N steps (0 = only at the end)' },
+  { key: 'checkpointEvery', flag: 'checkpoint-every', kind: 'int', min: 0, resumable: true, help: 'write a checkpoint every N steps (0 = only at the end)' },
+  { key: 'keepCheckpoints', flag: 'keep-checkpoints', kind: 'int', min: 1, resumable: true, help: 'how many of the newest checkpoints to keep' },
+  { key: 'logEvery', flag: 'log-every', kind: 'int', min: 1, resumable: true, help: 'append a metrics.jsonl line every N steps' },
+  { key: 'diversityEvery', flag: 'diversity-every', kind: 'int', min: 0, resumable: true, web: true, help: 'score the fixed-z samples for mode collapse every N steps (0 = off)' },
+  { key: 'diversitySamples', flag: 'diversity-samples', kind: 'int', min: 2, max: 4096, help: 'number of fixed-z samples the diversity score uses' },
+  { key: 'stopOnCollapse', flag: 'stop-on-collapse', kind: 'boolean', resumable: true, help: 'end the run (after saving) when the diversity verdict is "collapsed"' },
+  { key: 'strict', flag: 'strict', kind: 'boolean', help: 'a corrupt or unsupported image in --data is fatal instead of skipped' },
+];
+
+/** Defaults of `node scripts/train.js` with no flags (see README for timing). */
+export const DEFAULTS: TrainConfig = {
+  data: null,
+  faces: 20000,
+  out: null,
+  preset: null,
+  loss: 'bce',
+  sn: false,
+  clip: NaN,
+  gp: NaN,
+  nCritic: NaN,
+  opt: 'adam',
+  lr: NaN,
+  lrD: NaN,
+  beta1: NaN,
+  beta2: NaN,
+  batch: 64,
+  steps: 1000,
+  epochs: NaN,
+  size: 32,
+  ngf: 64,
+  ndf: 64,
+  zDim: 100,
+  dDropout: 0,
+  flip: false,
+  seed: 1,
+  backend: 'auto',
+  threads: 0,
+  sampleEvery: 100,
+  checkpointEvery: 250,
+  keepCheckpoints: 3,
+  logEvery: 1,
+  diversityEvery: 0,
+  diversitySamples: 256,
+  stopOnCollapse: false,
+  strict: false,
+};
+
+export const PRESETS: Record<string, Partial<TrainConfig>> = {
+  // The course seed (ML2022 HW: anime faces): DCGAN-64, BCE, Adam 1e-4, betas (0.5, 0.999), batch 64, z 100.
+  hw11: { loss: 'bce', sn: false, opt: 'adam', lr: 1e-4, lrD: 1e-4, beta1: 0.5, beta2: 0.999, batch: 64, zDim: 100, size: 64, ngf: 64, ndf: 64, steps: 10000 },
+};
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+export const fieldByKey = new Map(FIELDS.map((f) => [f.key, f] as const));
+export const fieldByFlag = new Map(FIELDS.map((f) => [f.flag, f] as const));
+
+/** Parses one raw value (a CLI string or a JSON value) for a field, or throws ConfigError. */
+export function coerce(field: Field, raw: unknown, where = `--${field.flag}`): unknown {
+  if (raw === null && field.nullable) return null;
+  switch (field.kind) {
+    case 'boolean': {
+      if (typeof raw === 'boolean') return raw;
+      if (raw === 'true' || raw === '1') return true;
+      if (raw === 'false' || raw === '0') return false;
+      throw new ConfigError(`${where} must be true or false, got ${JSON.stringify(raw)}`);
+    }
+    case 'string':
+      if (typeof raw !== 'string' || raw === '') throw new ConfigError(`${where} needs a non-empty string`);
+      return raw;
+    case 'enum': {
+      const s = String(raw);
+      if (!field.choices!.includes(s)) throw new ConfigError(`${where} must be one of ${field.choices!.join(', ')}, got ${JSON.stringify(raw)}`);
+      return field.key === 'size' ? Number(s) : s;
+    }
+    case 'int':
+    case 'number': {
+      const n = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;
+      if (!Number.isFinite(n)) throw new ConfigError(`${where} must be a number, got ${JSON.stringify(raw)}`);
+      if (field.kind === 'int' && !Number.isInteger(n)) throw new ConfigError(`${where} must be an integer, got ${raw}`);
+      if (field.min !== undefined && (n < field.min || (field.exclusiveMin && n === field.min))) {
+        throw new ConfigError(`${where} must be ${field.exclusiveMin ? '>' : '>='} ${field.min}, got ${raw}`);
+      }
+      if (field.max !== undefined && n > field.max) throw new ConfigError(`${where} must be <= ${field.max}, got ${raw}`);
+      return n;
+    }
+  }
+}
+
+/** Validates a partial config from JSON (config file or config.json): unknown keys and bad values are errors. */
+export function parsePartial(obj: unknown, where: string): Partial<TrainConfig> {
+  if (!obj || typeof obj !== 'object' || Array.isArray(obj)) throw new ConfigError(`${where}: expected a JSON object`);
+  const out: Partial<TrainConfig> = {};
+  for (const [k, v] of Object.entries(obj)) {
+    const f = fieldByKey.get(k as keyof TrainConfig) ?? fieldByFlag.get(k);
+    if (!f) throw new ConfigError(`${where}: unknown setting "${k}"`);
+    (out as any)[f.key] = coerce(f, v, `${where}: "${k}"`);
+  }
+  return out;
+}
+
+/**
+ * Layers: DEFAULTS < preset < config file < explicit settings; then the
+ * loss-dependent defaults fill whatever is still unset (NaN), and cross-field
+ * rules are checked.
+ */
+export function resolveConfig(explicit: Partial<TrainConfig>, file: Partial<TrainConfig> = {}): TrainConfig {
+  const presetName = explicit.preset ?? file.preset ?? null;
+  let preset: Partial<TrainConfig> = {};
+  if (presetName !== null) {
+    if (!(presetName in PRESETS)) throw new ConfigError(`--preset must be one of ${Object.keys(PRESETS).join(', ')}, got "${presetName}"`);
+    preset = PRESETS[presetName];
+  }
+  const c: TrainConfig = { ...DEFAULTS, ...preset, ...file, ...explicit, preset: presetName };
+  const wgan = c.loss === 'wgan';
+  const gpLoss = c.loss === 'wgan-gp';
+  const given = (k: keyof TrainConfig) => k in explicit || k in file || k in preset;
+  if (!given('opt')) c.opt = wgan ? 'rmsprop' : 'adam';
+  if (Number.isNaN(c.lr)) c.lr = wgan ? 5e-5 : 1e-4;
+  if (Number.isNaN(c.lrD)) c.lrD = c.lr;
+  if (Number.isNaN(c.beta1)) c.beta1 = gpLoss ? 0 : 0.5;
+  if (Number.isNaN(c.beta2)) c.beta2 = gpLoss ? 0.9 : 0.999;
+  if (Number.isNaN(c.clip)) c.clip = wgan ? 0.01 : 0;
+  if (Number.isNaN(c.gp)) c.gp = gpLoss ? 10 : 0;
+  if (Number.isNaN(c.nCritic)) c.nCritic = wgan || gpLoss ? 5 : 1;
+  if (c.loss === 'wgan' && c.clip <= 0 && !c.sn && !(c.gp > 0)) {
+    throw new ConfigError('--loss wgan needs a Lipschitz constraint: --clip C > 0 (default 0.01), --gp, or --sn');
+  }
+  if (c.ngf < 4 && c.size === 64) throw new ConfigError('--ngf must be >= 4 at --size 64');
+  return c;
+}
+
+export function describeConfig(c: TrainConfig): string {
+  const parts = [`${c.loss}${c.sn ? '+sn' : ''}`, `${c.size}x${c.size}`, `batch ${c.batch}`, `${c.opt} lr ${c.lr}${c.lrD !== c.lr ? `/${c.lrD}` : ''}`];
+  if (c.opt === 'adam') parts.push(`betas (${c.beta1}, ${c.beta2})`);
+  if (c.clip > 0) parts.push(`clip ${c.clip}`);
+  if (c.gp > 0) parts.push(`gp ${c.gp}`);
+  if (c.nCritic > 1) parts.push(`n-critic ${c.nCritic}`);
+  if (c.dDropout > 0) parts.push(`D dropout ${c.dDropout}`);
+  return parts.join(', ');
+}

@@ -1,0 +1,198 @@
+// The run loop, the same in Node and in the browser: trains a GanTrainer on a
+// batch source and keeps the run directory (through a RunStore) up to date:
+//   config.json         every resolved setting, versions, backend, dataset
+//   metrics.jsonl       one JSON line per logged step
+//   samples/step-NNNNNN.png   8x8 grid from a fixed z
+//   checkpoints/        see checkpoint.ts
+//   loss.svg            curves from metrics.jsonl
+//   summary.json        the final summary
+import { GanTrainer, NonFiniteLossError, fixedNoise, type StepMetrics } from './trainer';
+import { describeConfig, type TrainConfig } from './config';
+import { loadLatestCheckpoint, restoreCheckpoint, saveCheckpoint, stepDirName } from './checkpoint';
+import { tileGrid, encodePng } from './grid';
+import { lossPlotSvg } from './plot';
+import type { RunStore } from './store';
+import { tf } from '../tf';
+
+export interface Sampler {
+  next(): Float32Array;
+  readonly epoch: number;
+  state(): object;
+  restore(state: object): void;
+}
+
+export interface DiversityResult {
+  verdict: string;
+  [key: string]: unknown;
+}
+
+export interface ProgressInfo {
+  step: number;
+  total: number;
+  metrics: StepMetrics;
+  imagesPerSec: number;
+  etaSec: number;
+}
+
+export interface RunHooks {
+  store: RunStore;
+  /** One-line messages for the user. */
+  log(msg: string): void;
+  warn?(msg: string): void;
+  progress?(p: ProgressInfo): void;
+  /** Polled after every step: true finishes the step, checkpoints and returns. */
+  shouldStop?(): boolean;
+  /** Scores fixed-z samples (NHWC [-1, 1]) for mode collapse; see --diversity-every. */
+  diversity?(samples: Float32Array, n: number, size: number): Promise<DiversityResult>;
+  /** Called with every sample grid written (the page shows it). */
+  onSamples?(step: number, png: Uint8Array, images: Float32Array): void;
+  /** Yields to the event loop/page between steps (browser). */
+  yield?(): Promise<void>;
+}
+
+export interface RunInfo {
+  versions: Record<string, string>;
+  backend: Record<string, unknown>;
+  dataset: Record<string, unknown>;
+}
+
+export interface RunSummary {
+  status: 'done' | 'interrupted' | 'non-finite' | 'collapsed';
+  step: number;
+  total: number;
+  seconds: number;
+  lastMetrics?: StepMetrics;
+  message: string;
+}
+
+export function totalSteps(cfg: TrainConfig, datasetSize: number): number {
+  if (Number.isFinite(cfg.epochs) && cfg.epochs > 0) return Math.ceil((cfg.epochs * datasetSize) / (cfg.batch * cfg.nCritic));
+  return cfg.steps;
+}
+
+function parseJsonl(text: string): Record<string, number>[] {
+  const out: Record<string, number>[] = [];
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    try {
+      out.push(JSON.parse(line));
+    } catch {
+      // A torn last line (killed mid-append) is dropped, never half-read.
+    }
+  }
+  return out;
+}
+
+const round = (v: number) => (Number.isFinite(v) ? Number(v.toPrecision(6)) : v);
+
+export async function runTraining(cfg: TrainConfig, sampler: Sampler, datasetSize: number, hooks: RunHooks, info: RunInfo, resume = false): Promise<RunSummary> {
+  const { store } = hooks;
+  const total = totalSteps(cfg, datasetSize);
+  const tr = new GanTrainer(cfg);
+  let records: Record<string, number>[] = [];
+  try {
+    if (resume) {
+      const ck = await loadLatestCheckpoint(store);
+      if (ck) {
+        const st = await restoreCheckpoint(tr, ck.files, `${store.root}/${ck.dir}`);
+        sampler.restore(st.sampler as object);
+        hooks.log(`resumed from ${ck.dir} (step ${tr.step})`);
+      } else {
+        hooks.log('no checkpoint yet: starting from step 0');
+      }
+      if (await store.exists('metrics.jsonl')) {
+        records = parseJsonl(await store.readText('metrics.jsonl')).filter((r) => r.step <= tr.step);
+        await store.writeAtomic('metrics.jsonl', records.map((r) => JSON.stringify(r) + '\n').join(''));
+      }
+    }
+    await store.writeAtomic('config.json', JSON.stringify({ ...cfg, totalSteps: total, ...info }, null, 2) + '\n');
+    hooks.log(`training ${describeConfig(cfg)} for ${total} steps on ${datasetSize} images`);
+
+    const gridZ = fixedNoise(cfg.seed, 64, cfg.zDim);
+    const divZ = cfg.diversityEvery > 0 ? fixedNoise(cfg.seed + 1, cfg.diversitySamples, cfg.zDim) : null;
+    const writeSamples = async () => {
+      const imgs = tr.generate(gridZ);
+      const png = encodePng(tileGrid(imgs, 64, cfg.size));
+      await store.writeAtomic(`samples/${stepDirName(tr.step)}.png`, png);
+      hooks.onSamples?.(tr.step, png, imgs);
+    };
+    const checkpoint = async () => {
+      await saveCheckpoint(store, tr, sampler.state(), cfg.keepCheckpoints);
+    };
+
+    const t0 = Date.now();
+    const startStep = tr.step;
+    let last: StepMetrics | undefined;
+    let status: RunSummary['status'] = 'done';
+    let message = '';
+    let pendingLog = '';
+    while (tr.step < total) {
+      const ts = Date.now();
+      try {
+        last = tr.trainStep(sampler);
+      } catch (e) {
+        if (e instanceof NonFiniteLossError) {
+          status = 'non-finite';
+          message = `${e.message}: stopped; the last good checkpoint is kept${tr.step > startStep || resume ? '' : ' (none was written yet)'}`;
+          hooks.warn?.(message);
+          break;
+        }
+        throw e;
+      }
+      const elapsed = (Date.now() - t0) / 1000;
+      const ips = ((tr.step - startStep) * cfg.batch * (cfg.nCritic + 1)) / Math.max(elapsed, 1e-9);
+      const record: Record<string, number> = { step: tr.step, epoch: sampler.epoch };
+      for (const [k, v] of Object.entries(last)) if (k !== 'step' && typeof v === 'number') record[k] = round(v);
+      record.imagesPerSec = round(ips);
+      record.stepMs = Date.now() - ts;
+      if (divZ && tr.step % cfg.diversityEvery === 0 && hooks.diversity) {
+        const d = await hooks.diversity(tr.generate(divZ), cfg.diversitySamples, cfg.size);
+        for (const [k, v] of Object.entries(d)) if (typeof v === 'number') record[k] = round(v);
+        (record as any).verdict = d.verdict;
+        if (d.verdict === 'collapsed') {
+          hooks.warn?.(`mode collapse at step ${tr.step}: the diversity verdict is "collapsed" (${Object.entries(d).filter(([, v]) => typeof v === 'number').map(([k, v]) => `${k} ${round(v as number)}`).join(', ')})`);
+          if (cfg.stopOnCollapse) status = 'collapsed';
+        }
+      }
+      if (tr.step % cfg.logEvery === 0 || tr.step === total) {
+        pendingLog += JSON.stringify(record) + '\n';
+        records.push(record);
+      }
+      const stop = hooks.shouldStop?.() || status === 'collapsed';
+      const atEnd = tr.step === total || stop;
+      if (pendingLog && (atEnd || tr.step % 10 === 0 || (cfg.checkpointEvery > 0 && tr.step % cfg.checkpointEvery === 0))) {
+        await store.appendText('metrics.jsonl', pendingLog);
+        pendingLog = '';
+      }
+      if ((cfg.sampleEvery > 0 && tr.step % cfg.sampleEvery === 0) || atEnd) await writeSamples();
+      if ((cfg.checkpointEvery > 0 && tr.step % cfg.checkpointEvery === 0) || atEnd) {
+        await checkpoint();
+        await store.writeAtomic('loss.svg', lossPlotSvg(records));
+      }
+      const rate = (tr.step - startStep) / Math.max(elapsed, 1e-9);
+      hooks.progress?.({ step: tr.step, total, metrics: last, imagesPerSec: ips, etaSec: (total - tr.step) / Math.max(rate, 1e-9) });
+      if (stop) {
+        if (status === 'done') status = 'interrupted';
+        break;
+      }
+      await hooks.yield?.();
+    }
+    if (pendingLog) await store.appendText('metrics.jsonl', pendingLog);
+    if (status === 'done' && startStep === total) {
+      await writeSamples();
+    }
+    await store.writeAtomic('loss.svg', lossPlotSvg(records));
+    const seconds = (Date.now() - t0) / 1000;
+    if (!message) {
+      const lm = last ? `, lossD ${round(last.lossD)}, lossG ${round(last.lossG)}, D(x) ${round(last.dReal)}, D(G(z)) ${round(last.dFake)}` : '';
+      message = `${status === 'done' ? 'finished' : status === 'collapsed' ? 'stopped on mode collapse' : 'interrupted'} at step ${tr.step}/${total} in ${seconds.toFixed(1)} s${lm}`;
+    }
+    const summary: RunSummary = { status, step: tr.step, total, seconds, lastMetrics: last, message };
+    await store.writeAtomic('summary.json', JSON.stringify(summary, null, 2) + '\n');
+    return summary;
+  } finally {
+    tr.dispose();
+    // Kernels may keep scratch tensors; the run's own are all disposed here.
+    void tf.memory();
+  }
+}

@@ -1,0 +1,69 @@
+// loss.svg: the run's curves drawn from metrics.jsonl, one panel per series
+// group, no dependencies (an SVG line chart is a few dozen lines; a plotting
+// library would add megabytes to the browser bundle for this one picture).
+
+export interface Series {
+  name: string;
+  color: string;
+  points: [number, number][];
+}
+
+function esc(s: string): string {
+  return s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+}
+
+function fmt(v: number): string {
+  const a = Math.abs(v);
+  return a !== 0 && (a >= 1e4 || a < 1e-2) ? v.toExponential(1) : String(Number(v.toPrecision(3)));
+}
+
+/** One chart: x = step, several y series, with axes and a legend. */
+export function lineChartSvg(title: string, series: Series[], width = 640, height = 280): string {
+  const m = { l: 56, r: 12, t: 28, b: 32 };
+  const pts = series.flatMap((s) => s.points).filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
+  const xs = pts.map((p) => p[0]);
+  const ys = pts.map((p) => p[1]);
+  let [x0, x1] = xs.length ? [Math.min(...xs), Math.max(...xs)] : [0, 1];
+  let [y0, y1] = ys.length ? [Math.min(...ys), Math.max(...ys)] : [0, 1];
+  if (x0 === x1) x1 = x0 + 1;
+  if (y0 === y1) [y0, y1] = [y0 - 1, y1 + 1];
+  const sx = (x: number) => m.l + ((x - x0) / (x1 - x0)) * (width - m.l - m.r);
+  const sy = (y: number) => height - m.b - ((y - y0) / (y1 - y0)) * (height - m.t - m.b);
+  const out: string[] = [];
+  out.push(`<g><text x="${m.l}" y="18" font-size="13" font-weight="bold">${esc(title)}</text>`);
+  out.push(`<rect x="${m.l}" y="${m.t}" width="${width - m.l - m.r}" height="${height - m.t - m.b}" fill="none" stroke="#999"/>`);
+  for (let i = 0; i <= 4; i++) {
+    const y = y0 + ((y1 - y0) * i) / 4;
+    out.push(`<line x1="${m.l}" x2="${width - m.r}" y1="${sy(y)}" y2="${sy(y)}" stroke="#eee"/><text x="${m.l - 4}" y="${sy(y) + 4}" font-size="10" text-anchor="end">${fmt(y)}</text>`);
+    const x = x0 + ((x1 - x0) * i) / 4;
+    out.push(`<text x="${sx(x)}" y="${height - m.b + 14}" font-size="10" text-anchor="middle">${fmt(Math.round(x))}</text>`);
+  }
+  out.push(`<text x="${(width + m.l) / 2}" y="${height - 4}" font-size="10" text-anchor="middle">step</text>`);
+  series.forEach((s, i) => {
+    const good = s.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
+    if (good.length) {
+      // Thin long runs to at most ~1000 points per series.
+      const stride = Math.max(1, Math.floor(good.length / 1000));
+      const d = good.filter((_, k) => k % stride === 0 || k === good.length - 1).map(([x, y], k) => `${k ? 'L' : 'M'}${sx(x).toFixed(1)},${sy(y).toFixed(1)}`).join('');
+      out.push(`<path d="${d}" fill="none" stroke="${s.color}" stroke-width="1.2"/>`);
+    }
+    out.push(`<rect x="${m.l + 8 + i * 110}" y="${m.t + 6}" width="10" height="3" fill="${s.color}"/><text x="${m.l + 22 + i * 110}" y="${m.t + 11}" font-size="10">${esc(s.name)}</text>`);
+  });
+  out.push('</g>');
+  return out.join('');
+}
+
+/** Stacks charts vertically into one standalone SVG document. */
+export function stackSvg(charts: string[], width = 640, height = 280): string {
+  const body = charts.map((c, i) => `<g transform="translate(0,${i * height})">${c}</g>`).join('');
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height * charts.length}" viewBox="0 0 ${width} ${height * charts.length}" font-family="sans-serif"><rect width="100%" height="100%" fill="white"/>${body}</svg>\n`;
+}
+
+/** The run's loss.svg from its metrics records. */
+export function lossPlotSvg(records: Record<string, number>[]): string {
+  const s = (key: string, name: string, color: string): Series => ({ name, color, points: records.filter((r) => typeof r[key] === 'number').map((r) => [r.step, r[key]]) });
+  const charts = [lineChartSvg('Losses', [s('lossD', 'loss D', '#d62728'), s('lossG', 'loss G', '#1f77b4')]), lineChartSvg('Discriminator outputs', [s('dReal', 'D(x)', '#2ca02c'), s('dFake', 'D(G(z))', '#ff7f0e')])];
+  if (records.some((r) => typeof r.wasserstein === 'number')) charts.push(lineChartSvg('Wasserstein estimate / GP', [s('wasserstein', 'W estimate', '#9467bd'), s('gp', 'GP term', '#8c564b')]));
+  if (records.some((r) => typeof r.msssim === 'number')) charts.push(lineChartSvg('Diversity (fixed z)', [s('msssim', 'mean MS-SSIM', '#17becf'), s('vendi_norm', 'Vendi / n', '#bcbd22')]));
+  return stackSvg(charts);
+}
