@@ -59,7 +59,7 @@ function makeOptimizer(c: TrainConfig, lr: number): tf.Optimizer {
 }
 
 function globalNorm(grads: tf.NamedTensorMap): Tensor {
-  return tf.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g)))));
+  return tf.tidy(() => tf.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g))))));
 }
 
 export class GanTrainer {
