@@ -1,0 +1,4 @@
+// The Node package entry (dist/node/index.js): the public API plus the
+// command-line programs that scripts/*.js call.
+export * from './index';
+export { runTrainCli } from './cli/train';
