@@ -9,3 +9,8 @@ export { tileGrid, encodePng } from './train/grid';
 export { Generator, Discriminator } from './gan/models';
 export { initBackend, BackendError, type BackendInfo } from './backend/select';
 export { Rng } from './util/rng';
+export { datasetFromImages, DatasetError, type ImageDataset, type LoadOptions } from './data/dataset';
+export { BatchSampler } from './data/sampler';
+export { resizeToSquare } from './kernels/resize';
+export { normalizeImages } from './kernels/normalize';
+export { assembleBatch } from './kernels/assemble';
