@@ -1,0 +1,24 @@
+// Nearest neighbours under squared L2 (assembly/metrics/knn.ts).
+import { metricsWasm } from '../wasm/metrics';
+import { checkCode } from './_metrics_util';
+
+export interface Nearest { index: Int32Array; dist2: Float32Array }
+
+/** For each row of a (na x d): nearest row of b (or of a itself, excluding i, when b is omitted). */
+export function nearest(a: Float32Array, na: number, d: number, b?: Float32Array, nb?: number): Nearest {
+  if (a.length !== na * d) throw new Error(`nearest: a has ${a.length} floats, expected ${na * d}`);
+  const wasm = metricsWasm();
+  wasm.exports.reset();
+  const ap = wasm.put(a);
+  const self = b === undefined;
+  const m = self ? na : nb!;
+  let bp = ap;
+  if (!self) {
+    if (b!.length !== m * d) throw new Error(`nearest: b has ${b!.length} floats, expected ${m * d}`);
+    bp = wasm.put(b!);
+  }
+  const np = wasm.exports.alloc(na * 4 + 16);
+  const dp = wasm.exports.alloc(na * 4 + 16);
+  checkCode('nearest', wasm.exports.nearest(ap, na, bp, m, d, self ? 1 : 0, np, dp));
+  return { index: wasm.i32.slice(np >> 2, (np >> 2) + na), dist2: wasm.f32.slice(dp >> 2, (dp >> 2) + na) };
+}
