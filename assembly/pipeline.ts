@@ -7,3 +7,4 @@ export { assembleBatch } from './batch/assemble';
 export { decodePng } from './decode/png';
 export { inflateZlib, inflateRaw } from './decode/inflate';
 export { crc32, adler32, adler32Scalar } from './decode/checksum';
+export { jpegDecode, jpegWidth, jpegHeight, jpegOutPtr, jpegDetail, jpegDetailValue, jpegIdctBlock } from './decode/jpeg';
