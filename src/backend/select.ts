@@ -48,10 +48,15 @@ export function isSoftwareRenderer(renderer: string): boolean {
 
 let glInUse: GlContext | null = null;
 
-async function initWebgl(hooks: BackendHooks): Promise<GlContext> {
+async function makeGl(hooks: BackendHooks): Promise<GlContext> {
+  if (glInUse) return glInUse;
   if (!hooks.createGl) throw new BackendError('webgl: this platform cannot make a WebGL context');
-  const ctx = glInUse ?? (await hooks.createGl());
-  if (!glInUse) {
+  return hooks.createGl();
+}
+
+async function initWebgl(hooks: BackendHooks, made?: GlContext): Promise<GlContext> {
+  const ctx = made ?? (await makeGl(hooks));
+  if (glInUse !== ctx) {
     glInUse = ctx;
     tf.env().set('WEBGL_VERSION', 1);
     if (tf.findBackend('webgl')) tf.removeBackend('webgl');
@@ -82,12 +87,14 @@ export async function initBackend(req: BackendName, hooks: BackendHooks, log: (m
   } else {
     let why = '';
     try {
-      const ctx = await initWebgl(hooks);
+      const ctx = await makeGl(hooks);
       if (!ctx.software) {
+        await initWebgl(hooks, ctx);
         info = { name: 'webgl', reason: `hardware GPU: ${ctx.renderer}`, renderer: ctx.renderer };
         log(`backend: webgl (${info.reason})`);
         return info;
       }
+      if (ctx !== glInUse) ctx.dispose();
       why = `WebGL renderer "${ctx.renderer}" is a software rasteriser`;
     } catch (e) {
       why = `no WebGL: ${(e as Error).message}`;

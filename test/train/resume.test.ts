@@ -5,49 +5,9 @@ import { MemoryStore } from '../../src/train/store';
 import { restoreCheckpoint, loadLatestCheckpoint } from '../../src/train/checkpoint';
 import { GanTrainer } from '../../src/train/trainer';
 import { BatchSampler } from '../../src/data/sampler';
-import { tinyConfig, randomDataset } from './helpers';
+import { tinyConfig, randomDataset, run, finalWeights, checkResumeEquality, info } from './helpers';
 import type { TrainConfig } from '../../src/train/config';
 
-const info = { versions: {}, backend: {}, dataset: {} };
-
-async function run(cfg: TrainConfig, store: MemoryStore, resume: boolean) {
-  const ds = randomDataset();
-  const hooks: RunHooks = { store, log: () => {} };
-  return runTraining(cfg, new BatchSampler(ds, cfg.batch, cfg.seed, { flip: cfg.flip }), ds.n, hooks, info, resume);
-}
-
-async function finalWeights(store: MemoryStore, cfg: TrainConfig): Promise<Map<string, Float32Array>> {
-  const ck = (await loadLatestCheckpoint(store))!;
-  const tr = new GanTrainer(cfg);
-  await restoreCheckpoint(tr, ck.files);
-  const out = new Map([...tr.variables()].map(([n, v]) => [n, v.dataSync().slice() as Float32Array]));
-  tr.dispose();
-  return out;
-}
-
-export async function checkResumeEquality(backend: string, loss: TrainConfig['loss'] = 'bce', over: Partial<TrainConfig> = {}) {
-  await tf.setBackend(backend);
-  const cfg = tinyConfig({ loss, steps: 4, checkpointEvery: 2, flip: true, ...over });
-  const straight = new MemoryStore();
-  const s1 = await run(cfg, straight, false);
-  expect(s1.status).toBe('done');
-  const split = new MemoryStore();
-  await run({ ...cfg, steps: 2 }, split, false);
-  const s2 = await run({ ...cfg, steps: 4 }, split, true);
-  expect(s2.step).toBe(4);
-  const a = await finalWeights(straight, cfg);
-  const b = await finalWeights(split, cfg);
-  expect(a.size).toBeGreaterThan(10);
-  for (const [name, va] of a) {
-    const vb = b.get(name)!;
-    let same = va.length === vb.length;
-    for (let i = 0; same && i < va.length; i++) same = va[i] === vb[i];
-    expect(same, `${name} differs between 4 straight steps and 2 + resume 2`).toBe(true);
-  }
-  // The metrics log holds each step once.
-  const steps = (await split.readText('metrics.jsonl')).trim().split('\n').map((l) => JSON.parse(l).step);
-  expect(steps).toEqual([1, 2, 3, 4]);
-}
 
 describe('resume', () => {
   afterEach(() => tf.disposeVariables());
@@ -90,5 +50,38 @@ describe('resume', () => {
     const other = new GanTrainer({ ...cfg, ngf: 8 });
     await expect(restoreCheckpoint(other, ck.files, 'ck')).rejects.toThrow(/different architecture/);
     other.dispose();
+  });
+});
+
+describe('faults', () => {
+  afterEach(() => tf.disposeVariables());
+
+  it('a NaN loss stops the run, names the step and the loss, and keeps the last good checkpoint', async () => {
+    await tf.setBackend('cpu');
+    const cfg = tinyConfig({ steps: 6, checkpointEvery: 2 });
+    const ds = randomDataset();
+    const real = new BatchSampler(ds, cfg.batch, cfg.seed);
+    let calls = 0;
+    // Poison the 4th real batch: D(x) and every loss become NaN at step 4.
+    const poisoned = {
+      next: () => {
+        const b = real.next();
+        if (++calls === 4) b.fill(NaN);
+        return b;
+      },
+      get epoch() {
+        return real.epoch;
+      },
+      state: () => real.state(),
+      restore: (s: object) => real.restore(s),
+    };
+    const store = new MemoryStore();
+    const warnings: string[] = [];
+    const s = await runTraining(cfg, poisoned, ds.n, { store, log: () => {}, warn: (m) => warnings.push(m) }, info, false);
+    expect(s.status).toBe('non-finite');
+    expect(s.message).toMatch(/lossD became NaN at step 4/);
+    expect(warnings.join('\n')).toMatch(/step 4/);
+    expect(JSON.parse(await store.readText('checkpoints/latest.json')).step).toBe(2);
+    expect(await store.exists('checkpoints/step-000004')).toBe(false);
   });
 });
