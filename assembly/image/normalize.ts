@@ -22,7 +22,7 @@ export const NORM_DST_TOO_SHORT: i32 = -4;
 }
 
 @inline function cvt4(v: v128): v128 {
-  const f = f32x4.convert_i32x4_u(v);
+  const f = f32x4.convert_i32x4_s(v);
   return f32x4.div(f32x4.sub(f32x4.add(f, f), f32x4.splat(255.0)), f32x4.splat(255.0));
 }
 

@@ -14,9 +14,10 @@
 // Strategy: both axes become a fixed-width tap table (start index + T weights
 // per output coordinate, start clamped so start + T <= length, unused weights
 // zero) so the inner loops have no branches. One pixel is one f32x4 (R, G, B,
-// A/garbage), so one madd handles all channels. Pass 1 filters every source
-// row horizontally into tmp [rows, S] f32x4; pass 2 filters tmp vertically and
-// rounds (+0.5, saturating truncation, saturating narrow) to u8.
+// A/garbage), so one madd handles all channels. Pass 1 widens each source row
+// once and filters it horizontally into tmp [rows, S] f32x4; pass 2 filters
+// tmp vertically and rounds (+0.5, saturating truncation, saturating narrow)
+// to u8, packing four pixels per swizzle.
 
 export const RESIZE_OK: i32 = 0;
 export const RESIZE_BAD_DIMS: i32 = -1;
@@ -103,7 +104,7 @@ function tapsFor(len: i32, s: i32): i32 {
 
 @inline function pixelF32(p: usize): v128 {
   const v = v128.load32_zero(p);
-  return f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v)));
+  return f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v)));
 }
 
 /**
@@ -130,7 +131,7 @@ export function resizeSquare(src: usize, srcLen: usize, w: i32, h: i32, c: i32, 
   const ty = tapsFor(ch, s);
   const su = <usize>s;
   const tmpBytes: u64 = <u64>ch * <u64>s * 16;
-  const tableBytes: u64 = <u64>s * 8 + <u64>s * <u64>(tx + ty) * 4 + 64;
+  const tableBytes: u64 = <u64>s * 24 + <u64>s * <u64>(tx + ty) * 4 + <u64>cw * 16 + 64;
   if (tmpBytes + tableBytes > 0x7000_0000) return RESIZE_OUT_OF_MEMORY;
   const xs = heap.alloc(su << 2);
   const xw = heap.alloc((su * <usize>tx) << 2);
@@ -140,49 +141,124 @@ export function resizeSquare(src: usize, srcLen: usize, w: i32, h: i32, c: i32, 
   buildTaps(ch, s, ys, yw, ty);
   const tmp = heap.alloc(<usize>tmpBytes);
 
-  // Pass 1: horizontal, every row of the (cropped) region.
+  // Pass 1: widen each source row of the region to f32x4 pixels once, then
+  // filter it horizontally into tmp.
   const cu = <usize>c;
   const stride = <usize>w * cu;
+  const wide = heap.alloc(<usize>cw << 4);
   for (let y = 0; y < ch; y++) {
     const row = src + <usize>(y0 + y) * stride + <usize>x0 * cu;
     const trow = tmp + (<usize>y * su << 4);
-    for (let o = 0; o < s; o++) {
-      let p = row + <usize>load<i32>(xs + (<usize>o << 2)) * cu;
-      let wp = xw + (<usize>(o * tx) << 2);
-      let acc = f32x4.mul(pixelF32(p), v128.load32_splat(wp));
-      for (let k = 1; k < tx; k++) {
-        p += cu;
-        wp += 4;
-        acc = f32x4.add(acc, f32x4.mul(pixelF32(p), v128.load32_splat(wp)));
+    // Identity axis: the widened row is the filtered row.
+    const wrow = cw == s ? trow : wide;
+    let x = 0;
+    if (c == 4) {
+      // Four RGBA pixels per 16-byte load.
+      for (; x + 4 <= cw; x += 4) {
+        const v = v128.load(row + (<usize>x << 2));
+        const lo = i16x8.extend_low_i8x16_u(v);
+        const hi = i16x8.extend_high_i8x16_u(v);
+        const d = wrow + (<usize>x << 4);
+        v128.store(d, f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_u(lo)));
+        v128.store(d, f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_u(lo)), 16);
+        v128.store(d, f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_u(hi)), 32);
+        v128.store(d, f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_u(hi)), 48);
       }
-      v128.store(trow + (<usize>o << 4), acc);
+    }
+    for (; x < cw; x++) v128.store(wrow + (<usize>x << 4), pixelF32(row + <usize>x * cu));
+    if (cw == s) continue;
+    if (tx == 2) {
+      for (let o = 0; o < s; o++) {
+        const p = wide + (<usize>load<i32>(xs + (<usize>o << 2)) << 4);
+        const wp = xw + (<usize>o << 3);
+        const a = f32x4.add(f32x4.mul(v128.load(p), v128.load32_splat(wp)), f32x4.mul(v128.load(p, 16), v128.load32_splat(wp, 4)));
+        v128.store(trow + (<usize>o << 4), a);
+      }
+    } else if (tx == 3) {
+      for (let o = 0; o < s; o++) {
+        const p = wide + (<usize>load<i32>(xs + (<usize>o << 2)) << 4);
+        const wp = xw + <usize>o * 12;
+        let a = f32x4.add(f32x4.mul(v128.load(p), v128.load32_splat(wp)), f32x4.mul(v128.load(p, 16), v128.load32_splat(wp, 4)));
+        a = f32x4.add(a, f32x4.mul(v128.load(p, 32), v128.load32_splat(wp, 8)));
+        v128.store(trow + (<usize>o << 4), a);
+      }
+    } else {
+      for (let o = 0; o < s; o++) {
+        let p = wide + (<usize>load<i32>(xs + (<usize>o << 2)) << 4);
+        let wp = xw + (<usize>(o * tx) << 2);
+        let a = f32x4.mul(v128.load(p), v128.load32_splat(wp));
+        for (let k = 1; k < tx; k++) {
+          p += 16;
+          wp += 4;
+          a = f32x4.add(a, f32x4.mul(v128.load(p), v128.load32_splat(wp)));
+        }
+        v128.store(trow + (<usize>o << 4), a);
+      }
     }
   }
 
-  // Pass 2: vertical, then round to u8 and store 3 bytes per pixel.
+  // Pass 2: vertical into one i32x4 row, then round to u8 four pixels at a
+  // time: 4 x i32x4 -> narrow -> 16 bytes RGBA -> swizzle to 12 bytes RGB ->
+  // one 8-byte + one 4-byte lane store (never past the output). Up to 4 taps
+  // the row weights are hoisted (missing taps: weight 0 on row r0).
   const half = f32x4.splat(0.5);
-  const last = su * su - 1;
+  const pack = i8x16(0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, 3, 7, 11, 15);
+  const acc = heap.alloc(su << 4);
+  const rstride = su << 4;
   for (let o = 0; o < s; o++) {
-    const r0 = tmp + (<usize>load<i32>(ys + (<usize>o << 2)) * su << 4);
+    const r0 = tmp + (<usize>load<i32>(ys + (<usize>o << 2)) * rstride);
     const wrow = yw + (<usize>(o * ty) << 2);
-    const drow = dst + <usize>o * su * 3;
-    for (let x = 0; x < s; x++) {
-      let p = r0 + (<usize>x << 4);
-      let acc = f32x4.mul(v128.load(p), v128.load32_splat(wrow));
-      for (let k = 1; k < ty; k++) {
-        p += su << 4;
-        acc = f32x4.add(acc, f32x4.mul(v128.load(p), v128.load32_splat(wrow + (<usize>k << 2))));
+    if (ty <= 4) {
+      const w0 = v128.load32_splat(wrow);
+      const w1 = ty > 1 ? v128.load32_splat(wrow, 4) : f32x4.splat(0);
+      const w2 = ty > 2 ? v128.load32_splat(wrow, 8) : f32x4.splat(0);
+      const w3 = ty > 3 ? v128.load32_splat(wrow, 12) : f32x4.splat(0);
+      const r1 = ty > 1 ? r0 + rstride : r0;
+      const r2 = ty > 2 ? r0 + 2 * rstride : r0;
+      const r3 = ty > 3 ? r0 + 3 * rstride : r0;
+      if (ty <= 2) {
+        for (let x: usize = 0; x < su; x++) {
+          const p = x << 4;
+          const a = f32x4.add(f32x4.mul(v128.load(r0 + p), w0), f32x4.mul(v128.load(r1 + p), w1));
+          v128.store(acc + p, i32x4.trunc_sat_f32x4_s(f32x4.add(a, half)));
+        }
+      } else {
+        for (let x: usize = 0; x < su; x++) {
+          const p = x << 4;
+          const a = f32x4.add(f32x4.mul(v128.load(r0 + p), w0), f32x4.mul(v128.load(r1 + p), w1));
+          const b = f32x4.add(f32x4.mul(v128.load(r2 + p), w2), f32x4.mul(v128.load(r3 + p), w3));
+          v128.store(acc + p, i32x4.trunc_sat_f32x4_s(f32x4.add(f32x4.add(a, b), half)));
+        }
       }
-      const q = i32x4.trunc_sat_f32x4_u(f32x4.add(acc, half));
-      const n16 = i16x8.narrow_i32x4_u(q, q);
+    } else {
+      for (let x = 0; x < s; x++) {
+        let p = r0 + (<usize>x << 4);
+        let a = f32x4.mul(v128.load(p), v128.load32_splat(wrow));
+        for (let k = 1; k < ty; k++) {
+          p += rstride;
+          a = f32x4.add(a, f32x4.mul(v128.load(p), v128.load32_splat(wrow + (<usize>k << 2))));
+        }
+        v128.store(acc + (<usize>x << 4), i32x4.trunc_sat_f32x4_s(f32x4.add(a, half)));
+      }
+    }
+    const drow = dst + <usize>o * su * 3;
+    let x = 0;
+    for (; x + 4 <= s; x += 4) {
+      const q = acc + (<usize>x << 4);
+      const lo = i16x8.narrow_i32x4_u(v128.load(q), v128.load(q, 16));
+      const hi = i16x8.narrow_i32x4_u(v128.load(q, 32), v128.load(q, 48));
+      const rgb = i8x16.swizzle(i8x16.narrow_i16x8_u(lo, hi), pack);
+      const dp = drow + <usize>x * 3;
+      v128.store64_lane(dp, rgb, 0);
+      v128.store32_lane(dp, rgb, 2, 8);
+    }
+    for (; x < s; x++) {
+      const v = v128.load(acc + (<usize>x << 4));
+      const n16 = i16x8.narrow_i32x4_u(v, v);
       const n8 = i8x16.narrow_i16x8_u(n16, n16);
       const dp = drow + <usize>x * 3;
-      if (<usize>o * su + <usize>x < last) {
-        v128.store32_lane(dp, n8, 0); // the 4th byte is overwritten by the next pixel
-      } else {
-        v128.store16_lane(dp, n8, 0);
-        store<u8>(dp + 2, <u8>i8x16.extract_lane_u(n8, 2));
-      }
+      v128.store16_lane(dp, n8, 0);
+      store<u8>(dp + 2, <u8>i8x16.extract_lane_u(n8, 2));
     }
   }
   return RESIZE_OK;
