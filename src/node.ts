@@ -2,3 +2,5 @@
 // command-line programs that scripts/*.js call.
 export * from './index';
 export { runTrainCli } from './cli/train';
+export { loadImageFolder, listImageFiles } from './data/folder_node';
+export { pipelineWasm } from './wasm/pipeline';
