@@ -14,3 +14,6 @@ export { BatchSampler } from './data/sampler';
 export { resizeToSquare } from './kernels/resize';
 export { normalizeImages } from './kernels/normalize';
 export { assembleBatch } from './kernels/assemble';
+export { decodeImage, InternalDecodeError, isInternalDecodeError } from './image/decode';
+export { ImageDecodeError, DEFAULT_MAX_PIXELS, type DecodedImage, type DecodeOptions, type ImageDecodeErrorCode } from './image/errors';
+export { decodePng, isPng } from './kernels/png';

@@ -370,6 +370,8 @@ export function decodePng(src: usize, len: usize, maxPixels: f64, res: usize): i
       if (pw != 0 && ph != 0) rawTotal += (rowBytes(pw) + 1) * <u64>ph;
     }
   }
+  // deflate expands at most 1032x (a 258-byte match in 2 bits): reject impossible sizes before allocating
+  if (rawTotal > idatTotal * 1032 + 1024) return fail(res, PNG_CORRUPT, D_SHORT_DATA);
   const outBytes = pixels * 4;
   if (outBytes > MAX_BLOCK || rawTotal + DST_SLACK > MAX_BLOCK || idatTotal + 16 > MAX_BLOCK) return fail(res, PNG_TOO_LARGE, D_MEMORY);
   if (!reserve(outBytes + rawTotal + idatTotal + maxRow + 16384)) return fail(res, PNG_TOO_LARGE, D_MEMORY);
