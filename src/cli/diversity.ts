@@ -1,0 +1,117 @@
+// node scripts/diversity.js INPUT [--ref DIR] [--json] [--report OUT.html]
+//   [--pairs N] [--grid ROWSxCOLS] [--pad P] [--range auto|-1,1|0,1|0,255]
+//   [--layout auto|nhwc|nchw] [--strict] [--threads T] [--seed S]
+// Exit codes: 0 done, 2 bad input (one line on stderr), 1 internal error.
+import { availableParallelism } from 'node:os';
+import { writeFileSync, renameSync } from 'node:fs';
+import { scoreDiversity, type DiversityReport } from '../metrics/diversity';
+import { loadSampleInput, useNodeWorkers, type LoadInputOptions } from '../metrics/node';
+import { renderReportHtml } from '../metrics/report_html';
+import { SampleError, type Layout, type ValueRange } from '../metrics/samples';
+import { makeProgressBar } from './progress';
+
+const USAGE = `usage: node scripts/diversity.js INPUT [--ref DIR] [--json] [--report OUT.html] [--pairs N]
+       [--grid ROWSxCOLS] [--pad P] [--range auto|-1,1|0,1|0,255] [--layout auto|nhwc|nchw] [--strict]
+       [--threads T] [--seed S]
+INPUT: a folder of images, a grid image (with --grid), or a .npy (float32/uint8, NHWC or NCHW).`;
+
+interface Args extends LoadInputOptions { input: string; ref?: string; json: boolean; report?: string; pairs?: number; threads: number; seed: number }
+
+function parseArgs(argv: string[]): Args | 'help' {
+  const a: Args = { input: '', json: false, threads: Math.max(1, Math.min(8, availableParallelism())), seed: 1 };
+  const need = (i: number, flag: string) => { if (i >= argv.length) throw new SampleError(`${flag} needs a value`); return argv[i]; };
+  const int = (v: string, flag: string, min: number) => { if (!/^\d+$/.test(v) || +v < min) throw new SampleError(`${flag}: expected an integer >= ${min}, got '${v}'`); return +v; };
+  for (let i = 0; i < argv.length; i++) {
+    const t = argv[i];
+    switch (t) {
+      case '-h': case '--help': return 'help';
+      case '--json': a.json = true; break;
+      case '--strict': a.strict = true; break;
+      case '--ref': a.ref = need(++i, t); break;
+      case '--report': a.report = need(++i, t); break;
+      case '--pairs': a.pairs = int(need(++i, t), t, 1); break;
+      case '--threads': a.threads = int(need(++i, t), t, 1); break;
+      case '--seed': a.seed = int(need(++i, t), t, 0); break;
+      case '--grid': a.grid = need(++i, t); break;
+      case '--pad': a.pad = int(need(++i, t), t, 0); break;
+      case '--range': {
+        const v = need(++i, t);
+        if (!['auto', '-1,1', '0,1', '0,255'].includes(v)) throw new SampleError(`--range: expected auto, -1,1, 0,1 or 0,255, got '${v}'`);
+        a.range = v as ValueRange; break;
+      }
+      case '--layout': {
+        const v = need(++i, t).toLowerCase();
+        if (!['auto', 'nhwc', 'nchw'].includes(v)) throw new SampleError(`--layout: expected auto, nhwc or nchw, got '${v}'`);
+        a.layout = v as Layout; break;
+      }
+      default:
+        if (t.startsWith('-')) throw new SampleError(`unknown option ${t}`);
+        if (a.input) throw new SampleError(`more than one INPUT ('${a.input}', '${t}')`);
+        a.input = t;
+    }
+  }
+  if (!a.input) throw new SampleError('missing INPUT');
+  return a;
+}
+
+function pct(v: number): string { return `${(v * 100).toFixed(1)}%`; }
+
+export function formatSummary(r: DiversityReport): string {
+  const L: string[] = [];
+  const refCol = (v: string) => (r.ref ? `   (reference ${v})` : '');
+  L.push(`samples            ${r.n} (${r.width}x${r.height})${refCol(String(r.ref?.n))}`);
+  L.push(`MS-SSIM mean ± std ${r.msssim.mean.toFixed(4)} ± ${r.msssim.std.toFixed(4)} over ${r.msssim.pairs} pairs${refCol(r.ref ? r.ref.msssim.mean.toFixed(4) : '')}`);
+  L.push(`Vendi (cosine)     ${r.vendi.toFixed(3)}${refCol(r.ref ? r.ref.vendi.toFixed(3) : '')}`);
+  L.push(`Vendi (MS-SSIM)    ${r.vendi_msssim === null ? 'n/a (subset of pairs)' : r.vendi_msssim.toFixed(3)}${refCol(r.ref?.vendi_msssim?.toFixed(3) ?? 'n/a')}`);
+  L.push(`near duplicates    ${pct(r.duplicates.rate)} of samples, ${r.duplicates.duplicate_pairs} pairs below ${r.duplicates.threshold.toFixed(4)} RMS (${r.duplicates.threshold_source})${refCol(r.ref ? pct(r.ref.duplicates.rate) : '')}`);
+  L.push(`support (birthday) ${r.support.estimate === null ? `> ${Math.round(r.support.lower_bound)}` : `~${Math.round(r.support.estimate)}`}`);
+  if (r.ndb) L.push(`NDB/K              ${r.ndb.ndb_k.toFixed(3)} (${r.ndb.different}/${r.ndb.k} bins differ), JS ${r.ndb.js.toFixed(4)}`);
+  L.push('closest pairs      ' + r.duplicates.pairs.slice(0, 5).map(([i, j, d]) => `#${i}-#${j} ${d.toFixed(4)}`).join(', '));
+  L.push(`verdict            ${r.verdict.toUpperCase()}`);
+  for (const x of r.reasons) L.push(`  - ${x}`);
+  for (const x of r.notes) L.push(`note: ${x}`);
+  L.push(`(${r.seconds.toFixed(1)} s)`);
+  return L.join('\n');
+}
+
+export async function runDiversityCli(argv: string[]): Promise<number> {
+  const err = (m: string) => process.stderr.write(`diversity: ${m}\n`);
+  let args: Args;
+  try {
+    const p = parseArgs(argv);
+    if (p === 'help') { process.stdout.write(USAGE + '\n'); return 0; }
+    args = p;
+  } catch (e) { err((e as Error).message); process.stderr.write(USAGE + '\n'); return 2; }
+  try {
+    useNodeWorkers();
+    const input = loadSampleInput(args.input, args);
+    const ref = args.ref ? loadSampleInput(args.ref, { strict: args.strict, range: args.range, layout: args.layout }) : undefined;
+    if (input.set.n < 2) throw new SampleError(`need at least 2 samples, got ${input.set.n}`);
+    const bar = args.json ? null : makeProgressBar('diversity');
+    const report = await scoreDiversity(input.set, {
+      ref: ref?.set, pairs: args.pairs, seed: args.seed, threads: args.threads,
+      onProgress: bar ? (p) => bar.update(p.done, p.total, { text: p.stage }) : undefined,
+    });
+    bar?.stop();
+    report.notes.unshift(...input.notes.map((n) => `input: ${n}`), ...(ref?.notes ?? []).map((n) => `reference: ${n}`));
+    if (ref && (ref.set.width !== input.set.width || ref.set.height !== input.set.height)) report.notes.push(`reference is ${ref.set.width}x${ref.set.height}, samples ${input.set.width}x${input.set.height}: features are compared at 32x32 / 16x16`);
+    if (args.report) {
+      const tmp = `${args.report}.tmp-${process.pid}`;
+      writeFileSync(tmp, renderReportHtml(report, input.set, `Diversity of ${args.input}`));
+      renameSync(tmp, args.report);
+    }
+    if (args.json) {
+      const { ndb, ...rest } = report;
+      const out = { ...rest, ndb: ndb ? { k: ndb.k, different: ndb.different, ndb_k: ndb.ndb_k, js: ndb.js } : undefined, skipped: input.skipped.length };
+      process.stdout.write(JSON.stringify(out) + '\n');
+    } else {
+      process.stdout.write(formatSummary(report) + '\n');
+      if (args.report) process.stdout.write(`report written to ${args.report}\n`);
+    }
+    return 0;
+  } catch (e) {
+    if (e instanceof SampleError || (e as Error).name === 'ImageDecodeError') { err((e as Error).message); return 2; }
+    err(`internal error: ${(e as Error).stack ?? e}`);
+    return 1;
+  }
+}

@@ -1,0 +1,340 @@
+// The mode-collapse diversity score (issue #4): mean pairwise MS-SSIM, Vendi
+// scores, near duplicates with a birthday-paradox support estimate, NDB/K
+// against a reference set, and a relative verdict. Same code in the browser,
+// the trainer and the CLI: no Node imports here. See docs/diversity.md.
+import { msssimPairs } from '../kernels/ssim';
+import { dotMatrix } from '../kernels/gram';
+import { nearest } from '../kernels/knn';
+import { symEigenvalues } from '../kernels/eigen';
+import { Rng } from '../util/rng';
+import { MsssimPool, type MsssimTask } from './pool';
+import { kmeans, binCounts, ndbFromCounts, type NdbResult } from './kmeans';
+import { checkSampleSet, luminance, pixelFeatures, SampleError, type SampleSet } from './samples';
+
+export type Verdict = 'collapsed' | 'suspicious' | 'healthy';
+
+export interface DiversityProgress { stage: string; done: number; total: number }
+
+export interface DiversityOptions {
+  /** Real images: makes the verdict relative and enables NDB/K. */
+  ref?: SampleSet;
+  /** MS-SSIM on a fixed random subset of this many distinct pairs (default: all pairs). */
+  pairs?: number;
+  seed?: number;
+  /** Worker threads for the MS-SSIM pairs (default 1: calling thread). */
+  threads?: number;
+  /** How many closest pairs to list (default 10). */
+  closest?: number;
+  onProgress?: (p: DiversityProgress) => void;
+}
+
+export interface SetScores {
+  n: number;
+  height: number;
+  width: number;
+  msssim: { mean: number; std: number; pairs: number };
+  /** Vendi score, cosine kernel on 32x32x3 L2-normalised pixels. */
+  vendi: number;
+  /** Vendi score with the MS-SSIM kernel (null when only a subset of pairs was scored). */
+  vendi_msssim: number | null;
+  /** Nearest-neighbour RMS pixel distances (32x32x3, values in [0,1]). */
+  nn: { min: number; q10: number; median: number };
+  duplicates: {
+    threshold: number;
+    threshold_source: 'reference' | 'fallback';
+    rate: number;
+    /** Distinct pairs [i, j, rms distance] closer than the threshold, plus the closest pairs overall, closest first. */
+    pairs: [number, number, number][];
+    duplicate_pairs: number;
+  };
+  /** Birthday-paradox support size: about n(n-1)/(2 * duplicate pairs); null when no duplicates (then > lower_bound). */
+  support: { estimate: number | null; lower_bound: number };
+  /** Wall seconds per stage. */
+  timings: { msssim: number; vendi: number; nn: number };
+}
+
+export interface DiversityReport extends SetScores {
+  ref?: SetScores;
+  ndb?: Omit<NdbResult, 'bins'> & { bins: NdbResult['bins'] };
+  verdict: Verdict;
+  reasons: string[];
+  notes: string[];
+  seconds: number;
+}
+
+/** Fallback near-duplicate threshold without a reference (RMS distance on 32x32x3 in [0,1]). */
+export const FALLBACK_DUP_THRESHOLD = 0.02;
+/** Reference-derived threshold = this factor times the 10th percentile of the reference's NN distances. */
+export const REF_DUP_FACTOR = 0.5;
+const FEAT = 32;
+const BLOCK = 64;
+
+/** Verdict thresholds (calibrated by scripts/calibrate-diversity.js; see docs/diversity.md). */
+export const THRESHOLDS = {
+  relative: {
+    collapsed: { msssimDelta: 0.15, vendiRatio: 0.5, dupRate: 0.5, ndbK: 0.7 },
+    suspicious: { msssimDelta: 0.05, vendiRatio: 0.8, dupRate: 0.1, ndbK: 0.4 },
+  },
+  absolute: {
+    collapsed: { msssim: 0.6, dupRate: 0.5 },
+    suspicious: { msssim: 0.4, dupRate: 0.1 },
+  },
+};
+
+function quantile(sorted: ArrayLike<number>, q: number): number {
+  if (!sorted.length) return NaN;
+  const pos = (sorted.length - 1) * q, lo = Math.floor(pos), hi = Math.ceil(pos);
+  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
+}
+
+/** Vendi score from the eigenvalues of K/n: exp(-sum l log l), non-positive eigenvalues dropped. */
+export function vendiFromEigenvalues(w: ArrayLike<number>): number {
+  let total = 0;
+  for (let i = 0; i < w.length; i++) if (w[i] > 0) total += w[i];
+  let h = 0;
+  for (let i = 0; i < w.length; i++) if (w[i] > 0) { const p = w[i] / total; h -= p * Math.log(p); }
+  return Math.exp(h);
+}
+
+/** Vendi score of the cosine kernel on rows of x (n x d); uses the d x d dual when n > d. */
+export function vendiCosine(x: Float32Array, n: number, d: number): number {
+  const xn = new Float32Array(x.length);
+  for (let i = 0; i < n; i++) {
+    let s = 0;
+    for (let t = 0; t < d; t++) s += x[i * d + t] ** 2;
+    const inv = s > 0 ? 1 / Math.sqrt(s) : 0;
+    for (let t = 0; t < d; t++) xn[i * d + t] = x[i * d + t] * inv;
+  }
+  let k: Float64Array, m: number;
+  if (n <= d) { k = dotMatrix(xn, n, d); m = n; }
+  else {
+    const xt = new Float32Array(d * n);
+    for (let i = 0; i < n; i++) for (let t = 0; t < d; t++) xt[t * n + i] = xn[i * d + t];
+    k = dotMatrix(xt, d, n); m = d;
+  }
+  for (let i = 0; i < k.length; i++) k[i] /= n;
+  return vendiFromEigenvalues(symEigenvalues(k, m));
+}
+
+/** Vendi score of a full similarity matrix (n x n, k(x,x) = 1). */
+export function vendiOfKernel(k: Float64Array, n: number): number {
+  const a = new Float64Array(k.length);
+  for (let i = 0; i < k.length; i++) a[i] = k[i] / n;
+  return vendiFromEigenvalues(symEigenvalues(a, n));
+}
+
+/** The pair list, grouped into blocks of images: all pairs, or `count` random distinct pairs. */
+export function planPairs(n: number, count: number | undefined, seed: number): { tasks: MsssimTask[]; total: number; all: boolean } {
+  const totalAll = (n * (n - 1)) / 2;
+  const all = count === undefined || count >= totalAll;
+  const groups = new Map<number, number[]>();
+  const nb = Math.ceil(n / BLOCK);
+  const add = (i: number, j: number) => {
+    const key = Math.floor(i / BLOCK) * nb + Math.floor(j / BLOCK);
+    let g = groups.get(key);
+    if (!g) groups.set(key, (g = []));
+    g.push(i, j);
+  };
+  if (all) {
+    for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) add(i, j);
+  } else {
+    const rng = new Rng(seed);
+    const seen = new Set<number>();
+    while (seen.size < count!) {
+      let i = rng.int(n), j = rng.int(n);
+      if (i === j) continue;
+      if (i > j) [i, j] = [j, i];
+      const key = i * n + j;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      add(i, j);
+    }
+  }
+  const tasks: MsssimTask[] = [];
+  for (const g of groups.values()) {
+    const local = new Map<number, number>();
+    const images: number[] = [];
+    const pairs = new Int32Array(g.length);
+    for (let t = 0; t < g.length; t++) {
+      let l = local.get(g[t]);
+      if (l === undefined) { l = images.length; local.set(g[t], l); images.push(g[t]); }
+      pairs[t] = l;
+    }
+    // keep the global pair indices alongside (images[pairs[..]])
+    tasks.push({ images: Int32Array.from(images), pairs });
+  }
+  return { tasks, total: all ? totalAll : count!, all };
+}
+
+/** MS-SSIM of the planned pairs; returns [i, j, value] triples via callback. */
+async function runPairs(lum: Float32Array, n: number, h: number, w: number, tasks: MsssimTask[], threads: number,
+  onPair: (i: number, j: number, v: number) => void, progress: (done: number) => void): Promise<void> {
+  let done = 0;
+  const consume = (task: MsssimTask, out: Float32Array) => {
+    for (let p = 0; p < out.length; p++) onPair(task.images[task.pairs[2 * p]], task.images[task.pairs[2 * p + 1]], out[p]);
+    done += out.length;
+    progress(done);
+  };
+  const pool = threads > 1 && tasks.length > 1 ? await MsssimPool.create(Math.min(threads, tasks.length), lum, h, w) : null;
+  if (pool) {
+    try { await pool.run(tasks, (id, out) => consume(tasks[id], out)); } finally { pool.close(); }
+    return;
+  }
+  const sz = h * w;
+  for (const task of tasks) {
+    const block = new Float32Array(task.images.length * sz);
+    task.images.forEach((img, k) => block.set(lum.subarray(img * sz, (img + 1) * sz), k * sz));
+    consume(task, msssimPairs(block, task.images.length, h, w, task.pairs));
+    if (done < n * n) await Promise.resolve(); // let progress callbacks render
+  }
+}
+
+/** All the per-set scores (no verdict). */
+export async function scoreSet(s: SampleSet, opts: DiversityOptions & { dupThreshold?: number | 'self'; dupSource?: 'reference' | 'fallback'; label?: string } = {}): Promise<SetScores> {
+  checkSampleSet(s);
+  if (s.n < 2) throw new SampleError(`need at least 2 samples, got ${s.n}`);
+  if (Math.min(s.height, s.width) < 16) throw new SampleError(`MS-SSIM needs images of at least 16x16 (5 scales), got ${s.width}x${s.height}`);
+  const label = opts.label ?? 'samples';
+  const report = (stage: string, done: number, total: number) => opts.onProgress?.({ stage: `${label}: ${stage}`, done, total });
+  const { n, height: h, width: w } = s;
+  const seed = opts.seed ?? 1;
+
+  const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now()) / 1000;
+  let t = now();
+  const timings = { msssim: 0, vendi: 0, nn: 0 };
+  // MS-SSIM over pairs
+  const lum = luminance(s);
+  const plan = planPairs(n, opts.pairs, seed);
+  const full = plan.all ? new Float64Array(n * n) : null;
+  let sum = 0, sumSq = 0, cnt = 0;
+  report('MS-SSIM pairs', 0, plan.total);
+  await runPairs(lum, n, h, w, plan.tasks, opts.threads ?? 1, (i, j, v) => {
+    sum += v; sumSq += v * v; cnt++;
+    if (full) { full[i * n + j] = v; full[j * n + i] = v; }
+  }, (done) => report('MS-SSIM pairs', done, plan.total));
+  const mean = sum / cnt;
+  const std = Math.sqrt(Math.max(0, sumSq / cnt - mean * mean));
+
+  timings.msssim = now() - t; t = now();
+  // Vendi (cosine on 32x32 pixels; MS-SSIM kernel when all pairs are known)
+  report('Vendi', 0, 1);
+  const d = FEAT * FEAT * 3;
+  const feats = pixelFeatures(s, FEAT);
+  const vendi = vendiCosine(feats, n, d);
+  let vendiMs: number | null = null;
+  if (full && n <= 2000) {
+    for (let i = 0; i < n; i++) full[i * n + i] = 1;
+    vendiMs = vendiOfKernel(full, n);
+  }
+  report('Vendi', 1, 1);
+
+  timings.vendi = now() - t; t = now();
+  // nearest neighbours and duplicates
+  const nn = nearest(feats, n, d);
+  const dist = Array.from(nn.dist2, (v) => Math.sqrt(Math.max(0, v) / d));
+  const sorted = [...dist].sort((a, b) => a - b);
+  // 'self' (a reference set): its own threshold, REF_DUP_FACTOR x its 10th percentile
+  const thr = opts.dupThreshold === 'self' ? REF_DUP_FACTOR * quantile(sorted, 0.1) : opts.dupThreshold ?? FALLBACK_DUP_THRESHOLD;
+  const thrSource = opts.dupThreshold === 'self' ? 'reference' : opts.dupSource ?? 'fallback';
+  let dupSamples = 0;
+  const pairMap = new Map<string, [number, number, number]>();
+  for (let i = 0; i < n; i++) {
+    if (dist[i] < thr) dupSamples++;
+    const j = nn.index[i];
+    const a = Math.min(i, j), b = Math.max(i, j);
+    pairMap.set(`${a},${b}`, [a, b, dist[i]]);
+  }
+  const allPairs = [...pairMap.values()].sort((x, y) => x[2] - y[2]);
+  const dupPairs = allPairs.filter((p) => p[2] < thr).length;
+  const listed = allPairs.slice(0, Math.max(opts.closest ?? 10, Math.min(dupPairs, 100)));
+  const support = { estimate: dupPairs > 0 ? (n * (n - 1)) / (2 * dupPairs) : null, lower_bound: (n * (n - 1)) / 2 };
+
+  return {
+    n, height: h, width: w,
+    msssim: { mean, std, pairs: cnt },
+    vendi, vendi_msssim: vendiMs,
+    nn: { min: sorted[0], q10: quantile(sorted, 0.1), median: quantile(sorted, 0.5) },
+    duplicates: { threshold: thr, threshold_source: thrSource, rate: dupSamples / n, pairs: listed, duplicate_pairs: dupPairs },
+    support,
+    timings: { ...timings, nn: now() - t },
+  };
+}
+
+/** NDB/K of samples against a reference (k-means on the reference, K = min(50, n_ref / 10)). */
+export function ndbScore(ref: SampleSet, s: SampleSet, seed = 1): NdbResult {
+  const size = 16, d = size * size * 3;
+  const fr = pixelFeatures(ref, size), fs = pixelFeatures(s, size);
+  // whiten per dimension with the reference statistics
+  for (let t = 0; t < d; t++) {
+    let m = 0, v = 0;
+    for (let i = 0; i < ref.n; i++) m += fr[i * d + t];
+    m /= ref.n;
+    for (let i = 0; i < ref.n; i++) v += (fr[i * d + t] - m) ** 2;
+    const inv = 1 / Math.sqrt(v / ref.n + 1e-6);
+    for (let i = 0; i < ref.n; i++) fr[i * d + t] = (fr[i * d + t] - m) * inv;
+    for (let i = 0; i < s.n; i++) fs[i * d + t] = (fs[i * d + t] - m) * inv;
+  }
+  const k = Math.max(2, Math.min(50, Math.floor(ref.n / 10)));
+  const km = kmeans(fr, ref.n, d, k, seed);
+  return ndbFromCounts(binCounts(km, fr, ref.n), binCounts(km, fs, s.n));
+}
+
+/** The verdict from the scores (relative when a reference is given). */
+export function decideVerdict(g: SetScores, ref?: SetScores, ndb?: { ndb_k: number }): { verdict: Verdict; reasons: string[] } {
+  const reasons: string[] = [];
+  let level = 0;
+  const flag = (lv: number, why: string) => { reasons.push(`${lv === 2 ? 'collapsed' : 'suspicious'}: ${why}`); level = Math.max(level, lv); };
+  const dup = g.duplicates.rate;
+  if (ref) {
+    const T = THRESHOLDS.relative;
+    const delta = g.msssim.mean - ref.msssim.mean;
+    const vr = g.vendi / ref.vendi;
+    if (delta >= T.collapsed.msssimDelta) flag(2, `mean MS-SSIM ${g.msssim.mean.toFixed(3)} is ${delta.toFixed(3)} above the reference's`);
+    else if (delta >= T.suspicious.msssimDelta) flag(1, `mean MS-SSIM ${g.msssim.mean.toFixed(3)} is ${delta.toFixed(3)} above the reference's`);
+    if (vr <= T.collapsed.vendiRatio) flag(2, `Vendi ${g.vendi.toFixed(2)} is ${(vr * 100).toFixed(0)}% of the reference's`);
+    else if (vr <= T.suspicious.vendiRatio) flag(1, `Vendi ${g.vendi.toFixed(2)} is ${(vr * 100).toFixed(0)}% of the reference's`);
+    if (dup >= T.collapsed.dupRate) flag(2, `${(dup * 100).toFixed(0)}% near duplicates`);
+    else if (dup >= T.suspicious.dupRate) flag(1, `${(dup * 100).toFixed(0)}% near duplicates`);
+    if (ndb) {
+      if (ndb.ndb_k >= T.collapsed.ndbK) flag(2, `NDB/K ${ndb.ndb_k.toFixed(2)}`);
+      else if (ndb.ndb_k >= T.suspicious.ndbK) flag(1, `NDB/K ${ndb.ndb_k.toFixed(2)}`);
+    }
+  } else {
+    const T = THRESHOLDS.absolute;
+    if (g.msssim.mean >= T.collapsed.msssim) flag(2, `mean MS-SSIM ${g.msssim.mean.toFixed(3)} (no reference: absolute threshold)`);
+    else if (g.msssim.mean >= T.suspicious.msssim) flag(1, `mean MS-SSIM ${g.msssim.mean.toFixed(3)} (no reference: absolute threshold)`);
+    if (dup >= T.collapsed.dupRate) flag(2, `${(dup * 100).toFixed(0)}% near duplicates`);
+    else if (dup >= T.suspicious.dupRate) flag(1, `${(dup * 100).toFixed(0)}% near duplicates`);
+  }
+  return { verdict: level === 2 ? 'collapsed' : level === 1 ? 'suspicious' : 'healthy', reasons };
+}
+
+/**
+ * Scores the diversity of `samples` (and of `opts.ref` when given). Inputs:
+ * SampleSet NHWC, 3 channels, Float32Array in [0,1] or Uint8Array 0..255
+ * (generator output in [-1,1]: convert with fromGeneratorOutput).
+ */
+export async function scoreDiversity(samples: SampleSet, opts: DiversityOptions = {}): Promise<DiversityReport> {
+  const t0 = typeof performance !== 'undefined' ? performance.now() : Date.now();
+  const notes: string[] = ['MS-SSIM on luminance (Rec. 601), small-image rule: window min(11, h, w) per scale, sigma 1.5*window/11, valid, 2x2 box downsampling'];
+  if (opts.pairs !== undefined && opts.pairs < (samples.n * (samples.n - 1)) / 2) notes.push(`MS-SSIM on ${opts.pairs} random pairs (seed ${opts.seed ?? 1}); no MS-SSIM Vendi`);
+  let refScores: SetScores | undefined;
+  let thr = FALLBACK_DUP_THRESHOLD;
+  let src: 'reference' | 'fallback' = 'fallback';
+  if (opts.ref) {
+    refScores = await scoreSet(opts.ref, { ...opts, dupThreshold: 'self', label: 'reference' });
+    thr = refScores.duplicates.threshold;
+    src = 'reference';
+  }
+  const g = await scoreSet(samples, { ...opts, dupThreshold: thr, dupSource: src, label: 'samples' });
+  let ndb: NdbResult | undefined;
+  if (opts.ref) {
+    opts.onProgress?.({ stage: 'NDB/K', done: 0, total: 1 });
+    ndb = ndbScore(opts.ref, samples, opts.seed ?? 1);
+    opts.onProgress?.({ stage: 'NDB/K', done: 1, total: 1 });
+    if (opts.ref.n < 500) notes.push(`NDB/K with K = ${ndb.k} bins from ${opts.ref.n} reference images (the authors use ~500 per bin; low power)`);
+  } else notes.push(`no reference: near-duplicate threshold is the fallback ${FALLBACK_DUP_THRESHOLD} RMS, verdict uses absolute thresholds`);
+  const { verdict, reasons } = decideVerdict(g, refScores, ndb);
+  const t1 = typeof performance !== 'undefined' ? performance.now() : Date.now();
+  return { ...g, ref: refScores, ndb, verdict, reasons, notes, seconds: (t1 - t0) / 1000 };
+}

@@ -1,0 +1,141 @@
+// An optional pool of workers for the MS-SSIM pairs. Each worker gets the
+// compiled 'metrics' WebAssembly.Module, instantiates it itself, receives the
+// luminance images once, then computes pair blocks: images of the block are
+// copied in and preprocessed once per block (scale pyramids, means,
+// variances), so the pairs themselves only pay for the cross term.
+//
+// The worker body is plain JavaScript in a string (no imports, no bundler
+// involvement), started by a platform factory: Web Workers from a Blob URL in
+// the browser (the default when `Worker` exists), worker_threads in Node
+// (src/metrics/node.ts registers it). No factory, or threads <= 1: callers
+// compute on the calling thread.
+import { metricsWasm } from '../wasm/metrics';
+import { compiledModule } from '../wasm/module';
+
+export interface WorkerLike {
+  postMessage(msg: unknown, transfer?: Transferable[]): void;
+  onMessage(cb: (msg: any) => void): void;
+  onError(cb: (err: Error) => void): void;
+  terminate(): void;
+}
+export type WorkerFactory = (source: string) => WorkerLike;
+
+export const WORKER_SOURCE = `
+'use strict';
+let post, listen;
+if (typeof self === 'undefined' || typeof self.postMessage !== 'function') {
+  const { parentPort } = require('node:worker_threads');
+  post = (m, t) => parentPort.postMessage(m, t);
+  listen = (f) => parentPort.on('message', f);
+} else {
+  post = (m, t) => self.postMessage(m, t);
+  listen = (f) => { self.onmessage = (e) => f(e.data); };
+}
+let ex = null, lum = null, H = 0, W = 0;
+function u8() { return new Uint8Array(ex.memory.buffer); }
+listen((msg) => {
+  try {
+    if (msg.type === 'init') {
+      const inst = new WebAssembly.Instance(msg.module, { env: {
+        abort: (m, f, l, c) => { throw new Error('metrics.wasm aborted at ' + l + ':' + c); },
+        seed: () => 0x9e3779b9 } });
+      ex = inst.exports;
+      post({ type: 'ready' });
+    } else if (msg.type === 'images') {
+      lum = msg.lum; H = msg.h; W = msg.w;
+    } else if (msg.type === 'msssim') {
+      const idx = msg.images, m = idx.length, sz = H * W;
+      ex.reset();
+      const ip = ex.alloc(m * sz * 4);
+      let f = new Float32Array(ex.memory.buffer);
+      for (let k = 0; k < m; k++) f.set(lum.subarray(idx[k] * sz, (idx[k] + 1) * sz), (ip >> 2) + k * sz);
+      const pp = ex.alloc(msg.pairs.length * 4);
+      new Int32Array(ex.memory.buffer).set(msg.pairs, pp >> 2);
+      const count = msg.pairs.length >> 1;
+      const op = ex.alloc(count * 4 + 16);
+      const code = ex.msssim_pairs(ip, m, H, W, pp, count, op);
+      if (code !== 0) throw new Error('msssim_pairs failed with code ' + code);
+      const out = new Float32Array(ex.memory.buffer).slice(op >> 2, (op >> 2) + count);
+      post({ type: 'done', id: msg.id, out }, [out.buffer]);
+    }
+  } catch (e) {
+    post({ type: 'error', id: msg.id, message: String(e && e.message || e) });
+  }
+});
+`;
+
+let factory: WorkerFactory | null = null;
+
+/** Sets how workers are started (src/metrics/node.ts does this for Node). */
+export function setWorkerFactory(f: WorkerFactory | null): void {
+  factory = f;
+}
+
+function browserFactory(): WorkerFactory | null {
+  const g = globalThis as any;
+  if (typeof g.Worker !== 'function' || typeof g.Blob !== 'function' || typeof g.URL?.createObjectURL !== 'function') return null;
+  return (source: string) => {
+    const url = g.URL.createObjectURL(new g.Blob([source], { type: 'text/javascript' }));
+    const w = new g.Worker(url);
+    return {
+      postMessage: (m, t) => w.postMessage(m, t ?? []),
+      onMessage: (cb) => { w.onmessage = (e: any) => cb(e.data); },
+      onError: (cb) => { w.onerror = (e: any) => cb(new Error(e?.message ?? 'worker error')); },
+      terminate: () => w.terminate(),
+    };
+  };
+}
+
+export interface MsssimTask { images: Int32Array; pairs: Int32Array }
+
+/** A pool of `threads` workers holding the same luminance images. */
+export class MsssimPool {
+  private constructor(private workers: WorkerLike[]) {}
+
+  /** Starts the pool, or returns null when threads <= 1 or no worker factory is available. */
+  static async create(threads: number, lum: Float32Array, h: number, w: number): Promise<MsssimPool | null> {
+    const f = factory ?? browserFactory();
+    if (!f || threads <= 1) return null;
+    metricsWasm(); // compiles the module on this thread
+    const mod = compiledModule('metrics');
+    if (!mod) return null;
+    const workers: WorkerLike[] = [];
+    try {
+      for (let t = 0; t < threads; t++) workers.push(f(WORKER_SOURCE));
+      await Promise.all(workers.map((wk) => new Promise<void>((resolve, reject) => {
+        wk.onError(reject);
+        wk.onMessage((m) => (m.type === 'ready' ? resolve() : reject(new Error(m.message ?? 'worker failed to start'))));
+        wk.postMessage({ type: 'init', module: mod });
+      })));
+    } catch (e) {
+      workers.forEach((wk) => wk.terminate());
+      throw e;
+    }
+    for (const wk of workers) wk.postMessage({ type: 'images', lum, h, w });
+    return new MsssimPool(workers);
+  }
+
+  /** Runs every task; onResult is called as blocks finish (in completion order). */
+  async run(tasks: MsssimTask[], onResult: (task: number, out: Float32Array) => void): Promise<void> {
+    let next = 0;
+    await Promise.all(this.workers.map((wk) => new Promise<void>((resolve, reject) => {
+      const send = () => {
+        if (next >= tasks.length) { resolve(); return; }
+        const id = next++;
+        wk.postMessage({ type: 'msssim', id, images: tasks[id].images, pairs: tasks[id].pairs });
+      };
+      wk.onError(reject);
+      wk.onMessage((m) => {
+        if (m.type === 'error') { reject(new Error(m.message)); return; }
+        onResult(m.id, m.out);
+        send();
+      });
+      send();
+    })));
+  }
+
+  close(): void {
+    for (const wk of this.workers) wk.terminate();
+    this.workers = [];
+  }
+}

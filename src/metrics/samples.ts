@@ -1,0 +1,296 @@
+// Sample sets for the diversity metrics, and the pure (no Node, no DOM)
+// loaders: .npy arrays, grid images, generator output, mixed-size image lists.
+//
+// A SampleSet is NHWC with 3 channels: Float32Array values in [0,1] or
+// Uint8Array values 0..255. Grayscale inputs are replicated to 3 channels,
+// alpha is dropped.
+
+export interface SampleSet {
+  n: number;
+  height: number;
+  width: number;
+  channels: 3;
+  /** NHWC: Float32Array in [0,1] or Uint8Array 0..255. */
+  data: Float32Array | Uint8Array;
+}
+
+export type ValueRange = 'auto' | '-1,1' | '0,1' | '0,255';
+export type Layout = 'auto' | 'nhwc' | 'nchw';
+
+/** A user-facing input problem (bad file, bad flag value): one line, exit 2 in the CLI. */
+export class SampleError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SampleError';
+  }
+}
+
+export function checkSampleSet(s: SampleSet, what = 'samples'): void {
+  const need = s.n * s.height * s.width * 3;
+  if (!(s.n >= 0 && s.height >= 1 && s.width >= 1) || s.channels !== 3 || s.data.length !== need) {
+    throw new SampleError(`${what}: expected n*h*w*3 = ${need} values for ${s.n}x${s.height}x${s.width}x3, got ${s.data.length}`);
+  }
+}
+
+/** Value of element i in [0,1]. */
+export function valueAt(s: SampleSet, i: number): number {
+  return s.data instanceof Uint8Array ? s.data[i] / 255 : s.data[i];
+}
+
+/**
+ * Generator output (NHWC floats in [-1,1], e.g. `await t.data()` of a tfjs
+ * tensor) to a SampleSet in [0,1]; values are clamped. channels 1 is replicated.
+ */
+export function fromGeneratorOutput(data: Float32Array | ArrayLike<number>, n: number, height: number, width: number, channels = 3): SampleSet {
+  if (channels !== 1 && channels !== 3) throw new SampleError(`fromGeneratorOutput: channels must be 1 or 3, got ${channels}`);
+  if (data.length !== n * height * width * channels) throw new SampleError(`fromGeneratorOutput: ${data.length} values is not ${n}x${height}x${width}x${channels}`);
+  const out = new Float32Array(n * height * width * 3);
+  const px = n * height * width;
+  for (let p = 0; p < px; p++) {
+    for (let c = 0; c < 3; c++) {
+      const v = (data[p * channels + (channels === 1 ? 0 : c)] + 1) * 0.5;
+      out[p * 3 + c] = v < 0 ? 0 : v > 1 ? 1 : v;
+    }
+  }
+  return { n, height, width, channels: 3, data: out };
+}
+
+/** Concatenates sample sets of the same size. */
+export function concatSamples(sets: SampleSet[]): SampleSet {
+  if (!sets.length) throw new SampleError('concatSamples: nothing to concatenate');
+  const { height, width } = sets[0];
+  let n = 0;
+  for (const s of sets) {
+    if (s.height !== height || s.width !== width) throw new SampleError('concatSamples: sizes differ');
+    n += s.n;
+  }
+  const out = new Float32Array(n * height * width * 3);
+  let o = 0;
+  for (const s of sets) {
+    for (let i = 0; i < s.data.length; i++) out[o + i] = valueAt(s, i);
+    o += s.data.length;
+  }
+  return { n, height, width, channels: 3, data: out };
+}
+
+/** Picks samples by index (copies). */
+export function subsetSamples(s: SampleSet, idx: ArrayLike<number>): SampleSet {
+  const sz = s.height * s.width * 3;
+  const out = new (s.data instanceof Uint8Array ? Uint8Array : Float32Array)(idx.length * sz);
+  for (let k = 0; k < idx.length; k++) out.set(s.data.subarray(idx[k] * sz, (idx[k] + 1) * sz), k * sz);
+  return { n: idx.length, height: s.height, width: s.width, channels: 3, data: out };
+}
+
+// ---------------------------------------------------------------- .npy
+
+interface NpyHeader { dtype: string; fortran: boolean; shape: number[]; offset: number }
+
+function parseNpyHeader(b: Uint8Array): NpyHeader {
+  if (b.length < 10 || b[0] !== 0x93 || String.fromCharCode(b[1], b[2], b[3], b[4], b[5]) !== 'NUMPY') {
+    throw new SampleError('.npy: not a NumPy file (bad magic)');
+  }
+  const major = b[6];
+  let hlen: number, start: number;
+  if (major === 1) { hlen = b[8] | (b[9] << 8); start = 10; }
+  else if (major === 2 || major === 3) {
+    if (b.length < 12) throw new SampleError('.npy: truncated header');
+    hlen = (b[8] | (b[9] << 8) | (b[10] << 16) | (b[11] << 24)) >>> 0; start = 12;
+  } else throw new SampleError(`.npy: unsupported format version ${major}`);
+  if (start + hlen > b.length) throw new SampleError('.npy: truncated header');
+  let h = '';
+  for (let i = start; i < start + hlen; i++) h += String.fromCharCode(b[i]);
+  const descr = /'descr'\s*:\s*'([^']+)'/.exec(h);
+  const fo = /'fortran_order'\s*:\s*(True|False)/.exec(h);
+  const sh = /'shape'\s*:\s*\(([^)]*)\)/.exec(h);
+  if (!descr || !fo || !sh) throw new SampleError(`.npy: malformed header ${JSON.stringify(h.trim().slice(0, 80))}`);
+  const shape = sh[1].split(',').map((t) => t.trim()).filter((t) => t.length).map((t) => {
+    if (!/^\d+$/.test(t)) throw new SampleError(`.npy: malformed shape (${sh[1]})`);
+    return Number(t);
+  });
+  return { dtype: descr[1], fortran: fo[1] === 'True', shape, offset: start + hlen };
+}
+
+/**
+ * Parses a .npy array of images: float32/float64/uint8, shape (N,H,W,C),
+ * (N,C,H,W) or (N,H,W) with C in {1,3,4}. `range` auto: uint8 is 0..255;
+ * floats with a value below -0.01 are [-1,1], with a maximum above 1.5 are
+ * [0,255], otherwise [0,1]. `layout` auto: NHWC when the last axis is 1/3/4,
+ * else NCHW when axis 1 is. Returns a Float32Array SampleSet in [0,1].
+ */
+export function parseNpy(bytes: Uint8Array, opts: { range?: ValueRange; layout?: Layout } = {}): SampleSet & { detected: { range: string; layout: string; dtype: string } } {
+  const hd = parseNpyHeader(bytes);
+  if (hd.fortran) throw new SampleError('.npy: fortran_order arrays are not supported (save with C order)');
+  const dt = hd.dtype;
+  const kind = dt === '<f4' || dt === '=f4' ? 'f4' : dt === '<f8' || dt === '=f8' ? 'f8' : dt === '|u1' || dt === 'u1' || dt === '<u1' ? 'u1' : '';
+  if (!kind) throw new SampleError(`.npy: dtype ${dt} not supported (float32, float64 or uint8)`);
+  let shape = hd.shape;
+  if (shape.length === 3) shape = [shape[0], shape[1], shape[2], 1];
+  if (shape.length !== 4) throw new SampleError(`.npy: expected 3 or 4 dimensions (N,H,W[,C]), got shape (${hd.shape.join(',')})`);
+  const isC = (v: number) => v === 1 || v === 3 || v === 4;
+  let layout = opts.layout ?? 'auto';
+  if (layout === 'auto') {
+    if (isC(shape[3])) layout = 'nhwc';
+    else if (isC(shape[1])) layout = 'nchw';
+    else throw new SampleError(`.npy: cannot tell the channel axis of shape (${hd.shape.join(',')}); pass --layout`);
+  }
+  const [n, h, w, c] = layout === 'nhwc' ? shape : [shape[0], shape[2], shape[3], shape[1]];
+  if (!isC(c)) throw new SampleError(`.npy: ${c} channels with layout ${layout} (need 1, 3 or 4)`);
+  const count = n * h * w * c;
+  const esize = kind === 'f4' ? 4 : kind === 'f8' ? 8 : 1;
+  if (bytes.length - hd.offset < count * esize) throw new SampleError(`.npy: truncated data (${bytes.length - hd.offset} bytes for ${count} values of ${esize})`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset + hd.offset, count * esize);
+  const raw = new Float64Array(count);
+  let lo = Infinity, hi = -Infinity;
+  for (let i = 0; i < count; i++) {
+    const v = kind === 'f4' ? view.getFloat32(i * 4, true) : kind === 'f8' ? view.getFloat64(i * 8, true) : view.getUint8(i);
+    if (!Number.isFinite(v)) throw new SampleError(`.npy: non-finite value at flat index ${i}`);
+    raw[i] = v;
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  let range = opts.range ?? 'auto';
+  if (range === 'auto') range = kind === 'u1' ? '0,255' : lo < -0.01 ? '-1,1' : hi > 1.5 ? '0,255' : '0,1';
+  const [a, b] = range === '-1,1' ? [-1, 1] : range === '0,1' ? [0, 1] : [0, 255];
+  const out = new Float32Array(n * h * w * 3);
+  for (let k = 0; k < n; k++) for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
+    for (let ch = 0; ch < 3; ch++) {
+      const sc = c === 1 ? 0 : ch;
+      const src = layout === 'nhwc' ? ((k * h + y) * w + x) * c + sc : ((k * c + sc) * h + y) * w + x;
+      const v = (raw[src] - a) / (b - a);
+      out[((k * h + y) * w + x) * 3 + ch] = v < 0 ? 0 : v > 1 ? 1 : v;
+    }
+  }
+  return { n, height: h, width: w, channels: 3, data: out, detected: { range, layout, dtype: kind } };
+}
+
+/** Builds a .npy file (little-endian, C order) — for tests and tools. */
+export function encodeNpy(data: Float32Array | Uint8Array | Float64Array, shape: number[]): Uint8Array {
+  const descr = data instanceof Float32Array ? '<f4' : data instanceof Float64Array ? '<f8' : '|u1';
+  let h = `{'descr': '${descr}', 'fortran_order': False, 'shape': (${shape.join(', ')}${shape.length === 1 ? ',' : ''}), }`;
+  const total = 10 + h.length + 1;
+  h += ' '.repeat((64 - (total % 64)) % 64) + '\n';
+  const out = new Uint8Array(10 + h.length + data.byteLength);
+  out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, h.length & 0xff, h.length >> 8]);
+  for (let i = 0; i < h.length; i++) out[10 + i] = h.charCodeAt(i);
+  out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), 10 + h.length);
+  return out;
+}
+
+// ---------------------------------------------------------------- images
+
+export interface RgbaImage { width: number; height: number; data: Uint8Array }
+
+/**
+ * Splits one grid image (RGBA8 or RGB8) of rows x cols tiles separated and
+ * surrounded by `pad` pixels (width = cols*tile + (cols+1)*pad, the layout
+ * our trainer writes) into rows*cols samples.
+ */
+export function splitGrid(img: RgbaImage, rows: number, cols: number, pad = 0): SampleSet {
+  if (!(Number.isInteger(rows) && Number.isInteger(cols) && rows >= 1 && cols >= 1)) throw new SampleError(`--grid: bad grid ${rows}x${cols}`);
+  if (!(Number.isInteger(pad) && pad >= 0)) throw new SampleError(`--pad: bad value ${pad}`);
+  const c = img.data.length === img.width * img.height * 4 ? 4 : img.data.length === img.width * img.height * 3 ? 3 : 0;
+  if (!c) throw new SampleError('grid image: data is neither RGBA nor RGB');
+  const tw = (img.width - (cols + 1) * pad) / cols;
+  const th = (img.height - (rows + 1) * pad) / rows;
+  if (!Number.isInteger(tw) || !Number.isInteger(th) || tw < 1 || th < 1) {
+    throw new SampleError(`--grid ${rows}x${cols} --pad ${pad} does not divide a ${img.width}x${img.height} image (needs width = cols*tile + (cols+1)*pad)`);
+  }
+  const n = rows * cols;
+  const out = new Uint8Array(n * tw * th * 3);
+  for (let r = 0; r < rows; r++) for (let q = 0; q < cols; q++) {
+    const k = r * cols + q, ox = pad + q * (tw + pad), oy = pad + r * (th + pad);
+    for (let y = 0; y < th; y++) for (let x = 0; x < tw; x++) {
+      const s = ((oy + y) * img.width + ox + x) * c, d = ((k * th + y) * tw + x) * 3;
+      out[d] = img.data[s]; out[d + 1] = img.data[s + 1]; out[d + 2] = img.data[s + 2];
+    }
+  }
+  return { n, height: th, width: tw, channels: 3, data: out };
+}
+
+/** Area-average resize of one RGB8 image (any factor; bilinear-free box filter). */
+export function boxResizeRgb(src: Uint8Array, sw: number, sh: number, dw: number, dh: number): Uint8Array {
+  const out = new Uint8Array(dw * dh * 3);
+  const fx = sw / dw, fy = sh / dh;
+  for (let y = 0; y < dh; y++) {
+    const y0 = y * fy, y1 = (y + 1) * fy;
+    for (let x = 0; x < dw; x++) {
+      const x0 = x * fx, x1 = (x + 1) * fx;
+      let r = 0, g = 0, b = 0, wsum = 0;
+      for (let sy = Math.floor(y0); sy < Math.min(sh, Math.ceil(y1)); sy++) {
+        const wy = Math.min(sy + 1, y1) - Math.max(sy, y0);
+        for (let sx = Math.floor(x0); sx < Math.min(sw, Math.ceil(x1)); sx++) {
+          const wt = wy * (Math.min(sx + 1, x1) - Math.max(sx, x0));
+          const o = (sy * sw + sx) * 3;
+          r += wt * src[o]; g += wt * src[o + 1]; b += wt * src[o + 2]; wsum += wt;
+        }
+      }
+      const o = (y * dw + x) * 3;
+      out[o] = Math.round(r / wsum); out[o + 1] = Math.round(g / wsum); out[o + 2] = Math.round(b / wsum);
+    }
+  }
+  return out;
+}
+
+/**
+ * Decoded images (RGBA8 or RGB8) to one u8 SampleSet. Mixed sizes are
+ * resized (area average) to the smallest width and the smallest height;
+ * `resized` counts them.
+ */
+export function fromImages(images: RgbaImage[]): SampleSet & { resized: number } {
+  if (!images.length) throw new SampleError('no images');
+  const w = Math.min(...images.map((i) => i.width)), h = Math.min(...images.map((i) => i.height));
+  const out = new Uint8Array(images.length * w * h * 3);
+  let resized = 0;
+  images.forEach((img, k) => {
+    const c = img.data.length === img.width * img.height * 4 ? 4 : 3;
+    let rgb: Uint8Array = new Uint8Array(img.width * img.height * 3);
+    for (let p = 0; p < img.width * img.height; p++) { rgb[p * 3] = img.data[p * c]; rgb[p * 3 + 1] = img.data[p * c + 1]; rgb[p * 3 + 2] = img.data[p * c + 2]; }
+    if (img.width !== w || img.height !== h) { rgb = boxResizeRgb(rgb, img.width, img.height, w, h); resized++; }
+    out.set(rgb, k * w * h * 3);
+  });
+  return { n: images.length, height: h, width: w, channels: 3, data: out, resized };
+}
+
+// ---------------------------------------------------------------- features
+
+/** Rec. 601 luminance in [0,1], f32 [n][h][w]. */
+export function luminance(s: SampleSet): Float32Array {
+  const px = s.n * s.height * s.width;
+  const out = new Float32Array(px);
+  const d = s.data, k = d instanceof Uint8Array ? 1 / 255 : 1;
+  for (let p = 0; p < px; p++) out[p] = (0.299 * d[p * 3] + 0.587 * d[p * 3 + 1] + 0.114 * d[p * 3 + 2]) * k;
+  return out;
+}
+
+/**
+ * Downsampled flattened pixels: each sample area-averaged to size x size x 3
+ * in [0,1], f32 [n][size*size*3]. Images smaller than `size` are upsampled by
+ * the same box rule (nearest).
+ */
+export function pixelFeatures(s: SampleSet, size = 32): Float32Array {
+  const d = size * size * 3;
+  const out = new Float32Array(s.n * d);
+  const { height: h, width: w } = s;
+  const k = s.data instanceof Uint8Array ? 1 / 255 : 1;
+  const fx = w / size, fy = h / size;
+  // precomputed 1-D overlaps
+  const spans = (f: number, lim: number) => Array.from({ length: size }, (_, i) => {
+    const a = i * f, b = (i + 1) * f, list: [number, number][] = [];
+    for (let t = Math.floor(a); t < Math.min(lim, Math.ceil(b)); t++) list.push([t, (Math.min(t + 1, b) - Math.max(t, a)) / (b - a)]);
+    return list;
+  });
+  const sx = spans(fx, w), sy = spans(fy, h);
+  for (let i = 0; i < s.n; i++) {
+    const base = i * h * w * 3;
+    for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) {
+      let r = 0, g = 0, b = 0;
+      for (const [py, wy] of sy[y]) for (const [px, wx] of sx[x]) {
+        const o = base + (py * w + px) * 3, wt = wy * wx;
+        r += wt * s.data[o]; g += wt * s.data[o + 1]; b += wt * s.data[o + 2];
+      }
+      const o = i * d + (y * size + x) * 3;
+      out[o] = r * k; out[o + 1] = g * k; out[o + 2] = b * k;
+    }
+  }
+  return out;
+}
