@@ -17,3 +17,4 @@ export { assembleBatch } from './kernels/assemble';
 export { decodeImage, InternalDecodeError, isInternalDecodeError } from './image/decode';
 export { ImageDecodeError, DEFAULT_MAX_PIXELS, type DecodedImage, type DecodeOptions, type ImageDecodeErrorCode } from './image/errors';
 export { decodePng, isPng } from './kernels/png';
+export * from './metrics';

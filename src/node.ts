@@ -4,3 +4,5 @@ export * from './index';
 export { runTrainCli } from './cli/train';
 export { loadImageFolder, listImageFiles } from './data/folder_node';
 export { pipelineWasm } from './wasm/pipeline';
+export { runDiversityCli } from './cli/diversity';
+export { useNodeWorkers, loadSampleInput, nodeWorkerFactory } from './metrics/node';
