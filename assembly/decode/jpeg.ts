@@ -12,7 +12,7 @@
 //   huffman tables  8 x HT_SIZE  (DC 0-3, AC 4-7): 9-bit lookahead u16
 //                   (len << 8 | symbol), then maxcode/valoff per length and
 //                   the symbol values
-//   quant tables    4 x 64 f32, natural order
+//   quant tables    4 x 64 i32, natural order
 //   components      4 x COMP_SIZE i32 fields (C_* offsets)
 //   coefficients    per component [BPC, BPL, 64] i16, natural order, raw
 //                   (not dequantised): every scan writes here, so baseline,
@@ -23,10 +23,10 @@
 // Strategy: parse markers; each scan entropy-decodes into the coefficient
 // store with a 64-bit bit buffer (stuffed bytes removed while filling; a
 // marker or the end of data feeds zero bits and is remembered). After EOI,
-// each component is inverse-transformed (SIMD, jpeg/idct.ts) into its plane,
+// each component is inverse-transformed (islow, SIMD, jpeg/idct.ts) into its plane,
 // then each output row is upsampled (jpeg/upsample.ts) and colour-converted
 // (jpeg/color.ts) into the RGBA output, which is finally re-oriented.
-import { idctInit, idctBlock } from './jpeg/idct';
+import { idctBlock } from './jpeg/idct';
 import { rowYcc, rowGray, rowRgb, rowCmyk } from './jpeg/color';
 import { h2v1Fancy, h2v2Fancy, h1v2Fancy, replicate } from './jpeg/upsample';
 
@@ -249,7 +249,7 @@ function parseDQT(p: usize, end: usize): i32 {
     const q = gQuant + (<usize>tq << 8);
     for (let k = 0; k < 64; k++) {
       const v = pq ? be16(p + 1 + (<usize>k << 1)) : <i32>load<u8>(p + 1 + <usize>k);
-      store<f32>(q + (<usize>load<u8>(ZZ + <usize>k) << 2), <f32>v);
+      store<i32>(q + (<usize>load<u8>(ZZ + <usize>k) << 2), v);
     }
     gQuantDefined |= 1 << tq;
     p += 1 + n;
@@ -590,7 +590,6 @@ function truncated(): i32 { return fail(S_TRUNCATED, D_SCAN_TRUNC, gScans + 1); 
 // ------------------------------------------------------------------ output
 
 function outputImage(): i32 {
-  idctInit();
   // IDCT every block each component needs into its plane.
   for (let c = 0; c < gNcomp; c++) {
     const bpl = cget(c, C_BPL), bw = cget(c, C_BW), bh = cget(c, C_BH);
@@ -765,8 +764,7 @@ export function jpegDecode(ptr: usize, len: i32, maxPixels: i32): i32 {
   return S_OK;
 }
 
-/** Test hook: IDCT of one block (coef i16[64], q f32[64]) into out u8[64]. */
+/** Test hook: IDCT of one block (coef i16[64], q i32[64], natural order) into out u8[64]. */
 export function jpegIdctBlock(coef: usize, q: usize, out: usize): void {
-  idctInit();
   idctBlock(coef, q, out, 8);
 }
