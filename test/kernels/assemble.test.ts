@@ -57,4 +57,16 @@ describe('assembleBatch', () => {
     expect(ex.assembleBatch(rp, 192, 1, ip, 1, 8, 0, op, 767)).toBe(-4);
     expect(ex.assembleBatch(rp, 192, 1, ip, 1, 8, 0, op, 768)).toBe(0);
   });
+
+  it('does not grow wasm memory across batches', async () => {
+    const { pipelineWasm } = await import('../../src/wasm/pipeline');
+    const ex = pipelineWasm().exports as any;
+    const images = cache(40, 16, 3);
+    const idx = [...Array(32).keys()];
+    assembleBatch(images, 16, idx, idx.map((i) => i & 1));
+    const before = ex.memoryBytes();
+    for (let i = 0; i < 30; i++) assembleBatch(images, 16, idx.map((k) => (k + i) % 40), idx.map((k) => (k + i) & 1));
+    expect(ex.memoryBytes()).toBe(before);
+  });
 });
+

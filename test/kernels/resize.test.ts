@@ -78,4 +78,25 @@ describe('resizeToSquare vs the float64 reference', () => {
     expect(ex.resizeSquare(p, 64, 4, 4, 4, 8, 1, p, 64)).toBe(-4);
     expect(ex.resizeSquare(0x7fffff00, 64, 4, 4, 4, 2, 1, p, 64)).toBe(-3);
   });
+
+  it('random sizes, channels and crop against the reference (seeded)', () => {
+    const rng = new Rng(2024);
+    for (let t = 0; t < 40; t++) {
+      const w = 1 + rng.int(120), h = 1 + rng.int(120), s = 1 + rng.int(70), c = rng.next() < 0.5 ? 3 : 4, crop = rng.next() < 0.5;
+      const data = smoothImage(w, h, c, t);
+      const got = resizeToSquare({ width: w, height: h, data }, s, crop);
+      expect(maxDiff(got, resizeRef(data, w, h, c, s, crop)), `${w}x${h}x${c} -> ${s} crop=${crop}`).toBeLessThanOrEqual(1);
+    }
+  });
+
+  it('does not grow wasm memory across calls of the same shape', async () => {
+    const { pipelineWasm } = await import('../../src/wasm/pipeline');
+    const ex = pipelineWasm().exports as any;
+    const img = { width: 300, height: 200, data: smoothImage(300, 200, 4, 1) };
+    resizeToSquare(img, 64);
+    const before = ex.memoryBytes();
+    for (let i = 0; i < 50; i++) resizeToSquare(img, 64);
+    expect(ex.memoryBytes()).toBe(before);
+  });
 });
+
