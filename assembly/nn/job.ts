@@ -1,0 +1,153 @@
+// One job record describes one GEMM-shaped kernel call; the main thread
+// writes it (JS: src/kernels/gemm.ts), then every thread calls run(job, tid,
+// nt) on the same record and computes its own share. Nothing here allocates:
+// all buffers (packed B, outputs, per-thread scratch) are given as pointers,
+// because each worker instance has its own (unused) heap pointer over the one
+// shared memory.
+//
+// Record layout (i32/u32/f32 slots, 4 bytes each):
+//   0 op   1 M   2 N   3 K   4 pb (packed B)   5 c   6 ldc   7 accumulate
+//   8 bias (0 = none)   9 act   10 alpha (f32)   11 scratch   12 scratchBytes (per thread)
+//   13 a   14 rsA   15 csA   16 dx   17 imgs per chunk   18 aLen (elements)   19 cLen (elements)
+//   20.. Geom (conv.ts): x B H W Ci OH OW KH KW sh sw pt pl
+//
+// Ops: GEMM      C = A @ B, A(i, k) = a[i*rsA + k*csA]                 rows split over threads
+//      CONV      C = im2col(x) @ B                                      rows (pixels) split
+//      CONV_BPF  C = im2col(x)^T @ B                                    rows (tap, ci) split
+//      CONV_BPI  dx = col2im(A @ B), A = dy strided, chunks of `imgs` images into scratch; images split
+
+import { MR, GEMM_SCRATCH, kernel4x8, kernelEdge, packAStrided, epilogue, KC, MC, NC, NR } from './gemm';
+import { Geom, packIm2col, packIm2colT, col2im } from './conv';
+
+export const OP_GEMM: i32 = 1;
+export const OP_CONV: i32 = 2;
+export const OP_CONV_BPF: i32 = 3;
+export const OP_CONV_BPI: i32 = 4;
+export const JOB_BYTES: i32 = 33 * 4;
+
+export const NN_OK: i32 = 0;
+export const NN_BAD_DIMS: i32 = -1;
+export const NN_OUT_OF_BOUNDS: i32 = -2;
+export const NN_BAD_OP: i32 = -3;
+
+@unmanaged class Job {
+  op: i32; M: i32; N: i32; K: i32; pb: usize; c: usize; ldc: i32; acc: i32;
+  bias: usize; act: i32; alpha: f32; scratch: usize; scratchBytes: i32;
+  a: usize; rsA: i32; csA: i32; dx: usize; imgs: i32; aLen: i32; cLen: i32;
+}
+
+@inline function packA(j: Job, g: Geom, i0: i32, mc: i32, k0: i32, kc: i32, pa: usize): void {
+  if (j.op == OP_CONV) packIm2col(g, j.M, i0, mc, k0, kc, pa);
+  else if (j.op == OP_CONV_BPF) packIm2colT(g, j.M, i0, mc, k0, kc, pa);
+  else packAStrided(j.a, j.M, j.rsA, j.csA, i0, mc, k0, kc, pa);
+}
+
+/** Blocked loops over rows [m0, m1) of C; C row m lives at c + (m - m0)*ldc. */
+function gemmRows(j: Job, g: Geom, m0: i32, m1: i32, c: usize, ldc: i32, accumulate: bool, scratch: usize): void {
+  const N = j.N, K = j.K, pb = j.pb;
+  const pa = scratch;
+  const tmp = scratch + <usize>(MC * KC * 4);
+  const ldcB = <usize>ldc << 2;
+  for (let jc = 0; jc < N; jc += NC) {
+    const nc = min(NC, N - jc);
+    for (let pc = 0; pc < K; pc += KC) {
+      const kc = min(KC, K - pc);
+      const acc = accumulate || pc > 0;
+      for (let ic = m0; ic < m1; ic += MC) {
+        const mc = min(MC, m1 - ic);
+        packA(j, g, ic, mc, pc, kc, pa);
+        for (let jr = 0; jr < nc; jr += NR) {
+          const nr = min(NR, nc - jr);
+          const pbp = pb + ((<usize>((jc + jr) / NR) * <usize>K + <usize>pc) * <usize>NR << 2);
+          let cp = c + <usize>(ic - m0) * ldcB + (<usize>(jc + jr) << 2);
+          for (let ir = 0; ir < mc; ir += MR) {
+            const mr = min(MR, mc - ir);
+            const pap = pa + (<usize>ir * <usize>kc << 2);
+            if (mr == MR && nr == NR) kernel4x8(kc, pap, pbp, cp, ldcB, acc);
+            else kernelEdge(kc, pap, pbp, cp, ldcB, acc, mr, nr, tmp);
+            cp += ldcB * <usize>MR;
+          }
+        }
+      }
+    }
+  }
+}
+
+@inline function fits(ptr: usize, bytes: u64): bool {
+  return <u64>ptr + bytes <= (<u64>memory.size() << 16);
+}
+
+/** Bytes of per-thread scratch a job needs (JS asks before allocating). */
+export function jobScratchBytes(op: i32, N: i32, imgs: i32, OH: i32, OW: i32): i32 {
+  let s = GEMM_SCRATCH;
+  if (op == OP_CONV_BPI) s += imgs * OH * OW * N * 4;
+  return (s + 15) & ~15;
+}
+
+/** Validates a job record: dimensions and every buffer inside memory. */
+export function checkJob(job: usize, nt: i32): i32 {
+  if (!fits(job, JOB_BYTES)) return NN_OUT_OF_BOUNDS;
+  const j = changetype<Job>(job);
+  if (j.op < OP_GEMM || j.op > OP_CONV_BPI) return NN_BAD_OP;
+  const g = changetype<Geom>(job + 80);
+  if (j.M <= 0 || j.N <= 0 || j.K <= 0 || j.ldc < j.N || nt <= 0) return NN_BAD_DIMS;
+  if (j.scratchBytes < GEMM_SCRATCH) return NN_BAD_DIMS;
+  const panels = <u64>((j.N + NR - 1) / NR);
+  if (!fits(j.pb, panels * <u64>NR * <u64>j.K * 4)) return NN_OUT_OF_BOUNDS;
+  if (!fits(j.scratch, <u64>j.scratchBytes * <u64>nt)) return NN_OUT_OF_BOUNDS;
+  if (j.bias != 0 && !fits(j.bias, <u64>j.N * 4)) return NN_OUT_OF_BOUNDS;
+  if (j.op == OP_GEMM || j.op == OP_CONV_BPI) {
+    if (j.rsA < 0 || j.csA < 0) return NN_BAD_DIMS;
+    const last = <u64>(j.M - 1) * <u64>j.rsA + <u64>(j.K - 1) * <u64>j.csA + 1;
+    if (last > <u64>j.aLen || !fits(j.a, <u64>j.aLen * 4)) return NN_OUT_OF_BOUNDS;
+  }
+  if (j.op != OP_GEMM) {
+    if (g.B <= 0 || g.H <= 0 || g.W <= 0 || g.Ci <= 0 || g.OH <= 0 || g.OW <= 0 || g.KH <= 0 || g.KW <= 0 || g.sh <= 0 || g.sw <= 0) return NN_BAD_DIMS;
+    const pixels = <u64>g.B * <u64>g.OH * <u64>g.OW;
+    const taps = <u64>g.KH * <u64>g.KW * <u64>g.Ci;
+    const xBytes = <u64>g.B * <u64>g.H * <u64>g.W * <u64>g.Ci * 4;
+    if (j.op == OP_CONV && (<u64>j.M != pixels || <u64>j.K != taps)) return NN_BAD_DIMS;
+    if (j.op == OP_CONV_BPF && (<u64>j.M != taps || <u64>j.K != pixels)) return NN_BAD_DIMS;
+    if (j.op == OP_CONV_BPI) {
+      if (<u64>j.M != pixels || <u64>j.N != taps || j.imgs <= 0 || j.ldc != j.N) return NN_BAD_DIMS;
+      if (<u64>j.scratchBytes < <u64>GEMM_SCRATCH + <u64>j.imgs * <u64>g.OH * <u64>g.OW * <u64>j.N * 4) return NN_BAD_DIMS;
+      if (!fits(j.dx, xBytes)) return NN_OUT_OF_BOUNDS;
+    } else if (!fits(g.x, xBytes)) return NN_OUT_OF_BOUNDS;
+  }
+  if (j.op != OP_CONV_BPI) {
+    if (<u64>j.cLen < <u64>(j.M - 1) * <u64>j.ldc + <u64>j.N || !fits(j.c, <u64>j.cLen * 4)) return NN_OUT_OF_BOUNDS;
+  }
+  return NN_OK;
+}
+
+/** Thread `tid` of `nt` does its share of the job. Returns NN_OK or an error code. */
+export function run(job: usize, tid: i32, nt: i32): i32 {
+  const err = checkJob(job, nt);
+  if (err != NN_OK || tid < 0 || tid >= nt) return err != NN_OK ? err : NN_BAD_DIMS;
+  const j = changetype<Job>(job);
+  const g = changetype<Geom>(job + 80);
+  const scratch = j.scratch + <usize>tid * <usize>j.scratchBytes;
+  if (j.op == OP_CONV_BPI) {
+    // Split whole images so no two threads scatter-add into the same dx pixels.
+    const b0 = <i32>(<i64>g.B * tid / nt), b1 = <i32>(<i64>g.B * (tid + 1) / nt);
+    const imgPix = g.OH * g.OW;
+    const imgBytes = <usize>g.H * <usize>g.W * <usize>g.Ci << 2;
+    memory.fill(j.dx + <usize>b0 * imgBytes, 0, <usize>(b1 - b0) * imgBytes);
+    const col = scratch + <usize>GEMM_SCRATCH;
+    for (let b = b0; b < b1; b += j.imgs) {
+      const nb = min(j.imgs, b1 - b);
+      const p0 = b * imgPix, p1 = (b + nb) * imgPix;
+      gemmRows(j, g, p0, p1, col, j.N, false, scratch);
+      col2im(g, j.dx, col, p0, p1 - p0);
+    }
+    return NN_OK;
+  }
+  // Split rows in whole MR panels.
+  const panels = (j.M + MR - 1) / MR;
+  const m0 = min(j.M, <i32>(<i64>panels * tid / nt) * MR), m1 = min(j.M, <i32>(<i64>panels * (tid + 1) / nt) * MR);
+  if (m1 <= m0) return NN_OK;
+  const c = j.c + (<usize>m0 * <usize>j.ldc << 2);
+  gemmRows(j, g, m0, m1, c, j.ldc, j.acc != 0, scratch);
+  epilogue(c, m1 - m0, j.N, j.ldc, j.bias, j.act, j.alpha);
+  return NN_OK;
+}

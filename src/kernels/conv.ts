@@ -1,0 +1,87 @@
+// Typed wrapper for assembly/nn/conv.ts: NHWC Conv2D (+bias, activation),
+// Conv2DBackpropInput and Conv2DBackpropFilter on the nn pool, dilation 1.
+//
+//   x [B, H, W, Ci], w [KH, KW, Ci, Co], y / dy [B, OH, OW, Co]
+//   pt / pl: top / left padding (bottom / right follow from OH / OW).
+import type { NnPool } from '../nn/pool';
+import { ACT_CODE, OP_CONV, OP_CONV_BPF, OP_CONV_BPI, allocScratch, packB, writeJob, type Activation } from './gemm';
+
+export interface ConvGeom {
+  B: number; H: number; W: number; Ci: number; Co: number;
+  OH: number; OW: number; KH: number; KW: number;
+  sh: number; sw: number; pt: number; pl: number;
+}
+
+function geomArr(g: ConvGeom, x: number) {
+  return [x, g.B, g.H, g.W, g.Ci, g.OH, g.OW, g.KH, g.KW, g.sh, g.sw, g.pt, g.pl] as [number, number, number, number, number, number, number, number, number, number, number, number, number];
+}
+const size = (...d: number[]) => d.reduce((p, q) => p * q, 1);
+
+function need(name: string, a: ArrayLike<number>, n: number) {
+  if (a.length < n) throw new Error(`conv: ${name} has ${a.length} values, need ${n}`);
+}
+
+export interface ConvOptions { bias?: Float32Array; activation?: Activation; alpha?: number }
+
+/** y = act(conv2d(x, w) + bias). */
+export function conv2d(pool: NnPool, g: ConvGeom, x: Float32Array, w: Float32Array, opts: ConvOptions = {}, out?: Float32Array): Float32Array {
+  const M = g.B * g.OH * g.OW, K = g.KH * g.KW * g.Ci, N = g.Co;
+  need('x', x, size(g.B, g.H, g.W, g.Ci)); need('w', w, K * N);
+  const mod = pool.mod;
+  mod.exports.reset();
+  const xp = mod.put(x.subarray(0, size(g.B, g.H, g.W, g.Ci)));
+  const wp = mod.put(w.subarray(0, K * N));
+  const biasp = opts.bias ? mod.put(opts.bias.subarray(0, N)) : 0;
+  const pb = packB(pool, wp, K * N, K, N, N, 1);
+  const c = mod.exports.alloc(M * N * 4) as number;
+  const [scratch, scratchBytes] = allocScratch(pool, OP_CONV, N);
+  pool.run(writeJob(pool, { op: OP_CONV, M, N, K, pb, c, ldc: N, cLen: M * N, bias: biasp, act: ACT_CODE[opts.activation ?? 'linear'], alpha: opts.alpha ?? 0, scratch, scratchBytes, geom: geomArr(g, xp) }));
+  const res = out ?? new Float32Array(M * N);
+  res.set(mod.f32.subarray(c >> 2, (c >> 2) + M * N));
+  return res;
+}
+
+/** dw [KH, KW, Ci, Co] = sum over pixels of im2col(x)^T dy. */
+export function conv2dBackpropFilter(pool: NnPool, g: ConvGeom, x: Float32Array, dy: Float32Array, out?: Float32Array): Float32Array {
+  const M = g.KH * g.KW * g.Ci, K = g.B * g.OH * g.OW, N = g.Co;
+  need('x', x, size(g.B, g.H, g.W, g.Ci)); need('dy', dy, K * N);
+  const mod = pool.mod;
+  mod.exports.reset();
+  const xp = mod.put(x.subarray(0, size(g.B, g.H, g.W, g.Ci)));
+  const dyp = mod.put(dy.subarray(0, K * N));
+  const pb = packB(pool, dyp, K * N, K, N, N, 1);
+  const c = mod.exports.alloc(M * N * 4) as number;
+  const [scratch, scratchBytes] = allocScratch(pool, OP_CONV_BPF, N);
+  pool.run(writeJob(pool, { op: OP_CONV_BPF, M, N, K, pb, c, ldc: N, cLen: M * N, scratch, scratchBytes, geom: geomArr(g, xp) }));
+  const res = out ?? new Float32Array(M * N);
+  res.set(mod.f32.subarray(c >> 2, (c >> 2) + M * N));
+  return res;
+}
+
+/** Images per GEMM chunk for backprop-input: enough rows to amortise streaming B, col scratch bounded. */
+function imagesPerChunk(g: ConvGeom, threads: number): number {
+  const rowsPerImg = g.OH * g.OW;
+  const perThread = Math.ceil(g.B / threads);
+  const want = Math.max(1, Math.ceil(256 / rowsPerImg));
+  const cap = Math.max(1, Math.floor((4 << 20) / (rowsPerImg * g.KH * g.KW * g.Ci * 4)));
+  return Math.max(1, Math.min(perThread, want, cap));
+}
+
+/** dx [B, H, W, Ci] = col2im(dy @ w^T): the input gradient, i.e. conv2dTranspose(dy, w). */
+export function conv2dBackpropInput(pool: NnPool, g: ConvGeom, dy: Float32Array, w: Float32Array, out?: Float32Array): Float32Array {
+  const M = g.B * g.OH * g.OW, K = g.Co, N = g.KH * g.KW * g.Ci;
+  need('dy', dy, M * K); need('w', w, K * N);
+  const mod = pool.mod;
+  mod.exports.reset();
+  const dyp = mod.put(dy.subarray(0, M * K));
+  const wp = mod.put(w.subarray(0, K * N));
+  const pb = packB(pool, wp, K * N, K, N, 1, K); // B(co, t*Ci + ci) = w[(t*Ci + ci)*Co + co]
+  const dxLen = size(g.B, g.H, g.W, g.Ci);
+  const dx = mod.exports.alloc(dxLen * 4) as number;
+  const imgs = imagesPerChunk(g, pool.threads);
+  const [scratch, scratchBytes] = allocScratch(pool, OP_CONV_BPI, N, imgs, g.OH, g.OW);
+  pool.run(writeJob(pool, { op: OP_CONV_BPI, M, N, K, pb, c: 0, ldc: N, scratch, scratchBytes, a: dyp, rsA: K, csA: 1, aLen: M * K, dx, imgs, geom: geomArr(g, 0) }));
+  const res = out ?? new Float32Array(dxLen);
+  res.set(mod.f32.subarray(dx >> 2, (dx >> 2) + dxLen));
+  return res;
+}

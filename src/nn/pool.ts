@@ -1,0 +1,149 @@
+// The nn module's thread pool: one shared WebAssembly.Memory, one module
+// instance per thread (main + workers), jobs handed over with Atomics.
+//
+// Only the main thread allocates in the shared memory (the stub runtime's heap
+// pointer is a per-instance global); workers only compute on pointers given in
+// a job record (assembly/nn/job.ts). Control block (Int32Array over its own
+// SharedArrayBuffer):
+//   [0] generation (bumped per job; workers Atomics.wait on it)
+//   [1] command (1 = run, -1 = stop)   [2] job pointer   [3] thread count
+//   [4] workers finished               [8 + tid] error code of thread tid
+// A kernel call is synchronous for tfjs, so the main thread takes share 0 and
+// then blocks (Atomics.wait in Node, a spin in a browser window, where the
+// main thread may not block) until every worker has finished its share.
+import { instantiateSync, precompile, type WasmModule } from '../wasm/module';
+import { wasmBase64, wasmOptions } from '../wasm/generated/nn';
+import { wasmBase64 as stBase64, wasmOptions as stOptions } from '../wasm/generated/nn_st';
+
+export interface NnExports extends Record<string, unknown> {
+  run(job: number, tid: number, nt: number): number;
+  checkJob(job: number, nt: number): number;
+  jobScratchBytes(op: number, N: number, imgs: number, OH: number, OW: number): number;
+  packBChecked(src: number, srcLen: number, K: number, N: number, rs: number, cs: number, dst: number): number;
+  memoryBytes(): number;
+}
+
+export class NnError extends Error {
+  constructor(message: string, readonly code?: number) { super(message); this.name = 'NnError'; }
+}
+
+const ERRORS: Record<number, string> = { [-1]: 'bad dimensions', [-2]: 'buffer out of bounds', [-3]: 'unknown op' };
+
+/** Platform hook: starts one worker running `source` (a classic script) with `data`. */
+export interface WorkerSpawner {
+  spawn(source: string, data: WorkerData): Promise<{ terminate(): void }>;
+}
+export interface WorkerData { module: WebAssembly.Module; memory: WebAssembly.Memory; ctl: SharedArrayBuffer; tid: number }
+
+/**
+ * Worker body, shared by Node (worker_threads, eval) and browsers (Blob URL).
+ * `start(data, ready)` instantiates the module and loops on the control block.
+ */
+export const WORKER_LOOP = `
+function __nnStart(d, ready) {
+  var inst = new WebAssembly.Instance(d.module, { env: { memory: d.memory,
+    abort: function () { throw new Error('nn.wasm aborted in worker ' + d.tid); }, seed: function () { return 0; } } });
+  var run = inst.exports.run, c = new Int32Array(d.ctl), seen = Atomics.load(c, 0);
+  ready();
+  for (;;) {
+    Atomics.wait(c, 0, seen);
+    seen = Atomics.load(c, 0);
+    if (c[1] === -1) break;
+    var r;
+    try { r = run(c[2], d.tid, c[3]); } catch (e) { r = -100; }
+    Atomics.store(c, 8 + d.tid, r);
+    Atomics.add(c, 4, 1);
+    Atomics.notify(c, 4);
+  }
+}`;
+
+export class NnPool {
+  readonly threads: number;
+  private readonly ctl: Int32Array;
+  private readonly canBlock: boolean;
+
+  constructor(readonly mod: WasmModule<NnExports>, private readonly workers: { terminate(): void }[], ctl: SharedArrayBuffer | null, readonly note?: string) {
+    this.threads = workers.length + 1;
+    this.ctl = new Int32Array(ctl ?? new ArrayBuffer(64 * 4));
+    let canBlock = true;
+    try { Atomics.wait(this.ctl as Int32Array, 31, 1, 0); } catch { canBlock = false; }
+    this.canBlock = canBlock;
+  }
+
+  get exports(): NnExports { return this.mod.exports; }
+
+  /** Runs job record `job` on every thread; throws NnError on an error code. */
+  run(job: number): void {
+    const nt = this.threads, c = this.ctl;
+    const pre = this.mod.exports.checkJob(job, nt);
+    if (pre !== 0) throw new NnError(`nn: invalid job (${ERRORS[pre] ?? pre})`, pre);
+    if (nt > 1) {
+      Atomics.store(c, 4, 0);
+      c[2] = job; c[3] = nt; c[1] = 1;
+      Atomics.add(c, 0, 1);
+      Atomics.notify(c, 0);
+    }
+    const r0 = this.mod.exports.run(job, 0, nt);
+    if (nt > 1) {
+      let d: number;
+      while ((d = Atomics.load(c, 4)) < nt - 1) {
+        if (this.canBlock) Atomics.wait(c, 4, d, 50);
+      }
+      for (let t = 1; t < nt; t++) if (c[8 + t] !== 0) throw new NnError(`nn: worker ${t} failed (${ERRORS[c[8 + t]] ?? c[8 + t]})`, c[8 + t]);
+    }
+    if (r0 !== 0) throw new NnError(`nn: kernel failed (${ERRORS[r0] ?? r0})`, r0);
+  }
+
+  dispose(): void {
+    if (this.workers.length) {
+      this.ctl[1] = -1;
+      Atomics.add(this.ctl, 0, 1);
+      Atomics.notify(this.ctl, 0);
+    }
+    for (const w of this.workers) w.terminate();
+    this.workers.length = 0;
+  }
+}
+
+function sharedMemoryWorks(): boolean {
+  if (typeof SharedArrayBuffer === 'undefined') return false;
+  if (typeof (globalThis as any).crossOriginIsolated === 'boolean' && !(globalThis as any).crossOriginIsolated) return false;
+  try {
+    new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true } as WebAssembly.MemoryDescriptor);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Creates the pool: `threads` threads in all (1 = main thread only). Without
+ * SharedArrayBuffer (a page that is not cross-origin isolated) it loads the
+ * single-threaded build and says so in `note`.
+ */
+export async function createNnPool(threads: number, spawner?: WorkerSpawner): Promise<NnPool> {
+  if (!sharedMemoryWorks()) {
+    await precompile('nn_st', stBase64);
+    const mod = instantiateSync<NnExports>('nn_st', stBase64, stOptions);
+    return new NnPool(mod, [], null, threads > 1 ? 'SharedArrayBuffer unavailable (page not cross-origin isolated?): nn kernels run single-threaded' : undefined);
+  }
+  const module = await precompile('nn', wasmBase64);
+  const mod = instantiateSync<NnExports>('nn', wasmBase64, wasmOptions);
+  const ctl = new SharedArrayBuffer(64 * 4);
+  const workers: { terminate(): void }[] = [];
+  let note: string | undefined;
+  if (threads > 1) {
+    if (!spawner) {
+      note = 'no worker support on this platform: nn kernels run single-threaded';
+    } else {
+      try {
+        for (let tid = 1; tid < threads; tid++) workers.push(await spawner.spawn(WORKER_LOOP, { module, memory: mod.memory, ctl, tid }));
+      } catch (e) {
+        for (const w of workers) w.terminate();
+        workers.length = 0;
+        note = `workers failed to start (${(e as Error).message}): nn kernels run single-threaded`;
+      }
+    }
+  }
+  return new NnPool(mod, workers, ctl, note);
+}

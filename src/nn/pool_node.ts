@@ -1,0 +1,20 @@
+// worker_threads spawner for the nn pool (Node). Loaded with a dynamic import
+// so the browser bundle never sees node:worker_threads.
+import type { WorkerSpawner, WorkerData } from './pool';
+
+export async function nodeSpawner(): Promise<WorkerSpawner> {
+  const { Worker } = await import('node:worker_threads');
+  return {
+    spawn(source: string, data: WorkerData) {
+      const code = `${source}\nconst { workerData, parentPort } = require('node:worker_threads');\n` +
+        `__nnStart(workerData, function () { parentPort.postMessage('ready'); });`;
+      const w = new Worker(code, { eval: true, workerData: data });
+      w.unref();
+      return new Promise((resolve, reject) => {
+        w.once('message', () => resolve({ terminate: () => { void w.terminate(); } }));
+        w.once('error', reject);
+        w.once('exit', (c) => reject(new Error(`nn worker exited with code ${c}`)));
+      });
+    },
+  };
+}
