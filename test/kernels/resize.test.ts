@@ -98,5 +98,17 @@ describe('resizeToSquare vs the float64 reference', () => {
     for (let i = 0; i < 50; i++) resizeToSquare(img, 64);
     expect(ex.memoryBytes()).toBe(before);
   });
+
+  it('matches hand-computed OpenCV INTER_AREA / INTER_LINEAR values', () => {
+    // 3 -> 2 (area): out0 = (a0 + a1/2) / 1.5, out1 = (a1/2 + a2) / 1.5; rows identical.
+    const row = (vals: number[]) => vals.flatMap((v) => [v, v, v, 255]);
+    const three = new Uint8Array([...row([0, 90, 180]), ...row([0, 90, 180]), ...row([0, 90, 180])]);
+    const a = resizeToSquare({ width: 3, height: 3, data: three }, 2, false);
+    expect(Array.from(a.filter((_, i) => i % 3 === 0))).toEqual([30, 150, 30, 150]);
+    // 2 -> 4 (bilinear, half-pixel centres, clamped): [0, 100] -> [0, 25, 75, 100].
+    const two = new Uint8Array([...row([0, 100]), ...row([0, 100])]);
+    const b = resizeToSquare({ width: 2, height: 2, data: two }, 4, false);
+    expect(Array.from(b.subarray(0, 12).filter((_, i) => i % 3 === 0))).toEqual([0, 25, 75, 100]);
+  });
 });
 
