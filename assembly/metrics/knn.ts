@@ -4,6 +4,7 @@
 // Reads   a f32 [NA][D], b f32 [NB][D]
 // Writes  nn  i32 [NA] index of the nearest row of B (ties: lowest index)
 //         dist f32 [NA] its squared distance
+//         within i32 [NA] how many rows of B lie closer than thr2 (squared)
 //         With self = 1 (a == b), j == i is excluded.
 //
 // Strategy: direct (a-b)^2 accumulation (not |a|^2+|b|^2-2ab, which loses the
@@ -29,11 +30,11 @@ function dist1(x: usize, y: usize, d: i32): f32 {
 }
 
 /** Nearest row of B for every row of A. Returns 0 or an error code. */
-export function nearest(a: usize, na: i32, b: usize, nb: i32, d: i32, self: i32, nn: usize, dist: usize): i32 {
+export function nearest(a: usize, na: i32, b: usize, nb: i32, d: i32, self: i32, nn: usize, dist: usize, thr2: f32, within: usize): i32 {
   if (na < 1 || nb < 1 || d < 1 || (self != 0 && (na != nb || a != b || na < 2))) return ERR_DIMS;
   const mem = (<u64>memory.size()) << 16;
-  if (<u64>a + <u64>na * <u64>d * 4 > mem || <u64>b + <u64>nb * <u64>d * 4 > mem || <u64>nn + <u64>na * 4 > mem || <u64>dist + <u64>na * 4 > mem) return ERR_BOUNDS;
-  for (let i = 0; i < na; i++) { store<i32>(nn + <usize>i * 4, -1); store<f32>(dist + <usize>i * 4, Infinity); }
+  if (<u64>a + <u64>na * <u64>d * 4 > mem || <u64>b + <u64>nb * <u64>d * 4 > mem || <u64>nn + <u64>na * 4 > mem || <u64>dist + <u64>na * 4 > mem || <u64>within + <u64>na * 4 > mem) return ERR_BOUNDS;
+  for (let i = 0; i < na; i++) { store<i32>(nn + <usize>i * 4, -1); store<f32>(dist + <usize>i * 4, Infinity); store<i32>(within + <usize>i * 4, 0); }
   const d4 = d & ~3;
   const row = <usize>d * 4;
   for (let j0 = 0; j0 < nb; j0 += 64) {
@@ -42,6 +43,7 @@ export function nearest(a: usize, na: i32, b: usize, nb: i32, d: i32, self: i32,
       const x = a + <usize>i * row;
       let best = load<f32>(dist + <usize>i * 4);
       let bi = load<i32>(nn + <usize>i * 4);
+      let cnt = 0;
       let j = j0;
       for (; j + 4 <= j1; j += 4) {
         const y0 = b + <usize>j * row, y1 = y0 + row, y2 = y1 + row, y3 = y2 + row;
@@ -62,6 +64,7 @@ export function nearest(a: usize, na: i32, b: usize, nb: i32, d: i32, self: i32,
           u = xv - load<f32>(y2 + <usize>t * 4); r2 += u * u;
           u = xv - load<f32>(y3 + <usize>t * 4); r3 += u * u;
         }
+        cnt += i32(r0 < thr2 && !(self && i == j)) + i32(r1 < thr2 && !(self && i == j + 1)) + i32(r2 < thr2 && !(self && i == j + 2)) + i32(r3 < thr2 && !(self && i == j + 3));
         if (r0 < best && !(self && i == j)) { best = r0; bi = j; }
         if (r1 < best && !(self && i == j + 1)) { best = r1; bi = j + 1; }
         if (r2 < best && !(self && i == j + 2)) { best = r2; bi = j + 2; }
@@ -70,8 +73,10 @@ export function nearest(a: usize, na: i32, b: usize, nb: i32, d: i32, self: i32,
       for (; j < j1; j++) {
         if (self && i == j) continue;
         const r = dist1(x, b + <usize>j * row, d);
+        if (r < thr2) cnt++;
         if (r < best) { best = r; bi = j; }
       }
+      store<i32>(within + <usize>i * 4, load<i32>(within + <usize>i * 4) + cnt);
       store<f32>(dist + <usize>i * 4, best);
       store<i32>(nn + <usize>i * 4, bi);
     }

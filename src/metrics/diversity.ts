@@ -43,8 +43,9 @@ export interface SetScores {
     threshold: number;
     threshold_source: 'reference' | 'fallback';
     rate: number;
-    /** Distinct pairs [i, j, rms distance] closer than the threshold, plus the closest pairs overall, closest first. */
+    /** Nearest-neighbour pairs [i, j, rms distance], closest first: all those below the threshold (up to 100), at least `closest`. */
     pairs: [number, number, number][];
+    /** Pairs (any, not only nearest neighbours) closer than the threshold. */
     duplicate_pairs: number;
   };
   /** Birthday-paradox support size: about n(n-1)/(2 * duplicate pairs); null when no duplicates (then > lower_bound). */
@@ -230,23 +231,27 @@ export async function scoreSet(s: SampleSet, opts: DiversityOptions & { dupThres
 
   timings.vendi = now() - t; t = now();
   // nearest neighbours and duplicates
-  const nn = nearest(feats, n, d);
+  const fixedThr = opts.dupThreshold === 'self' ? undefined : opts.dupThreshold ?? FALLBACK_DUP_THRESHOLD;
+  let nn = nearest(feats, n, d, undefined, undefined, fixedThr === undefined ? 0 : fixedThr * fixedThr * d);
   const dist = Array.from(nn.dist2, (v) => Math.sqrt(Math.max(0, v) / d));
   const sorted = [...dist].sort((a, b) => a - b);
   // 'self' (a reference set): its own threshold, REF_DUP_FACTOR x its 10th percentile
-  const thr = opts.dupThreshold === 'self' ? REF_DUP_FACTOR * quantile(sorted, 0.1) : opts.dupThreshold ?? FALLBACK_DUP_THRESHOLD;
+  const thr = fixedThr ?? REF_DUP_FACTOR * quantile(sorted, 0.1);
+  if (fixedThr === undefined) nn = nearest(feats, n, d, undefined, undefined, thr * thr * d);
   const thrSource = opts.dupThreshold === 'self' ? 'reference' : opts.dupSource ?? 'fallback';
-  let dupSamples = 0;
+  let dupSamples = 0, within = 0;
   const pairMap = new Map<string, [number, number, number]>();
   for (let i = 0; i < n; i++) {
     if (dist[i] < thr) dupSamples++;
+    within += nn.within[i];
     const j = nn.index[i];
     const a = Math.min(i, j), b = Math.max(i, j);
     pairMap.set(`${a},${b}`, [a, b, dist[i]]);
   }
+  // every pair below the threshold (each counted from both ends)
+  const dupPairs = within / 2;
   const allPairs = [...pairMap.values()].sort((x, y) => x[2] - y[2]);
-  const dupPairs = allPairs.filter((p) => p[2] < thr).length;
-  const listed = allPairs.slice(0, Math.max(opts.closest ?? 10, Math.min(dupPairs, 100)));
+  const listed = allPairs.slice(0, Math.max(opts.closest ?? 10, Math.min(allPairs.filter((p) => p[2] < thr).length, 100)));
   const support = { estimate: dupPairs > 0 ? (n * (n - 1)) / (2 * dupPairs) : null, lower_bound: (n * (n - 1)) / 2 };
 
   return {

@@ -3,3 +3,4 @@ export { scoreDiversity, scoreSet, ndbScore, decideVerdict, vendiCosine, vendiOf
 export { fromGeneratorOutput, parseNpy, encodeNpy, splitGrid, fromImages, concatSamples, subsetSamples, luminance, pixelFeatures, SampleError, type SampleSet } from './samples';
 export { setWorkerFactory, type WorkerFactory } from './pool';
 export { renderReportHtml } from './report_html';
+export { syntheticFaces, collapsedFrom, withRepeats } from './synthetic';
