@@ -18,3 +18,4 @@ export { decodeImage, InternalDecodeError, isInternalDecodeError } from './image
 export { ImageDecodeError, DEFAULT_MAX_PIXELS, type DecodedImage, type DecodeOptions, type ImageDecodeErrorCode } from './image/errors';
 export { decodePng, isPng } from './kernels/png';
 export * from './metrics';
+export { loadImageFiles, type FileLike, type FilesLoadOptions } from './data/files_browser';
