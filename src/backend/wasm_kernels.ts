@@ -1,10 +1,191 @@
 // The one list of our kernel registrations for tfjs-backend-wasm (as tfjs's
 // register_all_kernels.ts). Call after `await tf.setBackend('wasm')`.
+//
+// Each of ours replaces the stock kernel (kept, and called for the cases ours
+// does not handle: NCHW, dilations, prelu/sigmoid/elu epilogues, broadcast
+// batches, non-f32). Conv2DBackpropFilter has no stock kernel in 4.22: ours,
+// with the tf-ops version (wasm_baseline.ts) as its fallback.
+//
+// Data path per kernel: each input copied once from the tfjs-wasm heap into
+// the nn module's shared memory, the output copied once back into a tensor
+// made with backend.makeOutput.
+import { tf } from '../tf';
+import type { NnPool } from '../nn/pool';
+import { createNnPool, type WorkerSpawner } from '../nn/pool';
+import { conv2d, conv2dBackpropFilter, conv2dBackpropInput, type ConvGeom } from '../kernels/conv';
+import { gemm, type Activation } from '../kernels/gemm';
 import { registerBaselineConv2DBackpropFilter } from './wasm_baseline';
 
 export interface WasmKernelsInfo { threads: number; note?: string }
+type KernelArgs = { inputs: Record<string, any>; backend: any; attrs: Record<string, any> };
+type KernelFunc = (args: KernelArgs) => any;
 
-export async function registerWasmTrainingKernels(opts: { threads?: number } = {}): Promise<WasmKernelsInfo> {
+/** Which of ours are registered (all by default; the benchmark compares). */
+export const OUR_KERNELS = ['Conv2D', 'FusedConv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'BatchMatMul', '_FusedMatMul'] as const;
+export type OurKernel = (typeof OUR_KERNELS)[number];
+
+let pool: NnPool | null = null;
+const stock = new Map<string, KernelFunc>();
+const ours = new Set<string>();
+
+function f32In(backend: any, t: any): Float32Array {
+  const d = backend.dataIdMap.get(t.dataId);
+  return new Float32Array(backend.wasm.HEAPU8.buffer, d.memoryOffset, tf.util.sizeFromShape(t.shape));
+}
+
+function geomOf(info: tf.backend_util.Conv2DInfo): ConvGeom {
+  return {
+    B: info.batchSize, H: info.inHeight, W: info.inWidth, Ci: info.inChannels, Co: info.outChannels,
+    OH: info.outHeight, OW: info.outWidth, KH: info.filterHeight, KW: info.filterWidth,
+    sh: info.strideHeight, sw: info.strideWidth, pt: info.padInfo.top, pl: info.padInfo.left,
+  };
+}
+
+const ACTS: Record<string, Activation> = { linear: 'linear', relu: 'relu', relu6: 'relu6', leakyrelu: 'leakyrelu' };
+const isF32 = (...ts: any[]) => ts.every((t) => t == null || t.dtype === 'float32');
+const dilated = (d: any) => d != null && (Array.isArray(d) ? d.some((v: number) => v !== 1) : d !== 1);
+
+/** How often each of ours ran on the nn kernels vs fell back (tests, benchmarks). */
+export const nnKernelStats = { ours: {} as Record<string, number>, fallback: {} as Record<string, number> };
+const count = (m: Record<string, number>, k: string) => { m[k] = (m[k] ?? 0) + 1; };
+
+function fallback(name: string, args: KernelArgs) {
+  count(nnKernelStats.fallback, name);
+  const f = stock.get(name);
+  if (!f) throw new Error(`wasm ${name}: case not supported by the nn kernels and no stock kernel`);
+  return f(args);
+}
+
+function conv2DKernel(name: 'Conv2D' | 'FusedConv2D') {
+  return (args: KernelArgs) => {
+    const { inputs, backend, attrs } = args;
+    const { x, filter, bias, preluActivationWeights } = inputs;
+    const act = ACTS[attrs.activation ?? 'linear'];
+    const Co = filter.shape[3];
+    if (!pool || attrs.dataFormat === 'NCHW' || dilated(attrs.dilations) || preluActivationWeights || !act || !isF32(x, filter, bias)
+      || (bias && tf.util.sizeFromShape(bias.shape) !== Co && tf.util.sizeFromShape(bias.shape) !== 1)) return fallback(name, args);
+    const info = tf.backend_util.computeConv2DInfo(x.shape, filter.shape, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode, false, 'channelsLast');
+    const out = backend.makeOutput(info.outShape, 'float32');
+    let b: Float32Array | undefined;
+    if (bias) { b = f32In(backend, bias); if (b.length === 1) b = new Float32Array(Co).fill(b[0]); }
+    count(nnKernelStats.ours, name);
+    conv2d(pool, geomOf(info), f32In(backend, x), f32In(backend, filter), { bias: b, activation: act, alpha: attrs.leakyreluAlpha ?? 0.2 }, backend.typedArrayFromHeap(out));
+    return out;
+  };
+}
+
+function conv2DBackpropInputKernel(args: KernelArgs) {
+  const { inputs, backend, attrs } = args;
+  const { dy, filter } = inputs;
+  if (!pool || attrs.dataFormat === 'NCHW' || !isF32(dy, filter)) return fallback('Conv2DBackpropInput', args);
+  const info = tf.backend_util.computeConv2DInfo(attrs.inputShape, filter.shape, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode, false, 'channelsLast');
+  const out = backend.makeOutput(info.inShape, 'float32');
+  count(nnKernelStats.ours, 'Conv2DBackpropInput');
+  conv2dBackpropInput(pool, geomOf(info), f32In(backend, dy), f32In(backend, filter), backend.typedArrayFromHeap(out));
+  return out;
+}
+
+function conv2DBackpropFilterKernel(args: KernelArgs) {
+  const { inputs, backend, attrs } = args;
+  const { x, dy } = inputs;
+  if (!pool || attrs.dataFormat === 'NCHW' || !isF32(x, dy)) return fallback('Conv2DBackpropFilter', args);
+  const info = tf.backend_util.computeConv2DInfo(x.shape, attrs.filterShape, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode, false, 'channelsLast');
+  const out = backend.makeOutput(attrs.filterShape, 'float32');
+  count(nnKernelStats.ours, 'Conv2DBackpropFilter');
+  conv2dBackpropFilter(pool, geomOf(info), f32In(backend, x), f32In(backend, dy), backend.typedArrayFromHeap(out));
+  return out;
+}
+
+function matMulKernel(name: 'BatchMatMul' | '_FusedMatMul') {
+  return (args: KernelArgs) => {
+    const { inputs, backend, attrs } = args;
+    const { a, b, bias, preluActivationWeights } = inputs;
+    const act = ACTS[attrs.activation ?? 'linear'];
+    const ra = a.shape.length, rb = b.shape.length;
+    if (!pool || preluActivationWeights || !act || !isF32(a, b, bias) || ra < 2 || rb < 2) return fallback(name, args);
+    const tA = !!attrs.transposeA, tB = !!attrs.transposeB;
+    const M = tA ? a.shape[ra - 1] : a.shape[ra - 2], K = tA ? a.shape[ra - 2] : a.shape[ra - 1];
+    const K2 = tB ? b.shape[rb - 1] : b.shape[rb - 2], N = tB ? b.shape[rb - 2] : b.shape[rb - 1];
+    const batchA = tf.util.sizeFromShape(a.shape.slice(0, -2)), batchB = tf.util.sizeFromShape(b.shape.slice(0, -2));
+    const sameBatch = tf.util.arraysEqual(a.shape.slice(0, -2), b.shape.slice(0, -2));
+    if (K !== K2 || !(batchA === 1 && batchB === 1) && !sameBatch) return fallback(name, args);
+    if (bias && tf.util.sizeFromShape(bias.shape) !== N && tf.util.sizeFromShape(bias.shape) !== 1) return fallback(name, args);
+    const outShape = [...(ra >= rb ? a.shape : b.shape).slice(0, -2), M, N];
+    const out = backend.makeOutput(outShape, 'float32');
+    let bv: Float32Array | undefined;
+    if (bias) { bv = f32In(backend, bias); if (bv.length === 1) bv = new Float32Array(N).fill(bv[0]); }
+    const av = f32In(backend, a), bw = f32In(backend, b), ov = backend.typedArrayFromHeap(out) as Float32Array;
+    const opts = { transposeA: tA, transposeB: tB, bias: bv, activation: act, alpha: attrs.leakyreluAlpha ?? 0.2 };
+    count(nnKernelStats.ours, name);
+    for (let i = 0; i < batchA; i++) {
+      gemm(pool, av.subarray(i * M * K, (i + 1) * M * K), bw.subarray(i * K * N, (i + 1) * K * N), M, N, K, opts, ov.subarray(i * M * N, (i + 1) * M * N));
+    }
+    return out;
+  };
+}
+
+const KERNELS: Record<OurKernel, KernelFunc> = {
+  Conv2D: conv2DKernel('Conv2D'),
+  FusedConv2D: conv2DKernel('FusedConv2D'),
+  Conv2DBackpropInput: conv2DBackpropInputKernel,
+  Conv2DBackpropFilter: conv2DBackpropFilterKernel,
+  BatchMatMul: matMulKernel('BatchMatMul'),
+  _FusedMatMul: matMulKernel('_FusedMatMul'),
+};
+
+async function defaultThreads(): Promise<number> {
+  const nav = (globalThis as any).navigator;
+  if (nav?.hardwareConcurrency) return nav.hardwareConcurrency;
+  if (typeof process !== 'undefined' && process.versions?.node) {
+    const os = await import('node:os');
+    return os.availableParallelism?.() ?? os.cpus().length;
+  }
+  return 1;
+}
+
+async function spawner(): Promise<WorkerSpawner | undefined> {
+  if (typeof process !== 'undefined' && process.versions?.node && typeof (globalThis as any).window === 'undefined') {
+    return (await import('../nn/pool_node')).nodeSpawner();
+  }
+  return (await import('../nn/pool_web')).webSpawner();
+}
+
+/**
+ * Registers our training kernels for the 'wasm' backend (idempotent; a new
+ * thread count restarts the pool). `threads` defaults to the available cores.
+ * `kernels` limits which of ours replace the stock ones (benchmarks);
+ * Conv2DBackpropFilter is always registered (baseline when not ours).
+ */
+export async function registerWasmTrainingKernels(opts: { threads?: number; kernels?: readonly OurKernel[] } = {}): Promise<WasmKernelsInfo> {
+  const threads = Math.max(1, opts.threads && opts.threads > 0 ? Math.floor(opts.threads) : await defaultThreads());
+  if (pool && pool.threads !== threads && !pool.note) { pool.dispose(); pool = null; }
+  if (!pool) pool = await createNnPool(threads, await spawner());
   registerBaselineConv2DBackpropFilter();
-  return { threads: 1, note: 'baseline Conv2DBackpropFilter only (tf ops)' };
+  const want = new Set<string>(opts.kernels ?? OUR_KERNELS);
+  for (const name of OUR_KERNELS) {
+    const current = tf.getKernel(name, 'wasm');
+    if (!ours.has(name) && current) stock.set(name, current.kernelFunc as KernelFunc);
+    if (current) tf.unregisterKernel(name, 'wasm');
+    if (want.has(name)) {
+      tf.registerKernel({ kernelName: name, backendName: 'wasm', kernelFunc: KERNELS[name] as any });
+      ours.add(name);
+    } else if (stock.has(name)) {
+      tf.registerKernel({ kernelName: name, backendName: 'wasm', kernelFunc: stock.get(name) as any });
+      ours.delete(name);
+    }
+  }
+  return { threads: pool.threads, note: pool.note };
+}
+
+/** Puts the stock kernels back (and the baseline Conv2DBackpropFilter) and stops the workers. */
+export function unregisterWasmTrainingKernels(): void {
+  for (const name of OUR_KERNELS) {
+    if (!ours.has(name)) continue;
+    tf.unregisterKernel(name, 'wasm');
+    const s = stock.get(name);
+    if (s) tf.registerKernel({ kernelName: name, backendName: 'wasm', kernelFunc: s as any });
+    ours.delete(name);
+  }
+  pool?.dispose();
+  pool = null;
 }

@@ -51,3 +51,120 @@ describe('baseline Conv2DBackpropFilter on wasm (tf ops)', () => {
     for (let i = 0; i < ref.length; i++) expect(relErr(got[i], ref[i])).toBeLessThan(1e-4);
   });
 });
+
+import { registerWasmTrainingKernels, unregisterWasmTrainingKernels, nnKernelStats } from '../../src/backend/wasm_kernels';
+
+const convCases: Case[] = [
+  ...cases,
+  { B: 1, H: 5, W: 5, Ci: 1, Co: 1, K: 1, s: 1, pad: 'same' },
+  { B: 3, H: 16, W: 16, Ci: 3, Co: 10, K: 5, s: 2, pad: 'same' },
+  { B: 2, H: 4, W: 4, Ci: 12, Co: 1, K: 4, s: 1, pad: 'valid' },
+  { B: 5, H: 9, W: 7, Ci: 7, Co: 13, K: 5, s: 2, pad: 'valid' },
+];
+
+for (const threads of [1, 2]) {
+  describe(`our wasm kernels vs cpu, ${threads} thread(s)`, () => {
+    beforeAll(async () => {
+      expect(await initWasmBackend()).toBe(true);
+      const info = await registerWasmTrainingKernels({ threads });
+      expect(info.threads).toBe(threads);
+    });
+
+    for (const c of convCases) {
+      const xShape = [c.B, c.H, c.W, c.Ci] as [number, number, number, number];
+      const fShape = [c.K, c.K, c.Ci, c.Co] as [number, number, number, number];
+      const info = tf.backend_util.computeConv2DInfo(xShape, fShape, c.s, 1, c.pad, undefined, false, 'channelsLast');
+      const dyShape = [c.B, info.outHeight, info.outWidth, c.Co] as [number, number, number, number];
+      const xv = randArray(xShape.reduce((a, b) => a * b), 21), fv = randArray(fShape.reduce((a, b) => a * b), 22);
+      const dyv = randArray(dyShape.reduce((a, b) => a * b), 23), bv = randArray(c.Co, 24);
+      const name = JSON.stringify(c);
+      const check = async (fn: () => tf.Tensor) => {
+        const [ref] = await onBackend('cpu', fn);
+        const [got] = await onBackend('wasm', fn);
+        expect(relErr(got, ref)).toBeLessThan(1e-4);
+      };
+      it(`Conv2D ${name}`, () => check(() => tf.conv2d(tf.tensor4d(xv, xShape), tf.tensor4d(fv, fShape), c.s, c.pad)));
+      it(`FusedConv2D + bias + leakyrelu ${name}`, () => check(() => tf.fused.conv2d({
+        x: tf.tensor4d(xv, xShape), filter: tf.tensor4d(fv, fShape), strides: c.s, pad: c.pad,
+        bias: tf.tensor1d(bv), activation: 'leakyrelu', leakyreluAlpha: 0.2,
+      }) as tf.Tensor));
+      it(`Conv2DBackpropInput ${name}`, () => check(() => tf.engine().runKernel('Conv2DBackpropInput',
+        { dy: tf.tensor4d(dyv, dyShape), filter: tf.tensor4d(fv, fShape) },
+        { strides: c.s, pad: c.pad, dataFormat: 'NHWC', inputShape: xShape }) as tf.Tensor));
+      it(`Conv2DBackpropFilter ${name}`, () => check(() => tf.engine().runKernel('Conv2DBackpropFilter',
+        { x: tf.tensor4d(xv, xShape), dy: tf.tensor4d(dyv, dyShape) },
+        { strides: c.s, pad: c.pad, dataFormat: 'NHWC', filterShape: fShape }) as tf.Tensor));
+    }
+
+    it('conv2dTranspose (generator layer shape, small batch)', async () => {
+      const x = randArray(3 * 4 * 4 * 16, 31), w = randArray(5 * 5 * 8 * 16, 32);
+      const fn = () => tf.conv2dTranspose(tf.tensor4d(x, [3, 4, 4, 16]), tf.tensor4d(w, [5, 5, 8, 16]), [3, 8, 8, 8], 2, 'same');
+      const [ref] = await onBackend('cpu', fn);
+      const [got] = await onBackend('wasm', fn);
+      expect(relErr(got, ref)).toBeLessThan(1e-4);
+    });
+
+    for (const [M, N, K, tA, tB] of [[1, 1, 1, false, false], [3, 8192, 10, false, false], [7, 9, 130, true, false], [64, 13, 200, false, true], [5, 6, 7, true, true]] as const) {
+      it(`matMul ${M}x${K} @ ${K}x${N} tA=${tA} tB=${tB}`, async () => {
+        const a = randArray(M * K, 41), b = randArray(K * N, 42);
+        const fn = () => tf.matMul(tf.tensor2d(a, tA ? [K, M] : [M, K]), tf.tensor2d(b, tB ? [N, K] : [K, N]), tA, tB);
+        const [ref] = await onBackend('cpu', fn);
+        const [got] = await onBackend('wasm', fn);
+        expect(relErr(got, ref)).toBeLessThan(1e-4);
+      });
+    }
+
+    it('batched matMul and fused matMul (bias + relu)', async () => {
+      const a = randArray(3 * 5 * 6, 51), b = randArray(3 * 6 * 7, 52), bias = randArray(7, 53);
+      const fn = () => [
+        tf.matMul(tf.tensor3d(a, [3, 5, 6]), tf.tensor3d(b, [3, 6, 7])),
+        tf.fused.matMul({ a: tf.tensor2d(a.subarray(0, 30), [5, 6]), b: tf.tensor2d(b.subarray(0, 42), [6, 7]), bias: tf.tensor1d(bias), activation: 'relu' }),
+        tf.matMul(tf.tensor3d(a, [3, 5, 6]), tf.tensor2d(b.subarray(0, 42), [6, 7])), // broadcast: stock fallback
+      ];
+      const ref = await onBackend('cpu', fn);
+      const got = await onBackend('wasm', fn);
+      for (let i = 0; i < ref.length; i++) expect(relErr(got[i], ref[i])).toBeLessThan(1e-4);
+    });
+
+    it('second-order gradient (gradient penalty through conv + leakyRelu) matches cpu', async () => {
+      const w1v = randArray(5 * 5 * 3 * 8, 61), w2v = randArray(4 * 4 * 8 * 1, 62), xv = randArray(2 * 8 * 8 * 3, 63);
+      const fn = () => {
+        const w1 = tf.tensor4d(w1v, [5, 5, 3, 8]), w2 = tf.tensor4d(w2v, [4, 4, 8, 1]);
+        const critic = (x: tf.Tensor4D, a: tf.Tensor4D, b: tf.Tensor4D) =>
+          tf.sum(tf.conv2d(tf.leakyRelu(tf.conv2d(x, a, 2, 'same'), 0.2) as tf.Tensor4D, b, 1, 'valid'));
+        const gp = (a: tf.Tensor, b: tf.Tensor) => {
+          const gx = tf.grad((x: tf.Tensor) => critic(x as tf.Tensor4D, a as tf.Tensor4D, b as tf.Tensor4D))(tf.tensor4d(xv, [2, 8, 8, 3]));
+          return tf.mean(tf.square(tf.sub(tf.sqrt(tf.sum(tf.square(gx), [1, 2, 3])), 1)));
+        };
+        return tf.grads(gp)([w1, w2]);
+      };
+      const ref = await onBackend('cpu', fn);
+      const got = await onBackend('wasm', fn);
+      for (let i = 0; i < ref.length; i++) expect(relErr(got[i], ref[i])).toBeLessThan(1e-4);
+    });
+
+    it('no tensor leak across repeated kernel calls', async () => {
+      await tf.setBackend('wasm');
+      const x = tf.tensor4d(randArray(2 * 8 * 8 * 3, 1), [2, 8, 8, 3]), w = tf.tensor4d(randArray(75 * 4, 2), [5, 5, 3, 4]);
+      const step = () => tf.tidy(() => tf.grads((a: tf.Tensor) => tf.sum(tf.conv2d(x, a as tf.Tensor4D, 2, 'same')))([w])[0].dataSync());
+      step();
+      const n0 = tf.memory().numTensors;
+      for (let i = 0; i < 3; i++) step();
+      expect(tf.memory().numTensors).toBe(n0);
+      x.dispose(); w.dispose();
+      await tf.setBackend('cpu');
+    });
+  });
+}
+
+describe('unregister', () => {
+  it('our kernels did run (and the broadcast matMul fell back)', () => {
+    for (const k of ['Conv2D', 'FusedConv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'BatchMatMul', '_FusedMatMul']) expect(nnKernelStats.ours[k]).toBeGreaterThan(0);
+    expect(nnKernelStats.fallback.BatchMatMul).toBeGreaterThan(0);
+  });
+  it('puts stock kernels back', async () => {
+    unregisterWasmTrainingKernels();
+    expect(tf.getKernel('Conv2D', 'wasm')).toBeTruthy();
+    expect(tf.getKernel('Conv2DBackpropFilter', 'wasm')).toBeTruthy();
+  });
+});
