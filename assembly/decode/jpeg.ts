@@ -706,7 +706,7 @@ function resetState(): void {
  */
 export function jpegDecode(ptr: usize, len: i32, maxPixels: i32): i32 {
   resetState();
-  if (len < 4 || load<u8>(ptr) != 0xFF || load<u8>(ptr + 1) != 0xD8) return fail(S_CORRUPT, D_NOT_JPEG, 0);
+  if (len < 2 || load<u8>(ptr) != 0xFF || load<u8>(ptr + 1) != 0xD8) return fail(S_CORRUPT, D_NOT_JPEG, 0);
   gEnd = ptr + <usize>len;
   gHuff = jalloc(8 * HT_SIZE);
   gQuant = jalloc(4 * 256);
