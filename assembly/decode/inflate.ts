@@ -14,8 +14,12 @@
 //   - Canonical Huffman codes decoded through a 2^10-entry lookup table
 //     indexed by the next 10 stream bits (entry = len << 9 | symbol); longer
 //     codes (rare) fall back to a bit-serial canonical decode.
-//   - Match copy: 16 bytes per v128 step when distance >= 16, 8 per u64 step
-//     when distance >= 8, memory.fill for distance 1, bytes otherwise.
+//   - Table entries carry the length/distance base and extra-bit count, so a
+//     match costs two lookups. A fast loop (input and output far from their
+//     ends) decodes up to 3 literals per refill with no bounds checks; a
+//     careful loop with every check finishes each block near the ends.
+//   - Match copy: 16 bytes per v128 step; distances < 16 first replicate one
+//     period with i8x16.swizzle, then copy at a multiple of the period.
 import { adler32 } from './checksum';
 
 export const INFLATE_CORRUPT: i32 = -2;
@@ -31,9 +35,23 @@ const FAST_BITS: u32 = 10;
 const FAST_SIZE: usize = 1 << FAST_BITS;
 const FAST_MASK: u64 = <u64>FAST_SIZE - 1;
 
-// One Huffman table: [fast u16 x 1024][count u16 x 16][symbols u16 x 320]
+// Table entries (u32): value << 16 | flags | extra << 4 | code length.
+//   literal / code-length symbol: flags 0, value = symbol
+//   length or distance:           flags F_COPY, value = base, extra = extra bits
+//   end of block:                 flags F_EOB
+//   invalid symbol or code:       flags F_BAD
+//   0: code longer than FAST_BITS -> bit-serial slow path
+const F_COPY: u32 = 0x100;
+const F_EOB: u32 = 0x200;
+const F_BAD: u32 = 0x400;
+const F_KIND: u32 = 0xF00;
+const KIND_CL = 0;
+const KIND_LIT = 1;
+const KIND_DIST = 2;
+
+// One Huffman table: [fast u32 x 1024][count u16 x 16][symbols u16 x 320]
 const H_FAST: usize = 0;
-const H_COUNT: usize = FAST_SIZE * 2;
+const H_COUNT: usize = FAST_SIZE * 4;
 const H_SYMS: usize = H_COUNT + 32;
 const H_SIZE: usize = H_SYMS + 320 * 2;
 
@@ -43,18 +61,37 @@ const DIST_BASE: usize = memory.data<u16>([1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 
 const DIST_EXTRA: usize = memory.data<u8>([0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13]);
 const CL_ORDER: usize = memory.data<u8>([16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15]);
 
-// Fixed-code tables live in static data (built once, survive heap resets).
+// Static data (built once, survives heap resets): fixed-code tables, and for
+// match distances d < 16 a swizzle pattern (k % d) plus the copy step
+// d * ceil(16 / d) that keeps 16-byte copies in phase with the period.
 const FIXED_LIT: usize = memory.data(<i32>H_SIZE, 16);
 const FIXED_DIST: usize = memory.data(<i32>H_SIZE, 16);
 const SCRATCH_LENS: usize = memory.data(320, 16);
 const OFFS: usize = memory.data(64, 16);
-let fixedReady = false;
+const PATTERN: usize = memory.data(256, 16);
+const STEP: usize = memory.data(16, 16);
+let staticReady = false;
 
 /** Input offset just past the last byte the last inflateRaw call consumed. */
 let lastInputEnd: usize = 0;
 
+function entryFor(kind: i32, sym: u32): u32 {
+  if (kind == KIND_LIT) {
+    if (sym < 256) return sym << 16;
+    if (sym == 256) return F_EOB;
+    const li = <usize>(sym - 257);
+    if (li >= 29) return F_BAD;
+    return (<u32>load<u16>(LEN_BASE + (li << 1)) << 16) | F_COPY | (<u32>load<u8>(LEN_EXTRA + li) << 4);
+  }
+  if (kind == KIND_DIST) {
+    if (sym >= 30) return F_BAD;
+    return (<u32>load<u16>(DIST_BASE + (<usize>sym << 1)) << 16) | F_COPY | (<u32>load<u8>(DIST_EXTRA + <usize>sym) << 4);
+  }
+  return sym << 16;
+}
+
 /** Builds a Huffman table from `n` code lengths (u8) at lens. Returns 0 or INFLATE_CORRUPT. */
-function buildTable(h: usize, lens: usize, n: i32): i32 {
+function buildTable(h: usize, lens: usize, n: i32, kind: i32): i32 {
   const count = h + H_COUNT;
   memory.fill(count, 0, 32);
   for (let i = 0; i < n; i++) {
@@ -83,7 +120,7 @@ function buildTable(h: usize, lens: usize, n: i32): i32 {
     }
   }
   // fast table: every code of length <= FAST_BITS, replicated over the unused high bits
-  memory.fill(h + H_FAST, 0, FAST_SIZE * 2);
+  memory.fill(h + H_FAST, 0, FAST_SIZE * 4);
   let code: u32 = 0;
   let idx: usize = 0;
   for (let l: u32 = 1; l <= FAST_BITS; l++) {
@@ -93,8 +130,8 @@ function buildTable(h: usize, lens: usize, n: i32): i32 {
       // bit-reverse code+k over l bits: deflate sends Huffman codes MSB first
       let v = code + k, r: u32 = 0;
       for (let b: u32 = 0; b < l; b++) { r = (r << 1) | (v & 1); v >>= 1; }
-      const e = <u16>((l << 9) | sym);
-      for (let j = <usize>r; j < FAST_SIZE; j += <usize>1 << l) store<u16>(h + H_FAST + (j << 1), e);
+      const e = entryFor(kind, sym) | l;
+      for (let j = <usize>r; j < FAST_SIZE; j += <usize>1 << l) store<u32>(h + H_FAST + (j << 2), e);
     }
     idx += c;
     code = (code + c) << 1;
@@ -102,37 +139,56 @@ function buildTable(h: usize, lens: usize, n: i32): i32 {
   return 0;
 }
 
-/** Bit-serial canonical decode for codes longer than FAST_BITS (or invalid). Returns len << 16 | sym, or -1. */
-function slowDecode(h: usize, bb: u64): i32 {
+/** Bit-serial canonical decode for codes longer than FAST_BITS (or invalid): an entry, F_BAD if none. */
+function slowEntry(h: usize, bb: u64, kind: i32): u32 {
   let code: i32 = 0, first: i32 = 0, index: i32 = 0;
   for (let l = 1; l <= 15; l++) {
     code |= <i32>((bb >> <u64>(l - 1)) & 1);
     const c = <i32>load<u16>(h + H_COUNT + (<usize>l << 1));
-    if (code - first < c) return (l << 16) | <i32>load<u16>(h + H_SYMS + (<usize>(index + code - first) << 1));
+    if (code - first < c) return entryFor(kind, <u32>load<u16>(h + H_SYMS + (<usize>(index + code - first) << 1))) | <u32>l;
     index += c;
     first = (first + c) << 1;
     code <<= 1;
   }
-  return -1;
+  return F_BAD;
 }
 
-/** len << 16 | sym for the next code in bb (which holds >= 15 valid bits), or -1. */
-@inline function decodeSym(h: usize, bb: u64): i32 {
-  const e = <i32>load<u16>(h + H_FAST + (<usize>(bb & FAST_MASK) << 1));
-  if (e != 0) return ((e >> 9) << 16) | (e & 511);
-  return slowDecode(h, bb);
+/** Table entry for the next code in bb (which holds >= 15 valid bits). */
+@inline function lookup(h: usize, bb: u64, kind: i32): u32 {
+  const e = load<u32>(h + H_FAST + (<usize>(bb & FAST_MASK) << 2));
+  return e != 0 ? e : slowEntry(h, bb, kind);
 }
 
-function buildFixed(): void {
+function buildStatic(): void {
   const lens = SCRATCH_LENS;
   for (let i = 0; i < 144; i++) store<u8>(lens + i, 8);
   for (let i = 144; i < 256; i++) store<u8>(lens + i, 9);
   for (let i = 256; i < 280; i++) store<u8>(lens + i, 7);
   for (let i = 280; i < 288; i++) store<u8>(lens + i, 8);
-  buildTable(FIXED_LIT, lens, 288);
+  buildTable(FIXED_LIT, lens, 288, KIND_LIT);
   for (let i = 0; i < 30; i++) store<u8>(lens + i, 5);
-  buildTable(FIXED_DIST, lens, 30);
-  fixedReady = true;
+  buildTable(FIXED_DIST, lens, 30, KIND_DIST);
+  for (let d = 1; d < 16; d++) {
+    for (let k = 0; k < 16; k++) store<u8>(PATTERN + (<usize>d << 4) + <usize>k, <u8>(k % d));
+    store<u8>(STEP + <usize>d, <u8>(d * ((16 + d - 1) / d)));
+  }
+  staticReady = true;
+}
+
+/**
+ * Copies a match of `length` bytes from `dist` back (1 <= dist <= op - dst).
+ * Writes up to 16 bytes past op + length (the caller leaves that room).
+ */
+@inline function copyMatch(op: usize, dist: usize, length: usize): void {
+  const end = op + length;
+  let s = op - dist;
+  if (dist < 16) {
+    // one period replicated over 16 bytes, then 16-byte copies at a distance that is a multiple of the period
+    v128.store(op, i8x16.swizzle(v128.load(s), v128.load(PATTERN + (dist << 4))));
+    op += 16;
+    s = op - <usize>load<u8>(STEP + dist);
+  }
+  while (op < end) { v128.store(op, v128.load(s)); op += 16; s += 16; }
 }
 
 /**
@@ -140,13 +196,17 @@ function buildFixed(): void {
  * INFLATE_* code. Allocates its tables on the heap.
  */
 export function inflateRaw(src: usize, srcLen: usize, dst: usize, dstCap: usize): i32 {
-  if (!fixedReady) buildFixed();
+  if (!staticReady) buildStatic();
   const tables = heap.alloc(2 * H_SIZE + 384);
   const litT = tables;
   const distT = tables + H_SIZE;
   const lens = tables + 2 * H_SIZE;
   const inEnd = src + srcLen;
   const outEnd = dst + dstCap;
+  // fast loop bounds: 8-byte loads stay inside the input, and 3 literals + a
+  // 258-byte match + 16 bytes of over-copy stay inside the output
+  const inFast: usize = srcLen >= 8 ? inEnd - 8 : 0;
+  const outFast: usize = dstCap >= 300 ? outEnd - 300 : 0;
   let ip = src;
   let pad: usize = 0;   // virtual zero bytes appended after the input
   let bb: u64 = 0;
@@ -194,7 +254,7 @@ export function inflateRaw(src: usize, srcLen: usize, dst: usize, dstCap: usize)
         store<u8>(lens + <usize>load<u8>(CL_ORDER + i), <u8>(bb & 7));
         bb >>= 3; bc -= 3;
       }
-      if (buildTable(litT, lens, 19) < 0) return INFLATE_CORRUPT;
+      if (buildTable(litT, lens, 19, KIND_CL) < 0) return INFLATE_CORRUPT;
       const total = hlit + hdist;
       let n = 0;
       while (n < total) {
@@ -202,11 +262,11 @@ export function inflateRaw(src: usize, srcLen: usize, dst: usize, dstCap: usize)
           if (ip + 8 <= inEnd) { bb |= load<u64>(ip) << bc; ip += (63 - bc) >> 3; bc |= 56; }
           else { while (bc <= 56) { if (ip < inEnd) { bb |= (<u64>load<u8>(ip)) << bc; ip++; } else pad++; bc += 8; } if (pad > 8) return INFLATE_TRUNCATED; }
         }
-        const ds = decodeSym(litT, bb);
-        if (ds < 0) return INFLATE_CORRUPT;
-        const l = <u32>(ds >>> 16);
+        const e = lookup(litT, bb, KIND_CL);
+        if (e & F_BAD) return INFLATE_CORRUPT;
+        const l = e & 15;
         bb >>= <u64>l; bc -= l;
-        const sym = ds & 0xFFFF;
+        const sym = <i32>(e >>> 16);
         if (sym < 16) {
           store<u8>(lens + 32 + <usize>n, <u8>sym);
           n++;
@@ -227,65 +287,80 @@ export function inflateRaw(src: usize, srcLen: usize, dst: usize, dstCap: usize)
         n += rep;
       }
       if (load<u8>(lens + 32 + 256) == 0) return INFLATE_CORRUPT; // no end-of-block code
-      if (buildTable(litT, lens + 32, hlit) < 0) return INFLATE_CORRUPT;
-      if (buildTable(distT, lens + 32 + <usize>hlit, hdist) < 0) return INFLATE_CORRUPT;
+      if (buildTable(litT, lens + 32, hlit, KIND_LIT) < 0) return INFLATE_CORRUPT;
+      if (buildTable(distT, lens + 32 + <usize>hlit, hdist, KIND_DIST) < 0) return INFLATE_CORRUPT;
     } else {
       return INFLATE_CORRUPT;
     }
 
-    // -- compressed block body
+    // -- compressed block body, fast loop: no per-symbol bounds checks
+    let blockDone = false;
+    while (ip <= inFast && op <= outFast) {
+      bb |= load<u64>(ip) << bc; ip += (63 - bc) >> 3; bc |= 56;
+      let e = lookup(lt, bb, KIND_LIT);
+      if ((e & F_KIND) == 0) {
+        // up to 3 literals per refill (56 bits >= 3 x 15 + lookahead)
+        let l = e & 15; bb >>= <u64>l; bc -= l; store<u8>(op, <u8>(e >>> 16)); op++;
+        e = lookup(lt, bb, KIND_LIT);
+        if ((e & F_KIND) == 0) {
+          l = e & 15; bb >>= <u64>l; bc -= l; store<u8>(op, <u8>(e >>> 16)); op++;
+          e = lookup(lt, bb, KIND_LIT);
+          if ((e & F_KIND) == 0) {
+            l = e & 15; bb >>= <u64>l; bc -= l; store<u8>(op, <u8>(e >>> 16)); op++;
+            continue;
+          }
+        }
+        // a length or end code follows: refill so the whole length/distance pair is buffered
+        bb |= load<u64>(ip) << bc; ip += (63 - bc) >> 3; bc |= 56;
+      }
+      if (e & F_COPY) {
+        let l = e & 15, x = (e >> 4) & 15;
+        const length = <usize>(e >>> 16) + <usize>((bb >> <u64>l) & ((<u64>1 << x) - 1));
+        bb >>= <u64>(l + x); bc -= l + x;
+        const d = lookup(dt, bb, KIND_DIST);
+        if (d & F_BAD) return INFLATE_CORRUPT;
+        l = d & 15; x = (d >> 4) & 15;
+        const dist = <usize>(d >>> 16) + <usize>((bb >> <u64>l) & ((<u64>1 << x) - 1));
+        bb >>= <u64>(l + x); bc -= l + x;
+        if (dist > op - dst) return INFLATE_CORRUPT;
+        copyMatch(op, dist, length);
+        op += length;
+        continue;
+      }
+      if (e & F_EOB) { const l = e & 15; bb >>= <u64>l; bc -= l; blockDone = true; break; }
+      return INFLATE_CORRUPT;
+    }
+    if (blockDone) continue;
+
+    // -- careful loop: near the ends of input or output
     while (true) {
       if (bc < 48) {
         if (ip + 8 <= inEnd) { bb |= load<u64>(ip) << bc; ip += (63 - bc) >> 3; bc |= 56; }
         else { while (bc <= 56) { if (ip < inEnd) { bb |= (<u64>load<u8>(ip)) << bc; ip++; } else pad++; bc += 8; } if (pad > 8) return INFLATE_TRUNCATED; }
       }
-      let e = <i32>load<u16>(lt + H_FAST + (<usize>(bb & FAST_MASK) << 1));
-      let sym: i32, l: u32;
-      if (e != 0) { sym = e & 511; l = <u32>(e >> 9); }
-      else {
-        e = slowDecode(lt, bb);
-        if (e < 0) return INFLATE_CORRUPT;
-        sym = e & 0xFFFF; l = <u32>(e >>> 16);
-      }
-      bb >>= <u64>l; bc -= l;
-      if (sym < 256) {
+      const e = lookup(lt, bb, KIND_LIT);
+      let l = e & 15;
+      if ((e & F_KIND) == 0) {
+        bb >>= <u64>l; bc -= l;
         if (op >= outEnd) return INFLATE_OVERFLOW;
-        store<u8>(op, <u8>sym);
+        store<u8>(op, <u8>(e >>> 16));
         op++;
         continue;
       }
-      if (sym == 256) break;
-      const li = <usize>(sym - 257);
-      if (li >= 29) return INFLATE_CORRUPT;
-      const le = <u32>load<u8>(LEN_EXTRA + li);
-      const length = <usize>load<u16>(LEN_BASE + (li << 1)) + <usize>(bb & ((<u64>1 << le) - 1));
-      bb >>= <u64>le; bc -= le;
-      e = <i32>load<u16>(dt + H_FAST + (<usize>(bb & FAST_MASK) << 1));
-      if (e != 0) { sym = e & 511; l = <u32>(e >> 9); }
-      else {
-        e = slowDecode(dt, bb);
-        if (e < 0) return INFLATE_CORRUPT;
-        sym = e & 0xFFFF; l = <u32>(e >>> 16);
-      }
-      bb >>= <u64>l; bc -= l;
-      if (sym >= 30) return INFLATE_CORRUPT;
-      const de = <u32>load<u8>(DIST_EXTRA + <usize>sym);
-      const dist = <usize>load<u16>(DIST_BASE + (<usize>sym << 1)) + <usize>(bb & ((<u64>1 << de) - 1));
-      bb >>= <u64>de; bc -= de;
+      if (e & F_EOB) { bb >>= <u64>l; bc -= l; break; }
+      if (e & F_BAD) return INFLATE_CORRUPT;
+      let x = (e >> 4) & 15;
+      const length = <usize>(e >>> 16) + <usize>((bb >> <u64>l) & ((<u64>1 << x) - 1));
+      bb >>= <u64>(l + x); bc -= l + x;
+      const d = lookup(dt, bb, KIND_DIST);
+      if (d & F_BAD) return INFLATE_CORRUPT;
+      l = d & 15; x = (d >> 4) & 15;
+      const dist = <usize>(d >>> 16) + <usize>((bb >> <u64>l) & ((<u64>1 << x) - 1));
+      bb >>= <u64>(l + x); bc -= l + x;
       if (dist > op - dst) return INFLATE_CORRUPT;
       if (op + length > outEnd) return INFLATE_OVERFLOW;
-      let s = op - dist;
-      const end = op + length;
-      if (dist >= 16) {
-        do { v128.store(op, v128.load(s)); op += 16; s += 16; } while (op < end);
-      } else if (dist >= 8) {
-        do { store<u64>(op, load<u64>(s)); op += 8; s += 8; } while (op < end);
-      } else if (dist == 1) {
-        memory.fill(op, load<u8>(s), length);
-      } else {
-        do { store<u8>(op, load<u8>(s)); op++; s++; } while (op < end);
-      }
-      op = end;
+      copyMatch(op, dist, length);
+      op += length;
     }
   }
   // bits consumed must not exceed the real input
