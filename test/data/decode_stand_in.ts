@@ -2,6 +2,7 @@
 // yet: jpeg-js / pngjs (reference libraries) behind the same signature. Used
 // through vi.mock only when importing the real module fails.
 import jpeg from 'jpeg-js';
+// @ts-ignore pngjs ships no types (test-only reference library)
 import { PNG } from 'pngjs';
 import { ImageDecodeError, type DecodedImage, type DecodeOptions } from '../../src/image/errors';
 

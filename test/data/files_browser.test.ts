@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+// @ts-ignore pngjs ships no types (test-only reference library)
 import { PNG } from 'pngjs';
 import { loadImageFiles, decodeRequest, type DecodeRequest, type FileLike } from '../../src/data/files_browser';
 import { DatasetError } from '../../src/data/dataset';

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+// @ts-ignore pngjs ships no types (test-only reference library)
 import { PNG } from 'pngjs';
 import sharp from 'sharp';
 import { standInDecode } from './decode_stand_in';
