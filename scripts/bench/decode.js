@@ -57,30 +57,36 @@ async function makeSet(name, count, make) {
     for (let i = 0; i < count; i++) writeFileSync(join(dir, `${String(i).padStart(4, '0')}${make.ext}`), await make(i));
     writeFileSync(join(dir, '.done'), '');
   }
-  return readdirSync(dir).filter((f) => !f.startsWith('.')).sort().map((f) => new Uint8Array(readFileSync(join(dir, f))));
+  return readSet(dir);
 }
 
+function readSet(dir) {
+  return readdirSync(dir).filter((f) => /\.(png|jpe?g)$/i.test(f)).sort().map((f) => new Uint8Array(readFileSync(join(dir, f))));
+}
+
+// 96x96 JPEG q90 faces from scripts/make-faces.js when it exists, else smooth noise.
 async function faces() {
   const n = quick ? 120 : 400;
   const script = join(root, 'scripts', 'make-faces.js');
-  const dir = join(dataDir, `faces-96-jpeg-${n}`);
-  if (existsSync(script) && !existsSync(join(dir, '.done'))) {
-    try {
-      const raw = join(dataDir, 'faces-raw');
-      execFileSync(process.execPath, [script, '--n', String(n), '--out', raw], { stdio: 'ignore', timeout: 300_000 });
-      const files = readdirSync(raw).filter((f) => /\.(png|jpe?g)$/i.test(f)).sort();
-      if (files.length) {
-        mkdirSync(dir, { recursive: true });
-        for (const [i, f] of files.entries()) writeFileSync(join(dir, `${String(i).padStart(4, '0')}.jpg`), await sharp(join(raw, f)).resize(96, 96, { fit: 'cover' }).jpeg({ quality: 90 }).toBuffer());
-        writeFileSync(join(dir, '.done'), 'make-faces');
-      }
-    } catch { /* fall back to generated smooth images */ }
+  if (existsSync(script)) {
+    const dir = join(dataDir, `faces-mf-${n}`);
+    if (!existsSync(join(dir, '.done'))) {
+      try {
+        const raw = join(dataDir, `faces-mf-raw-${n}`);
+        execFileSync(process.execPath, [script, '--n', String(n), '--out', raw], { stdio: 'ignore', timeout: 300_000 });
+        const files = readdirSync(raw).filter((f) => /\.(png|jpe?g)$/i.test(f)).sort();
+        if (files.length) {
+          mkdirSync(dir, { recursive: true });
+          for (const [i, f] of files.entries()) writeFileSync(join(dir, `${String(i).padStart(4, '0')}.jpg`), await sharp(join(raw, f)).resize(96, 96, { fit: 'cover' }).jpeg({ quality: 90 }).toBuffer());
+          writeFileSync(join(dir, '.done'), '');
+        }
+      } catch { /* fall back to generated smooth images */ }
+    }
+    if (existsSync(join(dir, '.done'))) return { bytes: readSet(dir), src: 'scripts/make-faces.js (re-encoded 96x96 q90)', dir };
   }
   const make = async (i) => (await smooth(96, 96, 1000 + i)).jpeg({ quality: 90 }).toBuffer();
   make.ext = '.jpg';
-  const bytes = await makeSet(`faces-96-jpeg-${n}`, n, make);
-  const src = existsSync(join(dir, '.done')) && readFileSync(join(dir, '.done'), 'utf8') === 'make-faces' ? 'scripts/make-faces.js' : 'generated smooth noise';
-  return { bytes, src };
+  return { bytes: await makeSet(`faces-noise-${n}`, n, make), src: 'generated smooth noise', dir: join(dataDir, `faces-noise-${n}`) };
 }
 
 const pngMake = async (i) => (await smooth(64, 64, 5000 + i, 6)).png().toBuffer();
@@ -225,7 +231,7 @@ results.resize['large RGBA -> 64x64 (img/s)'] = timeSync(decodedBig, (img) => gf
 
 // ---------- loadImageFolder: threads and the u8 cache (not single-thread) ----------
 if (typeof gf.loadImageFolder === 'function') {
-  const dir = join(dataDir, `faces-96-jpeg-${face.bytes.length}`);
+  const dir = face.dir;
   const n = face.bytes.length;
   const time = async (opts) => { const t0 = performance.now(); const ds = await gf.loadImageFolder({ dir, size: 64, ...opts }); return { ips: (ds.n * 1000) / (performance.now() - t0), n: ds.n }; };
   await time({ threads: 1, cache: false });

@@ -26,7 +26,7 @@ export interface LoadOptions {
   limit?: number;
   /** Save/load `<dir>/.ganforge-cache-<size>.u8` + `.json` manifest (default true). */
   cache?: boolean;
-  /** Decoding threads (default os.availableParallelism()); 1 decodes on the calling thread. */
+  /** Decoding threads (default os.availableParallelism(), used for folders of 8 MiB or more); 1 decodes on the calling thread. */
   threads?: number;
   /** Called with (done, total) at least every 1% of files and once at the end. */
   onProgress?: (done: number, total: number) => void;
