@@ -2,15 +2,17 @@
 // followed by the implicit QL iteration with Wilkinson-style shifts.
 //
 // Letters: N rows = columns.
-// Reads   a f64 [N][N] symmetric, row-major (destroyed: used as workspace)
+// Reads   a f64 [N][N] symmetric, row-major; only the lower triangle j <= i is
+//         read (destroyed: used as workspace)
 // Writes  w f64 [N] eigenvalues, ascending
 //
-// Strategy: the reduction costs ~N^3/3 element updates. Step k's rank-2
-// update of the trailing block (A -= v q^T + q v^T) is fused with step k+1's
-// product A v': the first trailing row is updated first, gives v', then each
-// other row is updated and dotted with v' in the same pass, so the trailing
-// block streams through memory once per step (f64x2). Updates are symmetric in
-// floating point (same products, same sums), so A stays exactly symmetric.
+// Strategy: the reduction costs ~N^3/6 element updates on the lower triangle.
+// Step k's rank-2 update of the trailing block (A -= v q^T + q v^T) is fused
+// with step k+1's product A v': the first trailing column is updated first and
+// gives v', then each row's lower part is updated and, in the same pass,
+// dotted with v' (row contribution) and scattered into A v' (the mirrored
+// column contribution), so the trailing triangle streams through memory once
+// per step (f64x2).
 
 export const ERR_DIMS: i32 = -1;
 export const ERR_BOUNDS: i32 = -2;
@@ -18,57 +20,102 @@ export const ERR_NOCONV: i32 = -4;
 
 @inline function hsum2(v: v128): f64 { return f64x2.extract_lane(v, 0) + f64x2.extract_lane(v, 1); }
 
-// Householder vector for x = row r, columns c..n-1 into v[c..n-1].
-// Returns beta (0 when x is already (x0, 0, ...)); stores alpha in *alphaOut.
+// Householder vector for x = column c, rows r..n-1 (lower triangle) into v[r..n-1].
+// Returns beta = 2 / v.v (0 when x is already (x0, 0, ...)); alpha in gAlpha.
 let gAlpha: f64 = 0;
-function householder(a: usize, n: i32, r: i32, c: i32, v: usize): f64 {
-  const row = a + <usize>(r * n) * 8;
+function householder(a: usize, n: i32, c: i32, r: i32, v: usize): f64 {
   let ss = 0.0;
-  for (let j = c + 1; j < n; j++) { const x = load<f64>(row + <usize>j * 8); ss += x * x; store<f64>(v + <usize>j * 8, x); }
-  const x0 = load<f64>(row + <usize>c * 8);
-  if (ss == 0) { gAlpha = x0; return 0; }
+  for (let j = r + 1; j < n; j++) { const x = load<f64>(a + <usize>(j * n + c) * 8); ss += x * x; store<f64>(v + <usize>j * 8, x); }
+  const x0 = load<f64>(a + <usize>(r * n + c) * 8);
+  if (ss == 0) { gAlpha = x0; store<f64>(v + <usize>r * 8, 0); return 0; }
   const norm = Math.sqrt(x0 * x0 + ss);
   const alpha = x0 > 0 ? -norm : norm;
   const v0 = x0 - alpha;
-  store<f64>(v + <usize>c * 8, v0);
+  store<f64>(v + <usize>r * 8, v0);
   gAlpha = alpha;
   return 2.0 / (v0 * v0 + ss);
 }
 
-// p[i] = beta * sum_j A[i][j] v[j] for i, j in c..n-1.
-function matvec(a: usize, n: i32, c: i32, v: usize, p: usize, beta: f64): void {
+// Symmetric product from the lower triangle, rows/columns c..n-1:
+// pn[i] = sum_j A[i][j] vn[j] (pn must be zeroed by the caller). When beta != 0
+// the rank-2 update A -= v q^T + q v^T (q held in p) is applied to each element
+// first, in the same pass.
+function fusedPass(a: usize, n: i32, c: i32, beta: f64, v: usize, p: usize, vn: usize, pn: usize): void {
   for (let i = c; i < n; i++) {
     const row = a + <usize>(i * n) * 8;
+    const vni = load<f64>(vn + <usize>i * 8);
+    const vniv = f64x2.splat(vni);
     let acc = f64x2.splat(0);
     let j = c;
-    for (; j + 2 <= n; j += 2) acc = f64x2.add(acc, f64x2.mul(v128.load(row + <usize>j * 8), v128.load(v + <usize>j * 8)));
-    let s = hsum2(acc);
-    for (; j < n; j++) s += load<f64>(row + <usize>j * 8) * load<f64>(v + <usize>j * 8);
-    store<f64>(p + <usize>i * 8, beta * s);
+    let s = 0.0;
+    if (beta != 0) {
+      const vis = load<f64>(v + <usize>i * 8), qis = load<f64>(p + <usize>i * 8);
+      const vi = f64x2.splat(vis), qi = f64x2.splat(qis);
+      for (; j + 2 <= i; j += 2) {
+        const o = <usize>j * 8;
+        const x = f64x2.sub(f64x2.sub(v128.load(row + o), f64x2.mul(vi, v128.load(p + o))), f64x2.mul(qi, v128.load(v + o)));
+        v128.store(row + o, x);
+        acc = f64x2.add(acc, f64x2.mul(x, v128.load(vn + o)));
+        v128.store(pn + o, f64x2.add(v128.load(pn + o), f64x2.mul(x, vniv)));
+      }
+      s = hsum2(acc);
+      for (; j < i; j++) {
+        const o = <usize>j * 8;
+        const x = load<f64>(row + o) - vis * load<f64>(p + o) - qis * load<f64>(v + o);
+        store<f64>(row + o, x);
+        s += x * load<f64>(vn + o);
+        store<f64>(pn + o, load<f64>(pn + o) + x * vni);
+      }
+      const o = <usize>i * 8;
+      const x = load<f64>(row + o) - vis * qis - qis * vis;
+      store<f64>(row + o, x);
+      s += x * vni;
+    } else {
+      for (; j + 2 <= i; j += 2) {
+        const o = <usize>j * 8;
+        const x = v128.load(row + o);
+        acc = f64x2.add(acc, f64x2.mul(x, v128.load(vn + o)));
+        v128.store(pn + o, f64x2.add(v128.load(pn + o), f64x2.mul(x, vniv)));
+      }
+      s = hsum2(acc);
+      for (; j < i; j++) {
+        const o = <usize>j * 8;
+        const x = load<f64>(row + o);
+        s += x * load<f64>(vn + o);
+        store<f64>(pn + o, load<f64>(pn + o) + x * vni);
+      }
+      s += load<f64>(row + <usize>i * 8) * vni;
+    }
+    store<f64>(pn + <usize>i * 8, load<f64>(pn + <usize>i * 8) + s);
   }
 }
 
-function tridiagonalise(a: usize, n: i32, d: usize, e: usize, v: usize, p: usize, vn: usize): void {
+// Reads only the lower triangle (j <= i) of a.
+function tridiagonalise(a: usize, n: i32, d: usize, e: usize, v: usize, p: usize, vn: usize, pn: usize): void {
   // e[k] couples d[k] and d[k+1]; e[n-1] = 0.
   store<f64>(e + <usize>(n - 1) * 8, 0);
-  if (n == 1) { store<f64>(d, load<f64>(a)); return; }
   store<f64>(d, load<f64>(a));
+  if (n == 1) return;
   let beta = householder(a, n, 0, 1, v);
   store<f64>(e, gAlpha);
-  if (beta != 0) matvec(a, n, 1, v, p, beta);
+  if (beta != 0) {
+    memory.fill(p, 0, <usize>n * 8);
+    fusedPass(a, n, 1, 0, v, p, v, p);
+    for (let j = 1; j < n; j++) store<f64>(p + <usize>j * 8, beta * load<f64>(p + <usize>j * 8));
+  }
   for (let k = 0; k < n - 1; k++) {
     const c = k + 1; // trailing block c..n-1
     if (beta != 0) {
-      // q = p - (beta/2 * v.p) v
+      // q = p - (beta/2 * v.p) v, kept in p
       let vp = 0.0;
       for (let j = c; j < n; j++) vp += load<f64>(v + <usize>j * 8) * load<f64>(p + <usize>j * 8);
       const K = 0.5 * beta * vp;
       for (let j = c; j < n; j++) store<f64>(p + <usize>j * 8, load<f64>(p + <usize>j * 8) - K * load<f64>(v + <usize>j * 8));
-      // p now holds q. Update the first trailing row.
-      const rowc = a + <usize>(c * n) * 8;
+      // update column c (rows c..n-1): it gives the next Householder vector
       const vc = load<f64>(v + <usize>c * 8), qc = load<f64>(p + <usize>c * 8);
       for (let j = c; j < n; j++) {
-        store<f64>(rowc + <usize>j * 8, load<f64>(rowc + <usize>j * 8) - vc * load<f64>(p + <usize>j * 8) - qc * load<f64>(v + <usize>j * 8));
+        const o = a + <usize>(j * n + c) * 8;
+        store<f64>(o, load<f64>(o) - load<f64>(v + <usize>j * 8) * qc - load<f64>(p + <usize>j * 8) * vc);
       }
     }
     store<f64>(d + <usize>c * 8, load<f64>(a + <usize>(c * n + c) * 8));
@@ -76,40 +123,12 @@ function tridiagonalise(a: usize, n: i32, d: usize, e: usize, v: usize, p: usize
     const nbeta = householder(a, n, c, c + 1, vn);
     store<f64>(e + <usize>c * 8, gAlpha);
     const c2 = c + 1;
-    // Rows c2..n-1: update (columns c2..n-1) fused with the next product.
-    for (let i = c2; i < n; i++) {
-      const row = a + <usize>(i * n) * 8;
-      let acc = f64x2.splat(0);
-      let j = c2;
-      if (beta != 0) {
-        const vi = f64x2.splat(load<f64>(v + <usize>i * 8)), qi = f64x2.splat(load<f64>(p + <usize>i * 8));
-        for (; j + 2 <= n; j += 2) {
-          const o = <usize>j * 8;
-          const x = f64x2.sub(f64x2.sub(v128.load(row + o), f64x2.mul(vi, v128.load(p + o))), f64x2.mul(qi, v128.load(v + o)));
-          v128.store(row + o, x);
-          acc = f64x2.add(acc, f64x2.mul(x, v128.load(vn + o)));
-        }
-        let s = hsum2(acc);
-        const vis = load<f64>(v + <usize>i * 8), qis = load<f64>(p + <usize>i * 8);
-        for (; j < n; j++) {
-          const o = <usize>j * 8;
-          const x = load<f64>(row + o) - vis * load<f64>(p + o) - qis * load<f64>(v + o);
-          store<f64>(row + o, x);
-          s += x * load<f64>(vn + o);
-        }
-        store<f64>(vn + <usize>(n + i) * 8, s); // scratch: next p, kept past vn[0..n)
-      } else {
-        for (; j + 2 <= n; j += 2) acc = f64x2.add(acc, f64x2.mul(v128.load(row + <usize>j * 8), v128.load(vn + <usize>j * 8)));
-        let s = hsum2(acc);
-        for (; j < n; j++) s += load<f64>(row + <usize>j * 8) * load<f64>(vn + <usize>j * 8);
-        store<f64>(vn + <usize>(n + i) * 8, s);
-      }
-    }
-    // Shift: v <- vn, p <- beta' * (A v').
+    memory.fill(pn + <usize>c2 * 8, 0, <usize>(n - c2) * 8);
+    fusedPass(a, n, c2, beta, v, p, vn, pn);
     beta = nbeta;
     for (let j = c2; j < n; j++) {
       store<f64>(v + <usize>j * 8, load<f64>(vn + <usize>j * 8));
-      store<f64>(p + <usize>j * 8, beta * load<f64>(vn + <usize>(n + j) * 8));
+      store<f64>(p + <usize>j * 8, beta * load<f64>(pn + <usize>j * 8));
     }
   }
 }
@@ -169,8 +188,9 @@ export function sym_eigenvalues(a: usize, n: i32, w: usize): i32 {
   const e = heap.alloc(<usize>n * 8 + 16);
   const v = heap.alloc(<usize>n * 8 + 16);
   const p = heap.alloc(<usize>n * 8 + 16);
-  const vn = heap.alloc(<usize>n * 16 + 16);
-  tridiagonalise(a, n, w, e, v, p, vn);
+  const vn = heap.alloc(<usize>n * 8 + 16);
+  const pn = heap.alloc(<usize>n * 8 + 16);
+  tridiagonalise(a, n, w, e, v, p, vn, pn);
   if (!tql(w, e, n)) return ERR_NOCONV;
   // insertion sort is O(n^2) worst case; use a simple heap sort instead.
   sortAsc(w, n);

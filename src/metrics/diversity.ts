@@ -7,7 +7,7 @@ import { dotMatrix } from '../kernels/gram';
 import { nearest } from '../kernels/knn';
 import { symEigenvalues } from '../kernels/eigen';
 import { Rng } from '../util/rng';
-import { MsssimPool, type MsssimTask } from './pool';
+import { MetricsPool, type MsssimTask } from './pool';
 import { kmeans, binCounts, ndbFromCounts, type NdbResult } from './kmeans';
 import { checkSampleSet, luminance, pixelFeatures, SampleError, type SampleSet } from './samples';
 
@@ -97,8 +97,8 @@ export function vendiFromEigenvalues(w: ArrayLike<number>): number {
   return Math.exp(h);
 }
 
-/** Vendi score of the cosine kernel on rows of x (n x d); uses the d x d dual when n > d. */
-export function vendiCosine(x: Float32Array, n: number, d: number): number {
+/** Rows of x scaled to unit L2 norm (zero rows stay zero). */
+function normaliseRows(x: Float32Array, n: number, d: number): Float32Array {
   const xn = new Float32Array(x.length);
   for (let i = 0; i < n; i++) {
     let s = 0;
@@ -106,6 +106,12 @@ export function vendiCosine(x: Float32Array, n: number, d: number): number {
     const inv = s > 0 ? 1 / Math.sqrt(s) : 0;
     for (let t = 0; t < d; t++) xn[i * d + t] = x[i * d + t] * inv;
   }
+  return xn;
+}
+
+/** Vendi score of the cosine kernel on rows of x (n x d); uses the d x d dual when n > d. */
+export function vendiCosine(x: Float32Array, n: number, d: number): number {
+  const xn = normaliseRows(x, n, d);
   let k: Float64Array, m: number;
   if (n <= d) { k = dotMatrix(xn, n, d); m = n; }
   else {
@@ -115,6 +121,14 @@ export function vendiCosine(x: Float32Array, n: number, d: number): number {
   }
   for (let i = 0; i < k.length; i++) k[i] /= n;
   return vendiFromEigenvalues(symEigenvalues(k, m));
+}
+
+/** vendiCosine with the Gram matrix computed by a worker pool (same result). */
+export async function vendiCosinePool(x: Float32Array, n: number, d: number, pool: MetricsPool | null): Promise<number> {
+  if (!pool || n > d) return vendiCosine(x, n, d);
+  const k = await pool.gram(normaliseRows(x, n, d), n, d);
+  for (let i = 0; i < k.length; i++) k[i] /= n;
+  return vendiFromEigenvalues(symEigenvalues(k, n));
 }
 
 /** Vendi score of a full similarity matrix (n x n, k(x,x) = 1). */
@@ -128,10 +142,14 @@ export function vendiOfKernel(k: Float64Array, n: number): number {
 export function planPairs(n: number, count: number | undefined, seed: number): { tasks: MsssimTask[]; total: number; all: boolean } {
   const totalAll = (n * (n - 1)) / 2;
   const all = count === undefined || count >= totalAll;
+  // All pairs: 64-image tiles (preprocessing ~5% of the work). A random
+  // subset is sparse, so tiles are large (n/2) to preprocess each image only
+  // a couple of times.
+  const B = all ? BLOCK : Math.max(BLOCK, Math.ceil(n / 2));
   const groups = new Map<number, number[]>();
-  const nb = Math.ceil(n / BLOCK);
+  const nb = Math.ceil(n / B);
   const add = (i: number, j: number) => {
-    const key = Math.floor(i / BLOCK) * nb + Math.floor(j / BLOCK);
+    const key = Math.floor(i / B) * nb + Math.floor(j / B);
     let g = groups.get(key);
     if (!g) groups.set(key, (g = []));
     g.push(i, j);
@@ -168,7 +186,7 @@ export function planPairs(n: number, count: number | undefined, seed: number): {
 }
 
 /** MS-SSIM of the planned pairs; returns [i, j, value] triples via callback. */
-async function runPairs(lum: Float32Array, n: number, h: number, w: number, tasks: MsssimTask[], threads: number,
+async function runPairs(lum: Float32Array, h: number, w: number, tasks: MsssimTask[], pool: MetricsPool | null,
   onPair: (i: number, j: number, v: number) => void, progress: (done: number) => void): Promise<void> {
   let done = 0;
   const consume = (task: MsssimTask, out: Float32Array) => {
@@ -176,9 +194,9 @@ async function runPairs(lum: Float32Array, n: number, h: number, w: number, task
     done += out.length;
     progress(done);
   };
-  const pool = threads > 1 && tasks.length > 1 ? await MsssimPool.create(Math.min(threads, tasks.length), lum, h, w) : null;
-  if (pool) {
-    try { await pool.run(tasks, (id, out) => consume(tasks[id], out)); } finally { pool.close(); }
+  if (pool && tasks.length > 1) {
+    pool.setImages(lum, h, w);
+    await pool.run(tasks, (id, out) => consume(tasks[id], out));
     return;
   }
   const sz = h * w;
@@ -186,42 +204,65 @@ async function runPairs(lum: Float32Array, n: number, h: number, w: number, task
     const block = new Float32Array(task.images.length * sz);
     task.images.forEach((img, k) => block.set(lum.subarray(img * sz, (img + 1) * sz), k * sz));
     consume(task, msssimPairs(block, task.images.length, h, w, task.pairs));
-    if (done < n * n) await Promise.resolve(); // let progress callbacks render
+    await Promise.resolve(); // let progress callbacks render
   }
 }
 
+/**
+ * Mean and std of MS-SSIM over all pairs (or `pairs` random distinct pairs)
+ * of a sample set; `full` is the n x n matrix (diagonal 0) when all pairs were scored.
+ */
+export async function pairwiseMsssim(s: SampleSet, opts: { pairs?: number; seed?: number; threads?: number; pool?: MetricsPool | null; onProgress?: (p: DiversityProgress) => void } = {}): Promise<{ mean: number; std: number; pairs: number; full: Float64Array | null }> {
+  checkSampleSet(s);
+  if (s.n < 2) throw new SampleError(`need at least 2 samples, got ${s.n}`);
+  if (Math.min(s.height, s.width) < 16) throw new SampleError(`MS-SSIM needs images of at least 16x16 (5 scales), got ${s.width}x${s.height}`);
+  const { n, height: h, width: w } = s;
+  const lum = luminance(s);
+  const plan = planPairs(n, opts.pairs, opts.seed ?? 1);
+  const full = plan.all ? new Float64Array(n * n) : null;
+  let sum = 0, sumSq = 0, cnt = 0;
+  opts.onProgress?.({ stage: 'MS-SSIM pairs', done: 0, total: plan.total });
+  const own = opts.pool === undefined ? await MetricsPool.create(Math.min(opts.threads ?? 1, plan.tasks.length)) : null;
+  try {
+    await runPairs(lum, h, w, plan.tasks, opts.pool ?? own, (i, j, v) => {
+    sum += v; sumSq += v * v; cnt++;
+    if (full) { full[i * n + j] = v; full[j * n + i] = v; }
+    }, (done) => opts.onProgress?.({ stage: 'MS-SSIM pairs', done, total: plan.total }));
+  } finally { own?.close(); }
+  const mean = sum / cnt;
+  return { mean, std: Math.sqrt(Math.max(0, sumSq / cnt - mean * mean)), pairs: cnt, full };
+}
+
 /** All the per-set scores (no verdict). */
-export async function scoreSet(s: SampleSet, opts: DiversityOptions & { dupThreshold?: number | 'self'; dupSource?: 'reference' | 'fallback'; label?: string } = {}): Promise<SetScores> {
+export async function scoreSet(s: SampleSet, opts: DiversityOptions & { dupThreshold?: number | 'self'; dupSource?: 'reference' | 'fallback'; label?: string; pool?: MetricsPool | null } = {}): Promise<SetScores> {
   checkSampleSet(s);
   if (s.n < 2) throw new SampleError(`need at least 2 samples, got ${s.n}`);
   if (Math.min(s.height, s.width) < 16) throw new SampleError(`MS-SSIM needs images of at least 16x16 (5 scales), got ${s.width}x${s.height}`);
   const label = opts.label ?? 'samples';
   const report = (stage: string, done: number, total: number) => opts.onProgress?.({ stage: `${label}: ${stage}`, done, total });
-  const { n, height: h, width: w } = s;
   const seed = opts.seed ?? 1;
-
   const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now()) / 1000;
-  let t = now();
+  const t = now();
   const timings = { msssim: 0, vendi: 0, nn: 0 };
-  // MS-SSIM over pairs
-  const lum = luminance(s);
-  const plan = planPairs(n, opts.pairs, seed);
-  const full = plan.all ? new Float64Array(n * n) : null;
-  let sum = 0, sumSq = 0, cnt = 0;
-  report('MS-SSIM pairs', 0, plan.total);
-  await runPairs(lum, n, h, w, plan.tasks, opts.threads ?? 1, (i, j, v) => {
-    sum += v; sumSq += v * v; cnt++;
-    if (full) { full[i * n + j] = v; full[j * n + i] = v; }
-  }, (done) => report('MS-SSIM pairs', done, plan.total));
-  const mean = sum / cnt;
-  const std = Math.sqrt(Math.max(0, sumSq / cnt - mean * mean));
+  const pool = opts.pool !== undefined ? opts.pool : await MetricsPool.create(opts.threads ?? 1);
+  try {
+    return await scoreSetWith(s, opts, pool, report, seed, now, t, timings);
+  } finally {
+    if (opts.pool === undefined) pool?.close();
+  }
+}
 
+async function scoreSetWith(s: SampleSet, opts: DiversityOptions & { dupThreshold?: number | 'self'; dupSource?: 'reference' | 'fallback' }, pool: MetricsPool | null,
+  report: (stage: string, done: number, total: number) => void, seed: number, now: () => number, t: number, timings: { msssim: number; vendi: number; nn: number }): Promise<SetScores> {
+  const { n, height: h, width: w } = s;
+  // MS-SSIM over pairs
+  const { mean, std, pairs: cnt, full } = await pairwiseMsssim(s, { pairs: opts.pairs, seed, pool, onProgress: (p) => report(p.stage, p.done, p.total) });
   timings.msssim = now() - t; t = now();
   // Vendi (cosine on 32x32 pixels; MS-SSIM kernel when all pairs are known)
   report('Vendi', 0, 1);
   const d = FEAT * FEAT * 3;
   const feats = pixelFeatures(s, FEAT);
-  const vendi = vendiCosine(feats, n, d);
+  const vendi = await vendiCosinePool(feats, n, d, pool);
   let vendiMs: number | null = null;
   if (full && n <= 2000) {
     for (let i = 0; i < n; i++) full[i * n + i] = 1;
@@ -326,12 +367,18 @@ export async function scoreDiversity(samples: SampleSet, opts: DiversityOptions 
   let refScores: SetScores | undefined;
   let thr = FALLBACK_DUP_THRESHOLD;
   let src: 'reference' | 'fallback' = 'fallback';
-  if (opts.ref) {
-    refScores = await scoreSet(opts.ref, { ...opts, dupThreshold: 'self', label: 'reference' });
-    thr = refScores.duplicates.threshold;
-    src = 'reference';
+  let g: SetScores;
+  const pool = await MetricsPool.create(opts.threads ?? 1);
+  try {
+    if (opts.ref) {
+      refScores = await scoreSet(opts.ref, { ...opts, pool, dupThreshold: 'self', label: 'reference' });
+      thr = refScores.duplicates.threshold;
+      src = 'reference';
+    }
+    g = await scoreSet(samples, { ...opts, pool, dupThreshold: thr, dupSource: src, label: 'samples' });
+  } finally {
+    pool?.close();
   }
-  const g = await scoreSet(samples, { ...opts, dupThreshold: thr, dupSource: src, label: 'samples' });
   let ndb: NdbResult | undefined;
   if (opts.ref) {
     opts.onProgress?.({ stage: 'NDB/K', done: 0, total: 1 });

@@ -57,6 +57,18 @@ listen((msg) => {
       if (code !== 0) throw new Error('msssim_pairs failed with code ' + code);
       const out = new Float32Array(ex.memory.buffer).slice(op >> 2, (op >> 2) + count);
       post({ type: 'done', id: msg.id, out }, [out.buffer]);
+    } else if (msg.type === 'gram') {
+      // rows [i0, i1) of the Gram matrix of x (n x d), columns [0, i1)
+      const { x, d, i0, i1 } = msg;
+      ex.reset();
+      const bp = ex.alloc(i1 * d * 4);
+      new Float32Array(ex.memory.buffer).set(x.subarray(0, i1 * d), bp >> 2);
+      const rows = i1 - i0;
+      const op = ex.alloc(rows * i1 * 8 + 16);
+      const code = i0 === 0 ? ex.dot_matrix(bp, i1, bp, i1, d, op, 1) : ex.dot_matrix(bp + i0 * d * 4, rows, bp, i1, d, op, 0);
+      if (code !== 0) throw new Error('dot_matrix failed with code ' + code);
+      const out = new Float64Array(ex.memory.buffer).slice(op >> 3, (op >> 3) + rows * i1);
+      post({ type: 'done', id: msg.id, out }, [out.buffer]);
     }
   } catch (e) {
     post({ type: 'error', id: msg.id, message: String(e && e.message || e) });
@@ -88,12 +100,14 @@ function browserFactory(): WorkerFactory | null {
 
 export interface MsssimTask { images: Int32Array; pairs: Int32Array }
 
-/** A pool of `threads` workers holding the same luminance images. */
-export class MsssimPool {
+/** A pool of `threads` workers, each with its own instance of the metrics module. */
+export class MetricsPool {
   private constructor(private workers: WorkerLike[]) {}
 
+  get size(): number { return this.workers.length; }
+
   /** Starts the pool, or returns null when threads <= 1 or no worker factory is available. */
-  static async create(threads: number, lum: Float32Array, h: number, w: number): Promise<MsssimPool | null> {
+  static async create(threads: number): Promise<MetricsPool | null> {
     const f = factory ?? browserFactory();
     if (!f || threads <= 1) return null;
     metricsWasm(); // compiles the module on this thread
@@ -111,18 +125,21 @@ export class MsssimPool {
       workers.forEach((wk) => wk.terminate());
       throw e;
     }
-    for (const wk of workers) wk.postMessage({ type: 'images', lum, h, w });
-    return new MsssimPool(workers);
+    return new MetricsPool(workers);
   }
 
-  /** Runs every task; onResult is called as blocks finish (in completion order). */
-  async run(tasks: MsssimTask[], onResult: (task: number, out: Float32Array) => void): Promise<void> {
+  /** Sends the luminance images (f32 [n][h][w]) every MS-SSIM task refers to. */
+  setImages(lum: Float32Array, h: number, w: number): void {
+    for (const wk of this.workers) wk.postMessage({ type: 'images', lum, h, w });
+  }
+
+  private async runAll(msgs: Record<string, unknown>[], onResult: (task: number, out: any) => void): Promise<void> {
     let next = 0;
     await Promise.all(this.workers.map((wk) => new Promise<void>((resolve, reject) => {
       const send = () => {
-        if (next >= tasks.length) { resolve(); return; }
+        if (next >= msgs.length) { resolve(); return; }
         const id = next++;
-        wk.postMessage({ type: 'msssim', id, images: tasks[id].images, pairs: tasks[id].pairs });
+        wk.postMessage({ ...msgs[id], id });
       };
       wk.onError(reject);
       wk.onMessage((m) => {
@@ -132,6 +149,29 @@ export class MsssimPool {
       });
       send();
     })));
+  }
+
+  /** Runs MS-SSIM tasks; onResult is called as blocks finish (in completion order). */
+  run(tasks: MsssimTask[], onResult: (task: number, out: Float32Array) => void): Promise<void> {
+    return this.runAll(tasks.map((t) => ({ type: 'msssim', images: t.images, pairs: t.pairs })), onResult);
+  }
+
+  /** Gram matrix (f64 n x n) of the rows of x, split over the workers in row bands of equal work. */
+  async gram(x: Float32Array, n: number, d: number): Promise<Float64Array> {
+    const T = Math.min(this.workers.length * 2, Math.max(1, Math.floor(n / 64)));
+    const bounds = [0];
+    for (let k = 1; k <= T; k++) bounds.push(k === T ? n : Math.max(bounds[k - 1] + 1, Math.round(n * Math.sqrt(k / T))));
+    const out = new Float64Array(n * n);
+    const msgs = [];
+    for (let k = 0; k < T; k++) msgs.push({ type: 'gram', x, d, i0: bounds[k], i1: bounds[k + 1] });
+    await this.runAll(msgs, (id, band: Float64Array) => {
+      const i0 = bounds[id], i1 = bounds[id + 1];
+      for (let i = i0; i < i1; i++) {
+        const lim = i0 === 0 ? i1 : i + 1;
+        for (let j = 0; j < lim; j++) { const v = band[(i - i0) * i1 + j]; out[i * n + j] = v; out[j * n + i] = v; }
+      }
+    });
+    return out;
   }
 
   close(): void {

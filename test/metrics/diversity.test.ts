@@ -6,6 +6,8 @@ import { luminance, subsetSamples } from '../../src/metrics/samples';
 import { msssimRef } from '../reference/msssim';
 import { useNodeWorkers } from '../../src/metrics/node';
 import { lcg } from '../reference/linalg';
+import { MetricsPool } from '../../src/metrics/pool';
+import { dotMatrix } from '../../src/kernels/gram';
 
 describe('Vendi', () => {
   it('n identical samples score 1, n orthogonal samples score n (primal and dual)', () => {
@@ -92,6 +94,22 @@ describe('scoreDiversity', () => {
     expect(two.msssim.mean).toBeCloseTo(one.msssim.mean, 10);
     expect(two.msssim.std).toBeCloseTo(one.msssim.std, 10);
     expect(two.vendi_msssim).toBeCloseTo(one.vendi_msssim!, 8);
+    expect(two.vendi).toBeCloseTo(one.vendi, 8);
+  });
+
+  it('pool Gram bands equal the single-thread Gram', async () => {
+    useNodeWorkers();
+    const n = 300, d = 50, rng = lcg(4);
+    const x = Float32Array.from({ length: n * d }, () => rng() - 0.5);
+    const pool = await MetricsPool.create(2);
+    expect(pool).not.toBeNull();
+    try {
+      const g = await pool!.gram(x, n, d);
+      const ref = dotMatrix(x, n, d);
+      let err = 0;
+      for (let i = 0; i < n * n; i++) err = Math.max(err, Math.abs(g[i] - ref[i]));
+      expect(err).toBeLessThan(1e-5);
+    } finally { pool!.close(); }
   });
 
   it('orders healthy < repeated < collapsed and gives the verdicts', async () => {

@@ -1,0 +1,95 @@
+#!/usr/bin/env node
+// Benchmark of the diversity metrics (issue #4 targets, 2-core machine):
+//   all 499,500 MS-SSIM pairs of 1,000 64x64x3 samples   <= 15 s
+//   >= 50x faster per pair than ssim.js (timed on a subset, scaled)
+//   Vendi (cosine, 32x32 pixels) on 2,000 samples         <= 5 s
+// Prints a table and writes bench/results/diversity.json (atomically).
+//   node scripts/bench/diversity.js [--n 1000] [--vendi-n 2000] [--threads 2] [--ssimjs-pairs 300]
+import { writeFileSync, renameSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { availableParallelism, cpus } from 'node:os';
+import { createRequire } from 'node:module';
+import { loadDist } from '../lib/load-dist.js';
+
+const { syntheticFaces, pairwiseMsssim, pixelFeatures, vendiCosine, scoreDiversity, useNodeWorkers } = await loadDist();
+const require = createRequire(import.meta.url);
+const { ssim } = require('ssim.js');
+
+const arg = (name, def) => { const i = process.argv.indexOf(`--${name}`); return i >= 0 ? Number(process.argv[i + 1]) : def; };
+const N = arg('n', 1000), VN = arg('vendi-n', 2000), THREADS = arg('threads', Math.min(2, availableParallelism())), SUB = arg('ssimjs-pairs', 300);
+useNodeWorkers();
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const now = () => performance.now() / 1000;
+const rows = [];
+const row = (name, seconds, target, note = '') => { rows.push({ name, seconds, target, ok: target === null ? null : seconds <= target, note }); };
+
+const set = syntheticFaces(N, 64, 1);
+const totalPairs = (N * (N - 1)) / 2;
+
+// 1. MS-SSIM over all pairs, pool of THREADS workers
+let t = now();
+const ms = await pairwiseMsssim(set, { threads: THREADS });
+const tMs = now() - t;
+row(`MS-SSIM all ${totalPairs} pairs (${N}x64x64, ${THREADS} threads)`, tMs, 15, `mean ${ms.mean.toFixed(4)}`);
+t = now();
+const small = { ...set, n: 200, data: set.data.subarray(0, 200 * 64 * 64 * 3) };
+await pairwiseMsssim(small, { threads: 1 });
+const tOne = (now() - t) * (totalPairs / 19900);
+row('MS-SSIM 1 thread (all 19,900 pairs of 200, scaled)', tOne, null);
+t = now();
+await pairwiseMsssim(set, { threads: THREADS, pairs: 20000, seed: 5 });
+row(`MS-SSIM --pairs 20000 random pairs of ${N} (${THREADS} threads)`, now() - t, null);
+
+// 2. ssim.js (single-scale SSIM, RGBA ImageData) on a subset, scaled
+const rgba = (i) => {
+  const d = new Uint8ClampedArray(64 * 64 * 4);
+  for (let p = 0; p < 64 * 64; p++) { d[p * 4] = set.data[(i * 4096 + p) * 3]; d[p * 4 + 1] = set.data[(i * 4096 + p) * 3 + 1]; d[p * 4 + 2] = set.data[(i * 4096 + p) * 3 + 2]; d[p * 4 + 3] = 255; }
+  return { data: d, width: 64, height: 64 };
+};
+const imgs = Array.from({ length: 40 }, (_, i) => rgba(i));
+const perPair = {};
+for (const mode of ['weber', 'original']) {
+  t = now();
+  let c = 0;
+  outer: for (let i = 0; i < 40; i++) for (let j = i + 1; j < 40; j++) { ssim(imgs[i], imgs[j], { ssim: mode }); if (++c >= SUB) break outer; }
+  perPair[mode] = (now() - t) / c;
+  row(`ssim.js '${mode}' (SSIM only), ${c} pairs scaled to ${totalPairs}`, perPair[mode] * totalPairs, null);
+}
+const ours = tMs / totalPairs;
+const speedup = perPair.weber / ours;
+const speedupOrig = perPair.original / ours;
+
+// 3. Vendi on VN samples (features + Gram + eigenvalues)
+const vset = syntheticFaces(VN, 64, 2);
+t = now();
+const feats = pixelFeatures(vset, 32);
+const vendi = vendiCosine(feats, VN, 32 * 32 * 3);
+const tV = now() - t;
+row(`Vendi cosine, ${VN} samples (32x32x3 features, ${VN}x${VN} eigen)`, tV, 5, `vendi ${vendi.toFixed(3)}`);
+
+// 4. the trainer's case: 256 samples vs a 256 reference, everything
+const g = syntheticFaces(256, 64, 3), r = syntheticFaces(256, 64, 4);
+t = now();
+const rep = await scoreDiversity(g, { ref: r, threads: THREADS });
+row('scoreDiversity 256 samples + 256 reference (all scores)', now() - t, 3, `verdict ${rep.verdict}`);
+
+const pad = (s, n) => String(s).padEnd(n);
+console.log(pad('benchmark', 72) + pad('seconds', 10) + pad('target', 8) + 'note');
+for (const x of rows) console.log(pad(x.name, 72) + pad(x.seconds.toFixed(2), 10) + pad(x.target === null ? '' : `<= ${x.target}${x.ok ? '' : ' !'}`, 8) + x.note);
+console.log(`speed-up per pair vs ssim.js: ${speedup.toFixed(0)}x (weber, default), ${speedupOrig.toFixed(0)}x ('original')  [target >= 50x]`);
+
+const out = {
+  date: new Date().toISOString(), machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version }, threads: THREADS,
+  msssim: { n: N, pairs: totalPairs, seconds: tMs, seconds_one_thread_est: tOne, pairs_per_second: totalPairs / tMs },
+  ssimjs: { seconds_per_pair: perPair, speedup_vs_weber: speedup, speedup_vs_original: speedupOrig, subset_pairs: SUB },
+  vendi: { n: VN, seconds: tV, value: vendi },
+  trainer_case: { seconds: rows[rows.length - 1].seconds },
+  rows,
+};
+const file = join(root, 'bench', 'results', 'diversity.json');
+mkdirSync(dirname(file), { recursive: true });
+writeFileSync(`${file}.tmp-${process.pid}`, JSON.stringify(out, null, 2) + '\n');
+renameSync(`${file}.tmp-${process.pid}`, file);
+console.log(`wrote ${file}`);
