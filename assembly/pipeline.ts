@@ -4,7 +4,7 @@ export { alloc, reset, memoryBytes } from './common/heap';
 export { resizeSquare } from './image/resize';
 export { normalizeBatch } from './image/normalize';
 export { assembleBatch } from './batch/assemble';
-export { decodePng } from './decode/png';
+export { decodePng, pngUnfilterRow } from './decode/png';
 export { inflateZlib, inflateRaw } from './decode/inflate';
 export { crc32, adler32, adler32Scalar } from './decode/checksum';
 export { jpegDecode, jpegWidth, jpegHeight, jpegOutPtr, jpegDetail, jpegDetailValue, jpegIdctBlock } from './decode/jpeg';

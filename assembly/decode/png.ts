@@ -97,55 +97,115 @@ let TB: u32 = 0;
 
 // ---------------------------------------------------------------- unfilter
 
-/** Reverses one row's filter in place. row/prev: R bytes each; B: filter unit. */
+/** Scalar reference: reverses one row's filter in place. row/prev: R bytes each; B: filter unit. */
+export function unfilterScalar(ft: u32, row: usize, prev: usize, n: usize, bpp: usize): void {
+  if (ft == 1) {
+    for (let i = bpp; i < n; i++) store<u8>(row + i, load<u8>(row + i) + load<u8>(row + i - bpp));
+  } else if (ft == 2) {
+    for (let i: usize = 0; i < n; i++) store<u8>(row + i, load<u8>(row + i) + load<u8>(prev + i));
+  } else if (ft == 3) {
+    let i: usize = 0;
+    for (; i < bpp && i < n; i++) store<u8>(row + i, load<u8>(row + i) + (load<u8>(prev + i) >> 1));
+    for (; i < n; i++) {
+      store<u8>(row + i, load<u8>(row + i) + <u8>((<u32>load<u8>(row + i - bpp) + <u32>load<u8>(prev + i)) >> 1));
+    }
+  } else if (ft == 4) {
+    let i: usize = 0;
+    for (; i < bpp && i < n; i++) store<u8>(row + i, load<u8>(row + i) + load<u8>(prev + i));
+    for (; i < n; i++) {
+      const a = <i32>load<u8>(row + i - bpp);
+      const b = <i32>load<u8>(prev + i);
+      const c = <i32>load<u8>(prev + i - bpp);
+      const p = a + b - c;
+      const pa = abs<i32>(p - a), pb = abs<i32>(p - b), pc = abs<i32>(p - c);
+      const pred = (pa <= pb && pa <= pc) ? a : (pb <= pc ? b : c);
+      store<u8>(row + i, load<u8>(row + i) + <u8>pred);
+    }
+  }
+}
+
+/**
+ * Reverses one row's filter in place (v128 where it helps). For 3- and
+ * 4-byte pixels Sub/Avg/Paeth run one pixel per step with all channels in
+ * the lanes of a v128 (the serial dependency is per pixel, not per byte).
+ * They load 4 bytes per pixel (the 4th lane of a 3-byte pixel is ignored
+ * and never stored, so no store overlaps a later load).
+ */
 function unfilter(ft: u32, row: usize, prev: usize, n: usize, bpp: usize): void {
   if (ft == 0) return;
-  if (ft == 1) {
-    if (bpp == 4) {
-      // prefix sum of 4-byte pixels, 4 pixels per v128
-      let carry = i32x4.splat(0);
-      let i: usize = 0;
-      for (; i + 16 <= n; i += 16) {
-        let x = v128.load(row + i);
-        x = i8x16.add(x, i8x16.shuffle(i8x16.splat(0), x, 0, 0, 0, 0, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27));
-        x = i8x16.add(x, i8x16.shuffle(i8x16.splat(0), x, 0, 0, 0, 0, 0, 0, 0, 0, 16, 17, 18, 19, 20, 21, 22, 23));
-        x = i8x16.add(x, carry);
-        v128.store(row + i, x);
-        carry = i32x4.splat(i32x4.extract_lane(x, 3));
-      }
-      if (i == 0) i = 4;
-      for (; i < n; i++) store<u8>(row + i, load<u8>(row + i) + load<u8>(row + i - 4));
-      return;
-    }
-    for (let i = bpp; i < n; i++) store<u8>(row + i, load<u8>(row + i) + load<u8>(row + i - bpp));
-    return;
-  }
   if (ft == 2) {
     let i: usize = 0;
     for (; i + 16 <= n; i += 16) v128.store(row + i, i8x16.add(v128.load(row + i), v128.load(prev + i)));
     for (; i < n; i++) store<u8>(row + i, load<u8>(row + i) + load<u8>(prev + i));
     return;
   }
-  if (ft == 3) {
+  if (ft == 1 && bpp == 4) {
+    // prefix sum of 4-byte pixels, 4 pixels per v128
+    let carry = i32x4.splat(0);
     let i: usize = 0;
-    for (; i < bpp && i < n; i++) store<u8>(row + i, load<u8>(row + i) + (load<u8>(prev + i) >> 1));
-    for (; i < n; i++) {
-      store<u8>(row + i, load<u8>(row + i) + <u8>((<u32>load<u8>(row + i - bpp) + <u32>load<u8>(prev + i)) >> 1));
+    for (; i + 16 <= n; i += 16) {
+      let x = v128.load(row + i);
+      x = i8x16.add(x, i8x16.shuffle(i8x16.splat(0), x, 0, 0, 0, 0, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27));
+      x = i8x16.add(x, i8x16.shuffle(i8x16.splat(0), x, 0, 0, 0, 0, 0, 0, 0, 0, 16, 17, 18, 19, 20, 21, 22, 23));
+      x = i8x16.add(x, carry);
+      v128.store(row + i, x);
+      carry = i32x4.splat(i32x4.extract_lane(x, 3));
+    }
+    if (i == 0) i = 4;
+    for (; i < n; i++) store<u8>(row + i, load<u8>(row + i) + load<u8>(row + i - 4));
+    return;
+  }
+  if (bpp == 3 || bpp == 4) {
+    let a = i32x4.splat(0); // previous pixel, unfiltered
+    if (ft == 1) {
+      for (let i: usize = 0; i < n; i += bpp) {
+        a = i8x16.add(v128.load32_zero(row + i), a);
+        storePixel(row + i, a, bpp);
+      }
+      return;
+    }
+    if (ft == 3) {
+      // Carry na = ~a: floor((a + b) / 2) = ~avgr_u(~a, ~b), so ~(x + pred) = avgr_u(na, ~b) - x
+      // (two ops on the loop-carried chain instead of four).
+      let na = i8x16.splat(-1);
+      for (let i: usize = 0; i < n; i += bpp) {
+        na = i8x16.sub(i8x16.avgr_u(na, v128.not(v128.load32_zero(prev + i))), v128.load32_zero(row + i));
+        storePixel(row + i, v128.not(na), bpp);
+      }
+      return;
+    }
+    // Paeth in i16 lanes: pa = |b - c|, pb = |a - c|, pc = |a + b - 2c| = |a - (2c - b)|;
+    // only pb, pc and the selects depend on the previous pixel.
+    const lo = i16x8.splat(0xFF);
+    let a16 = i32x4.splat(0), c16 = i32x4.splat(0);
+    for (let i: usize = 0; i < n; i += bpp) {
+      const b16 = i16x8.extend_low_i8x16_u(v128.load32_zero(prev + i));
+      const x16 = i16x8.extend_low_i8x16_u(v128.load32_zero(row + i));
+      const pa = i16x8.abs(i16x8.sub(b16, c16));
+      const t = i16x8.sub(i16x8.add(c16, c16), b16);
+      const pb = i16x8.abs(i16x8.sub(a16, c16));
+      const pc = i16x8.abs(i16x8.sub(a16, t));
+      const notA = v128.or(i16x8.gt_s(pa, pb), i16x8.gt_s(pa, pc));
+      const pred = v128.bitselect(v128.bitselect(c16, b16, i16x8.gt_s(pb, pc)), a16, notA);
+      a16 = v128.and(i16x8.add(x16, pred), lo);
+      storePixel(row + i, i8x16.narrow_i16x8_u(a16, a16), bpp);
+      c16 = b16;
     }
     return;
   }
-  // Paeth
-  let i: usize = 0;
-  for (; i < bpp && i < n; i++) store<u8>(row + i, load<u8>(row + i) + load<u8>(prev + i));
-  for (; i < n; i++) {
-    const a = <i32>load<u8>(row + i - bpp);
-    const b = <i32>load<u8>(prev + i);
-    const c = <i32>load<u8>(prev + i - bpp);
-    const p = a + b - c;
-    const pa = abs<i32>(p - a), pb = abs<i32>(p - b), pc = abs<i32>(p - c);
-    const pred = (pa <= pb && pa <= pc) ? a : (pb <= pc ? b : c);
-    store<u8>(row + i, load<u8>(row + i) + <u8>pred);
-  }
+  unfilterScalar(ft, row, prev, n, bpp);
+}
+
+/** Stores the low 3 or 4 lanes of v as one pixel (3-byte pixels: 2 + 1 bytes, never touching the next pixel). */
+@inline function storePixel(p: usize, v: v128, bpp: usize): void {
+  if (bpp == 4) v128.store32_lane(p, v, 0);
+  else { v128.store16_lane(p, v, 0); v128.store8_lane(p, v, 2, 2); }
+}
+
+/** Test hook: unfilters one row with the v128 path (simd = 1) or the scalar reference. */
+export function pngUnfilterRow(ft: u32, row: usize, prev: usize, n: usize, bpp: usize, simd: i32): void {
+  if (simd) unfilter(ft, row, prev, n, bpp);
+  else unfilterScalar(ft, row, prev, n, bpp);
 }
 
 // ---------------------------------------------------------------- convert

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { decodePng, isPng } from '../../src/kernels/png';
 import { ImageDecodeError } from '../../src/image/errors';
+import { pipelineWasm } from '../../src/wasm/pipeline';
 import { encodePng, expectedRgba, chunk, CHANNELS, type EncodeSpec } from '../reference/png_encode';
 
 const SUITE = join(__dirname, '../../../shared/corpora/pngsuite');
@@ -186,5 +187,49 @@ describe('generated PNGs (spec-computed expectations)', () => {
     }
     // unknown critical chunk
     expect(code(Buffer.concat([good.subarray(0, 33), chunk('ABCD', new Uint8Array(4)), good.subarray(33)]))).toBe('UNSUPPORTED');
+  });
+});
+
+describe('row unfilter: v128 path vs scalar reference vs TS reference', () => {
+  function tsUnfilter(ft: number, row: Uint8Array, prev: Uint8Array, bpp: number): Uint8Array {
+    const out = row.slice();
+    for (let i = 0; i < out.length; i++) {
+      const a = i >= bpp ? out[i - bpp] : 0, b = prev[i], c = i >= bpp ? prev[i - bpp] : 0;
+      let pred = 0;
+      if (ft === 1) pred = a;
+      else if (ft === 2) pred = b;
+      else if (ft === 3) pred = (a + b) >> 1;
+      else if (ft === 4) { const p = a + b - c, pa = Math.abs(p - a), pb = Math.abs(p - b), pc = Math.abs(p - c); pred = pa <= pb && pa <= pc ? a : pb <= pc ? b : c; }
+      out[i] = (out[i] + pred) & 255;
+    }
+    return out;
+  }
+  it('every filter, pixel sizes 1..8, row lengths 1..70, random and extreme bytes', () => {
+    const m = pipelineWasm();
+    const ex = m.exports as any;
+    const r = rng(3);
+    for (const bpp of [1, 2, 3, 4, 6, 8]) {
+      for (let px = 1; px <= 70; px += px < 20 ? 1 : 7) {
+        const n = px * bpp;
+        for (let ft = 0; ft <= 4; ft++) {
+          const extreme = r() < 0.3;
+          const row = new Uint8Array(n).map(() => (extreme ? (r() < 0.5 ? 0 : 255) : Math.floor(r() * 256)));
+          const prev = new Uint8Array(n).map(() => (extreme ? (r() < 0.5 ? 0 : 255) : Math.floor(r() * 256)));
+          const want = tsUnfilter(ft, row, prev, bpp);
+          for (const simd of [1, 0]) {
+            ex.reset();
+            const pp = m.put(prev);
+            // row followed by a sentinel byte that must survive (the next row's filter byte)
+            const rp = ex.alloc(n + 32);
+            m.u8.set(row, rp);
+            m.u8[rp + n] = 0xa5;
+            ex.pngUnfilterRow(ft, rp, pp, n, bpp, simd);
+            const got = m.u8.slice(rp, rp + n);
+            expect(Buffer.from(got).equals(Buffer.from(want)), `ft ${ft} bpp ${bpp} n ${n} simd ${simd}`).toBe(true);
+            expect(m.u8[rp + n]).toBe(0xa5);
+          }
+        }
+      }
+    }
   });
 });
