@@ -10,8 +10,10 @@
 //
 // Layout in the arena (all from heap.alloc, nothing survives reset()):
 //   huffman tables  8 x HT_SIZE  (DC 0-3, AC 4-7): 9-bit lookahead u16
-//                   (len << 8 | symbol), then maxcode/valoff per length and
-//                   the symbol values
+//                   (len << 8 | symbol), then maxcode/valoff per length,
+//                   the symbol values, and a 9-bit "fast AC" i32 table that
+//                   decodes code + value at once when both fit in 9 bits
+//                   (value << 16 | run << 4 | total length; 0 = not fast)
 //   quant tables    4 x 64 i32, natural order
 //   components      4 x COMP_SIZE i32 fields (C_* offsets)
 //   coefficients    per component [BPC, BPL, 64] i16, natural order, raw
@@ -38,8 +40,9 @@ const D_NOT_JPEG = 1, D_ARITH = 2, D_LOSSLESS = 3, D_HIER = 4, D_PRECISION = 5, 
   D_COMPONENTS = 19, D_BAD_LENGTH = 20, D_OOM = 21, D_BAD_PROG = 22, D_BAD_DRI = 23, D_TWO_SOF = 24,
   D_BAD_SAMPLING = 25, D_NO_HUFF = 26;
 
-const HT_SIZE: usize = 1536; // lookup u16[512] | maxcode i32[18] | valoff i32[18] | values u8[256]
-const HT_MAX: usize = 1024, HT_OFF: usize = 1096, HT_VAL: usize = 1168;
+// lookup u16[512] | maxcode i32[18] | valoff i32[18] | values u8[256] | fast AC i32[512]
+const HT_SIZE: usize = 3584;
+const HT_MAX: usize = 1024, HT_OFF: usize = 1096, HT_VAL: usize = 1168, HT_FAST: usize = 1536;
 const COMP_SIZE: usize = 80;
 const C_ID = 0, C_H = 4, C_V = 8, C_TQ = 12, C_BPL = 16, C_BPC = 20, C_W = 24, C_HT = 28, C_COEF = 32,
   C_PLANE = 36, C_PRED = 40, C_DCT = 44, C_ACT = 48, C_BW = 52, C_BH = 56, C_ROW = 60, C_STRIDE = 64;
@@ -134,6 +137,19 @@ function jalloc(bytes: u64): usize {
 // Refills the bit buffer to at least 57 bits. Stuffed 0xFF00 becomes 0xFF;
 // a marker (or the end of data) stops the reader, which then feeds zeros.
 function fill(): void {
+  // fast path: take whole bytes from one 8-byte load when none is 0xFF
+  if (gMarker == 0 && gPos + 8 <= gEnd) {
+    const w = bswap<u64>(load<u64>(gPos));
+    const x = ~w;
+    if (((x - 0x0101010101010101) & ~x & 0x8080808080808080) == 0) {
+      const n = (63 - gBits) >> 3; // bytes that fit: 1..7
+      const nb = n << 3;
+      gBuf |= (w >> <u64>(64 - nb)) << <u64>(64 - nb - gBits);
+      gBits += nb;
+      gPos += <usize>n;
+      return;
+    }
+  }
   while (gBits <= 56) {
     let b: u32 = 0;
     if (gMarker == 0) {
@@ -221,6 +237,14 @@ function buildHuff(t: usize, bits: usize, vals: usize): bool {
     store<i32>(t + HT_MAX + (<usize>l << 2), cnt > 0 ? code - 1 : -1);
     if (code > (1 << l)) return false;
     code <<= 1;
+  }
+  for (let p = 0; p < 512; p++) {
+    const e = <i32>load<u16>(t + (<usize>p << 1));
+    if (e == 0) continue;
+    const l = e >> 8, r = (e >> 4) & 15, sz = e & 15;
+    if (sz == 0 || l + sz > 9) continue;
+    const v = extend((p >> (9 - l - sz)) & ((1 << sz) - 1), sz);
+    store<i32>(t + HT_FAST + (<usize>p << 2), (v << 16) | (r << 4) | (l + sz));
   }
   return true;
 }
@@ -355,35 +379,58 @@ function restart(): void {
   for (let c = 0; c < gNcomp; c++) cset(c, C_PRED, 0);
 }
 
-// Sequential (baseline / extended) block.
+// Sequential (baseline / extended) block. The bit buffer lives in locals
+// here (the hot loop); SYNC/RELOAD bracket calls that use the globals.
 // @ts-ignore: decorator
 @inline function blockSeq(coef: usize, c: i32, dct: usize, act: usize): void {
-  if (gBits < 32) fill();
-  let s = decodeSym(dct);
+  let buf = gBuf, bits = gBits;
+  if (bits < 32) { gBuf = buf; gBits = bits; fill(); buf = gBuf; bits = gBits; }
+  let e = <i32>load<u16>(dct + (<usize>(buf >> 55) << 1));
+  let s = 0;
+  if (e != 0) { const l = e >> 8; buf <<= <u64>l; bits -= l; s = e & 255; }
+  else { gBuf = buf; gBits = bits; s = decodeSlow(dct); buf = gBuf; bits = gBits; }
   let diff = 0;
   if (s != 0) {
     if (s > 16) s = 16;
-    if (gBits < 16) fill();
-    diff = extend(getBits(s), s);
+    if (bits < 16) { gBuf = buf; gBits = bits; fill(); buf = gBuf; bits = gBits; }
+    const v = <i32>(buf >> <u64>(64 - s));
+    buf <<= <u64>s; bits -= s;
+    diff = extend(v, s);
   }
   const pred = cget(c, C_PRED) + diff;
   cset(c, C_PRED, pred);
   store<i16>(coef, <i16>pred);
+  const fast = act + HT_FAST;
   let k = 1;
   while (k < 64) {
-    if (gBits < 32) fill();
-    const rs = decodeSym(act);
+    if (bits < 32) { gBuf = buf; gBits = bits; fill(); buf = gBuf; bits = gBits; }
+    const peek = <usize>(buf >> 55);
+    const fe = load<i32>(fast + (peek << 2));
+    if (fe != 0) {
+      k += (fe >> 4) & 15;
+      const l = fe & 15;
+      buf <<= <u64>l; bits -= l;
+      store<i16>(coef + (<usize>load<u8>(ZZ + <usize>k) << 1), <i16>(fe >> 16));
+      k++;
+      continue;
+    }
+    e = <i32>load<u16>(act + (peek << 1));
+    let rs = 0;
+    if (e != 0) { const l = e >> 8; buf <<= <u64>l; bits -= l; rs = e & 255; }
+    else { gBuf = buf; gBits = bits; rs = decodeSlow(act); buf = gBuf; bits = gBits; }
     const r = rs >> 4, sz = rs & 15;
     if (sz != 0) {
       k += r;
-      const v = extend(getBits(sz), sz);
-      store<i16>(coef + (<usize>load<u8>(ZZ + <usize>(k & 127)) << 1), <i16>v);
+      const v = <i32>(buf >> <u64>(64 - sz));
+      buf <<= <u64>sz; bits -= sz;
+      store<i16>(coef + (<usize>load<u8>(ZZ + <usize>(k & 127)) << 1), <i16>extend(v, sz));
       k++;
     } else {
       if (r != 15) break;
       k += 16;
     }
   }
+  gBuf = buf; gBits = bits;
 }
 
 function blockDcFirst(coef: usize, c: i32, dct: usize): void {
