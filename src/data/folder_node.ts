@@ -94,16 +94,12 @@ export async function loadImageFolder(opts: LoadOptions): Promise<ImageDataset> 
 
   // Starting a worker costs ~25-50 ms plus a cold (unoptimised) first stretch
   // of decoding, so by default small folders stay on this thread; an explicit
-  // `threads` always gets its pool.
+  // `threads` always gets its pool (threads - 1 workers + this thread).
   const threads = Math.max(1, Math.floor(opts.threads ?? availableParallelism()));
   const workerUrl = opts.workerUrl ?? defaultWorkerUrl();
   const bytes = entries.reduce((a, e) => a + e.bytes, 0);
   const worthIt = opts.threads !== undefined || bytes >= POOL_MIN_BYTES;
-  if (threads > 1 && workerUrl && total > 1 && worthIt) {
-    await decodeWithWorkers(workerUrl, paths, done, threads, { size, crop, maxPixels: opts.maxPixels }, onResult);
-  }
-  for (let i = 0; i < total; i++) {
-    if (done[i]) continue;
+  const decodeHere = (i: number) => {
     let data: Uint8Array | null = null;
     let error: string | null = null;
     try {
@@ -112,7 +108,12 @@ export async function loadImageFolder(opts: LoadOptions): Promise<ImageDataset> 
       error = e instanceof Error ? e.message : String(e);
     }
     onResult(i, data, error);
+  };
+  if (threads > 1 && workerUrl && total > 1 && worthIt) {
+    // threads - 1 workers plus this thread.
+    await decodeWithWorkers(workerUrl, paths, done, threads - 1, { size, crop, maxPixels: opts.maxPixels }, onResult, decodeHere);
   }
+  for (let i = 0; i < total; i++) if (!done[i]) decodeHere(i);
 
   // Skipped examples in file order, whichever worker reported first.
   const bad = [...errors.keys()].sort((a, b) => a - b);

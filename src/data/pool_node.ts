@@ -1,5 +1,7 @@
 // A small worker_threads pool that decodes files into cache rows. Each worker
-// keeps a few requests in flight so it never waits on the main thread.
+// keeps a few requests in flight so it never waits on the main thread, and
+// the calling thread takes files from the same queue between messages, so a
+// small folder is mostly done before the workers have even started.
 // Node only (imported by folder_node.ts, never by the browser bundle).
 import { Worker } from 'node:worker_threads';
 
@@ -9,28 +11,30 @@ const IN_FLIGHT = 4;
 
 /**
  * Decodes files[i] for every i with !done[i], calling onResult as results
- * arrive (any order). Resolves with null when all are done; if a worker
- * cannot start or dies, resolves early with the reason, leaving the rest
- * !done (the caller finishes them on its own thread).
- * An exception thrown by onResult (strict mode) stops the pool and rejects.
+ * arrive (any order). `local(i)`, when given, decodes file i on the calling
+ * thread (it must call onResult itself); it is run one file at a time between
+ * worker messages. Resolves with null when all are done; if a worker cannot
+ * start or dies, resolves early with the reason, leaving the rest !done (the
+ * caller finishes them on its own thread). An exception thrown by onResult or
+ * local (strict mode) stops the pool and rejects.
  */
 export function decodeWithWorkers(
-  workerUrl: URL | string, files: string[], done: Uint8Array, threads: number,
-  cfg: { size: number; crop: boolean; maxPixels?: number }, onResult: RowResult,
+  workerUrl: URL | string, files: string[], done: Uint8Array, workers: number,
+  cfg: { size: number; crop: boolean; maxPixels?: number }, onResult: RowResult, local?: (i: number) => void,
 ): Promise<string | null> {
   const todo: number[] = [];
   for (let i = 0; i < files.length; i++) if (!done[i]) todo.push(i);
   if (!todo.length) return Promise.resolve(null);
-  const n = Math.max(1, Math.min(threads, Math.ceil(todo.length / IN_FLIGHT)));
+  const n = Math.max(1, Math.min(workers, Math.ceil(todo.length / IN_FLIGHT)));
   return new Promise<string | null>((resolve, reject) => {
-    const workers: { w: Worker; inflight: number }[] = [];
+    const pool: { w: Worker; inflight: number }[] = [];
     let next = 0;
     let remaining = todo.length;
     let finished = false;
     const finish = (err?: unknown, stopped: string | null = null) => {
       if (finished) return;
       finished = true;
-      for (const x of workers) void x.w.terminate();
+      for (const x of pool) void x.w.terminate();
       if (err) reject(err); else resolve(stopped);
     };
     const feed = (x: { w: Worker; inflight: number }) => {
@@ -49,7 +53,7 @@ export function decodeWithWorkers(
         return;
       }
       const x = { w, inflight: 0 };
-      workers.push(x);
+      pool.push(x);
       w.on('message', (m: { id: number; ok: boolean; data?: Uint8Array; error?: string }) => {
         if (finished) return;
         x.inflight--;
@@ -66,6 +70,22 @@ export function decodeWithWorkers(
       w.on('error', (e: Error) => finish(undefined, `worker failed: ${e.message}`));
       w.on('exit', (code) => finish(undefined, `worker exited with code ${code}`));
       feed(x);
+    }
+    if (local) {
+      // The calling thread takes the next file whenever the event loop is free.
+      const step = () => {
+        if (finished || next >= todo.length) return;
+        const i = todo[next++];
+        try {
+          local(i);
+        } catch (e) {
+          finish(e);
+          return;
+        }
+        if (--remaining === 0) finish();
+        else setImmediate(step);
+      };
+      setImmediate(step);
     }
   });
 }
