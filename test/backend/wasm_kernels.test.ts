@@ -168,3 +168,87 @@ describe('unregister', () => {
     expect(tf.getKernel('Conv2DBackpropFilter', 'wasm')).toBeTruthy();
   });
 });
+
+import { GanTrainer } from '../../src/train/trainer';
+import { resolveConfig } from '../../src/train/config';
+
+/** One DCGAN step (D update + G update) on `backend`; returns [name, before, after] per variable. */
+async function dcganStep(backend: string, loss: 'bce' | 'wgan-gp'): Promise<Map<string, [Float32Array, Float32Array]>> {
+  await tf.setBackend(backend);
+  const size = loss === 'bce' ? 64 : 32; // the GP's second-order pass is slow on cpu
+  const cfg = resolveConfig({ size, ngf: 8, ndf: 8, zDim: 16, batch: 3, steps: 1, loss, seed: 11, sampleEvery: 0, checkpointEvery: 0, diversityEvery: 0 });
+  const tr = new GanTrainer(cfg);
+  const before = new Map([...tr.variables()].map(([n, v]) => [n, Float32Array.from(v.dataSync() as Float32Array)]));
+  const real = randArray(cfg.batch * size * size * 3, 99);
+  tr.trainStep({ next: () => real } as any);
+  const out = new Map<string, [Float32Array, Float32Array]>();
+  for (const [n, v] of tr.variables()) out.set(n, [before.get(n)!, Float32Array.from(v.dataSync() as Float32Array)]);
+  tr.dispose();
+  await tf.setBackend('cpu');
+  return out;
+}
+
+/** `x/convN/bias` when `x/convN/bn/...` exists: a bias whose gradient is zero in exact arithmetic. */
+function beforeBn(name: string, names: string[]): boolean {
+  const m = /^(.*)\/bias$/.exec(name);
+  return !!m && names.some((n) => n.startsWith(`${m[1]}/bn/`));
+}
+
+describe('full DCGAN-64 step on wasm (our kernels, 2 threads) vs cpu', () => {
+  beforeAll(async () => {
+    expect(await initWasmBackend()).toBe(true);
+    await registerWasmTrainingKernels({ threads: 2 });
+  });
+  for (const loss of ['bce', 'wgan-gp'] as const) {
+    it(`${loss}: every updated weight within 1e-3; updates agree`, async () => {
+      const ref = await dcganStep('cpu', loss);
+      const got = await dcganStep('wasm', loss);
+      let updated = 0;
+      for (const [name, [b0, c1]] of ref) {
+        const w1 = got.get(name)![1];
+        let d = 0, step = 0, agree = 0;
+        for (let i = 0; i < c1.length; i++) {
+          const dc = c1[i] - b0[i], dw = w1[i] - b0[i];
+          d = Math.max(d, Math.abs(w1[i] - c1[i]));
+          step = Math.max(step, Math.abs(dc));
+          if (Math.abs(dw - dc) <= 0.01 * Math.abs(dc) + 1e-9) agree++;
+        }
+        if (step > 0) updated++;
+        expect(d, name).toBeLessThan(1e-3);
+        if (beforeBn(name, [...ref.keys()])) continue; // gradient is rounding noise, Adam amplifies it
+        // Adam divides by |g|: a gradient that is ~0 may flip sign under a
+        // different summation order, so allow a few of those per tensor.
+        expect(agree / c1.length, `${name}: updates agreeing within 1%`).toBeGreaterThan(0.98);
+      }
+      expect(updated).toBeGreaterThan(10);
+    });
+  }
+
+  it('D and G gradients for the same batch within 1e-3 (relative to each tensor\'s max)', async () => {
+    const grads = async (backend: string) => {
+      await tf.setBackend(backend);
+      const cfg = resolveConfig({ size: 64, ngf: 8, ndf: 8, zDim: 16, batch: 3, steps: 1, seed: 5, sampleEvery: 0, checkpointEvery: 0, diversityEvery: 0 });
+      const tr = new GanTrainer(cfg);
+      const real = tf.tensor4d(randArray(3 * 64 * 64 * 3, 7), [3, 64, 64, 3]), z = tf.tensor2d(randArray(3 * 16, 8), [3, 16]);
+      const vars = [...tr.D.params.trainable(), ...tr.G.params.trainable()];
+      const { grads: g } = tf.variableGrads(() => {
+        const df = tr.D.apply(tr.G.apply(z, { training: true }), { training: true });
+        const dr = tr.D.apply(real, { training: true });
+        return tf.add(tf.mean(tf.softplus(tf.neg(dr))), tf.mean(tf.softplus(df))) as tf.Scalar;
+      }, vars);
+      const out = new Map(Object.entries(g).map(([n, t]) => [n, Float32Array.from(t.dataSync() as Float32Array)]));
+      tf.dispose([real, z, g as any]);
+      tr.dispose();
+      await tf.setBackend('cpu');
+      return out;
+    };
+    const ref = await grads('cpu');
+    const got = await grads('wasm');
+    expect(ref.size).toBeGreaterThan(10);
+    // A conv bias followed by BatchNorm has gradient 0 in exact arithmetic
+    // (BN subtracts the mean): both backends give rounding noise there.
+    const zeroGrad = (n: string) => beforeBn(n, [...ref.keys()]);
+    for (const [n, r] of ref) if (!zeroGrad(n)) expect(relErr(got.get(n)!, r), n).toBeLessThan(1e-3);
+    for (const [n, r] of ref) if (zeroGrad(n)) expect(Math.max(...r.map(Math.abs)), n).toBeLessThan(1e-4);
+  });
+});
