@@ -70,14 +70,21 @@ export const REF_DUP_FACTOR = 0.5;
 const FEAT = 32;
 const BLOCK = 64;
 
-/** Verdict thresholds (calibrated by scripts/calibrate-diversity.js; see docs/diversity.md). */
+/**
+ * Verdict thresholds, calibrated by scripts/calibrate-diversity.js (see
+ * docs/diversity.md for the table they come from). Relative to a reference:
+ * dMS = mean MS-SSIM minus the reference's; Vendi ratios = samples / reference
+ * (the MS-SSIM-kernel Vendi when both sides have all pairs, else the cosine
+ * one); dup = share of samples with a near duplicate under the reference's
+ * threshold; NDB/K against k-means bins of the reference.
+ */
 export const THRESHOLDS = {
   relative: {
-    collapsed: { msssimDelta: 0.15, vendiRatio: 0.5, dupRate: 0.5, ndbK: 0.7 },
-    suspicious: { msssimDelta: 0.05, vendiRatio: 0.8, dupRate: 0.1, ndbK: 0.4 },
+    collapsed: { msssimDelta: 0.15, vendiMsRatio: 0.4, vendiRatio: 0.5, dupRate: 0.5, ndbK: 0.6 },
+    suspicious: { msssimDelta: 0.05, vendiMsRatio: 0.75, vendiRatio: 0.8, dupRate: 0.1, ndbK: 0.3 },
   },
   absolute: {
-    collapsed: { msssim: 0.6, dupRate: 0.5 },
+    collapsed: { msssim: 0.5, dupRate: 0.5 },
     suspicious: { msssim: 0.4, dupRate: 0.1 },
   },
 };
@@ -337,8 +344,15 @@ export function decideVerdict(g: SetScores, ref?: SetScores, ndb?: { ndb_k: numb
     const vr = g.vendi / ref.vendi;
     if (delta >= T.collapsed.msssimDelta) flag(2, `mean MS-SSIM ${g.msssim.mean.toFixed(3)} is ${delta.toFixed(3)} above the reference's`);
     else if (delta >= T.suspicious.msssimDelta) flag(1, `mean MS-SSIM ${g.msssim.mean.toFixed(3)} is ${delta.toFixed(3)} above the reference's`);
-    if (vr <= T.collapsed.vendiRatio) flag(2, `Vendi ${g.vendi.toFixed(2)} is ${(vr * 100).toFixed(0)}% of the reference's`);
-    else if (vr <= T.suspicious.vendiRatio) flag(1, `Vendi ${g.vendi.toFixed(2)} is ${(vr * 100).toFixed(0)}% of the reference's`);
+    if (g.vendi_msssim !== null && ref.vendi_msssim !== null) {
+      const vm = g.vendi_msssim / ref.vendi_msssim;
+      const why = `MS-SSIM Vendi ${g.vendi_msssim.toFixed(1)} is ${(vm * 100).toFixed(0)}% of the reference's ${ref.vendi_msssim.toFixed(1)}`;
+      if (vm <= T.collapsed.vendiMsRatio) flag(2, why);
+      else if (vm <= T.suspicious.vendiMsRatio) flag(1, why);
+    }
+    const why = `cosine Vendi ${g.vendi.toFixed(2)} is ${(vr * 100).toFixed(0)}% of the reference's ${ref.vendi.toFixed(2)}`;
+    if (vr <= T.collapsed.vendiRatio) flag(2, why);
+    else if (vr <= T.suspicious.vendiRatio) flag(1, why);
     if (dup >= T.collapsed.dupRate) flag(2, `${(dup * 100).toFixed(0)}% near duplicates`);
     else if (dup >= T.suspicious.dupRate) flag(1, `${(dup * 100).toFixed(0)}% near duplicates`);
     if (ndb) {
