@@ -67,6 +67,8 @@ const MAX_BLOCK: u64 = (1 << 30) - 64;
 }
 
 @inline function fail(res: usize, cls: i32, detail: i32): i32 {
+  store<i32>(res, <i32>W);
+  store<i32>(res, <i32>H, 4);
   store<i32>(res, detail, 12);
   return cls;
 }

@@ -34,6 +34,8 @@ const DETAILS: Record<number, string> = {
   21: 'less image data than IHDR implies',
 };
 
+const MAX_INPUT = (1 << 30) - 4096;
+
 const SIG = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
 /** True when `bytes` starts with the 8-byte PNG signature. */
@@ -50,6 +52,9 @@ export function isPng(bytes: Uint8Array): boolean {
  */
 export function decodePng(bytes: Uint8Array, opts: DecodeOptions = {}): DecodedImage {
   const maxPixels = opts.maxPixels ?? DEFAULT_MAX_PIXELS;
+  if (!(maxPixels >= 0)) throw new RangeError(`decodePng: maxPixels must be a number >= 0, got ${maxPixels}`);
+  // the input is copied into one wasm heap block (at most 1 GiB)
+  if (bytes.length > MAX_INPUT) throw new ImageDecodeError('TOO_LARGE', `PNG: file of ${bytes.length} bytes is larger than ${MAX_INPUT} bytes`, opts.file);
   const m = pipelineWasm();
   const ex = m.exports as unknown as PngExports;
   ex.reset();
@@ -61,7 +66,11 @@ export function decodePng(bytes: Uint8Array, opts: DecodeOptions = {}): DecodedI
     const detail = i32[(res >> 2) + 3];
     const code = CLASSES[rc];
     if (!code) throw new Error(`decodePng: unexpected kernel status ${rc}`);
-    throw new ImageDecodeError(code, `PNG: ${DETAILS[detail] ?? `error ${detail}`}`, opts.file);
+    let msg = DETAILS[detail] ?? `error ${detail}`;
+    const w = i32[res >> 2] >>> 0, h = i32[(res >> 2) + 1] >>> 0;
+    if (detail === 17) msg = `image is ${w}x${h} = ${w * h} pixels, more than maxPixels ${maxPixels}`;
+    else if (detail === 18) msg = `image of ${w}x${h} pixels needs more memory than can be allocated`;
+    throw new ImageDecodeError(code, `PNG: ${msg}`, opts.file);
   }
   const width = i32[res >> 2], height = i32[(res >> 2) + 1], ptr = i32[(res >> 2) + 2] >>> 0;
   const data = m.u8.slice(ptr, ptr + width * height * 4);
