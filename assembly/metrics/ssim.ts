@@ -208,8 +208,19 @@ function scaleTerm(bx: usize, by: usize, s: i32, prow: usize, tmp: usize, lum: b
     for (let c = 0; c < os; c += 4) {
       const col = tmp + <usize>(r * os + c) * 4;
       let v = f32x4.splat(0);
-      for (let t = 0; t < k; t++) {
-        v = f32x4.add(v, f32x4.mul(v128.load(col + <usize>(t * os) * 4), f32x4.splat(load<f32>(wbase + <usize>t * 4))));
+      if (k == MAXK) {
+        // symmetric taps, as in the horizontal pass
+        const rs = <usize>os * 4;
+        v = f32x4.mul(f32x4.add(v128.load(col), v128.load(col + rs * 10)), f32x4.splat(load<f32>(wbase)));
+        v = f32x4.add(v, f32x4.mul(f32x4.add(v128.load(col + rs), v128.load(col + rs * 9)), f32x4.splat(load<f32>(wbase, 4))));
+        v = f32x4.add(v, f32x4.mul(f32x4.add(v128.load(col + rs * 2), v128.load(col + rs * 8)), f32x4.splat(load<f32>(wbase, 8))));
+        v = f32x4.add(v, f32x4.mul(f32x4.add(v128.load(col + rs * 3), v128.load(col + rs * 7)), f32x4.splat(load<f32>(wbase, 12))));
+        v = f32x4.add(v, f32x4.mul(f32x4.add(v128.load(col + rs * 4), v128.load(col + rs * 6)), f32x4.splat(load<f32>(wbase, 16))));
+        v = f32x4.add(v, f32x4.mul(v128.load(col + rs * 5), f32x4.splat(load<f32>(wbase, 20))));
+      } else {
+        for (let t = 0; t < k; t++) {
+          v = f32x4.add(v, f32x4.mul(v128.load(col + <usize>(t * os) * 4), f32x4.splat(load<f32>(wbase + <usize>t * 4))));
+        }
       }
       const o = <usize>(r * os + c) * 4;
       const ux = v128.load(mx + o), uy = v128.load(my + o);
