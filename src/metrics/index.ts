@@ -1,6 +1,7 @@
 // The diversity metrics' public surface (browser-safe: no Node imports).
-export { scoreDiversity, scoreSet, pairwiseMsssim, ndbScore, decideVerdict, vendiCosine, vendiOfKernel, vendiFromEigenvalues, THRESHOLDS, FALLBACK_DUP_THRESHOLD, REF_DUP_FACTOR, type DiversityReport, type DiversityOptions, type DiversityProgress, type SetScores, type Verdict } from './diversity';
+export { scoreDiversity, scoreSet, pairwiseMsssim, ndbScore, decideVerdict, vendiCosine, vendiCosinePool, vendiOfKernel, vendiFromEigenvalues, THRESHOLDS, FALLBACK_DUP_THRESHOLD, REF_DUP_FACTOR, type DiversityReport, type DiversityOptions, type DiversityProgress, type SetScores, type Verdict } from './diversity';
 export { fromGeneratorOutput, parseNpy, encodeNpy, splitGrid, fromImages, concatSamples, subsetSamples, luminance, pixelFeatures, SampleError, type SampleSet } from './samples';
-export { setWorkerFactory, type WorkerFactory } from './pool';
+export { setWorkerFactory, MetricsPool, type WorkerFactory } from './pool';
 export { renderReportHtml } from './report_html';
 export { syntheticFaces, collapsedFrom, withRepeats } from './synthetic';
+export { scoreGeneratedSamples, diversityRecord, referenceFromU8, type DiversityRecord } from './trainer';

@@ -27,7 +27,7 @@ beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'gf-div-'));
   const faces = syntheticFaces(12, 32, 3);
   mkdirSync(join(dir, 'folder'));
-  for (let i = 0; i < 12; i++) writeFileSync(join(dir, 'folder', `f${String(i).padStart(2, '0')}.png`), png(32, 32, faces.data.slice(i * 3072, (i + 1) * 3072)));
+  for (let i = 0; i < 12; i++) writeFileSync(join(dir, 'folder', `f${String(i).padStart(2, '0')}.png`), png(32, 32, (faces.data as Uint8Array).slice(i * 3072, (i + 1) * 3072)));
   // one bigger image (resized to the smallest) and one broken file
   const big = syntheticFaces(1, 48, 9);
   writeFileSync(join(dir, 'folder', 'z_big.png'), png(48, 48, big.data as Uint8Array));

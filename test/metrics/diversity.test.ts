@@ -150,3 +150,18 @@ describe('scoreDiversity', () => {
     expect(decideVerdict({ ...base, msssim: { mean: 0.1, std: 0, pairs: 45 } }).verdict).toBe('healthy');
   });
 });
+
+describe('trainer entry', () => {
+  it('scores generator output in [-1,1] against a u8 reference and flattens the record', async () => {
+    const { scoreGeneratedSamples, referenceFromU8 } = await import('../../src/metrics/trainer');
+    const real = syntheticFaces(64, 32, 21);
+    const gen = syntheticFaces(64, 32, 22);
+    const f = Float32Array.from(gen.data as Uint8Array, (v) => v / 127.5 - 1);
+    const rec = await scoreGeneratedSamples(f, 64, 32, { ref: referenceFromU8(real.data as Uint8Array, 64, 32) });
+    expect(rec.verdict).toBe('healthy');
+    expect(rec.vendi_norm).toBeCloseTo(rec.vendi / 64, 12);
+    expect(typeof rec.ndb_k).toBe('number');
+    const direct = await scoreDiversity(gen, { ref: real });
+    expect(rec.msssim).toBeCloseTo(direct.msssim.mean, 4);
+  });
+});
