@@ -89,6 +89,8 @@ export function jpegHeight(): i32 { return rHeight; }
 export function jpegOutPtr(): usize { return rOut; }
 export function jpegDetail(): i32 { return rDetail; }
 export function jpegDetailValue(): i32 { return rDetailValue; }
+/** Bit i set: scan i ran into a marker before its last MCU (zero-filled, as libjpeg warns). */
+export function jpegWarnScans(): i32 { return gWarnScans; }
 
 // ---- per-image state (reset at the start of each jpegDecode) ----
 let gEnd: usize = 0;
@@ -98,7 +100,7 @@ let gComp: usize = 0, gNcomp = 0;
 let gFrame = false, gProgressive = false;
 let gW = 0, gH = 0, gHmax = 1, gVmax = 1, gMcusX = 0, gMcusY = 0;
 let gRestart = 0, gAdobe = false, gAdobeTransform = -1, gJfif = false, gOrientation = 1;
-let gScans = 0;
+let gScans = 0, gWarnScans = 0;
 let gStatus = 0;
 // bit reader
 let gPos: usize = 0, gBuf: u64 = 0, gBits = 0, gPadBits = 0, gMarker = 0, gEobrun = 0;
@@ -621,6 +623,7 @@ function decodeScan(p: usize, end: usize): i32 {
     }
   }
   if (ranOut()) return truncated();
+  if (gMarker > 0 && gBits < gPadBits) gWarnScans |= 1 << (gScans & 31); // premature end of segment
   gScans++;
   // skip to the next marker
   let e = gPos;
@@ -744,7 +747,7 @@ function resetState(): void {
   gStatus = 0; rDetail = 0; rDetailValue = 0; rWidth = 0; rHeight = 0; rOut = 0;
   gHuffDefined = 0; gQuantDefined = 0; gNcomp = 0; gFrame = false; gProgressive = false;
   gW = 0; gH = 0; gRestart = 0; gAdobe = false; gAdobeTransform = -1; gJfif = false; gOrientation = 1;
-  gScans = 0; gMarker = 0; gBits = 0; gBuf = 0; gPadBits = 0; gEobrun = 0;
+  gScans = 0; gWarnScans = 0; gMarker = 0; gBits = 0; gBuf = 0; gPadBits = 0; gEobrun = 0;
 }
 
 /**

@@ -154,6 +154,29 @@ describe('generated with sharp (libjpeg-turbo), compared with its decode', () =>
   });
 });
 
+// ------------------------------------------- fixtures made with cjpeg
+
+describe('cjpeg fixtures (sampling factors, restarts, non-interleaved, RGB), compared with sharp', () => {
+  const dir = join(__dirname, '../reference/jpeg');
+  const files = readdirSync(dir).filter((f) => f.endsWith('.jpg')).sort();
+  it('has the fixtures', () => expect(files.length).toBeGreaterThanOrEqual(16));
+  for (const f of files) {
+    it(f, async () => {
+      const buf = new Uint8Array(readFileSync(join(dir, f)));
+      if (f.startsWith('arith')) {
+        const e = errorOf(() => decodeJpeg(buf, { file: f }));
+        expect(e.code).toBe('UNSUPPORTED');
+        expect(e.message).toMatch(/arithmetic/);
+        return;
+      }
+      const got = decodeJpeg(buf, { file: f });
+      const ref = await sharpDecode(buf);
+      expect([got.width, got.height]).toEqual([45, 29]);
+      expect(diff(got.data, ref.data).max).toBe(0);
+    });
+  }
+});
+
 // ------------------------------------------------------- EXIF orientation
 
 /** Inserts an APP1 Exif segment with one IFD0 entry (Orientation = o) after SOI. */
