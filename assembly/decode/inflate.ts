@@ -44,6 +44,7 @@ const FAST_MASK: u64 = <u64>FAST_SIZE - 1;
 const F_COPY: u32 = 0x100;
 const F_EOB: u32 = 0x200;
 const F_BAD: u32 = 0x400;
+const F_SLOW: u32 = 0x800;
 const F_KIND: u32 = 0xF00;
 const KIND_CL = 0;
 const KIND_LIT = 1;
@@ -120,7 +121,7 @@ function buildTable(h: usize, lens: usize, n: i32, kind: i32): i32 {
     }
   }
   // fast table: every code of length <= FAST_BITS, replicated over the unused high bits
-  memory.fill(h + H_FAST, 0, FAST_SIZE * 4);
+  memory.fill(h + H_FAST, 0x08, FAST_SIZE * 4); // every entry F_SLOW until a code claims it
   let code: u32 = 0;
   let idx: usize = 0;
   for (let l: u32 = 1; l <= FAST_BITS; l++) {
@@ -156,7 +157,12 @@ function slowEntry(h: usize, bb: u64, kind: i32): u32 {
 /** Table entry for the next code in bb (which holds >= 15 valid bits). */
 @inline function lookup(h: usize, bb: u64, kind: i32): u32 {
   const e = load<u32>(h + H_FAST + (<usize>(bb & FAST_MASK) << 2));
-  return e != 0 ? e : slowEntry(h, bb, kind);
+  return (e & F_SLOW) == 0 ? e : slowEntry(h, bb, kind);
+}
+
+/** Raw fast-table entry (F_SLOW when the code is longer than FAST_BITS). */
+@inline function fastEntry(h: usize, bb: u64): u32 {
+  return load<u32>(h + H_FAST + (<usize>(bb & FAST_MASK) << 2));
 }
 
 function buildStatic(): void {
@@ -297,21 +303,25 @@ export function inflateRaw(src: usize, srcLen: usize, dst: usize, dstCap: usize)
     let blockDone = false;
     while (ip <= inFast && op <= outFast) {
       bb |= load<u64>(ip) << bc; ip += (63 - bc) >> 3; bc |= 56;
-      let e = lookup(lt, bb, KIND_LIT);
+      let e = fastEntry(lt, bb);
       if ((e & F_KIND) == 0) {
         // up to 3 literals per refill (56 bits >= 3 x 15 + lookahead)
-        let l = e & 15; bb >>= <u64>l; bc -= l; store<u8>(op, <u8>(e >>> 16)); op++;
-        e = lookup(lt, bb, KIND_LIT);
+        bb >>= <u64>e; bc -= e & 15; store<u8>(op, <u8>(e >>> 16)); op++;
+        e = fastEntry(lt, bb);
         if ((e & F_KIND) == 0) {
-          l = e & 15; bb >>= <u64>l; bc -= l; store<u8>(op, <u8>(e >>> 16)); op++;
-          e = lookup(lt, bb, KIND_LIT);
+          bb >>= <u64>e; bc -= e & 15; store<u8>(op, <u8>(e >>> 16)); op++;
+          e = fastEntry(lt, bb);
           if ((e & F_KIND) == 0) {
-            l = e & 15; bb >>= <u64>l; bc -= l; store<u8>(op, <u8>(e >>> 16)); op++;
+            bb >>= <u64>e; bc -= e & 15; store<u8>(op, <u8>(e >>> 16)); op++;
             continue;
           }
         }
         // a length or end code follows: refill so the whole length/distance pair is buffered
         bb |= load<u64>(ip) << bc; ip += (63 - bc) >> 3; bc |= 56;
+      }
+      if (e & F_SLOW) {
+        e = slowEntry(lt, bb, KIND_LIT);
+        if ((e & F_KIND) == 0) { bb >>= <u64>(e & 15); bc -= e & 15; store<u8>(op, <u8>(e >>> 16)); op++; continue; }
       }
       if (e & F_COPY) {
         let l = e & 15, x = (e >> 4) & 15;
