@@ -1,8 +1,10 @@
 // The on-disk u8 cache of a decoded folder:
 //   <dir>/.ganforge-cache-<size>.u8    n * size * size * 3 bytes (the dataset rows)
 //   <dir>/.ganforge-cache-<size>.json  manifest: the key it was built from
-//                                      (size, crop, maxPixels, every listed
-//                                      file with its byte size and mtime),
+//                                      (size, crop, maxPixels, a hash of the
+//                                      pipeline wasm that decoded and resized,
+//                                      every listed file with its byte size
+//                                      and mtime),
 //                                      which files became rows, the skipped ones.
 // A cache is used only when the key matches exactly and the .u8 length is
 // right. The old manifest is removed first, then both files are written to a
@@ -13,10 +15,18 @@ import { join } from 'node:path';
 import type { ImageDataset } from './dataset';
 
 export interface FileEntry { path: string; bytes: number; mtimeMs: number }
-export interface CacheKey { size: number; crop: boolean; maxPixels: number | null; files: FileEntry[] }
+/** What the rows were built from: a changed file, option or decoder build invalidates them. */
+export interface CacheKey { size: number; crop: boolean; maxPixels: number | null; codec: string; files: FileEntry[] }
 
 const FORMAT = 'ganforge-u8-cache';
 const VERSION = 1;
+
+/** FNV-1a of a string, hex: identifies the wasm build in the cache key. */
+export function fnv1a(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return (h >>> 0).toString(16).padStart(8, '0');
+}
 
 export function cachePaths(dir: string, size: number): { data: string; manifest: string } {
   const base = join(dir, `.ganforge-cache-${size}`);
@@ -24,7 +34,7 @@ export function cachePaths(dir: string, size: number): { data: string; manifest:
 }
 
 function sameKey(a: CacheKey, b: CacheKey): boolean {
-  if (a.size !== b.size || a.crop !== b.crop || a.maxPixels !== b.maxPixels || a.files.length !== b.files.length) return false;
+  if (a.size !== b.size || a.crop !== b.crop || a.maxPixels !== b.maxPixels || a.codec !== b.codec || a.files.length !== b.files.length) return false;
   for (let i = 0; i < a.files.length; i++) {
     const x = a.files[i], y = b.files[i];
     if (x.path !== y.path || x.bytes !== y.bytes || x.mtimeMs !== y.mtimeMs) return false;

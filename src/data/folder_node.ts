@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { DatasetError, SKIP_EXAMPLES, checkSize, progressReporter, type ImageDataset, type LoadOptions } from './dataset';
 import { decodeToRow } from './decode_resize';
 import { decodeWithWorkers } from './pool_node';
-import { readCache, writeCache, type FileEntry } from './cache';
+import { fnv1a, readCache, writeCache, type FileEntry } from './cache';
+import { wasmBase64 } from '../wasm/generated/pipeline';
 
 const IMAGE_EXT = /\.(jpe?g|png)$/i;
 /** Below this much compressed input (about 0.2 s of decoding) the default is the calling thread. */
@@ -48,6 +49,9 @@ function defaultWorkerUrl(): URL | null {
   return null;
 }
 
+let codec: string | null = null;
+const codecId = () => (codec ??= `pipeline-${wasmBase64.length}-${fnv1a(wasmBase64)}`);
+
 /** Loads (or reads from its cache) every image under opts.dir as size x size RGB8. */
 export async function loadImageFolder(opts: LoadOptions): Promise<ImageDataset> {
   const { dir, size } = opts;
@@ -61,7 +65,7 @@ export async function loadImageFolder(opts: LoadOptions): Promise<ImageDataset> 
   if (!entries.length) throw new DatasetError(`no .jpg/.jpeg/.png images in ${dir}`, { dir });
   const total = entries.length;
   const progress = progressReporter(total, opts.onProgress);
-  const key = { size, crop, maxPixels: opts.maxPixels ?? null, files: entries };
+  const key = { size, crop, maxPixels: opts.maxPixels ?? null, codec: codecId(), files: entries };
 
   if (opts.cache ?? true) {
     const hit = readCache(dir, key);

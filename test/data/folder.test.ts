@@ -153,6 +153,14 @@ describe('loadImageFolder', () => {
     utimesSync(join(cdir, 'img2.png'), new Date(), new Date(Date.now() - 86_400_000));
     const third = await loadImageFolder({ dir: cdir, size: 8, threads: 1 });
     expect(third.images[0]).toBe(first.images[0]);
+    // ...by another decoder/resize build (the codec id in the manifest)...
+    writeFileSync(p.data, tampered);
+    const man = JSON.parse(readFileSync(p.manifest, 'utf8'));
+    expect(man.key.codec).toMatch(/^pipeline-\d+-[0-9a-f]{8}$/);
+    expect((await loadImageFolder({ dir: cdir, size: 8, threads: 1 })).images[0]).toBe(tampered[0]);
+    man.key.codec = 'pipeline-0-00000000';
+    writeFileSync(p.manifest, JSON.stringify(man));
+    expect((await loadImageFolder({ dir: cdir, size: 8, threads: 1 })).images[0]).toBe(first.images[0]);
     // ...and by a new file.
     writeFileSync(p.data, tampered);
     writeFileSync(join(cdir, 'img9.png'), pngBytes(8, 8, 99));
