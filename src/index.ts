@@ -19,3 +19,5 @@ export { ImageDecodeError, DEFAULT_MAX_PIXELS, type DecodedImage, type DecodeOpt
 export { decodePng, isPng } from './kernels/png';
 export * from './metrics';
 export { loadImageFiles, type FileLike, type FilesLoadOptions } from './data/files_browser';
+export { registerWasmTrainingKernels, unregisterWasmTrainingKernels, nnKernelStats, OUR_KERNELS, type OurKernel, type WasmKernelsInfo } from './backend/wasm_kernels';
+export { registerBaselineConv2DBackpropFilter } from './backend/wasm_baseline';

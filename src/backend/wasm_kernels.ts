@@ -137,7 +137,8 @@ async function defaultThreads(): Promise<number> {
   const nav = (globalThis as any).navigator;
   if (nav?.hardwareConcurrency) return nav.hardwareConcurrency;
   if (typeof process !== 'undefined' && process.versions?.node) {
-    const os = await import('node:os');
+    const name = 'node:os'; // a variable: bundlers for the browser must not resolve it
+    const os = (await import(/* @vite-ignore */ name)) as typeof import('node:os');
     return os.availableParallelism?.() ?? os.cpus().length;
   }
   return 1;

@@ -3,7 +3,8 @@
 import type { WorkerSpawner, WorkerData } from './pool';
 
 export async function nodeSpawner(): Promise<WorkerSpawner> {
-  const { Worker } = await import('node:worker_threads');
+  const mod = 'node:worker_threads'; // a variable: bundlers for the browser must not resolve it
+  const { Worker } = (await import(/* @vite-ignore */ mod)) as typeof import('node:worker_threads');
   return {
     spawn(source: string, data: WorkerData) {
       const code = `${source}\nconst { workerData, parentPort } = require('node:worker_threads');\n` +

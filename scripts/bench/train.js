@@ -1,0 +1,242 @@
+#!/usr/bin/env node
+// Training-step benchmark for the seed DCGAN-64 (batch 64: one D update + one
+// G update, Adam, BCE) on every backend in ONE process, plus a per-kernel
+// table for each conv geometry of the model. Writes bench/results/train.json.
+//
+//   npm run bench:train [-- --steps N --quick --skip webgl,cpu,baseline]
+//
+// FLOPs = 2 x multiply-adds of the convolutions and dense layers that a step
+// needs (forward; filter gradients; input gradients except where the input is
+// data or noise). Elementwise ops and BatchNorm are not counted.
+// The machine may be shared: numbers are noisy.
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { mkdirSync, writeFileSync, renameSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import os from 'node:os';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const dist = process.env.GANFORGE_DIST ?? join(root, 'dist/node/index.js');
+const gf = await import(dist);
+const { tf, GanTrainer, resolveConfig, initBackend, registerWasmTrainingKernels, unregisterWasmTrainingKernels, registerBaselineConv2DBackpropFilter, nnKernelStats } = gf;
+const require = createRequire(import.meta.url);
+
+const argv = process.argv.slice(2);
+const opt = (name, dflt) => { const i = argv.indexOf(`--${name}`); return i >= 0 ? argv[i + 1] : dflt; };
+const quick = argv.includes('--quick');
+const STEPS = Number(opt('steps', quick ? 1 : 2));
+const skip = new Set(String(opt('skip', '')).split(',').filter(Boolean));
+const cores = os.availableParallelism?.() ?? os.cpus().length;
+const B = 64;
+
+// ---- FLOP model of the seed DCGAN-64 ---------------------------------------
+// Conv geometries (x [S, S, Ci] -> y [S/2, S/2, Co], 5x5 s2 'same'); each is a
+// D conv and (transposed, y -> x) a G convT.
+const GEOMS = [
+  { name: '64x64x3 -> 32x32x64', S: 64, Ci: 3, Co: 64, K: 5, s: 2, pad: 'same', roles: 'D conv0 / G out' },
+  { name: '32x32x64 -> 16x16x128', S: 32, Ci: 64, Co: 128, K: 5, s: 2, pad: 'same', roles: 'D conv1 / G up3' },
+  { name: '16x16x128 -> 8x8x256', S: 16, Ci: 128, Co: 256, K: 5, s: 2, pad: 'same', roles: 'D conv2 / G up2' },
+  { name: '8x8x256 -> 4x4x512', S: 8, Ci: 256, Co: 512, K: 5, s: 2, pad: 'same', roles: 'D conv3 / G up1' },
+  { name: '4x4x512 -> 1x1x1 (4x4 valid)', S: 4, Ci: 512, Co: 1, K: 4, s: 1, pad: 'valid', roles: 'D out' },
+];
+const outSize = (g) => (g.pad === 'same' ? Math.ceil(g.S / g.s) : Math.ceil((g.S - g.K + 1) / g.s));
+const convFlops = (g, b) => 2 * b * outSize(g) ** 2 * g.Co * g.K * g.K * g.Ci;
+function stepFlops(b) {
+  const c = GEOMS.map((g) => convFlops(g, b));
+  const dense = 2 * b * 100 * 8192;
+  const Dfwd = c.reduce((p, q) => p + q, 0);
+  const Dbpf = Dfwd, DbpiNoIn = Dfwd - c[0], Dbpi = Dfwd;
+  const Gconv = c[0] + c[1] + c[2] + c[3];
+  const Gfwd = dense + Gconv, Gbpf = dense + Gconv, Gbpi = Gconv;
+  const dStep = Gfwd + 2 * (Dfwd + Dbpf + DbpiNoIn);
+  const gStep = Gfwd + Dfwd + Dbpi + Gbpf + Gbpi;
+  return dStep + gStep;
+}
+
+// ---- helpers -------------------------------------------------------------
+const now = () => performance.now();
+const median = (a) => { const s = [...a].sort((x, y) => x - y); return s[Math.floor(s.length / 2)]; };
+const wasmPath = dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')) + '/dist/';
+function log(...a) { console.log(...a); }
+
+function randData(n, seed) {
+  const a = new Float32Array(n);
+  let s = seed >>> 0 || 1;
+  for (let i = 0; i < n; i++) { s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0; a[i] = (s / 4294967296) * 2 - 1; }
+  return a;
+}
+
+/** Times `steps` DCGAN steps (after one warm-up) at batch `b` on the current backend. */
+function timeSteps(b, steps) {
+  const cfg = resolveConfig({ size: 64, ngf: 64, ndf: 64, zDim: 100, batch: b, steps: 1, loss: 'bce', seed: 1, sampleEvery: 0, checkpointEvery: 0, diversityEvery: 0 });
+  const tr = new GanTrainer(cfg);
+  const real = randData(b * 64 * 64 * 3, 7);
+  const src = { next: () => real };
+  const t0 = now();
+  tr.trainStep(src);
+  const warm = now() - t0;
+  const times = [];
+  for (let i = 0; i < steps; i++) { const t = now(); tr.trainStep(src); times.push(now() - t); }
+  const leak = tf.memory().numTensors;
+  tr.dispose();
+  return { warmupMs: warm, stepMs: median(times), allMs: times, numTensors: leak };
+}
+
+// ---- per-kernel table ---------------------------------------------------------
+function kernelTimes(label, reps) {
+  const rows = [];
+  for (const g of GEOMS) {
+    const OH = outSize(g);
+    const xShape = [B, g.S, g.S, g.Ci], fShape = [g.K, g.K, g.Ci, g.Co], yShape = [B, OH, OH, g.Co];
+    const x = tf.tensor4d(randData(B * g.S * g.S * g.Ci, 1), xShape);
+    const w = tf.tensor4d(randData(g.K * g.K * g.Ci * g.Co, 2), fShape);
+    const dy = tf.tensor4d(randData(B * OH * OH * g.Co, 3), yShape);
+    const attrs = { strides: g.s, pad: g.pad, dataFormat: 'NHWC', dilations: 1 };
+    const kernels = {
+      Conv2D: () => tf.engine().runKernel('Conv2D', { x, filter: w }, attrs),
+      Conv2DBackpropInput: () => tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: w }, { ...attrs, inputShape: xShape }),
+      Conv2DBackpropFilter: () => tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { ...attrs, filterShape: fShape }),
+    };
+    const flops = convFlops(g, B);
+    for (const [kname, fn] of Object.entries(kernels)) {
+      const times = [];
+      for (let r = 0; r < reps + 1; r++) {
+        const t = now();
+        const out = fn();
+        out.dataSync();
+        const dt = now() - t;
+        out.dispose();
+        if (r > 0) times.push(dt);
+      }
+      const ms = median(times);
+      // Copy cost estimate: typed-array copies of the same sizes (inputs in, output out).
+      const sizes = { Conv2D: [x.size, w.size, dy.size], Conv2DBackpropInput: [dy.size, w.size, x.size], Conv2DBackpropFilter: [x.size, dy.size, w.size] }[kname];
+      rows.push({ path: label, geometry: g.name, roles: g.roles, kernel: kname, ms, gflops: flops / ms / 1e6, copyMs: copyCost(sizes) });
+    }
+    tf.dispose([x, w, dy]);
+  }
+  const dense = [
+    ['dense fwd [64x100]@[100x8192]', [B, 100], [100, 8192], false, false],
+    ['dense dW [100x64]@[64x8192]', [B, 100], [B, 8192], true, false],
+  ];
+  for (const [name, as, bs, tA, tB] of dense) {
+    const a = tf.tensor2d(randData(as[0] * as[1], 4), as), b = tf.tensor2d(randData(bs[0] * bs[1], 5), bs);
+    const M = tA ? as[1] : as[0], K = tA ? as[0] : as[1], N = tB ? bs[0] : bs[1];
+    const times = [];
+    for (let r = 0; r < reps + 1; r++) { const t = now(); const o = tf.matMul(a, b, tA, tB); o.dataSync(); const dt = now() - t; o.dispose(); if (r > 0) times.push(dt); }
+    const ms = median(times);
+    rows.push({ path: label, geometry: name, roles: 'G fc', kernel: 'BatchMatMul', ms, gflops: (2 * M * N * K) / ms / 1e6, copyMs: copyCost([a.size, b.size, M * N]) });
+    tf.dispose([a, b]);
+  }
+  return rows;
+}
+
+const copyBuf = { src: new Float32Array(1), dst: new Float32Array(1) };
+function copyCost(sizes) {
+  const n = Math.max(...sizes);
+  if (copyBuf.src.length < n) { copyBuf.src = new Float32Array(n); copyBuf.dst = new Float32Array(n); }
+  let best = Infinity;
+  for (let r = 0; r < 3; r++) {
+    const t = now();
+    for (const s of sizes) copyBuf.dst.set(copyBuf.src.subarray(0, s));
+    best = Math.min(best, now() - t);
+  }
+  return best;
+}
+
+// ---- webgl on headless-gl ---------------------------------------------------
+let xvfb = null;
+async function ensureDisplay() {
+  if (process.env.DISPLAY) return;
+  xvfb = spawn('Xvfb', [':99', '-screen', '0', '1024x768x24', '-nolisten', 'tcp'], { stdio: 'ignore' });
+  process.env.DISPLAY = ':99';
+  await new Promise((r) => setTimeout(r, 1500));
+}
+async function createGl() {
+  await ensureDisplay();
+  const createGL = require('gl');
+  const gl = createGL(1, 1, { alpha: false, antialias: false, depth: false, stencil: false, preserveDrawingBuffer: false });
+  if (!gl) throw new Error('headless-gl: no context');
+  if (!gl.getExtension('OES_texture_float')) throw new Error('headless-gl: no OES_texture_float');
+  const renderer = String(gl.getParameter(gl.RENDERER));
+  return { gl, renderer, software: true, dispose() { gl.getExtension('STACKGL_destroy_context')?.destroy(); } };
+}
+
+// ---- run ---------------------------------------------------------------------------
+const flops64 = stepFlops(B);
+const result = {
+  date: new Date().toISOString(), node: process.version, cpu: os.cpus()[0]?.model, cores, batch: B, stepsTimed: STEPS,
+  flopsPerStepBatch64: flops64, note: 'shared machine: other jobs were running; numbers are noisy', steps: [], kernels: [],
+};
+log(`DCGAN-64 step: ${(flops64 / 1e9).toFixed(1)} GFLOP at batch ${B}; ${cores} cores; timing median of ${STEPS} step(s) after 1 warm-up`);
+
+function record(path, b, r, extra = {}) {
+  const scale = B / b;
+  const stepMs = r.stepMs * scale;
+  const gflops = stepFlops(b) / r.stepMs / 1e6;
+  const row = { path, batch: b, measuredStepMs: r.stepMs, stepMsAtBatch64: stepMs, gflops, warmupMs: r.warmupMs, allMs: r.allMs, ...extra };
+  result.steps.push(row);
+  log(`  ${path.padEnd(40)} batch ${String(b).padStart(2)}  ${(stepMs / 1000).toFixed(2).padStart(8)} s/step @64${b !== B ? ' (scaled)' : '         '}  ${gflops.toFixed(2).padStart(6)} GFLOP/s`);
+  return row;
+}
+
+await initBackend('wasm', { wasmPath, threads: 1 });
+const kernelReps = quick ? 1 : 3;
+
+// ours, 1 thread and all threads
+for (const threads of [...new Set([1, cores])]) {
+  const info = await registerWasmTrainingKernels({ threads });
+  const path = `wasm + nn kernels, ${info.threads} thread${info.threads > 1 ? 's' : ''}`;
+  record(path, B, timeSteps(B, STEPS), { note: info.note });
+  if (!skip.has('kernels')) result.kernels.push(...kernelTimes(path, kernelReps));
+}
+log(`  (nn kernel calls: ${JSON.stringify(nnKernelStats.ours)}; fallbacks: ${JSON.stringify(nnKernelStats.fallback)})`);
+
+// stock tfjs-wasm (XNNPACK) + only the baseline Conv2DBackpropFilter
+if (!skip.has('baseline')) {
+  unregisterWasmTrainingKernels();
+  registerBaselineConv2DBackpropFilter();
+  record('stock tfjs-wasm + baseline BackpropFilter', B, timeSteps(B, Math.min(STEPS, 1)));
+  if (!skip.has('kernels')) result.kernels.push(...kernelTimes('stock tfjs-wasm (+baseline BPF)', kernelReps));
+}
+
+if (!skip.has('webgl')) {
+  try {
+    const info = await initBackend('webgl', { createGl });
+    const b = Number(opt('webgl-batch', 16));
+    record(`tfjs-webgl (headless-gl: ${info.renderer})`, b, timeSteps(b, 1));
+  } catch (e) {
+    log(`  tfjs-webgl: skipped (${e.message})`);
+    result.steps.push({ path: 'tfjs-webgl', error: e.message });
+  }
+}
+
+if (!skip.has('cpu')) {
+  await tf.setBackend('cpu');
+  record('tfjs-cpu', 8, timeSteps(8, 1));
+}
+
+// ---- report ------------------------------------------------------------------
+const best = result.steps.find((s) => s.path.startsWith('wasm + nn') && s.path.includes(`${cores} thread`)) ?? result.steps[0];
+const base = result.steps.find((s) => s.path.startsWith('stock tfjs-wasm'));
+if (best && base) {
+  result.speedupVsBaseline = base.stepMsAtBatch64 / best.stepMsAtBatch64;
+  log(`  speed-up of ours (${cores} threads) over stock wasm: ${result.speedupVsBaseline.toFixed(2)}x`);
+}
+if (result.kernels.length) {
+  log('\nper-kernel (batch 64, median; GFLOP/s = 2 x MACs / time; copy = typed-array copies of the same sizes):');
+  log(`  ${'path'.padEnd(34)} ${'geometry'.padEnd(32)} ${'kernel'.padEnd(21)} ${'ms'.padStart(8)} ${'GFLOP/s'.padStart(8)} ${'copy ms'.padStart(8)}`);
+  for (const k of result.kernels) {
+    log(`  ${k.path.padEnd(34)} ${k.geometry.padEnd(32)} ${k.kernel.padEnd(21)} ${k.ms.toFixed(1).padStart(8)} ${k.gflops.toFixed(2).padStart(8)} ${k.copyMs.toFixed(2).padStart(8)}`);
+  }
+}
+const outDir = join(root, 'bench', 'results');
+mkdirSync(outDir, { recursive: true });
+const tmp = join(outDir, `train.json.tmp-${process.pid}`);
+writeFileSync(tmp, JSON.stringify(result, null, 2) + '\n');
+renameSync(tmp, join(outDir, 'train.json'));
+log(`\nwrote bench/results/train.json`);
+unregisterWasmTrainingKernels();
+if (xvfb) xvfb.kill();
+process.exit(0);
