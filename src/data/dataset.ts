@@ -55,7 +55,10 @@ export function checkSize(size: number): void {
   if (!(Number.isInteger(size) && size >= 1 && size <= 4096)) throw new RangeError(`dataset size must be an integer in [1, 4096], got ${size}`);
 }
 
-/** Builds a dataset from decoded images (RGBA8 or RGB8), resized to size x size. */
+/**
+ * Builds a dataset from decoded images (RGBA8 or RGB8), resized to size x size.
+ * On a browser main thread, await initPipelineWasm() once before the first call.
+ */
 export function datasetFromImages(images: { width: number; height: number; data: Uint8Array }[], size: number, crop = true): ImageDataset {
   checkSize(size);
   if (images.length === 0) throw new DatasetError('datasetFromImages: no images given');

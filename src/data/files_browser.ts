@@ -5,6 +5,7 @@
 // page stays responsive. No Node imports: part of the browser bundle.
 import { DatasetError, SKIP_EXAMPLES, checkSize, progressReporter, type ImageDataset } from './dataset';
 import { decodeToRow } from './decode_resize';
+import { initPipelineWasm } from '../wasm/pipeline';
 
 export interface FileLike {
   name: string;
@@ -89,6 +90,8 @@ export async function loadImageFiles(list: ArrayLike<FileLike>, opts: FilesLoadO
   if (threads > 1 && url && typeof Worker !== 'undefined' && total > 1) {
     await decodeInWorkers(url, files, names, Math.min(threads, Math.ceil(total / IN_FLIGHT)), { size, crop, maxPixels: opts.maxPixels }, onReply);
   }
+  // Browsers refuse large synchronous compiles on the main thread: compile first.
+  if (done.some((d) => !d)) await initPipelineWasm();
   let t = Date.now();
   for (let i = 0; i < total; i++) {
     if (done[i]) continue;

@@ -1,7 +1,7 @@
 // loadImageFolder: a folder of .jpg/.jpeg/.png files (recursive, sorted) ->
 // ImageDataset, decoded by a worker_threads pool, with a u8 cache on disk.
 // Node only: the browser bundle never imports this file.
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,11 +15,22 @@ const IMAGE_EXT = /\.(jpe?g|png)$/i;
 /** Below this much compressed input (about 0.2 s of decoding) the default is the calling thread. */
 export const POOL_MIN_BYTES = 8 << 20;
 
-/** Image files under dir (recursive; names starting with '.' skipped), sorted by relative path. */
+/** Image files under dir (recursive, following symlinks once; names starting with '.' skipped), sorted by relative path. */
 export function listImageFiles(dir: string): FileEntry[] {
   const out: FileEntry[] = [];
+  const seen = new Set<string>(); // real paths, so symlinked folders cannot loop
   const walk = (d: string) => {
-    for (const e of readdirSync(d, { withFileTypes: true })) {
+    let list;
+    try {
+      const real = realpathSync(d);
+      if (seen.has(real)) return;
+      seen.add(real);
+      list = readdirSync(d, { withFileTypes: true });
+    } catch (e) {
+      if (d === dir) throw new DatasetError(`cannot read folder ${dir}: ${(e as Error).message}`, { dir, cause: e });
+      return; // an unreadable subfolder holds no usable images
+    }
+    for (const e of list) {
       if (e.name.startsWith('.')) continue;
       const p = join(d, e.name);
       let isDir = e.isDirectory();
@@ -29,7 +40,8 @@ export function listImageFiles(dir: string): FileEntry[] {
       }
       if (isDir) walk(p);
       else if (isFile && IMAGE_EXT.test(e.name)) {
-        const st = statSync(p);
+        let st;
+        try { st = statSync(p); } catch { continue; }
         out.push({ path: relative(dir, p).split(sep).join('/'), bytes: st.size, mtimeMs: st.mtimeMs });
       }
     }

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 // @ts-ignore pngjs ships no types (test-only reference library)
@@ -88,6 +88,15 @@ describe('loadImageFolder', () => {
     for (let i = 0; i < j.length; i++) sum += Math.abs(j[i] - r[i]);
     expect(sum / j.length).toBeLessThan(12);
     expect(existsSync(cachePaths(dir, 16).data)).toBe(false);
+  });
+
+  it('follows a symlinked folder once (no loop)', async () => {
+    const ldir = join(root, 'links');
+    mkdirSync(join(ldir, 'real'), { recursive: true });
+    writeFileSync(join(ldir, 'real', 'x.png'), pngBytes(6, 6, 9));
+    symlinkSync(ldir, join(ldir, 'real', 'loop'));
+    const ds = await loadImageFolder({ dir: ldir, size: 4, threads: 1, cache: false });
+    expect(ds.n).toBe(1);
   });
 
   it('crop=false squashes instead of cropping', async () => {
