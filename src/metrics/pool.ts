@@ -106,7 +106,7 @@ export class MetricsPool {
 
   get size(): number { return this.workers.length; }
 
-  /** Starts the pool, or returns null when threads <= 1 or no worker factory is available. */
+  /** Starts the pool, or returns null when threads <= 1, no worker factory is available or workers fail to start. */
   static async create(threads: number): Promise<MetricsPool | null> {
     const f = factory ?? browserFactory();
     if (!f || threads <= 1) return null;
@@ -121,9 +121,10 @@ export class MetricsPool {
         wk.onMessage((m) => (m.type === 'ready' ? resolve() : reject(new Error(m.message ?? 'worker failed to start'))));
         wk.postMessage({ type: 'init', module: mod });
       })));
-    } catch (e) {
+    } catch {
+      // e.g. a Content-Security-Policy without blob: workers: compute on this thread
       workers.forEach((wk) => wk.terminate());
-      throw e;
+      return null;
     }
     return new MetricsPool(workers);
   }

@@ -4,6 +4,7 @@
 // A SampleSet is NHWC with 3 channels: Float32Array values in [0,1] or
 // Uint8Array values 0..255. Grayscale inputs are replicated to 3 channels,
 // alpha is dropped.
+import { resizeToSquare } from '../kernels/resize';
 
 export interface SampleSet {
   n: number;
@@ -234,7 +235,8 @@ export function boxResizeRgb(src: Uint8Array, sw: number, sh: number, dw: number
 /**
  * Decoded images (RGBA8 or RGB8) to one u8 SampleSet. Mixed sizes are
  * resized (area average) to the smallest width and the smallest height;
- * `resized` counts them.
+ * `resized` counts them. Square to square goes through the pipeline's SIMD
+ * resize (src/kernels/resize.ts); other shapes use boxResizeRgb.
  */
 export function fromImages(images: RgbaImage[]): SampleSet & { resized: number } {
   if (!images.length) throw new SampleError('no images');
@@ -245,7 +247,10 @@ export function fromImages(images: RgbaImage[]): SampleSet & { resized: number }
     const c = img.data.length === img.width * img.height * 4 ? 4 : 3;
     let rgb: Uint8Array = new Uint8Array(img.width * img.height * 3);
     for (let p = 0; p < img.width * img.height; p++) { rgb[p * 3] = img.data[p * c]; rgb[p * 3 + 1] = img.data[p * c + 1]; rgb[p * 3 + 2] = img.data[p * c + 2]; }
-    if (img.width !== w || img.height !== h) { rgb = boxResizeRgb(rgb, img.width, img.height, w, h); resized++; }
+    if (img.width !== w || img.height !== h) {
+      rgb = img.width === img.height && w === h ? resizeToSquare({ width: img.width, height: img.height, data: rgb }, w, false) : boxResizeRgb(rgb, img.width, img.height, w, h);
+      resized++;
+    }
     out.set(rgb, k * w * h * 3);
   });
   return { n: images.length, height: h, width: w, channels: 3, data: out, resized };

@@ -96,6 +96,13 @@ describe('conversions', () => {
     expect(s.data[0]).toBe(100);
     expect(s.data[12]).toBe(200);
   });
+  it('fromImages: non-square mixed sizes use the box resize', () => {
+    const a = { width: 6, height: 4, data: new Uint8Array(6 * 4 * 3).fill(90) };
+    const b = { width: 3, height: 2, data: new Uint8Array(3 * 2 * 4).fill(30) };
+    const s = fromImages([a, b]);
+    expect([s.width, s.height, s.resized]).toEqual([3, 2, 1]);
+    expect(Array.from(s.data.subarray(0, 18))).toEqual(new Array(18).fill(90));
+  });
   it('luminance and pixel features', () => {
     const s = { n: 1, height: 2, width: 2, channels: 3 as const, data: new Uint8Array([255, 0, 0, 0, 255, 0, 0, 0, 255, 255, 255, 255]) };
     expect(Array.from(luminance(s)).map((v) => +v.toFixed(3))).toEqual([0.299, 0.587, 0.114, 1]);

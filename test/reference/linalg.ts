@@ -70,3 +70,31 @@ export function jacobiEigenvalues(a0: ArrayLike<number>, n: number): number[] {
   for (let i = 0; i < n; i++) w.push(a[i * n + i]);
   return w.sort((x, y) => x - y);
 }
+
+/** Scalar float64 dot-product matrix of rows of a (na x d) and b (nb x d). */
+export function dotMatrixRef(a: ArrayLike<number>, na: number, b: ArrayLike<number>, nb: number, d: number): Float64Array {
+  const out = new Float64Array(na * nb);
+  for (let i = 0; i < na; i++) for (let j = 0; j < nb; j++) {
+    let s = 0;
+    for (let t = 0; t < d; t++) s += a[i * d + t] * b[j * d + t];
+    out[i * nb + j] = s;
+  }
+  return out;
+}
+
+/** Scalar nearest neighbour (squared L2; self excludes i; ties to the lowest index) and counts within thr2. */
+export function nearestRef(a: ArrayLike<number>, na: number, b: ArrayLike<number>, nb: number, d: number, self: boolean, thr2 = 0): { index: number[]; dist2: number[]; within: number[] } {
+  const index: number[] = [], dist2: number[] = [], within: number[] = [];
+  for (let i = 0; i < na; i++) {
+    let best = Infinity, bi = -1, c = 0;
+    for (let j = 0; j < nb; j++) {
+      if (self && i === j) continue;
+      let s = 0;
+      for (let t = 0; t < d; t++) s += (a[i * d + t] - b[j * d + t]) ** 2;
+      if (s < thr2) c++;
+      if (s < best - 1e-9) { best = s; bi = j; }
+    }
+    index.push(bi); dist2.push(best); within.push(c);
+  }
+  return { index, dist2, within };
+}
