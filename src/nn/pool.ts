@@ -121,8 +121,8 @@ function sharedMemoryWorks(): boolean {
  * SharedArrayBuffer (a page that is not cross-origin isolated) it loads the
  * single-threaded build and says so in `note`.
  */
-export async function createNnPool(threads: number, spawner?: WorkerSpawner): Promise<NnPool> {
-  if (!sharedMemoryWorks()) {
+export async function createNnPool(threads: number, spawner?: WorkerSpawner, opts: { forceSingleThreadBuild?: boolean } = {}): Promise<NnPool> {
+  if (opts.forceSingleThreadBuild || !sharedMemoryWorks()) {
     await precompile('nn_st', stBase64);
     const mod = instantiateSync<NnExports>('nn_st', stBase64, stOptions);
     return new NnPool(mod, [], null, threads > 1 ? 'SharedArrayBuffer unavailable (page not cross-origin isolated?): nn kernels run single-threaded' : undefined);

@@ -2,7 +2,7 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { createNnPool, type NnPool } from '../../src/nn/pool';
 import { nodeSpawner } from '../../src/nn/pool_node';
-import { gemm } from '../../src/kernels/gemm';
+import { gemm, writeJob, OP_GEMM } from '../../src/kernels/gemm';
 import { gemmRef } from '../reference/nn';
 import { randArray, relErr } from '../reference/backends';
 
@@ -47,3 +47,33 @@ for (const threads of [1, 2, 3]) {
     });
   });
 }
+
+describe('single-threaded build (no SharedArrayBuffer)', () => {
+  it('computes the same GEMM and says why it is single-threaded', async () => {
+    const pool = await createNnPool(4, await nodeSpawner(), { forceSingleThreadBuild: true });
+    expect(pool.threads).toBe(1);
+    expect(pool.note).toMatch(/SharedArrayBuffer/);
+    expect(pool.mod.memory.buffer instanceof SharedArrayBuffer).toBe(false);
+    const [M, N, K] = [37, 29, 300];
+    const a = randArray(M * K, 1), b = randArray(K * N, 2);
+    expect(relErr(gemm(pool, a, b, M, N, K), gemmRef(a, b, M, N, K))).toBeLessThan(1e-5);
+    pool.dispose();
+  });
+});
+
+describe('kernel-side validation', () => {
+  it('rejects a job whose buffers lie outside memory, without trapping', async () => {
+    const pool = await createNnPool(1);
+    const e = pool.exports;
+    e.reset();
+    const job = writeJob(pool, { op: OP_GEMM, M: 4, N: 8, K: 4, pb: 0x7ffffff0, c: 0, ldc: 8, cLen: 32, scratch: 0, scratchBytes: 1 << 20, a: 0, rsA: 4, csA: 1, aLen: 16 });
+    expect(e.run(job, 0, 1)).toBe(-2);
+    const bad = writeJob(pool, { op: 9, M: 4, N: 8, K: 4, pb: 0, c: 0, ldc: 8, scratch: 0, scratchBytes: 0 });
+    expect(e.run(bad, 0, 1)).toBe(-3);
+    const neg = writeJob(pool, { op: OP_GEMM, M: -1, N: 8, K: 4, pb: 0, c: 0, ldc: 8, scratch: 0, scratchBytes: 0 });
+    expect(e.run(neg, 0, 1)).toBe(-1);
+    expect(() => pool.run(job)).toThrow(/out of bounds/);
+    expect(e.packBChecked(0, 10, 4, 8, 8, 1, 0)).toBe(-2);
+    pool.dispose();
+  });
+});
