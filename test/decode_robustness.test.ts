@@ -8,7 +8,8 @@ import jpeg from 'jpeg-js';
 import { decodeImage, isInternalDecodeError } from '../src/image/decode';
 import { ImageDecodeError } from '../src/image/errors';
 import { pipelineWasm } from '../src/wasm/pipeline';
-// the same mutators as `npm run fuzz`
+// the same mutators as `npm run fuzz` (a plain JS module, untyped)
+// @ts-ignore
 import { makeRng, generatedSeeds, corpusFiles, runFuzz, classify, isPngBytes } from '../scripts/fuzz.js';
 
 const CORPORA = join(__dirname, '../../shared/corpora');
