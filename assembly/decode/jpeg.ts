@@ -455,58 +455,65 @@ function blockDcRefine(coef: usize): void {
 
 function blockAcFirst(coef: usize, act: usize): void {
   if (gEobrun > 0) { gEobrun--; return; }
+  let buf = gBuf, bits = gBits;
   let k = gSs;
   const se = gSe, al = gAl;
   while (k <= se) {
-    if (gBits < 32) fill();
-    const rs = decodeSym(act);
+    if (bits < 32) { gBuf = buf; gBits = bits; fill(); buf = gBuf; bits = gBits; }
+    const e = <i32>load<u16>(act + (<usize>(buf >> 55) << 1));
+    let rs = 0;
+    if (e != 0) { const l = e >> 8; buf <<= <u64>l; bits -= l; rs = e & 255; }
+    else { gBuf = buf; gBits = bits; rs = decodeSlow(act); buf = gBuf; bits = gBits; }
     const r = rs >> 4, s = rs & 15;
     if (s != 0) {
       k += r;
-      const v = extend(getBits(s), s);
-      store<i16>(coef + (<usize>load<u8>(ZZ + <usize>(k & 127)) << 1), <i16>(v << al));
+      const v = <i32>(buf >> <u64>(64 - s));
+      buf <<= <u64>s; bits -= s;
+      store<i16>(coef + (<usize>load<u8>(ZZ + <usize>(k & 127)) << 1), <i16>(extend(v, s) << al));
       k++;
     } else if (r < 15) {
-      gEobrun = 1 << r;
-      if (r != 0) gEobrun += getBits(r);
-      gEobrun--;
+      let run = 1 << r;
+      if (r != 0) { run += <i32>(buf >> <u64>(64 - r)); buf <<= <u64>r; bits -= r; }
+      gEobrun = run - 1;
       break;
     } else {
       k += 16;
     }
   }
+  gBuf = buf; gBits = bits;
 }
 
-// @ts-ignore: decorator
-@inline function refineBit(cp: usize, p1: i32, m1: i32): void {
-  const c = <i32>load<i16>(cp);
-  if (gBits < 1) fill();
-  if (getBits(1)) {
-    if ((c & p1) == 0) store<i16>(cp, <i16>(c >= 0 ? c + p1 : c + m1));
-  }
-}
-
+// Successive approximation of AC coefficients (libjpeg's decode_mcu_AC_refine):
+// one correction bit per already-nonzero coefficient, new coefficients +-1 << Al.
 function blockAcRefine(coef: usize, act: usize): void {
   const p1 = 1 << gAl, m1 = -1 << gAl, se = gSe;
+  let buf = gBuf, bits = gBits, eobrun = gEobrun;
   let k = gSs;
-  if (gEobrun == 0) {
+  if (eobrun == 0) {
     for (; k <= se; k++) {
-      if (gBits < 32) fill();
-      const rs = decodeSym(act);
+      if (bits < 32) { gBuf = buf; gBits = bits; fill(); buf = gBuf; bits = gBits; }
+      const e = <i32>load<u16>(act + (<usize>(buf >> 55) << 1));
+      let rs = 0;
+      if (e != 0) { const l = e >> 8; buf <<= <u64>l; bits -= l; rs = e & 255; }
+      else { gBuf = buf; gBits = bits; rs = decodeSlow(act); buf = gBuf; bits = gBits; }
       let r = rs >> 4;
       const s = rs & 15;
       let v = 0;
       if (s != 0) {
-        v = getBits(1) ? p1 : m1;
+        v = (buf >> 63) != 0 ? p1 : m1;
+        buf <<= 1; bits--;
       } else if (r != 15) {
-        gEobrun = 1 << r;
-        if (r != 0) gEobrun += getBits(r);
+        eobrun = 1 << r;
+        if (r != 0) { eobrun += <i32>(buf >> <u64>(64 - r)); buf <<= <u64>r; bits -= r; }
         break;
       }
       while (k <= se) {
         const cp = coef + (<usize>load<u8>(ZZ + <usize>k) << 1);
-        if (load<i16>(cp) != 0) {
-          refineBit(cp, p1, m1);
+        const c = <i32>load<i16>(cp);
+        if (c != 0) {
+          if (bits < 1) { gBuf = buf; gBits = bits; fill(); buf = gBuf; bits = gBits; }
+          if ((buf >> 63) != 0 && (c & p1) == 0) store<i16>(cp, <i16>(c >= 0 ? c + p1 : c + m1));
+          buf <<= 1; bits--;
         } else {
           if (r == 0) break;
           r--;
@@ -516,13 +523,19 @@ function blockAcRefine(coef: usize, act: usize): void {
       if (s != 0 && k <= 63) store<i16>(coef + (<usize>load<u8>(ZZ + <usize>k) << 1), <i16>v);
     }
   }
-  if (gEobrun > 0) {
+  if (eobrun > 0) {
     for (; k <= se; k++) {
       const cp = coef + (<usize>load<u8>(ZZ + <usize>k) << 1);
-      if (load<i16>(cp) != 0) refineBit(cp, p1, m1);
+      const c = <i32>load<i16>(cp);
+      if (c != 0) {
+        if (bits < 1) { gBuf = buf; gBits = bits; fill(); buf = gBuf; bits = gBits; }
+        if ((buf >> 63) != 0 && (c & p1) == 0) store<i16>(cp, <i16>(c >= 0 ? c + p1 : c + m1));
+        buf <<= 1; bits--;
+      }
     }
-    gEobrun--;
+    eobrun--;
   }
+  gBuf = buf; gBits = bits; gEobrun = eobrun;
 }
 
 // @ts-ignore: decorator
