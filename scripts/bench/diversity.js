@@ -12,7 +12,7 @@ import { availableParallelism, cpus, loadavg } from 'node:os';
 import { createRequire } from 'node:module';
 import { loadDist } from '../lib/load-dist.js';
 
-const { syntheticFaces, pairwiseMsssim, pixelFeatures, vendiCosinePool, MetricsPool, scoreDiversity, useNodeWorkers } = await loadDist();
+const { syntheticFaces, pairwiseMsssim, pixelFeatures, vendiCosinePool, MetricsPool, scoreDiversity, useNodeWorkers, symEigenvalues } = await loadDist();
 const require = createRequire(import.meta.url);
 const { ssim } = require('ssim.js');
 
@@ -84,6 +84,34 @@ const vendi = await vendiCosinePool(feats, VN, 32 * 32 * 3, pool);
 pool?.close();
 const tV = now() - t;
 row(`Vendi cosine, ${VN} samples (32x32x3 features, ${THREADS}-thread Gram, ${VN}x${VN} eigen)`, tV, 5, `vendi ${vendi.toFixed(3)}; features ${tF.toFixed(2)} s`);
+
+// 3b. eigen-solver accuracy at n = VN: diag(l) conjugated by 4 random
+// Householder reflections has the known spectrum l.
+{
+  const n = VN;
+  let sd = 12345;
+  const rnd = () => { sd = (Math.imul(sd, 1664525) + 1013904223) >>> 0; return sd / 4294967296; };
+  const l = Array.from({ length: n }, (_, i) => (i < n / 4 ? Math.exp(-i / 50) : 0));
+  const a = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) a[i * n + i] = l[i];
+  for (let r = 0; r < 4; r++) {
+    const u = Float64Array.from({ length: n }, () => rnd() - 0.5);
+    const nr = Math.hypot(...u);
+    for (let i = 0; i < n; i++) u[i] /= nr;
+    const w = new Float64Array(n);
+    for (let i = 0; i < n; i++) { let s2 = 0; for (let j = 0; j < n; j++) s2 += a[i * n + j] * u[j]; w[i] = s2; }
+    let c = 0;
+    for (let i = 0; i < n; i++) c += u[i] * w[i];
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) a[i * n + j] += -2 * u[i] * w[j] - 2 * w[i] * u[j] + 4 * c * u[i] * u[j];
+  }
+  t = now();
+  cpuSince();
+  const ev = symEigenvalues(a, n);
+  const want = [...l].sort((x, y) => x - y);
+  let err = 0;
+  for (let i = 0; i < n; i++) err = Math.max(err, Math.abs(ev[i] - want[i]));
+  row(`eigenvalues of a dense ${n}x${n} with a known spectrum`, now() - t, null, `max error / max eigenvalue ${(err / want[n - 1]).toExponential(1)}`);
+}
 
 // 4. the trainer's case: 256 samples vs a 256 reference, everything
 const g = syntheticFaces(256, 64, 3), r = syntheticFaces(256, 64, 4);

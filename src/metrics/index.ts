@@ -5,3 +5,7 @@ export { setWorkerFactory, MetricsPool, type WorkerFactory } from './pool';
 export { renderReportHtml } from './report_html';
 export { syntheticFaces, collapsedFrom, withRepeats } from './synthetic';
 export { scoreGeneratedSamples, diversityRecord, referenceFromU8, type DiversityRecord } from './trainer';
+export { symEigenvalues } from '../kernels/eigen';
+export { dotMatrix } from '../kernels/gram';
+export { nearest } from '../kernels/knn';
+export { msssimPairs } from '../kernels/ssim';

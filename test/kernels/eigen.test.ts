@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { symEigenvalues } from '../../src/kernels/eigen';
-import { lcg, randomOrthogonal, withSpectrum, jacobiEigenvalues, gaussian } from '../reference/linalg';
+import { lcg, randomOrthogonal, withSpectrum, jacobiEigenvalues, gaussian, reflectedSpectrum } from '../reference/linalg';
 
 function maxRelErr(got: ArrayLike<number>, want: ArrayLike<number>): number {
   let scale = 0;
@@ -36,6 +36,13 @@ describe('sym_eigenvalues kernel', () => {
     const a = withSpectrum(l, q, n);
     const got = symEigenvalues(a, n);
     expect(maxRelErr(got, [...l].sort((x, y) => x - y))).toBeLessThan(1e-6);
+  });
+
+  it('dense n = 1000 with a known Vendi-like spectrum (reflected diagonal), to 1e-6 relative', () => {
+    const n = 1000;
+    const l = Array.from({ length: n }, (_, i) => (i < 300 ? Math.exp(-i / 40) : 0));
+    const a = reflectedSpectrum(l, lcg(21), 4);
+    expect(maxRelErr(symEigenvalues(a, n), [...l].sort((x, y) => x - y))).toBeLessThan(1e-6);
   });
 
   it('random symmetric matrices against a cyclic Jacobi reference', () => {

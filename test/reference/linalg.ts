@@ -98,3 +98,27 @@ export function nearestRef(a: ArrayLike<number>, na: number, b: ArrayLike<number
   }
   return { index, dist2, within };
 }
+
+/**
+ * A dense symmetric matrix with spectrum l in O(k n^2): diag(l) conjugated by
+ * k random Householder reflections H = I - 2uu^T (HAH = A - 2uw^T - 2wu^T + 4(u.w)uu^T, w = Au).
+ */
+export function reflectedSpectrum(l: ArrayLike<number>, rng: () => number, k = 3): Float64Array {
+  const n = l.length;
+  const a = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) a[i * n + i] = l[i];
+  for (let r = 0; r < k; r++) {
+    const u = new Float64Array(n);
+    let nr = 0;
+    for (let i = 0; i < n; i++) { u[i] = gaussian(rng); nr += u[i] * u[i]; }
+    nr = Math.sqrt(nr);
+    for (let i = 0; i < n; i++) u[i] /= nr;
+    const w = new Float64Array(n);
+    for (let i = 0; i < n; i++) { let s = 0; for (let j = 0; j < n; j++) s += a[i * n + j] * u[j]; w[i] = s; }
+    let c = 0;
+    for (let i = 0; i < n; i++) c += u[i] * w[i];
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) a[i * n + j] += -2 * u[i] * w[j] - 2 * w[i] * u[j] + 4 * c * u[i] * u[j];
+    for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) { const m = (a[i * n + j] + a[j * n + i]) / 2; a[i * n + j] = m; a[j * n + i] = m; }
+  }
+  return a;
+}
