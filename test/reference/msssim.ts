@@ -46,7 +46,7 @@ function down(x: Float64Array, h: number, w: number): Float64Array {
 }
 
 export function msssimRef(x0: ArrayLike<number>, y0: ArrayLike<number>, h: number, w: number): number {
-  let x = Float64Array.from(x0), y = Float64Array.from(y0);
+  let x: Float64Array = Float64Array.from(x0), y: Float64Array = Float64Array.from(y0);
   let ms = 1;
   for (let s = 0; s < 5; s++) {
     const [cs, ss] = ssimScale(x, y, h, w);
