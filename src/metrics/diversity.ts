@@ -35,7 +35,7 @@ export interface SetScores {
   msssim: { mean: number; std: number; pairs: number };
   /** Vendi score, cosine kernel on 32x32x3 L2-normalised pixels. */
   vendi: number;
-  /** Vendi score with the MS-SSIM kernel (null when only a subset of pairs was scored). */
+  /** Vendi score with the MS-SSIM kernel (null when only a subset of pairs was scored, or n > MAX_VENDI_MS). */
   vendi_msssim: number | null;
   /** Nearest-neighbour RMS pixel distances (32x32x3, values in [0,1]). */
   nn: { min: number; q10: number; median: number };
@@ -68,6 +68,8 @@ export const FALLBACK_DUP_THRESHOLD = 0.02;
 /** Reference-derived threshold = this factor times the 10th percentile of the reference's NN distances. */
 export const REF_DUP_FACTOR = 0.5;
 const FEAT = 32;
+/** Largest n for the MS-SSIM-kernel Vendi (an n x n f64 matrix and its eigenvalues). */
+export const MAX_VENDI_MS = 2000;
 const BLOCK = 64;
 
 /**
@@ -151,8 +153,8 @@ export function planPairs(n: number, count: number | undefined, seed: number): {
   const all = count === undefined || count >= totalAll;
   // All pairs: 64-image tiles (preprocessing ~5% of the work). A random
   // subset is sparse, so tiles are large (n/2) to preprocess each image only
-  // a couple of times.
-  const B = all ? BLOCK : Math.max(BLOCK, Math.ceil(n / 2));
+  // a couple of times (capped at 512 images, ~28 MB of pyramids at 64 px).
+  const B = all ? BLOCK : Math.min(512, Math.max(BLOCK, Math.ceil(n / 2)));
   const groups = new Map<number, number[]>();
   const nb = Math.ceil(n / B);
   const add = (i: number, j: number) => {
@@ -217,7 +219,8 @@ async function runPairs(lum: Float32Array, h: number, w: number, tasks: MsssimTa
 
 /**
  * Mean and std of MS-SSIM over all pairs (or `pairs` random distinct pairs)
- * of a sample set; `full` is the n x n matrix (diagonal 0) when all pairs were scored.
+ * of a sample set; `full` is the n x n matrix (diagonal 0) when all pairs were
+ * scored and n <= MAX_VENDI_MS.
  */
 export async function pairwiseMsssim(s: SampleSet, opts: { pairs?: number; seed?: number; threads?: number; pool?: MetricsPool | null; onProgress?: (p: DiversityProgress) => void } = {}): Promise<{ mean: number; std: number; pairs: number; full: Float64Array | null }> {
   checkSampleSet(s);
@@ -226,7 +229,7 @@ export async function pairwiseMsssim(s: SampleSet, opts: { pairs?: number; seed?
   const { n, height: h, width: w } = s;
   const lum = luminance(s);
   const plan = planPairs(n, opts.pairs, opts.seed ?? 1);
-  const full = plan.all ? new Float64Array(n * n) : null;
+  const full = plan.all && n <= MAX_VENDI_MS ? new Float64Array(n * n) : null;
   let sum = 0, sumSq = 0, cnt = 0;
   opts.onProgress?.({ stage: 'MS-SSIM pairs', done: 0, total: plan.total });
   const own = opts.pool === undefined ? await MetricsPool.create(Math.min(opts.threads ?? 1, plan.tasks.length)) : null;
@@ -271,7 +274,7 @@ async function scoreSetWith(s: SampleSet, opts: DiversityOptions & { dupThreshol
   const feats = pixelFeatures(s, FEAT);
   const vendi = await vendiCosinePool(feats, n, d, pool);
   let vendiMs: number | null = null;
-  if (full && n <= 2000) {
+  if (full) {
     for (let i = 0; i < n; i++) full[i * n + i] = 1;
     vendiMs = vendiOfKernel(full, n);
   }
