@@ -38,7 +38,7 @@ if (nodeEntries.length) {
     platform: 'node',
     format: 'esm',
     splitting: false,
-    external: ['gl', 'sharp', '@resvg/resvg-js', 'jpeg-js', 'pngjs', 'fast-png', 'commander', 'cli-progress', '@dicebear/*'],
+    external: ['gl', 'sharp', 'jpeg-js', 'pngjs', 'fast-png', 'commander', 'cli-progress', '@dicebear/*'],
     banner: { js: nodeBanner },
   }));
 }

@@ -6,3 +6,4 @@ export { loadImageFolder, listImageFiles } from './data/folder_node';
 export { pipelineWasm } from './wasm/pipeline';
 export { runDiversityCli } from './cli/diversity';
 export { useNodeWorkers, loadSampleInput, nodeWorkerFactory } from './metrics/node';
+export { runMakeFacesCli } from './cli/make_faces';

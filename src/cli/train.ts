@@ -136,7 +136,9 @@ export async function runTrainCli(argv: string[]): Promise<number> {
     // Data first: every input error is reported before anything is written.
     let dataDir = cfg.data;
     if (!dataDir) {
-      dataDir = await ensureDefaultFaces({ n: cfg.faces, onProgress: undefined, log });
+      const fbar = makeProgressBar('faces');
+      dataDir = await ensureDefaultFaces({ n: cfg.faces, onProgress: (d, t) => fbar.update(d, t), log });
+      fbar.stop();
     }
     const bar = makeProgressBar('decode');
     const ds = await loadImageFolder({ dir: dataDir, size: cfg.size, strict: cfg.strict, threads: cfg.threads || undefined, onProgress: (d, t) => bar.update(d, t) });
