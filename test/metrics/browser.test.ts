@@ -1,0 +1,56 @@
+// The same library in a real browser: Web Workers from a Blob URL, and the
+// same numbers as Node. Skips (with a notice) when no Chromium is installed.
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { existsSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { build } from 'esbuild';
+import { scoreDiversity } from '../../src/metrics/diversity';
+import { syntheticFaces } from '../../src/metrics/synthetic';
+
+const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].find((p) => existsSync(p));
+if (!CHROMIUM) console.warn('browser.test.ts: no Chromium found, skipping the browser check');
+
+describe.skipIf(!CHROMIUM)('diversity in the browser', () => {
+  let server: Server;
+  let url = '';
+  beforeAll(async () => {
+    const out = await build({ entryPoints: ['src/metrics/index.ts'], bundle: true, write: false, format: 'iife', globalName: 'GF', platform: 'browser', mainFields: ['module', 'main'], logLevel: 'silent' });
+    const js = out.outputFiles[0].text;
+    server = createServer((req, res) => {
+      if (req.url === '/gf.js') { res.setHeader('content-type', 'text/javascript'); res.end(js); return; }
+      res.setHeader('content-type', 'text/html');
+      res.end('<!doctype html><script src="/gf.js"></script>');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    url = `http://127.0.0.1:${(server.address() as any).port}/`;
+  });
+  afterAll(() => server?.close());
+
+  it('Web Worker pool and the calling thread agree with Node', async () => {
+    const { chromium } = await import('playwright-core');
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    try {
+      const page = await browser.newPage();
+      await page.goto(url);
+      const res = await page.evaluate(async () => {
+        const GF = (window as any).GF;
+        await GF.initMetricsWasm();
+        const set = GF.syntheticFaces(40, 32, 5);
+        const pool = await GF.MetricsPool.create(2);
+        const pooled = pool !== null;
+        pool?.close();
+        const one = await GF.scoreDiversity(set, { threads: 1 });
+        const two = await GF.scoreDiversity(set, { threads: 2 });
+        return { pooled, one: [one.msssim.mean, one.vendi, one.verdict], two: [two.msssim.mean, two.vendi, two.verdict] };
+      });
+      const node = await scoreDiversity(syntheticFaces(40, 32, 5), { threads: 1 });
+      expect(res.pooled).toBe(true);
+      expect(res.two[0]).toBeCloseTo(res.one[0] as number, 10);
+      expect(res.one[0]).toBeCloseTo(node.msssim.mean, 10);
+      expect(res.one[1]).toBeCloseTo(node.vendi, 8);
+      expect(res.two[2]).toBe(node.verdict);
+    } finally {
+      await browser.close();
+    }
+  });
+});
