@@ -520,7 +520,8 @@ function blockAcRefine(coef: usize, act: usize): void {
         }
         k++;
       }
-      if (s != 0 && k <= 63) store<i16>(coef + (<usize>load<u8>(ZZ + <usize>k) << 1), <i16>v);
+      // past Se this lands on ZZ[Se + 1] (63 when Se = 63), as in libjpeg
+      if (s != 0) store<i16>(coef + (<usize>load<u8>(ZZ + <usize>k) << 1), <i16>v);
     }
   }
   if (eobrun > 0) {
