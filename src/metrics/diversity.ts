@@ -106,14 +106,16 @@ export function vendiFromEigenvalues(w: ArrayLike<number>): number {
   return Math.exp(h);
 }
 
-/** Rows of x scaled to unit L2 norm (zero rows stay zero). */
+/** Rows of x scaled to unit L2 norm; all-zero rows (black images) become the same unit vector, so k(x,x) = 1 holds. */
 function normaliseRows(x: Float32Array, n: number, d: number): Float32Array {
   const xn = new Float32Array(x.length);
   for (let i = 0; i < n; i++) {
     let s = 0;
     for (let t = 0; t < d; t++) s += x[i * d + t] ** 2;
-    const inv = s > 0 ? 1 / Math.sqrt(s) : 0;
-    for (let t = 0; t < d; t++) xn[i * d + t] = x[i * d + t] * inv;
+    if (s > 0) {
+      const inv = 1 / Math.sqrt(s);
+      for (let t = 0; t < d; t++) xn[i * d + t] = x[i * d + t] * inv;
+    } else xn.fill(1 / Math.sqrt(d), i * d, (i + 1) * d);
   }
   return xn;
 }

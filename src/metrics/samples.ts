@@ -31,6 +31,11 @@ export function checkSampleSet(s: SampleSet, what = 'samples'): void {
   if (!(s.n >= 0 && s.height >= 1 && s.width >= 1) || s.channels !== 3 || s.data.length !== need) {
     throw new SampleError(`${what}: expected n*h*w*3 = ${need} values for ${s.n}x${s.height}x${s.width}x3, got ${s.data.length}`);
   }
+  if (s.data instanceof Float32Array) {
+    for (let i = 0; i < s.data.length; i++) {
+      if (!Number.isFinite(s.data[i])) throw new SampleError(`${what}: non-finite value at flat index ${i} (sample ${Math.floor(i / (s.height * s.width * 3))})`);
+    }
+  }
 }
 
 /** Value of element i in [0,1]. */

@@ -139,9 +139,19 @@ describe('scoreDiversity', () => {
     expect(Math.abs(sub.msssim.mean - all.msssim.mean)).toBeLessThan(0.02);
   });
 
-  it('bad input: fewer than 2 samples, too small', async () => {
+  it('bad input: fewer than 2 samples, too small, non-finite values', async () => {
     await expect(scoreDiversity(subsetSamples(real, [0]))).rejects.toThrow(/at least 2 samples/);
     await expect(scoreDiversity(syntheticFaces(3, 8))).rejects.toThrow(/16x16/);
+    const nan = new Float32Array(3 * 16 * 16 * 3).fill(0.5);
+    nan[16 * 16 * 3 + 7] = NaN;
+    await expect(scoreDiversity({ n: 3, height: 16, width: 16, channels: 3, data: nan })).rejects.toThrow(/non-finite value .* \(sample 1\)/);
+  });
+
+  it('black images: MS-SSIM 1 between them, Vendi 1', async () => {
+    const r = await scoreDiversity({ n: 4, height: 16, width: 16, channels: 3, data: new Uint8Array(4 * 16 * 16 * 3) });
+    expect(r.msssim.mean).toBeCloseTo(1, 6);
+    expect(r.vendi).toBeCloseTo(1, 6);
+    expect(r.verdict).toBe('collapsed');
   });
 
   it('verdict without a reference uses absolute thresholds', () => {
