@@ -483,12 +483,43 @@ function blockAcFirst(coef: usize, act: usize): void {
   gBuf = buf; gBits = bits;
 }
 
+// Natural-order nonzero mask -> zigzag-order mask, one table per coefficient
+// row: ZMASK[r][v] has bit zz set for each bit b of v (natural index 8r + b).
+const ZMASK: usize = memory.data(8 * 256 * 8, 16);
+let zmaskReady = false;
+function initZmask(): void {
+  const inv = memory.data(64);
+  for (let k = 0; k < 64; k++) store<u8>(inv + <usize>load<u8>(ZZ + <usize>k), <u8>k);
+  for (let r = 0; r < 8; r++)
+    for (let v = 0; v < 256; v++) {
+      let m: u64 = 0;
+      for (let b = 0; b < 8; b++) if ((v >> b) & 1) m |= <u64>1 << <u64>load<u8>(inv + <usize>(r * 8 + b));
+      store<u64>(ZMASK + ((<usize>r * 256 + <usize>v) << 3), m);
+    }
+  zmaskReady = true;
+}
+
+// Bit k set when coefficient k (zigzag order) of the block is nonzero.
+// @ts-ignore: decorator
+@inline function nonzeroZigzag(coef: usize): u64 {
+  const z = i16x8.splat(0);
+  let m: u64 = 0;
+  for (let r = 0; r < 8; r++) {
+    const bits = i16x8.bitmask(v128.not(i16x8.eq(v128.load(coef + (<usize>r << 4)), z)));
+    if (bits != 0) m |= load<u64>(ZMASK + ((<usize>r * 256 + <usize>bits) << 3));
+  }
+  return m;
+}
+
 // Successive approximation of AC coefficients (libjpeg's decode_mcu_AC_refine):
 // one correction bit per already-nonzero coefficient, new coefficients +-1 << Al.
+// Runs of zero-history coefficients are skipped with a zigzag-order nonzero
+// mask (count-trailing-zeros) instead of visiting every position.
 function blockAcRefine(coef: usize, act: usize): void {
   const p1 = 1 << gAl, m1 = -1 << gAl, se = gSe;
   let buf = gBuf, bits = gBits, eobrun = gEobrun;
   let k = gSs;
+  const nz = nonzeroZigzag(coef);
   if (eobrun == 0) {
     for (; k <= se; k++) {
       if (bits < 32) { gBuf = buf; gBits = bits; fill(); buf = gBuf; bits = gBits; }
@@ -507,17 +538,21 @@ function blockAcRefine(coef: usize, act: usize): void {
         if (r != 0) { eobrun += <i32>(buf >> <u64>(64 - r)); buf <<= <u64>r; bits -= r; }
         break;
       }
+      // refine nonzero coefficients until the (r+1)-th zero-history one
       while (k <= se) {
+        const rest = nz >> <u64>k;
+        let next = rest == 0 ? 64 : k + <i32>ctz(rest);
+        if (next > se + 1) next = se + 1;
+        const zeros = next - k;
+        if (r < zeros) { k += r; break; }
+        r -= zeros;
+        k = next;
+        if (k > se) break;
         const cp = coef + (<usize>load<u8>(ZZ + <usize>k) << 1);
         const c = <i32>load<i16>(cp);
-        if (c != 0) {
-          if (bits < 1) { gBuf = buf; gBits = bits; fill(); buf = gBuf; bits = gBits; }
-          if ((buf >> 63) != 0 && (c & p1) == 0) store<i16>(cp, <i16>(c >= 0 ? c + p1 : c + m1));
-          buf <<= 1; bits--;
-        } else {
-          if (r == 0) break;
-          r--;
-        }
+        if (bits < 1) { gBuf = buf; gBits = bits; fill(); buf = gBuf; bits = gBits; }
+        if ((buf >> 63) != 0 && (c & p1) == 0) store<i16>(cp, <i16>(c >= 0 ? c + p1 : c + m1));
+        buf <<= 1; bits--;
         k++;
       }
       // past Se this lands on ZZ[Se + 1] (63 when Se = 63), as in libjpeg
@@ -525,10 +560,14 @@ function blockAcRefine(coef: usize, act: usize): void {
     }
   }
   if (eobrun > 0) {
-    for (; k <= se; k++) {
-      const cp = coef + (<usize>load<u8>(ZZ + <usize>k) << 1);
-      const c = <i32>load<i16>(cp);
-      if (c != 0) {
+    if (k <= se) {
+      let m = (nz >> <u64>k) << <u64>k;
+      if (se < 63) m &= (<u64>1 << <u64>(se + 1)) - 1;
+      while (m != 0) {
+        const kk = <i32>ctz(m);
+        m &= m - 1;
+        const cp = coef + (<usize>load<u8>(ZZ + <usize>kk) << 1);
+        const c = <i32>load<i16>(cp);
         if (bits < 1) { gBuf = buf; gBits = bits; fill(); buf = gBuf; bits = gBits; }
         if ((buf >> 63) != 0 && (c & p1) == 0) store<i16>(cp, <i16>(c >= 0 ? c + p1 : c + m1));
         buf <<= 1; bits--;
@@ -770,6 +809,7 @@ function resetState(): void {
  */
 export function jpegDecode(ptr: usize, len: i32, maxPixels: i32): i32 {
   resetState();
+  if (!zmaskReady) initZmask();
   if (len < 2 || load<u8>(ptr) != 0xFF || load<u8>(ptr + 1) != 0xD8) return fail(S_CORRUPT, D_NOT_JPEG, 0);
   gEnd = ptr + <usize>len;
   gHuff = jalloc(8 * HT_SIZE);
