@@ -1,0 +1,78 @@
+// The browser side of the platform seam: a WebGL context from a canvas for the
+// webgl backend, the page's own folder as the home of tfjs-backend-wasm's
+// .wasm files, and the thread count (workers need a cross-origin-isolated
+// page: SharedArrayBuffer). No Node imports: part of the page bundle.
+import { BackendError, isSoftwareRenderer, type BackendHooks, type GlContext } from '../backend/select';
+
+export interface BrowserGlOptions {
+  /** Canvas to draw on (default: a new, detached one). */
+  canvas?: HTMLCanvasElement;
+  /** Called once when the browser takes the context away (GPU reset, driver crash, too many contexts). */
+  onLost?(): void;
+}
+
+/** tfjs's own context attributes: no depth/stencil/antialias, no premultiplied alpha. */
+const ATTRS: WebGLContextAttributes = {
+  alpha: false,
+  antialias: false,
+  depth: false,
+  stencil: false,
+  premultipliedAlpha: false,
+  preserveDrawingBuffer: false,
+  failIfMajorPerformanceCaveat: false,
+  powerPreference: 'high-performance',
+};
+
+/**
+ * A WebGL 1 context with OES_texture_float (select.ts runs tfjs with
+ * WEBGL_VERSION 1, as with headless-gl in Node), or BackendError saying why not.
+ */
+export function createBrowserGl(opts: BrowserGlOptions = {}): GlContext {
+  const canvas = opts.canvas ?? document.createElement('canvas');
+  canvas.width = canvas.width || 1;
+  canvas.height = canvas.height || 1;
+  const gl = canvas.getContext('webgl', ATTRS) as WebGLRenderingContext | null;
+  if (!gl) throw new BackendError('this browser gives no WebGL context (WebGL disabled, blocklisted GPU, or no GPU process)');
+  if (!gl.getExtension('OES_texture_float')) throw new BackendError('the WebGL context lacks OES_texture_float, which tfjs needs for training');
+  const dbg = gl.getExtension('WEBGL_debug_renderer_info');
+  const renderer = String(gl.getParameter(dbg ? dbg.UNMASKED_RENDERER_WEBGL : gl.RENDERER));
+  let disposed = false;
+  if (opts.onLost) {
+    const onLost = opts.onLost;
+    canvas.addEventListener('webglcontextlost', (ev) => {
+      // preventDefault lets the browser offer a restore; tfjs cannot reuse it, the page switches backend.
+      ev.preventDefault();
+      if (!disposed) onLost();
+    }, { once: true });
+  }
+  return {
+    gl,
+    renderer,
+    // Without the debug extension the renderer string hides the device: assume software (the safe side for auto).
+    software: dbg ? isSoftwareRenderer(renderer) : true,
+    dispose() {
+      disposed = true;
+      gl.getExtension('WEBGL_lose_context')?.loseContext();
+    },
+  };
+}
+
+/** Whether the page may use SharedArrayBuffer (COOP + COEP headers, see scripts/serve.js). */
+export function isCrossOriginIsolated(): boolean {
+  return (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true && typeof SharedArrayBuffer !== 'undefined';
+}
+
+/** Threads for the wasm kernels: the cores when isolated (at most 8), else 1. */
+export function browserThreads(): number {
+  if (!isCrossOriginIsolated()) return 1;
+  return Math.max(1, Math.min(8, navigator.hardwareConcurrency || 1));
+}
+
+/** The page's folder: where npm run build puts tfjs-backend-wasm's .wasm files next to the bundle. */
+export function pageWasmPath(): string {
+  return new URL('./', document.baseURI).href;
+}
+
+export function browserBackendHooks(gl: BrowserGlOptions = {}, threads = browserThreads()): BackendHooks {
+  return { createGl: async () => createBrowserGl(gl), wasmPath: pageWasmPath(), threads };
+}

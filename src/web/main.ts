@@ -1,0 +1,602 @@
+// The page (dist/web/ganforge.js): the same trainer, data pipeline and
+// metrics as the CLI; only the platform seam differs (src/platform/browser.ts:
+// WebGL from a canvas, .wasm files next to the page, Web Workers).
+//
+// States: idle -> (Train) running -> (Pause) paused -> (Resume) running ...
+// A run lives in a MemoryStore, laid out as the CLI's run directory; Pause
+// makes runTraining finish its step and write a checkpoint there, Resume calls
+// runTraining(resume = true) on it, Load checkpoint puts a CLI checkpoint in
+// a fresh store. URL parameters (CLI flag names, ?size=32&ngf=8...) preset the
+// form; ?autostart=1 presses Train.
+import { tf } from '../tf';
+import { initBackend, BackendError, type BackendInfo, type GlContext } from '../backend/select';
+import { browserBackendHooks, browserThreads, createBrowserGl, isCrossOriginIsolated } from '../platform/browser';
+import { runTraining, type RunHooks, type RunSummary, type Sampler } from '../train/loop';
+import { MemoryStore } from '../train/store';
+import { GanTrainer, fixedNoise } from '../train/trainer';
+import { CheckpointError, loadLatestCheckpoint, restoreCheckpoint, type CheckpointState } from '../train/checkpoint';
+import { ConfigError, FIELDS, coerce, resolveConfig, type TrainConfig } from '../train/config';
+import { encodePng, tileGrid } from '../train/grid';
+import { BatchSampler } from '../data/sampler';
+import { DatasetError, type ImageDataset } from '../data/dataset';
+import { loadImageFiles } from '../data/files_browser';
+import { initPipelineWasm } from '../wasm/pipeline';
+import { initMetricsWasm } from '../wasm/metrics';
+import { scoreGeneratedSamples, referenceFromU8 } from '../metrics/trainer';
+import { scoreDiversity } from '../metrics/diversity';
+import { fromImages, parseNpy, splitGrid, subsetSamples, type SampleSet } from '../metrics/samples';
+import { renderReportHtml } from '../metrics/report_html';
+import { decodeImage } from '../image/decode';
+import { makeFaceDataset } from './faces_browser';
+import { SettingsForm, settingsFromQuery } from './ui/form';
+import { $, banner, clearCanvas, drawCharts, drawSamples, logLine, showDiversity, showProgress, showState } from './ui/view';
+import { dropZone } from './ui/drop';
+import { download, dropCheckpointsAfter, latestCheckpointZip, putCheckpoint, readCheckpointPicks } from './store_browser';
+
+/** Page defaults over the CLI's (a live page wants frequent grids, scores and checkpoints). */
+const PAGE_FORM_DEFAULTS: Partial<TrainConfig> = { sampleEvery: 10, diversityEvery: 50 };
+const PAGE_EXTRA_DEFAULTS: Partial<TrainConfig> = { diversitySamples: 128, checkpointEvery: 25 };
+
+const els = {
+  env: $('env'), banner: $('banner'), status: $('status'), log: $('log'), charts: $('charts'),
+  canvas: $<HTMLCanvasElement>('samples'), caption: $('samples-caption'), progressLine: $('progress-line'),
+  diversity: $('diversity'), divValue: $('div-value'), dataProgress: $<HTMLProgressElement>('data-progress'), dataInfo: $('data-info'),
+  train: $<HTMLButtonElement>('train'), pause: $<HTMLButtonElement>('pause'), resume: $<HTMLButtonElement>('resume'), reset: $<HTMLButtonElement>('reset'),
+  saveCkpt: $<HTMLButtonElement>('save-ckpt'), savePng: $<HTMLButtonElement>('save-png'), facesN: $<HTMLInputElement>('faces-n'),
+  reportBox: $<HTMLDetailsElement>('report-box'), report: $<HTMLIFrameElement>('report'),
+};
+
+const log = (m: string) => logLine(els.log, m);
+const errors: string[] = [];
+const fail = (m: string) => {
+  errors.push(m);
+  banner(els.banner, m, true);
+  log(`error: ${m}`);
+};
+
+// ---- state ------------------------------------------------------------------
+type Phase = 'idle' | 'preparing' | 'running' | 'paused' | 'finished';
+let phase: Phase = 'idle';
+let cfg: TrainConfig | null = null; // the run's config (architecture fixed once a run exists)
+let store: MemoryStore | null = null;
+let ds: ImageDataset | null = null;
+let dsKey = '';
+let userFiles: File[] | null = null;
+let sampler: TolerantSampler | null = null;
+let backend: BackendInfo | null = null;
+let stopRequested = false;
+let glLost = false;
+let lastStep = 0;
+let stepAtLoss = -1;
+let records: Record<string, number>[] = [];
+let pendingDiv: { step: number; d: Record<string, unknown> } | null = null;
+let lastGrid: { step: number; png: Uint8Array } | null = null;
+let lastDiversity: Record<string, unknown> | null = null;
+let queryExtra: Partial<TrainConfig> = {};
+let runInfoDataset: Record<string, unknown> = {};
+
+const form = new SettingsForm($<HTMLFormElement>('settings'), $('form-error'), () => {
+  try {
+    form.resolve(extra());
+  } catch {
+    /* shown under the form */
+  }
+});
+
+function extra(): Partial<TrainConfig> {
+  return { ...PAGE_EXTRA_DEFAULTS, ...queryExtra };
+}
+
+function setPhase(p: Phase): void {
+  phase = p;
+  const busy = p === 'running' || p === 'preparing';
+  els.train.disabled = busy;
+  els.train.textContent = store ? 'Train (new run)' : 'Train';
+  els.pause.disabled = p !== 'running';
+  els.resume.disabled = !(p === 'paused' || p === 'finished') || !store;
+  els.reset.disabled = busy || !store;
+  els.saveCkpt.disabled = busy || !store;
+  els.savePng.disabled = !lastGrid;
+  form.lock(!!store);
+  document.body.dataset.phase = p;
+}
+
+/** A BatchSampler that starts a fresh epoch when a checkpoint came from another dataset (a CLI run). */
+class TolerantSampler implements Sampler {
+  constructor(private readonly s: BatchSampler) {}
+  next() { return this.s.next(); }
+  get epoch() { return this.s.epoch; }
+  state() { return this.s.state(); }
+  restore(state: object) {
+    try {
+      this.s.restore(state);
+    } catch (e) {
+      log(`data: ${(e as Error).message}; the batches start a new epoch on this page's data`);
+    }
+  }
+}
+
+// ---- backend ----------------------------------------------------------------
+let glCtx: GlContext | null = null; // the context tfjs trains on (a fresh canvas each time one is made)
+let lastRequest = '';
+
+function onContextLost(): void {
+  glLost = true;
+  stepAtLoss = lastStep;
+  const msg = `The WebGL context was lost (GPU reset or driver crash) at step ${lastStep}: training pauses. Backend wasm is selected for you: press Resume to continue from the last checkpoint saved before the loss; reload the page to use WebGL again.`;
+  banner(els.banner, msg, true);
+  log(msg);
+  form.backend = 'wasm';
+}
+
+async function ensureBackend(name: TrainConfig['backend']): Promise<BackendInfo> {
+  if (glLost && (name === 'webgl' || name === 'auto')) {
+    throw new BackendError('the WebGL context of this page was lost: choose wasm or cpu, or reload the page to use WebGL again');
+  }
+  if (backend && lastRequest === name && tf.getBackend() === backend.name) return backend;
+  const hooks = browserBackendHooks({ onLost: onContextLost }, browserThreads());
+  const make = hooks.createGl!;
+  hooks.createGl = async () => (glCtx = await make());
+  backend = await initBackend(name, hooks, log);
+  lastRequest = name;
+  els.env.textContent = backendLabel();
+  return backend;
+}
+
+function backendLabel(): string {
+  if (!backend) return '';
+  const iso = isCrossOriginIsolated() ? 'cross-origin isolated' : 'not isolated: 1 thread';
+  return `${backend.name}${backend.renderer ? ` · ${backend.renderer}` : ''}${backend.threads ? ` · ${backend.threads} thread${backend.threads > 1 ? 's' : ''}` : ''} · ${iso}`;
+}
+
+// ---- data -------------------------------------------------------------------
+function dataSource(): 'faces' | 'files' {
+  return (document.querySelector('input[name=source]:checked') as HTMLInputElement).value as 'faces' | 'files';
+}
+
+function facesCount(): number {
+  return coerce(FIELDS.find((f) => f.key === 'faces')!, els.facesN.value, 'faces') as number;
+}
+
+async function ensureData(size: number): Promise<ImageDataset> {
+  const src = dataSource();
+  const key = src === 'faces' ? `faces:${facesCount()}:${size}` : `files:${userFiles?.length}:${size}`;
+  if (ds && dsKey === key) return ds;
+  els.dataProgress.hidden = false;
+  const onProgress = (d: number, t: number) => {
+    els.dataProgress.max = t;
+    els.dataProgress.value = d;
+  };
+  const t0 = performance.now();
+  if (src === 'faces') {
+    const n = facesCount();
+    log(`data: drawing ${n} built-in faces (the CLI's generator) at ${size}x${size}`);
+    ds = await makeFaceDataset(n, size, onProgress);
+    runInfoDataset = { source: 'built-in faces', n };
+  } else {
+    if (!userFiles?.length) throw new DatasetError('no images picked: drop images or a folder, or use "pick files"');
+    log(`data: decoding ${userFiles.length} files with the WASM pipeline in Web Workers`);
+    ds = await loadImageFiles(userFiles, { size, onProgress });
+    runInfoDataset = { source: 'your images', n: ds.n, skipped: ds.skipped.count };
+    if (ds.skipped.count) {
+      const ex = ds.skipped.examples.map((x) => `${x.file} (${x.error})`).join('; ');
+      const msg = `skipped ${ds.skipped.count} unreadable image${ds.skipped.count > 1 ? 's' : ''}: ${ex}${ds.skipped.count > ds.skipped.examples.length ? '; ...' : ''}`;
+      banner(els.banner, msg);
+      log(msg);
+    }
+  }
+  dsKey = key;
+  els.dataProgress.hidden = true;
+  els.dataInfo.textContent = `${ds.n} images at ${size}x${size} (${((performance.now() - t0) / 1000).toFixed(1)} s)`;
+  return ds;
+}
+
+function referenceSet(d: ImageDataset, n: number): SampleSet {
+  const k = Math.min(n, d.n);
+  const row = d.size * d.size * 3;
+  const out = new Uint8Array(k * row);
+  for (let i = 0; i < k; i++) {
+    const src = Math.floor((i * d.n) / k);
+    out.set(d.images.subarray(src * row, (src + 1) * row), i * row);
+  }
+  return referenceFromU8(out, k, d.size);
+}
+
+// ---- training ---------------------------------------------------------------
+function hooks(run: TrainConfig, data: ImageDataset): RunHooks {
+  const ref = run.diversityEvery > 0 ? referenceSet(data, run.diversitySamples) : undefined;
+  return {
+    store: store!,
+    log,
+    warn: (m) => {
+      banner(els.banner, m, true);
+      log(`WARNING: ${m}`);
+    },
+    shouldStop: () => stopRequested || glLost,
+    yield: () => new Promise((r) => setTimeout(r)),
+    progress: (p) => {
+      lastStep = p.step;
+      const rec: Record<string, number> = { step: p.step };
+      for (const [k, v] of Object.entries(p.metrics)) if (typeof v === 'number') rec[k] = v;
+      rec.imagesPerSec = p.imagesPerSec;
+      if (pendingDiv?.step === p.step) for (const [k, v] of Object.entries(pendingDiv.d)) if (typeof v === 'number') rec[k] = v;
+      pendingDiv = null;
+      records.push(rec);
+      showProgress(els.status, p, backend?.name ?? '');
+      drawCharts(els.charts, records);
+    },
+    onSamples: (step, png, images) => {
+      lastGrid = { step, png };
+      drawSamples(els.canvas, images, 64, run.size);
+      els.caption.textContent = `samples from a fixed z at step ${step}`;
+      els.savePng.disabled = false;
+    },
+    diversity: ref
+      ? async (samples, n, size) => {
+        const d = await scoreGeneratedSamples(samples, n, size, { ref });
+        const step = lastStep + 1;
+        pendingDiv = { step, d };
+        lastDiversity = d;
+        showDiversity(els.diversity, els.divValue, step, d as never);
+        return d;
+      }
+      : undefined,
+  };
+}
+
+async function run(resume: boolean): Promise<void> {
+  const c = cfg!;
+  const data = ds!;
+  stopRequested = false;
+  setPhase('running');
+  banner(els.banner, null);
+  let summary: RunSummary | null = null;
+  try {
+    const info = { versions: { tfjs: tf.version_core, page: 'ganforge-web' }, backend: { ...backend }, dataset: runInfoDataset };
+    summary = await runTraining(c, sampler!, data.n, hooks(c, data), info, resume);
+    log(summary.message);
+  } catch (e) {
+    if (!glLost) {
+      fail(e instanceof CheckpointError ? `cannot continue from this checkpoint: ${e.message}` : `training failed: ${(e as Error).message}`);
+      console.warn(e);
+    }
+  }
+  drawCharts(els.charts, records, true);
+  if (glLost) {
+    const keep = Math.max(0, stepAtLoss - 1);
+    const dropped = await dropCheckpointsAfter(store!, keep);
+    const ck = await loadLatestCheckpoint(store!);
+    records = records.filter((r) => r.step <= (ck ? Number(ck.dir.split('step-')[1]) : 0));
+    log(`WebGL context lost: ${dropped} checkpoint${dropped === 1 ? '' : 's'} written after it discarded; Resume continues from ${ck ? ck.dir : 'step 0'}`);
+    showState(els.status, 'paused', `paused: WebGL context lost — Resume continues on ${form.backend} from ${ck ? ck.dir : 'step 0'}`);
+    setPhase('paused');
+    return;
+  }
+  if (!summary) {
+    showState(els.status, 'error', els.banner.textContent || 'training failed');
+    setPhase(store && (await loadLatestCheckpoint(store)) ? 'paused' : 'idle');
+    return;
+  }
+  if (summary.status === 'non-finite') fail(summary.message);
+  els.status.dataset.state = summary.status === 'done' ? 'finished' : 'paused';
+  els.status.textContent = `${summary.status === 'interrupted' ? 'paused' : summary.status}: ${summary.message}`;
+  setPhase(summary.status === 'interrupted' ? 'paused' : 'finished');
+}
+
+async function prepare(c: TrainConfig): Promise<void> {
+  const data = await ensureData(c.size);
+  if (c.batch > data.n) throw new DatasetError(`batch ${c.batch} is larger than the dataset (${data.n} images): lower batch or use more images`);
+  await ensureBackend(c.backend);
+  sampler = new TolerantSampler(new BatchSampler(data, c.batch, c.seed, { flip: c.flip }));
+}
+
+function reportError(e: unknown): void {
+  if (e instanceof ConfigError) fail(`settings: ${e.message}`);
+  else if (e instanceof DatasetError) fail(`data: ${e.message}`);
+  else if (e instanceof BackendError) fail(`backend: ${e.message}`);
+  else if (e instanceof CheckpointError) fail(`checkpoint: ${e.message}`);
+  else {
+    fail((e as Error).message ?? String(e));
+    console.warn(e);
+  }
+  els.dataProgress.hidden = true;
+  showState(els.status, 'error', els.banner.textContent ?? 'error');
+}
+
+async function onTrain(): Promise<void> {
+  try {
+    banner(els.banner, null);
+    const c = form.resolve(extra());
+    setPhase('preparing');
+    showState(els.status, 'preparing', 'preparing data and backend ...');
+    store = null;
+    form.lock(false);
+    await prepare(c);
+    cfg = c;
+    store = new MemoryStore('browser:');
+    records = [];
+    lastStep = 0;
+    lastDiversity = null;
+    els.diversity.dataset.verdict = '';
+    els.divValue.textContent = c.diversityEvery > 0 ? `scored every ${c.diversityEvery} steps` : 'off (diversity-every 0)';
+    await run(false);
+  } catch (e) {
+    reportError(e);
+    setPhase(store ? 'paused' : 'idle');
+  }
+}
+
+/** Resumable settings (steps, backend, sample-every ...) may change between runs of one run directory. */
+function resumedConfig(): TrainConfig {
+  const now = form.resolve(extra());
+  const c = { ...cfg! };
+  for (const f of FIELDS) if (f.resumable) (c as Record<string, unknown>)[f.key] = now[f.key];
+  return c;
+}
+
+async function onResume(): Promise<void> {
+  try {
+    banner(els.banner, null);
+    const c = resumedConfig();
+    setPhase('preparing');
+    if (glLost && c.backend !== 'wasm' && c.backend !== 'cpu') throw new BackendError('the WebGL context of this page was lost: choose wasm or cpu to resume, or reload the page to use WebGL again');
+    await prepare(c);
+    cfg = c;
+    const ck = await loadLatestCheckpoint(store!);
+    const at = ck ? Number(ck.dir.split('step-')[1]) : 0;
+    records = records.filter((r) => r.step <= at);
+    await run(true);
+  } catch (e) {
+    reportError(e);
+    setPhase('paused');
+  }
+}
+
+async function onReset(): Promise<void> {
+  store = null;
+  cfg = null;
+  records = [];
+  lastGrid = null;
+  lastDiversity = null;
+  sampler = null;
+  clearCanvas(els.canvas);
+  els.charts.innerHTML = '';
+  els.diversity.dataset.verdict = '';
+  els.divValue.textContent = 'not scored yet';
+  els.caption.textContent = 'samples from a fixed z';
+  banner(els.banner, null);
+  showState(els.status, 'idle', 'idle');
+  setPhase('idle');
+  log('reset: the run is gone (save a checkpoint first to keep it)');
+}
+
+// ---- checkpoints ------------------------------------------------------------
+/** The architecture and optimisation settings of a checkpoint; this page's backend and URL extras. */
+function configFromCheckpoint(state: CheckpointState): TrainConfig {
+  const saved = (state.config ?? {}) as unknown as Record<string, unknown>;
+  const explicit: Partial<TrainConfig> = {};
+  for (const f of FIELDS) {
+    if (f.key === 'data' || f.key === 'out' || f.key === 'preset' || f.key === 'backend' || f.key === 'threads') continue;
+    const v = saved[f.key];
+    if (v === null || v === undefined) continue;
+    try {
+      (explicit as Record<string, unknown>)[f.key] = coerce(f, v, `state.json: config.${f.key}`);
+    } catch (e) {
+      throw new CheckpointError((e as Error).message);
+    }
+  }
+  // The page's own choices for settings that may change on resume.
+  const now: Partial<TrainConfig> = { backend: form.backend };
+  return resolveConfig({ ...extra(), ...explicit, ...now });
+}
+
+async function previewTrainer<T>(c: TrainConfig, fn: (tr: GanTrainer) => T | Promise<T>): Promise<T> {
+  const ck = await loadLatestCheckpoint(store!);
+  const tr = new GanTrainer(c);
+  try {
+    if (ck) await restoreCheckpoint(tr, ck.files, ck.dir);
+    return await fn(tr);
+  } finally {
+    tr.dispose();
+  }
+}
+
+async function onLoadCheckpoint(files: FileList | File[]): Promise<void> {
+  if (phase === 'running' || phase === 'preparing') {
+    fail('pause the run before loading a checkpoint');
+    return;
+  }
+  try {
+    banner(els.banner, null);
+    const picked = await readCheckpointPicks(files);
+    let state: CheckpointState;
+    try {
+      state = JSON.parse(new TextDecoder().decode(picked.files['state.json'] as Uint8Array));
+    } catch {
+      throw new CheckpointError('state.json: not valid JSON');
+    }
+    const c = configFromCheckpoint(state);
+    await ensureBackend(c.backend);
+    const next = new MemoryStore('browser:');
+    await putCheckpoint(next, picked.dir, picked.files);
+    // Check the weights against the architecture before replacing the page's run.
+    const prevStore = store;
+    store = next;
+    try {
+      await previewTrainer(c, (tr) => {
+        const imgs = tr.generate(fixedNoise(c.seed, 64, c.zDim));
+        lastGrid = { step: tr.step, png: encodePng(tileGrid(imgs, 64, c.size)) };
+        drawSamples(els.canvas, imgs, 64, c.size);
+        els.caption.textContent = `samples from a fixed z at step ${tr.step} (loaded checkpoint)`;
+      });
+    } catch (e) {
+      store = prevStore;
+      throw e;
+    }
+    cfg = c;
+    form.set(c);
+    records = [];
+    lastStep = state.step;
+    els.charts.innerHTML = '';
+    sampler = null;
+    const msg = `loaded checkpoint ${picked.dir} (step ${state.step}; ${c.loss}${c.sn ? '+sn' : ''}, ${c.size}x${c.size}, ngf ${c.ngf}, ndf ${c.ndf}, z ${c.zDim}): raise "steps" above ${state.step} if needed and press Resume`;
+    log(msg);
+    showState(els.status, 'paused', msg);
+    setPhase('paused');
+  } catch (e) {
+    reportError(e);
+    setPhase(store ? 'paused' : 'idle');
+  }
+}
+
+async function onSaveCheckpoint(): Promise<void> {
+  const z = store && (await latestCheckpointZip(store));
+  if (!z) {
+    fail('no checkpoint yet: press Pause (a checkpoint is written at every pause) or wait for checkpoint-every steps');
+    return;
+  }
+  download(z.name, z.zip, 'application/zip');
+  log(`saved ${z.name} (${(z.zip.length / 1024).toFixed(0)} KiB): unzip it into <run>/checkpoints/ and run node scripts/train.js --resume <run>, or load it here`);
+}
+
+// ---- scoring a sample set -----------------------------------------------------
+async function onScore(files: File[]): Promise<void> {
+  try {
+    banner(els.banner, null);
+    await Promise.all([initMetricsWasm(), initPipelineWasm()]);
+    let set: SampleSet;
+    const npy = files.find((f) => /\.npy$/i.test(f.name));
+    if (npy) {
+      set = parseNpy(new Uint8Array(await npy.arrayBuffer()));
+    } else {
+      const imgs = [];
+      const bad: string[] = [];
+      for (const f of files.filter((x) => /\.(png|jpe?g)$/i.test(x.name))) {
+        try {
+          imgs.push(decodeImage(new Uint8Array(await f.arrayBuffer()), { file: f.name }));
+        } catch (e) {
+          bad.push(`${f.name} (${(e as Error).message})`);
+        }
+      }
+      if (bad.length) log(`skipped ${bad.length} unreadable image${bad.length > 1 ? 's' : ''}: ${bad.slice(0, 5).join('; ')}`);
+      if (!imgs.length) throw new DatasetError(`none of the ${files.length} picked files is a readable image${bad.length ? `: ${bad[0]}` : ''}`);
+      if (imgs.length === 1) {
+        // One picture: a grid as the trainer writes it (8 columns, 2-pixel border).
+        const img = imgs[0];
+        const tile = (img.width - 18) / 8;
+        const rows = Math.round((img.height - 2) / (tile + 2));
+        set = splitGrid(img, rows, 8, 2);
+      } else {
+        set = fromImages(imgs);
+      }
+    }
+    log(`scoring ${set.n} samples (${set.width}x${set.height}) for diversity ...`);
+    const ref = ds && ds.size === set.width && set.height === set.width ? referenceSet(ds, Math.min(256, ds.n)) : undefined;
+    const report = await scoreDiversity(set.n > 1024 ? subsetSamples(set, Array.from({ length: 1024 }, (_, i) => i)) : set, { ref, pairs: set.n > 256 ? 20000 : undefined });
+    els.report.srcdoc = renderReportHtml(report, set, `Diversity report (${files.length === 1 ? files[0].name : `${files.length} files`})`);
+    els.reportBox.hidden = false;
+    els.reportBox.open = true;
+    log(`diversity of the sample set: ${report.verdict} (mean MS-SSIM ${report.msssim.mean.toFixed(3)}, Vendi ${report.vendi.toFixed(1)} of ${report.n})${ref ? '' : ' — no reference: load the matching data to compare with real images'}`);
+  } catch (e) {
+    reportError(e);
+  }
+}
+
+// ---- wiring -------------------------------------------------------------------
+function pickedFiles(input: HTMLInputElement): File[] {
+  const files = Array.from(input.files ?? []);
+  input.value = '';
+  return files;
+}
+
+function useImages(files: File[]): void {
+  userFiles = files;
+  (document.querySelector('input[name=source][value=files]') as HTMLInputElement).checked = true;
+  const imgs = files.filter((f) => /\.(jpe?g|png)$/i.test(f.name)).length;
+  els.dataInfo.textContent = `${imgs} image file${imgs === 1 ? '' : 's'} picked${files.length > imgs ? ` (${files.length - imgs} other files ignored)` : ''}; decoded when you press Train`;
+  ds = null;
+  dsKey = '';
+}
+
+els.train.onclick = () => void onTrain();
+els.pause.onclick = () => {
+  stopRequested = true;
+  els.pause.disabled = true;
+  showState(els.status, 'pausing', `${els.status.textContent} — pausing after this step ...`);
+};
+els.resume.onclick = () => void onResume();
+els.reset.onclick = () => void onReset();
+els.saveCkpt.onclick = () => void onSaveCheckpoint();
+els.savePng.onclick = () => lastGrid && download(`samples-step-${String(lastGrid.step).padStart(6, '0')}.png`, lastGrid.png, 'image/png');
+$<HTMLInputElement>('pick-files').onchange = (e) => useImages(pickedFiles(e.target as HTMLInputElement));
+$<HTMLInputElement>('pick-dir').onchange = (e) => useImages(pickedFiles(e.target as HTMLInputElement));
+$<HTMLInputElement>('load-ckpt').onchange = (e) => void onLoadCheckpoint(pickedFiles(e.target as HTMLInputElement));
+$<HTMLInputElement>('load-ckpt-dir').onchange = (e) => void onLoadCheckpoint(pickedFiles(e.target as HTMLInputElement));
+$<HTMLInputElement>('score-files').onchange = (e) => void onScore(pickedFiles(e.target as HTMLInputElement));
+dropZone($('drop'), useImages);
+els.facesN.onchange = () => {
+  (document.querySelector('input[name=source][value=faces]') as HTMLInputElement).checked = true;
+};
+
+/** Test and console hooks (the e2e test drives the page through them). */
+const api = {
+  get phase() { return phase; },
+  get step() { return lastStep; },
+  get records() { return records; },
+  get diversity() { return lastDiversity; },
+  get backend() { return backend; },
+  get errors() { return errors; },
+  get config() { return cfg; },
+  /** Generator output (eval mode, NHWC in [-1, 1]) for z of the current run's latest checkpoint. */
+  async generate(z: number[]): Promise<number[]> {
+    if (!cfg || !store) throw new Error('no run: train, or load a checkpoint first');
+    if (phase === 'running' || phase === 'preparing') throw new Error('pause first');
+    const c = cfg;
+    await ensureBackend(c.backend);
+    return previewTrainer(c, (tr) => Array.from(tr.generate(Float32Array.from(z))));
+  },
+  /** Simulates a GPU reset (WEBGL_lose_context) on the training context. */
+  loseContext(): boolean {
+    const ext = backend?.name === 'webgl' ? glCtx?.gl.getExtension('WEBGL_lose_context') : null;
+    ext?.loseContext();
+    return !!ext;
+  },
+  pause() { stopRequested = true; },
+  tf,
+};
+(window as unknown as { ganforge: typeof api }).ganforge = api;
+
+async function start(): Promise<void> {
+  setPhase('idle');
+  let query: ReturnType<typeof settingsFromQuery>;
+  try {
+    query = settingsFromQuery(location.search);
+  } catch (e) {
+    query = { form: {}, extra: {}, page: new URLSearchParams() };
+    reportError(e);
+  }
+  form.set({ ...PAGE_FORM_DEFAULTS, ...query.form });
+  queryExtra = query.extra;
+  if (query.extra.faces) els.facesN.value = String(query.extra.faces);
+  try {
+    await Promise.all([initPipelineWasm(), initMetricsWasm()]);
+  } catch (e) {
+    fail(`this browser cannot run our WebAssembly (SIMD needed): ${(e as Error).message}`);
+    return;
+  }
+  // Probe WebGL once, to say up front what auto will pick.
+  let probe = '';
+  try {
+    const ctx = createBrowserGl();
+    probe = `WebGL renderer: ${ctx.renderer}${ctx.software ? ' (software: auto picks wasm)' : ' (auto picks webgl)'}`;
+    ctx.dispose();
+  } catch (e) {
+    probe = `no WebGL (${(e as Error).message}): training uses wasm`;
+    banner(els.banner, `No WebGL in this browser: ${(e as Error).message}. Training runs on the wasm backend (auto) or cpu.`);
+  }
+  els.env.textContent = `${probe} · ${isCrossOriginIsolated() ? `cross-origin isolated: ${browserThreads()} threads` : 'not cross-origin isolated: 1 thread'}`;
+  log(probe);
+  if (query.page.get('autostart') === '1') void onTrain();
+}
+
+void start();
