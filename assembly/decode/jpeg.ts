@@ -652,6 +652,7 @@ function decodeScan(p: usize, end: usize): i32 {
     for (let by = 0; by < bh; by++) {
       for (let bx = 0; bx < bw; bx++) {
         if (ri > 0 && mcu > 0 && mcu % ri == 0) { if (ranOut()) return truncated(); restart(); }
+        if (gBits < gPadBits) { if (gMarker == -1) return truncated(); mcu++; continue; }
         decodeBlock(base + ((<usize>by * <usize>bpl + <usize>bx) << 7), c);
         mcu++;
       }
@@ -660,6 +661,9 @@ function decodeScan(p: usize, end: usize): i32 {
     for (let my = 0; my < gMcusY; my++) {
       for (let mx = 0; mx < gMcusX; mx++) {
         if (ri > 0 && mcu > 0 && mcu % ri == 0) { if (ranOut()) return truncated(); restart(); }
+        // out of data: at the end of the file that is TRUNCATED; at a marker,
+        // libjpeg leaves the rest of the segment's MCUs untouched, and so do we
+        if (gBits < gPadBits) { if (gMarker == -1) return truncated(); mcu++; continue; }
         for (let i = 0; i < ns; i++) {
           const c = load<i32>(sc + (<usize>i << 2));
           const h = cget(c, C_H), v = cget(c, C_V), bpl = cget(c, C_BPL);

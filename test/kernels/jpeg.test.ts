@@ -321,6 +321,41 @@ describe.skipIf(!haveCrash)('jpeg-crashtest: typed error or valid image, < 1 s e
   });
 });
 
+describe('mutation fuzzing: typed error or valid image, never a trap', () => {
+  it('3,000 mutated files (bit flips, byte overwrites, cuts, splices)', async () => {
+    const dir = join(__dirname, '../reference/jpeg');
+    const seeds: Uint8Array[] = ['prog_restart.jpg', 'restart_3mcu.jpg', 's_mixed.jpg', 'noninterleaved.jpg', 'gray_2x2.jpg']
+      .map((f) => new Uint8Array(readFileSync(join(dir, f))));
+    seeds.push(new Uint8Array(await sharp(testImage(40, 30, 1, 3), { raw: { width: 40, height: 30, channels: 3 } }).jpeg({ quality: 70, progressive: true }).toBuffer()));
+    const rng = new Rng(2024);
+    const counts: Record<string, number> = {};
+    for (let t = 0; t < 3000; t++) {
+      const src = seeds[t % seeds.length];
+      let b = src.slice();
+      const kind = rng.int(4);
+      const n = 1 + rng.int(8);
+      for (let i = 0; i < n; i++) {
+        const at = rng.int(b.length);
+        if (kind === 0) b[at] ^= 1 << rng.int(8);
+        else if (kind === 1) b[at] = rng.int(256);
+        else if (kind === 2) b = b.subarray(0, Math.max(2, at));
+        else b = new Uint8Array([...b.subarray(0, at), ...src.subarray(rng.int(src.length), rng.int(src.length))]);
+      }
+      let tag = 'ok';
+      try {
+        const img = decodeJpeg(b);
+        expect(img.data.length).toBe(img.width * img.height * 4);
+      } catch (e) {
+        if (!(e instanceof ImageDecodeError)) throw new Error(`mutation ${t}: ${String(e)}`);
+        tag = e.code;
+      }
+      counts[tag] = (counts[tag] ?? 0) + 1;
+    }
+    console.log('jpeg fuzz outcomes:', counts);
+    expect(counts.ok).toBeGreaterThan(0);
+  });
+});
+
 describe('memory', () => {
   it('does not grow over 1,000 decodes', () => {
     const m = pipelineWasm();
