@@ -25,9 +25,18 @@
 // Strategy: parse markers; each scan entropy-decodes into the coefficient
 // store with a 64-bit bit buffer (stuffed bytes removed while filling; a
 // marker or the end of data feeds zero bits and is remembered). After EOI,
-// each component is inverse-transformed (islow, SIMD, jpeg/idct.ts) into its plane,
-// then each output row is upsampled (jpeg/upsample.ts) and colour-converted
-// (jpeg/color.ts) into the RGBA output, which is finally re-oriented.
+// each component is inverse-transformed (islow, SIMD, jpeg/idct.ts) into its
+// plane, then each output row is upsampled (jpeg/upsample.ts) and
+// colour-converted (jpeg/color.ts) into the RGBA output, which is finally
+// re-oriented. Every algorithm is libjpeg-turbo's default (islow IDCT, fancy
+// upsampling, its fixed-point YCbCr formula), so output matches it exactly.
+//
+// Out of data: once a scan has used padding bits at a marker, the rest of
+// that restart segment is left untouched (libjpeg warns and does the same;
+// jpegWarnScans() reports it). Padding used at the end of the file is
+// TRUNCATED, as is a file that ends inside the headers or before any scan;
+// a missing EOI after complete scans is accepted. Every read is bounds-checked
+// against [ptr, ptr + len).
 import { idctBlock } from './jpeg/idct';
 import { rowYcc, rowGray, rowRgb, rowCmyk } from './jpeg/color';
 import { h2v1Fancy, h2v2Fancy, h1v2Fancy, replicate } from './jpeg/upsample';
