@@ -57,7 +57,7 @@ export function parseTrainArgs(argv: string[]): Parsed | 'help' {
   } catch (e) {
     if (e instanceof CommanderError) {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.help') return 'help';
-      throw new UsageError(e.message.replace(/^error: /, ''));
+      throw new UsageError(e.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' '));
     }
     throw e;
   }
@@ -117,6 +117,8 @@ function versions(): Record<string, string> {
 }
 
 export async function runTrainCli(argv: string[]): Promise<number> {
+  // tfjs's console banners ("install tfjs-node") are noise for a CLI user.
+  tf.env().set('PROD', true);
   const err = (m: string) => process.stderr.write(`train: ${m}\n`);
   let plan: ReturnType<typeof planRun>;
   try {

@@ -22,6 +22,7 @@ export interface TrainConfig {
   beta2: number;
   batch: number;
   steps: number;
+  /** null/NaN: use steps. */
   epochs: number;
   size: 32 | 64;
   ngf: number;
@@ -79,7 +80,7 @@ export const FIELDS: readonly Field[] = [
   { key: 'beta2', flag: 'beta2', kind: 'number', min: 0, max: 0.99999, web: true, help: 'Adam beta2 (default 0.999; 0.9 for wgan-gp)' },
   { key: 'batch', flag: 'batch', kind: 'int', min: 1, max: 4096, web: true, help: 'batch size' },
   { key: 'steps', flag: 'steps', kind: 'int', min: 0, resumable: true, web: true, help: 'total generator updates of the run (with --resume: continue until this step)' },
-  { key: 'epochs', flag: 'epochs', kind: 'number', min: 0, resumable: true, help: 'alternative to --steps: passes over the dataset (steps = ceil(epochs * N / (batch * n-critic)))' },
+  { key: 'epochs', flag: 'epochs', kind: 'number', min: 0, nullable: true, resumable: true, help: 'alternative to --steps: passes over the dataset (steps = ceil(epochs * N / (batch * n-critic)))' },
   { key: 'size', flag: 'size', kind: 'enum', choices: ['32', '64'], web: true, help: 'image size (32 or 64)' },
   { key: 'ngf', flag: 'ngf', kind: 'int', min: 1, max: 1024, web: true, help: 'generator width (channels of its last hidden layer)' },
   { key: 'ndf', flag: 'ndf', kind: 'int', min: 1, max: 1024, web: true, help: 'discriminator width (channels of its first layer)' },
@@ -154,7 +155,7 @@ export const fieldByFlag = new Map(FIELDS.map((f) => [f.flag, f] as const));
 
 /** Parses one raw value (a CLI string or a JSON value) for a field, or throws ConfigError. */
 export function coerce(field: Field, raw: unknown, where = `--${field.flag}`): unknown {
-  if (raw === null && field.nullable) return null;
+  if (raw === null && field.nullable) return field.kind === 'number' ? NaN : null;
   switch (field.kind) {
     case 'boolean': {
       if (typeof raw === 'boolean') return raw;

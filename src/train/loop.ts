@@ -105,7 +105,7 @@ export async function runTraining(cfg: TrainConfig, sampler: Sampler, datasetSiz
         await store.writeAtomic('metrics.jsonl', records.map((r) => JSON.stringify(r) + '\n').join(''));
       }
     }
-    await store.writeAtomic('config.json', JSON.stringify({ ...cfg, totalSteps: total, ...info }, null, 2) + '\n');
+    await store.writeAtomic('config.json', JSON.stringify({ ...cfg, totalSteps: total, versions: info.versions, backendUsed: info.backend, dataset: info.dataset }, null, 2) + '\n');
     hooks.log(`training ${describeConfig(cfg)} for ${total} steps on ${datasetSize} images`);
 
     const gridZ = fixedNoise(cfg.seed, 64, cfg.zDim);
