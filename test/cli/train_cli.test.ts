@@ -104,6 +104,20 @@ describe('train.js', () => {
     expect(r3.err).toMatch(/--ngf 8 differs from the run being resumed/);
   });
 
+  it('skips corrupt images with a count and their names; --strict makes them fatal', () => {
+    const d = makeData(10);
+    writeFileSync(join(d, 'broken.png'), Buffer.from('\x89PNG\r\n\x1a\nthis is not a png'));
+    writeFileSync(join(d, 'sub', 'cut.jpg'), Buffer.from([0xff, 0xd8, 0xff, 0xdb, 0x00]));
+    const r = train(['--data', d, '--steps', '1', '--batch', '4', '--out', join(work, 'run-skip'), ...tiny]);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/skipped 2 unreadable images in .*broken\.png.*cut\.jpg|skipped 2 unreadable images in .*cut\.jpg.*broken\.png/);
+    const out = join(work, 'run-strict');
+    const s = train(['--data', d, '--steps', '1', '--batch', '4', '--strict', '--out', out, ...tiny]);
+    expect(s.code).toBe(2);
+    expect(s.err).toMatch(/broken\.png|cut\.jpg/);
+    expect(existsSync(out)).toBe(false);
+  });
+
   it('--config FILE.json with flags overriding it, and an unknown key rejected', () => {
     const cfgFile = join(work, 'c.json');
     writeFileSync(cfgFile, JSON.stringify({ loss: 'hinge', batch: 4, steps: 2, 'z-dim': 8 }));
