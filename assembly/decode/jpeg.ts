@@ -572,14 +572,23 @@ function blockAcRefine(coef: usize, act: usize): void {
     if (k <= se) {
       let m = (nz >> <u64>k) << <u64>k;
       if (se < 63) m &= (<u64>1 << <u64>(se + 1)) - 1;
+      // one correction bit per nonzero coefficient, branch-free
       while (m != 0) {
-        const kk = <i32>ctz(m);
-        m &= m - 1;
-        const cp = coef + (<usize>load<u8>(ZZ + <usize>kk) << 1);
-        const c = <i32>load<i16>(cp);
         if (bits < 1) { gBuf = buf; gBits = bits; fill(); buf = gBuf; bits = gBits; }
-        if ((buf >> 63) != 0 && (c & p1) == 0) store<i16>(cp, <i16>(c >= 0 ? c + p1 : c + m1));
-        buf <<= 1; bits--;
+        let n = <i32>popcnt(m);
+        if (n > bits) n = bits;
+        bits -= n;
+        for (; n > 0; n--) {
+          const kk = <i32>ctz(m);
+          m &= m - 1;
+          const cp = coef + (<usize>load<u8>(ZZ + <usize>kk) << 1);
+          const c = <i32>load<i16>(cp);
+          const bit = <i32>(buf >> 63);
+          buf <<= 1;
+          const sign = c >> 31;
+          const add = (bit & <i32>((c & p1) == 0)) * ((p1 ^ sign) - sign); // +-p1 away from zero
+          store<i16>(cp, <i16>(c + add));
+        }
       }
     }
     eobrun--;

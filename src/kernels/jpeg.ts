@@ -56,10 +56,17 @@ export function isJpeg(bytes: Uint8Array): boolean {
  * RGB, CMYK/YCCK) to RGBA8 with the EXIF orientation applied. Throws
  * ImageDecodeError ('UNSUPPORTED' | 'CORRUPT' | 'TRUNCATED' | 'TOO_LARGE').
  *
- * Truncation policy: a file that ends inside the headers, or whose
- * entropy-coded data ends before a scan's last MCU, throws 'TRUNCATED'.
- * A scan cut short by an unexpected marker is zero-filled as libjpeg does;
- * a missing EOI after complete scans is accepted.
+ * Output matches libjpeg-turbo's default decode (islow IDCT, fancy
+ * upsampling, its YCbCr formula) exactly; Adobe CMYK/YCCK is stored inverted
+ * and becomes RGB as round(C * K / 255).
+ *
+ * Truncation policy: a file that ends inside the headers, before any scan,
+ * or whose entropy-coded data ends before a scan's last MCU throws
+ * 'TRUNCATED'. A scan cut short by an unexpected marker keeps what was
+ * decoded and leaves the rest of that restart segment untouched, as libjpeg
+ * does (it only warns); a missing EOI after complete scans is accepted.
+ * Cost grows with the pixel count the header declares: keep maxPixels
+ * (default 64 Mpx) small for untrusted input.
  */
 export function decodeJpeg(bytes: Uint8Array, opts: DecodeOptions = {}): DecodedImage {
   const file = opts.file;
