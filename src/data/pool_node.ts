@@ -1,7 +1,9 @@
 // A small worker_threads pool that decodes files into cache rows. Each worker
 // keeps a few requests in flight so it never waits on the main thread, and
 // the calling thread takes files from the same queue between messages, so a
-// small folder is mostly done before the workers have even started.
+// small folder is mostly done before the workers have even started. When the
+// queue is empty the calling thread also redoes files still in flight in a
+// worker (first answer wins), so a slow or starved worker never holds up the end.
 // Node only (imported by folder_node.ts, never by the browser bundle).
 import { Worker } from 'node:worker_threads';
 
@@ -31,6 +33,13 @@ export function decodeWithWorkers(
     let next = 0;
     let remaining = todo.length;
     let finished = false;
+    const answered = new Uint8Array(files.length);
+    const pending = new Set<number>(); // sent to a worker, not answered yet
+    const complete = (i: number) => {
+      answered[i] = 1;
+      pending.delete(i);
+      return --remaining === 0;
+    };
     const finish = (err?: unknown, stopped: string | null = null) => {
       if (finished) return;
       finished = true;
@@ -41,6 +50,7 @@ export function decodeWithWorkers(
       while (x.inflight < IN_FLIGHT && next < todo.length) {
         const i = todo[next++];
         x.inflight++;
+        pending.add(i);
         x.w.postMessage({ id: i, file: files[i] });
       }
     };
@@ -57,14 +67,16 @@ export function decodeWithWorkers(
       w.on('message', (m: { id: number; ok: boolean; data?: Uint8Array; error?: string }) => {
         if (finished) return;
         x.inflight--;
-        try {
-          onResult(m.id, m.ok ? m.data! : null, m.ok ? null : m.error ?? 'unknown error');
-        } catch (e) {
-          finish(e);
-          return;
+        if (!answered[m.id]) {
+          try {
+            onResult(m.id, m.ok ? m.data! : null, m.ok ? null : m.error ?? 'unknown error');
+          } catch (e) {
+            finish(e);
+            return;
+          }
+          if (complete(m.id)) { finish(); return; }
         }
-        if (--remaining === 0) finish();
-        else feed(x);
+        feed(x);
       });
       // A dead worker ends the pool early; files not done fall back to the caller.
       w.on('error', (e: Error) => finish(undefined, `worker failed: ${e.message}`));
@@ -74,15 +86,18 @@ export function decodeWithWorkers(
     if (local) {
       // The calling thread takes the next file whenever the event loop is free.
       const step = () => {
-        if (finished || next >= todo.length) return;
-        const i = todo[next++];
+        if (finished) return;
+        let i = -1;
+        if (next < todo.length) i = todo[next++];
+        else for (const j of pending) { i = j; break; }
+        if (i < 0) return;
         try {
           local(i);
         } catch (e) {
           finish(e);
           return;
         }
-        if (--remaining === 0) finish();
+        if (complete(i)) finish();
         else setImmediate(step);
       };
       setImmediate(step);

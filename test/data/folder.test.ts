@@ -207,6 +207,18 @@ describe('loadImageFolder', () => {
     expect(Buffer.from(ds.images).equals(Buffer.from(ref.images))).toBe(true);
   });
 
+  it('finishes on the calling thread when a worker never answers (files in flight are redone)', async () => {
+    const wdir = join(root, 'wk-hang');
+    mkdirSync(wdir);
+    const hang = join(wdir, 'worker.mjs');
+    writeFileSync(hang, "import { parentPort } from 'node:worker_threads'; parentPort.on('message', () => {});");
+    const ds = await loadImageFolder({ dir, size: 16, threads: 3, cache: false, workerUrl: hang });
+    const ref = await loadImageFolder({ dir, size: 16, threads: 1, cache: false });
+    expect(ds.files).toEqual(ref.files);
+    expect(ds.skipped).toEqual(ref.skipped);
+    expect(Buffer.from(ds.images).equals(Buffer.from(ref.images))).toBe(true);
+  });
+
   it('decodes with a worker_threads pool, same rows as the calling thread', async () => {
     const esbuild = await import('esbuild');
     const out = join(root, 'worker-bundle', 'worker.mjs');
