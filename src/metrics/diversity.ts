@@ -8,7 +8,7 @@ import { nearest } from '../kernels/knn';
 import { symEigenvalues } from '../kernels/eigen';
 import { Rng } from '../util/rng';
 import { MetricsPool, type MsssimTask } from './pool';
-import { kmeans, binCounts, ndbFromCounts, type NdbResult } from './kmeans';
+import { kmeans, binCounts, ndbFromCounts, type KMeans, type NdbResult } from './kmeans';
 import { checkSampleSet, luminance, pixelFeatures, SampleError, type SampleSet } from './samples';
 
 export type Verdict = 'collapsed' | 'suspicious' | 'healthy';
@@ -16,7 +16,12 @@ export type Verdict = 'collapsed' | 'suspicious' | 'healthy';
 export interface DiversityProgress { stage: string; done: number; total: number }
 
 export interface DiversityOptions {
-  /** Real images: makes the verdict relative and enables NDB/K. */
+  /**
+   * Real images: makes the verdict relative and enables NDB/K. The reference's
+   * own scores and k-means bins are cached per SampleSet object (and pairs/seed),
+   * so scoring against the same object again is about half the work: do not
+   * mutate its data afterwards.
+   */
   ref?: SampleSet;
   /** MS-SSIM on a fixed random subset of this many distinct pairs (default: all pairs). */
   pairs?: number;
@@ -318,23 +323,47 @@ async function scoreSetWith(s: SampleSet, opts: DiversityOptions & { dupThreshol
   };
 }
 
-/** NDB/K of samples against a reference (k-means on the reference, K = min(50, n_ref / 10)). */
-export function ndbScore(ref: SampleSet, s: SampleSet, seed = 1): NdbResult {
-  const size = 16, d = size * size * 3;
-  const fr = pixelFeatures(ref, size), fs = pixelFeatures(s, size);
-  // whiten per dimension with the reference statistics
+/** The reference side of NDB/K: whitening statistics, k-means bins and the reference's counts. */
+export interface NdbModel { d: number; mean: Float32Array; inv: Float32Array; km: KMeans; refCounts: Int32Array }
+
+const NDB_SIZE = 16;
+
+/** Fits the NDB/K bins on a reference (k-means on whitened 16x16x3 pixels, K = min(50, n_ref / 10)). */
+export function ndbModel(ref: SampleSet, seed = 1): NdbModel {
+  const d = NDB_SIZE * NDB_SIZE * 3;
+  const fr = pixelFeatures(ref, NDB_SIZE);
+  const mean = new Float32Array(d), inv = new Float32Array(d);
   for (let t = 0; t < d; t++) {
     let m = 0, v = 0;
     for (let i = 0; i < ref.n; i++) m += fr[i * d + t];
     m /= ref.n;
     for (let i = 0; i < ref.n; i++) v += (fr[i * d + t] - m) ** 2;
-    const inv = 1 / Math.sqrt(v / ref.n + 1e-6);
-    for (let i = 0; i < ref.n; i++) fr[i * d + t] = (fr[i * d + t] - m) * inv;
-    for (let i = 0; i < s.n; i++) fs[i * d + t] = (fs[i * d + t] - m) * inv;
+    mean[t] = m; inv[t] = 1 / Math.sqrt(v / ref.n + 1e-6);
+    for (let i = 0; i < ref.n; i++) fr[i * d + t] = (fr[i * d + t] - m) * inv[t];
   }
   const k = Math.max(2, Math.min(50, Math.floor(ref.n / 10)));
   const km = kmeans(fr, ref.n, d, k, seed);
-  return ndbFromCounts(binCounts(km, fr, ref.n), binCounts(km, fs, s.n));
+  return { d, mean, inv, km, refCounts: binCounts(km, fr, ref.n) };
+}
+
+/** NDB/K of samples against a reference model (or a reference set, fitted on the fly). */
+export function ndbScore(ref: SampleSet | NdbModel, s: SampleSet, seed = 1): NdbResult {
+  const model = 'km' in ref ? ref : ndbModel(ref, seed);
+  const { d, mean, inv } = model;
+  const fs = pixelFeatures(s, NDB_SIZE);
+  for (let i = 0; i < s.n; i++) for (let t = 0; t < d; t++) fs[i * d + t] = (fs[i * d + t] - mean[t]) * inv[t];
+  return ndbFromCounts(model.refCounts, binCounts(model.km, fs, s.n));
+}
+
+// The reference's scores and NDB model, cached per SampleSet object (the
+// trainer scores against the same held subset every N steps).
+const refCache = new WeakMap<SampleSet, Map<string, { scores?: SetScores; ndb?: NdbModel }>>();
+function cacheFor(ref: SampleSet, key: string): { scores?: SetScores; ndb?: NdbModel } {
+  let m = refCache.get(ref);
+  if (!m) refCache.set(ref, (m = new Map()));
+  let e = m.get(key);
+  if (!e) m.set(key, (e = {}));
+  return e;
 }
 
 /** The verdict from the scores (relative when a reference is given). */
@@ -390,7 +419,8 @@ export async function scoreDiversity(samples: SampleSet, opts: DiversityOptions 
   const pool = await MetricsPool.create(opts.threads ?? 1);
   try {
     if (opts.ref) {
-      refScores = await scoreSet(opts.ref, { ...opts, pool, dupThreshold: 'self', label: 'reference' });
+      const cached = cacheFor(opts.ref, `${opts.pairs ?? 'all'}|${opts.seed ?? 1}`);
+      refScores = cached.scores ??= await scoreSet(opts.ref, { ...opts, pool, dupThreshold: 'self', label: 'reference' });
       thr = refScores.duplicates.threshold;
       src = 'reference';
     }
@@ -401,7 +431,8 @@ export async function scoreDiversity(samples: SampleSet, opts: DiversityOptions 
   let ndb: NdbResult | undefined;
   if (opts.ref) {
     opts.onProgress?.({ stage: 'NDB/K', done: 0, total: 1 });
-    ndb = ndbScore(opts.ref, samples, opts.seed ?? 1);
+    const cached = cacheFor(opts.ref, `${opts.pairs ?? 'all'}|${opts.seed ?? 1}`);
+    ndb = ndbScore(cached.ndb ??= ndbModel(opts.ref, opts.seed ?? 1), samples);
     opts.onProgress?.({ stage: 'NDB/K', done: 1, total: 1 });
     if (opts.ref.n < 500) notes.push(`NDB/K with K = ${ndb.k} bins from ${opts.ref.n} reference images (the authors use ~500 per bin; low power)`);
   } else notes.push(`no reference: near-duplicate threshold is the fallback ${FALLBACK_DUP_THRESHOLD} RMS, verdict uses absolute thresholds`);

@@ -131,6 +131,23 @@ describe('scoreDiversity', () => {
     expect(collapsed.support.estimate!).toBeLessThan(20);
   });
 
+  it('the reference is scored once per SampleSet object; results are identical', async () => {
+    const ref = syntheticFaces(80, 32, 31), gen = syntheticFaces(80, 32, 32);
+    let refStages = 0;
+    const count = (p: { stage: string; done: number }) => { if (p.stage.startsWith('reference') && p.done === 0) refStages++; };
+    const a = await scoreDiversity(gen, { ref, onProgress: count });
+    const seen = refStages;
+    const b = await scoreDiversity(gen, { ref, onProgress: count });
+    expect(seen).toBeGreaterThan(0);
+    expect(refStages).toBe(seen); // nothing recomputed for the reference
+    expect(b.ref).toEqual(a.ref);
+    expect(b.ndb).toEqual(a.ndb);
+    expect(b.verdict).toBe(a.verdict);
+    const copy = { ...ref, data: ref.data.slice() }; // a new object is scored afresh, same numbers
+    const c = await scoreDiversity(gen, { ref: copy });
+    expect(c.ref!.msssim.mean).toBe(a.ref!.msssim.mean);
+  });
+
   it('--pairs subset: mean close to all pairs, no MS-SSIM Vendi', async () => {
     const all = await scoreDiversity(real);
     const sub = await scoreDiversity(real, { pairs: 2000, seed: 3 });
