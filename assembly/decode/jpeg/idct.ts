@@ -60,6 +60,33 @@ const OT: usize = memory.data(8 * 8 * 4, 16);  // pass-2 output [x][y]
   v128.store(dst, i32x4.shr_s(i32x4.add(i32x4.sub(tmp13, t0), r), shift), 128);
 }
 
+// islow8 for inputs i4..i7 = 0 (blocks whose high frequencies are all zero).
+// @ts-ignore: decorator
+@inline function islow4(i0: v128, i1: v128, i2: v128, i3: v128, dst: usize, round: i32, shift: i32): void {
+  const z1e = mulc(i2, 4433);
+  const tmp2 = z1e, tmp3 = i32x4.add(z1e, mulc(i2, 6270));
+  const tmp0 = i32x4.shl(i0, 13);
+  const tmp10 = i32x4.add(tmp0, tmp3), tmp13 = i32x4.sub(tmp0, tmp3);
+  const tmp11 = i32x4.add(tmp0, tmp2), tmp12 = i32x4.sub(tmp0, tmp2);
+  // odd part with i5 = i7 = 0: z1 = z4 = i1, z2 = z3 = i3
+  const z5 = mulc(i32x4.add(i3, i1), 9633);
+  const z1 = mulc(i1, -7373), z2 = mulc(i3, -20995);
+  const z3 = i32x4.add(mulc(i3, -16069), z5), z4 = i32x4.add(mulc(i1, -3196), z5);
+  const t0 = i32x4.add(z1, z3);
+  const t1 = i32x4.add(z2, z4);
+  const t2 = i32x4.add(mulc(i3, 25172), i32x4.add(z2, z3));
+  const t3 = i32x4.add(mulc(i1, 12299), i32x4.add(z1, z4));
+  const r = i32x4.splat(round);
+  v128.store(dst, i32x4.shr_s(i32x4.add(i32x4.add(tmp10, t3), r), shift), 0);
+  v128.store(dst, i32x4.shr_s(i32x4.add(i32x4.sub(tmp10, t3), r), shift), 224);
+  v128.store(dst, i32x4.shr_s(i32x4.add(i32x4.add(tmp11, t2), r), shift), 32);
+  v128.store(dst, i32x4.shr_s(i32x4.add(i32x4.sub(tmp11, t2), r), shift), 192);
+  v128.store(dst, i32x4.shr_s(i32x4.add(i32x4.add(tmp12, t1), r), shift), 64);
+  v128.store(dst, i32x4.shr_s(i32x4.add(i32x4.sub(tmp12, t1), r), shift), 160);
+  v128.store(dst, i32x4.shr_s(i32x4.add(i32x4.add(tmp13, t0), r), shift), 96);
+  v128.store(dst, i32x4.shr_s(i32x4.add(i32x4.sub(tmp13, t0), r), shift), 128);
+}
+
 // Transposes the 4x4 i32 tile at src (row stride 32) into dst (row stride 32).
 // @ts-ignore: decorator
 @inline function tile(src: usize, dst: usize): void {
@@ -92,19 +119,33 @@ export function idctBlock(coef: usize, q: usize, out: usize, stride: i32): void 
     for (let y = 0; y < 8; y++) { v128.store64_lane(p, s, 0); p += st; }
     return;
   }
+  // Frequencies 4..7 all zero in both directions (common after quantisation):
+  // pass 1 skips the right half and both passes use the 4-input transform.
+  const low = !v128.any_true(v128.or(v128.or(v128.or(r4, r5), v128.or(r6, r7)),
+    v128.and(v128.or(v128.or(r0, r1), v128.or(r2, r3)), i16x8(0, 0, 0, 0, -1, -1, -1, -1))));
   // pass 1: columns, lanes = u
-  islow8(deq(r0, q, true), deq(r1, q + 32, true), deq(r2, q + 64, true), deq(r3, q + 96, true),
-    deq(r4, q + 128, true), deq(r5, q + 160, true), deq(r6, q + 192, true), deq(r7, q + 224, true), WS, 1 << 10, 11);
-  islow8(deq(r0, q + 16, false), deq(r1, q + 48, false), deq(r2, q + 80, false), deq(r3, q + 112, false),
-    deq(r4, q + 144, false), deq(r5, q + 176, false), deq(r6, q + 208, false), deq(r7, q + 240, false), WS + 16, 1 << 10, 11);
-  // transpose [y][u] -> [u][y]
-  tile(WS, TP); tile(WS + 16, TP + 128); tile(WS + 128, TP + 16); tile(WS + 144, TP + 144);
+  if (low) {
+    islow4(deq(r0, q, true), deq(r1, q + 32, true), deq(r2, q + 64, true), deq(r3, q + 96, true), WS, 1 << 10, 11);
+  } else {
+    islow8(deq(r0, q, true), deq(r1, q + 32, true), deq(r2, q + 64, true), deq(r3, q + 96, true),
+      deq(r4, q + 128, true), deq(r5, q + 160, true), deq(r6, q + 192, true), deq(r7, q + 224, true), WS, 1 << 10, 11);
+    islow8(deq(r0, q + 16, false), deq(r1, q + 48, false), deq(r2, q + 80, false), deq(r3, q + 112, false),
+      deq(r4, q + 144, false), deq(r5, q + 176, false), deq(r6, q + 208, false), deq(r7, q + 240, false), WS + 16, 1 << 10, 11);
+  }
+  // transpose [y][u] -> [u][y] (only u < 4 when `low`: the rest is zero)
+  tile(WS, TP); tile(WS + 128, TP + 16);
   // pass 2: rows, lanes = y; +128 folded into the rounding constant
   const rnd = (1 << 17) + (128 << 18);
-  islow8(v128.load(TP, 0), v128.load(TP, 32), v128.load(TP, 64), v128.load(TP, 96),
-    v128.load(TP, 128), v128.load(TP, 160), v128.load(TP, 192), v128.load(TP, 224), OT, rnd, 18);
-  islow8(v128.load(TP, 16), v128.load(TP, 48), v128.load(TP, 80), v128.load(TP, 112),
-    v128.load(TP, 144), v128.load(TP, 176), v128.load(TP, 208), v128.load(TP, 240), OT + 16, rnd, 18);
+  if (low) {
+    islow4(v128.load(TP, 0), v128.load(TP, 32), v128.load(TP, 64), v128.load(TP, 96), OT, rnd, 18);
+    islow4(v128.load(TP, 16), v128.load(TP, 48), v128.load(TP, 80), v128.load(TP, 112), OT + 16, rnd, 18);
+  } else {
+    tile(WS + 16, TP + 128); tile(WS + 144, TP + 144);
+    islow8(v128.load(TP, 0), v128.load(TP, 32), v128.load(TP, 64), v128.load(TP, 96),
+      v128.load(TP, 128), v128.load(TP, 160), v128.load(TP, 192), v128.load(TP, 224), OT, rnd, 18);
+    islow8(v128.load(TP, 16), v128.load(TP, 48), v128.load(TP, 80), v128.load(TP, 112),
+      v128.load(TP, 144), v128.load(TP, 176), v128.load(TP, 208), v128.load(TP, 240), OT + 16, rnd, 18);
+  }
   // OT[x] = column x, lanes y 0..7 -> u8, then byte-transpose to rows
   const n0 = i16x8.narrow_i32x4_s(v128.load(OT, 0), v128.load(OT, 16));
   const n1 = i16x8.narrow_i32x4_s(v128.load(OT, 32), v128.load(OT, 48));
