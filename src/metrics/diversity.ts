@@ -242,61 +242,79 @@ export async function pairwiseMsssim(s: SampleSet, opts: { pairs?: number; seed?
   const own = opts.pool === undefined ? await MetricsPool.create(Math.min(opts.threads ?? 1, plan.tasks.length)) : null;
   try {
     await runPairs(lum, h, w, plan.tasks, opts.pool ?? own, (i, j, v) => {
-    sum += v; sumSq += v * v; cnt++;
-    if (full) { full[i * n + j] = v; full[j * n + i] = v; }
+      sum += v; sumSq += v * v; cnt++;
+      if (full) { full[i * n + j] = v; full[j * n + i] = v; }
     }, (done) => opts.onProgress?.({ stage: 'MS-SSIM pairs', done, total: plan.total }));
   } finally { own?.close(); }
   const mean = sum / cnt;
   return { mean, std: Math.sqrt(Math.max(0, sumSq / cnt - mean * mean)), pairs: cnt, full };
 }
 
+type SetOptions = DiversityOptions & {
+  /** A fixed RMS threshold, or 'self' (a reference: REF_DUP_FACTOR x its own 10th percentile). */
+  dupThreshold?: number | 'self';
+  dupSource?: 'reference' | 'fallback';
+  label?: string;
+  /** A pool to use (null: calling thread); omitted: one is started for this call from `threads`. */
+  pool?: MetricsPool | null;
+};
+
 /** All the per-set scores (no verdict). */
-export async function scoreSet(s: SampleSet, opts: DiversityOptions & { dupThreshold?: number | 'self'; dupSource?: 'reference' | 'fallback'; label?: string; pool?: MetricsPool | null } = {}): Promise<SetScores> {
+export async function scoreSet(s: SampleSet, opts: SetOptions = {}): Promise<SetScores> {
   checkSampleSet(s);
   if (s.n < 2) throw new SampleError(`need at least 2 samples, got ${s.n}`);
   if (Math.min(s.height, s.width) < 16) throw new SampleError(`MS-SSIM needs images of at least 16x16 (5 scales), got ${s.width}x${s.height}`);
-  const label = opts.label ?? 'samples';
-  const report = (stage: string, done: number, total: number) => opts.onProgress?.({ stage: `${label}: ${stage}`, done, total });
-  const seed = opts.seed ?? 1;
-  const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now()) / 1000;
-  const t = now();
-  const timings = { msssim: 0, vendi: 0, nn: 0 };
   const pool = opts.pool !== undefined ? opts.pool : await MetricsPool.create(opts.threads ?? 1);
   try {
-    return await scoreSetWith(s, opts, pool, report, seed, now, t, timings);
+    return await scoreSetIn(s, opts, pool);
   } finally {
     if (opts.pool === undefined) pool?.close();
   }
 }
 
-async function scoreSetWith(s: SampleSet, opts: DiversityOptions & { dupThreshold?: number | 'self'; dupSource?: 'reference' | 'fallback' }, pool: MetricsPool | null,
-  report: (stage: string, done: number, total: number) => void, seed: number, now: () => number, t: number, timings: { msssim: number; vendi: number; nn: number }): Promise<SetScores> {
+const clock = () => (typeof performance !== 'undefined' ? performance.now() : Date.now()) / 1000;
+
+async function scoreSetIn(s: SampleSet, opts: SetOptions, pool: MetricsPool | null): Promise<SetScores> {
   const { n, height: h, width: w } = s;
-  // MS-SSIM over pairs
-  const { mean, std, pairs: cnt, full } = await pairwiseMsssim(s, { pairs: opts.pairs, seed, pool, onProgress: (p) => report(p.stage, p.done, p.total) });
-  timings.msssim = now() - t; t = now();
-  // Vendi (cosine on 32x32 pixels; MS-SSIM kernel when all pairs are known)
+  const label = opts.label ?? 'samples';
+  const report = (stage: string, done: number, total: number) => opts.onProgress?.({ stage: `${label}: ${stage}`, done, total });
+  let t = clock();
+  const ms = await pairwiseMsssim(s, { pairs: opts.pairs, seed: opts.seed ?? 1, pool, onProgress: (p) => report(p.stage, p.done, p.total) });
+  const tMs = clock() - t;
+
+  // Vendi: cosine on 32x32 pixels; MS-SSIM kernel when all pairs are known
+  t = clock();
   report('Vendi', 0, 1);
   const d = FEAT * FEAT * 3;
   const feats = pixelFeatures(s, FEAT);
   const vendi = await vendiCosinePool(feats, n, d, pool);
   let vendiMs: number | null = null;
-  if (full) {
-    for (let i = 0; i < n; i++) full[i * n + i] = 1;
-    vendiMs = vendiOfKernel(full, n);
+  if (ms.full) {
+    for (let i = 0; i < n; i++) ms.full[i * n + i] = 1;
+    vendiMs = vendiOfKernel(ms.full, n);
   }
   report('Vendi', 1, 1);
+  const tV = clock() - t;
 
-  timings.vendi = now() - t; t = now();
-  // nearest neighbours and duplicates
+  t = clock();
+  const dup = duplicateScores(feats, n, d, opts);
+  return {
+    n, height: h, width: w,
+    msssim: { mean: ms.mean, std: ms.std, pairs: ms.pairs },
+    vendi, vendi_msssim: vendiMs,
+    ...dup,
+    timings: { msssim: tMs, vendi: tV, nn: clock() - t },
+  };
+}
+
+/** Nearest neighbours, near-duplicate rate, closest pairs and the birthday support estimate. */
+function duplicateScores(feats: Float32Array, n: number, d: number, opts: SetOptions): Pick<SetScores, 'nn' | 'duplicates' | 'support'> {
   const fixedThr = opts.dupThreshold === 'self' ? undefined : opts.dupThreshold ?? FALLBACK_DUP_THRESHOLD;
   let nn = nearest(feats, n, d, undefined, undefined, fixedThr === undefined ? 0 : fixedThr * fixedThr * d);
   const dist = Array.from(nn.dist2, (v) => Math.sqrt(Math.max(0, v) / d));
   const sorted = [...dist].sort((a, b) => a - b);
-  // 'self' (a reference set): its own threshold, REF_DUP_FACTOR x its 10th percentile
   const thr = fixedThr ?? REF_DUP_FACTOR * quantile(sorted, 0.1);
-  if (fixedThr === undefined) nn = nearest(feats, n, d, undefined, undefined, thr * thr * d);
-  const thrSource = opts.dupThreshold === 'self' ? 'reference' : opts.dupSource ?? 'fallback';
+  if (fixedThr === undefined) nn = nearest(feats, n, d, undefined, undefined, thr * thr * d); // counts under the new threshold
   let dupSamples = 0, within = 0;
   const pairMap = new Map<string, [number, number, number]>();
   for (let i = 0; i < n; i++) {
@@ -306,20 +324,16 @@ async function scoreSetWith(s: SampleSet, opts: DiversityOptions & { dupThreshol
     const a = Math.min(i, j), b = Math.max(i, j);
     pairMap.set(`${a},${b}`, [a, b, dist[i]]);
   }
-  // every pair below the threshold (each counted from both ends)
-  const dupPairs = within / 2;
-  const allPairs = [...pairMap.values()].sort((x, y) => x[2] - y[2]);
-  const listed = allPairs.slice(0, Math.max(opts.closest ?? 10, Math.min(allPairs.filter((p) => p[2] < thr).length, 100)));
-  const support = { estimate: dupPairs > 0 ? (n * (n - 1)) / (2 * dupPairs) : null, lower_bound: (n * (n - 1)) / 2 };
-
+  const dupPairs = within / 2; // every pair below the threshold, counted from both ends
+  const nnPairs = [...pairMap.values()].sort((x, y) => x[2] - y[2]);
+  const listed = nnPairs.slice(0, Math.max(opts.closest ?? 10, Math.min(nnPairs.filter((p) => p[2] < thr).length, 100)));
   return {
-    n, height: h, width: w,
-    msssim: { mean, std, pairs: cnt },
-    vendi, vendi_msssim: vendiMs,
     nn: { min: sorted[0], q10: quantile(sorted, 0.1), median: quantile(sorted, 0.5) },
-    duplicates: { threshold: thr, threshold_source: thrSource, rate: dupSamples / n, pairs: listed, duplicate_pairs: dupPairs },
-    support,
-    timings: { ...timings, nn: now() - t },
+    duplicates: {
+      threshold: thr, threshold_source: opts.dupThreshold === 'self' ? 'reference' : opts.dupSource ?? 'fallback',
+      rate: dupSamples / n, pairs: listed, duplicate_pairs: dupPairs,
+    },
+    support: { estimate: dupPairs > 0 ? (n * (n - 1)) / (2 * dupPairs) : null, lower_bound: (n * (n - 1)) / 2 },
   };
 }
 
