@@ -174,7 +174,7 @@ export async function createNodeGl(): Promise<GlContext> {
   const dbg = gl.getExtension('WEBGL_debug_renderer_info');
   const angle = String(gl.getParameter(dbg ? dbg.UNMASKED_RENDERER_WEBGL : gl.RENDERER));
   const driver = mesaRenderer();
-  const renderer = driver ? `${angle} on ${driver}` : angle;
+  const renderer = driver ? `${angle} on ${driver}` : `${angle} on an unknown driver (install mesa-utils so glxinfo can name it; assuming software)`;
   // Without glxinfo we cannot see the driver: assume software (the safe side for auto).
   const software = driver ? isSoftwareRenderer(driver) : true;
   return {
