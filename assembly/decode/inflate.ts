@@ -11,13 +11,17 @@
 //     (the "bc |= 56" trick), so one refill covers a whole length/distance
 //     pair (<= 48 bits). Near the end of the input it refills byte by byte and
 //     counts virtual zero bytes; reading past the real end is TRUNCATED.
-//   - Canonical Huffman codes decoded through a 2^10-entry lookup table
-//     indexed by the next 10 stream bits (entry = len << 9 | symbol); longer
-//     codes (rare) fall back to a bit-serial canonical decode.
-//   - Table entries carry the length/distance base and extra-bit count, so a
-//     match costs two lookups. A fast loop (input and output far from their
-//     ends) decodes up to 3 literals per refill with no bounds checks; a
-//     careful loop with every check finishes each block near the ends.
+//   - Canonical Huffman codes decoded through a 2^10-entry u32 lookup table
+//     indexed by the next 10 stream bits; codes longer than 10 bits (rare)
+//     hit an F_SLOW entry and fall back to a bit-serial canonical decode.
+//   - Entries carry the code length, and for length/distance codes the base
+//     and extra-bit count, so a match costs two lookups and a literal one
+//     lookup, one branch and one shift (by the entry itself). A fast loop
+//     (input and output far from their ends) decodes up to 3 literals per
+//     refill with no bounds checks; a careful loop with every check finishes
+//     each block near the ends.
+//   - Per call the tables (2 x 5.3 KiB) are heap-allocated; fixed-code tables
+//     and copy patterns are static data built on first use.
 //   - Match copy: 16 bytes per v128 step; distances < 16 first replicate one
 //     period with i8x16.swizzle, then copy at a multiple of the period.
 import { adler32 } from './checksum';

@@ -14,10 +14,17 @@
 //   memory that can be grown BEFORE anything big is allocated. A second pass
 //   concatenates the IDAT payloads, inflateZlib() writes the filtered rows
 //   (all 7 Adam7 passes back to back when interlaced), and each row is
-//   unfiltered in place (Up and 4-byte Sub with v128) and immediately
-//   converted to RGBA8 at its final position (x step 1 or the Adam7 step).
-//   16-bit samples become round(v * 255 / 65535); 1/2/4-bit grey is scaled by
-//   255 / (2^D - 1); tRNS compares raw samples; gamma is not applied.
+//   unfiltered in place (Up: 16 bytes per v128; Sub/Avg/Paeth on 3- and
+//   4-byte pixels: one pixel per v128 step; other sizes: scalar, which is
+//   also the exported reference twin) and immediately converted to RGBA8 at
+//   its final position (x step 1 or the Adam7 step; 8-bit grey/RGB/RGBA with
+//   v128 shuffles). 16-bit samples become round(v * 255 / 65535) (as pngjs
+//   and the PNG spec's scaling formula); 1/2/4-bit grey is scaled by
+//   255 / (2^D - 1); tRNS compares raw samples and only sets alpha; gamma is
+//   not applied. Lenient where libpng is: invalid tRNS is ignored, palette
+//   indices past PLTE decode as opaque black, data after IEND is ignored.
+//   Strict elsewhere: bad CRC/Adler-32, missing IEND, more or less image data
+//   than IHDR implies, unknown critical chunks are errors.
 import { crc32 } from './checksum';
 import { inflateZlib, INFLATE_BAD_HEADER, INFLATE_BAD_CHECKSUM, INFLATE_TRUNCATED, INFLATE_OVERFLOW, DST_SLACK } from './inflate';
 
