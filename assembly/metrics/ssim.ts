@@ -11,8 +11,8 @@
 // MS = prod_{s<4} cs_s^w_s * ssim_4^w_4 with w = .0448 .2856 .3001 .2363 .1333.
 // Needs min(H, W) >= 16 (5 scales of at least 1 pixel).
 //
-// Strategy: per image and scale, precompute once x_s, mu = G*x and
-// sig2 = G*(x^2) - mu^2. A pair then only needs the cross term G*(x*y):
+// Strategy: per image and scale, precompute once x_s (centred: x - 0.5),
+// mu = G*x and sig2 = G*(x^2) - mu^2. A pair then only needs the cross term G*(x*y):
 // product row, horizontal pass with unaligned v128 loads over 4 output
 // columns, vertical pass kept in a register and fused with the cs/ssim map
 // and its mean (padded lanes masked off). Per 64x64 pair that is ~85k MACs.
@@ -125,7 +125,15 @@ function precompute(src: usize, blk: usize, t1: usize, t2: usize): void {
   const im0 = blk + <usize>geti(offImg, 0) * 4;
   const is0 = geti(gis, 0);
   memory.fill(im0, 0, <usize>(h0 * is0) * 4);
-  for (let r = 0; r < h0; r++) memory.copy(im0 + <usize>(r * is0) * 4, src + <usize>(r * w0) * 4, <usize>w0 * 4);
+  // Centred at 0.5: sigma^2 = G*(x^2) - mu^2 loses far less to f32 cancellation;
+  // cs is shift-invariant and the luminance term adds the 0.5 back.
+  const half = f32x4.splat(0.5);
+  for (let r = 0; r < h0; r++) {
+    const d = im0 + <usize>(r * is0) * 4, sr = src + <usize>(r * w0) * 4;
+    let c = 0;
+    for (; c + 4 <= w0; c += 4) v128.store(d + <usize>c * 4, f32x4.sub(v128.load(sr + <usize>c * 4), half));
+    for (; c < w0; c++) store<f32>(d + <usize>c * 4, load<f32>(sr + <usize>c * 4) - 0.5);
+  }
   for (let s = 0; s < S; s++) {
     const hs = geti(gh, s), is = geti(gis, s), os = geti(gos, s), oh = geti(goh, s);
     const im = blk + <usize>geti(offImg, s) * 4;
@@ -228,7 +236,8 @@ function scaleTerm(bx: usize, by: usize, s: i32, prow: usize, tmp: usize, lum: b
       const sxy = f32x4.sub(v, uxy);
       let m = f32x4.div(f32x4.add(f32x4.mul(two, sxy), c2), f32x4.add(f32x4.add(v128.load(sx + o), v128.load(sy + o)), c2));
       if (lum) {
-        const l = f32x4.div(f32x4.add(f32x4.mul(two, uxy), c1), f32x4.add(f32x4.add(f32x4.mul(ux, ux), f32x4.mul(uy, uy)), c1));
+        const lx = f32x4.add(ux, f32x4.splat(0.5)), ly = f32x4.add(uy, f32x4.splat(0.5));
+        const l = f32x4.div(f32x4.add(f32x4.mul(two, f32x4.mul(lx, ly)), c1), f32x4.add(f32x4.add(f32x4.mul(lx, lx), f32x4.mul(ly, ly)), c1));
         m = f32x4.mul(m, l);
       }
       if (c + 4 == os) m = v128.and(m, lastMask);
