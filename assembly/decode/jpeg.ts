@@ -14,7 +14,9 @@
 //                   the symbol values, and a 9-bit "fast AC" i32 table that
 //                   decodes code + value at once when both fit in 9 bits
 //                   (value << 16 | run << 4 | total length; 0 = not fast)
-//   quant tables    4 x 64 i32, natural order
+//   quant tables    4 x 64 i32, natural order, as defined so far, and
+//                   4 x 64 i32 latched per component at its first scan
+//                   (libjpeg does the same, so a later DQT cannot change it)
 //   components      4 x COMP_SIZE i32 fields (C_* offsets)
 //   coefficients    per component [BPC, BPL, 64] i16, natural order, raw
 //                   (not dequantised): every scan writes here, so baseline,
@@ -54,7 +56,8 @@ const HT_SIZE: usize = 3584;
 const HT_MAX: usize = 1024, HT_OFF: usize = 1096, HT_VAL: usize = 1168, HT_FAST: usize = 1536;
 const COMP_SIZE: usize = 80;
 const C_ID = 0, C_H = 4, C_V = 8, C_TQ = 12, C_BPL = 16, C_BPC = 20, C_W = 24, C_HT = 28, C_COEF = 32,
-  C_PLANE = 36, C_PRED = 40, C_DCT = 44, C_ACT = 48, C_BW = 52, C_BH = 56, C_ROW = 60, C_STRIDE = 64;
+  C_PLANE = 36, C_PRED = 40, C_DCT = 44, C_ACT = 48, C_BW = 52, C_BH = 56, C_ROW = 60, C_STRIDE = 64,
+  C_QLATCH = 68; // 0 until the component's first scan copies its quant table into gLatch
 
 // Natural order of the zigzag index, padded with 63 so corrupt runs stay in the block.
 const ZZ: usize = memory.data<u8>([
@@ -104,7 +107,7 @@ export function jpegWarnScans(): i32 { return gWarnScans; }
 // ---- per-image state (reset at the start of each jpegDecode) ----
 let gEnd: usize = 0;
 let gHuff: usize = 0, gHuffDefined = 0;
-let gQuant: usize = 0, gQuantDefined = 0;
+let gQuant: usize = 0, gQuantDefined = 0, gLatch: usize = 0;
 let gComp: usize = 0, gNcomp = 0;
 let gFrame = false, gProgressive = false;
 let gW = 0, gH = 0, gHmax = 1, gVmax = 1, gMcusX = 0, gMcusY = 0;
@@ -309,6 +312,7 @@ function parseSOF(p: usize, end: usize, marker: i32, maxPixels: i32): i32 {
   if (<u64>gW * <u64>gH > <u64>maxPixels) return fail(S_TOO_LARGE, D_TOO_LARGE, maxPixels);
   gProgressive = marker == 0xC2;
   gNcomp = nf;
+  memory.fill(gComp, 0, 4 * COMP_SIZE);
   gHmax = 1; gVmax = 1;
   for (let c = 0; c < nf; c++) {
     const q = p + 6 + 3 * <usize>c;
@@ -657,7 +661,11 @@ function decodeScan(p: usize, end: usize): i32 {
     const ci = load<i32>(sc + (<usize>i << 2));
     if (gSs == 0 && gAh == 0 && !useTable(cget(ci, C_DCT) / <i32>HT_SIZE)) return fail(S_CORRUPT, D_NO_HUFF, 0);
     if (gSe > 0 && !useTable(cget(ci, C_ACT) / <i32>HT_SIZE)) return fail(S_CORRUPT, D_NO_HUFF, 0);
-    if (!(gQuantDefined & (1 << cget(ci, C_TQ)))) return fail(S_CORRUPT, D_MISSING_QT, cget(ci, C_TQ));
+    if (cget(ci, C_QLATCH) == 0) {
+      if (!(gQuantDefined & (1 << cget(ci, C_TQ)))) return fail(S_CORRUPT, D_MISSING_QT, cget(ci, C_TQ));
+      memory.copy(gLatch + (<usize>ci << 8), gQuant + (<usize>cget(ci, C_TQ) << 8), 256);
+      cset(ci, C_QLATCH, 1);
+    }
     cset(ci, C_PRED, 0);
   }
   gPos = end; gBuf = 0; gBits = 0; gPadBits = 0; gMarker = 0; gEobrun = 0;
@@ -723,7 +731,8 @@ function outputImage(): i32 {
     if (plane == 0) return fail(S_TOO_LARGE, D_OOM, 0);
     cset(c, C_PLANE, <i32>plane);
     cset(c, C_STRIDE, stride);
-    const q = gQuant + (<usize>cget(c, C_TQ) << 8);
+    // a component no scan reached has only zero coefficients (mid-grey)
+    const q = cget(c, C_QLATCH) != 0 ? gLatch + (<usize>c << 8) : gQuant + (<usize>cget(c, C_TQ) << 8);
     const coef = <usize>cget(c, C_COEF);
     for (let by = 0; by < bh; by++) {
       const crow = coef + ((<usize>by * <usize>bpl) << 7);
@@ -836,8 +845,9 @@ export function jpegDecode(ptr: usize, len: i32, maxPixels: i32): i32 {
   gEnd = ptr + <usize>len;
   gHuff = jalloc(8 * HT_SIZE);
   gQuant = jalloc(4 * 256);
+  gLatch = jalloc(4 * 256);
   gComp = jalloc(4 * COMP_SIZE);
-  if (gHuff == 0 || gQuant == 0 || gComp == 0) return fail(S_TOO_LARGE, D_OOM, 0);
+  if (gHuff == 0 || gQuant == 0 || gLatch == 0 || gComp == 0) return fail(S_TOO_LARGE, D_OOM, 0);
   let p = ptr + 2;
   let sawEoi = false;
   while (true) {

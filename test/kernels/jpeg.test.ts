@@ -218,6 +218,37 @@ describe('EXIF orientation', () => {
   });
 });
 
+// ------------------------------------------------------------ header quirks
+
+describe('header quirks', () => {
+  it('latches each quantization table at the component\'s first scan (a later DQT is ignored, as in libjpeg)', async () => {
+    const enc = new Uint8Array(await sharp(testImage(40, 24, 8, 3), { raw: { width: 40, height: 24, channels: 3 } }).jpeg({ quality: 60, progressive: true }).toBuffer());
+    // second SOS marker
+    let sos = -1, seen = 0;
+    for (let i = 0; i + 1 < enc.length; i++) if (enc[i] === 0xff && enc[i + 1] === 0xda && ++seen === 2) { sos = i; break; }
+    expect(sos).toBeGreaterThan(0);
+    const dqt = new Uint8Array(2 + 2 + 65); dqt.set([0xff, 0xdb, 0, 67, 0x00]); dqt.fill(1, 5);
+    const patched = new Uint8Array([...enc.subarray(0, sos), ...dqt, ...enc.subarray(sos)]);
+    const a = decodeJpeg(enc), b = decodeJpeg(patched);
+    expect(diff(b.data, a.data).max).toBe(0);
+    expect(diff(b.data, (await sharpDecode(patched)).data).max).toBe(0);
+  });
+  it('uses the Annex K tables when a scan references a table that was never defined (Motion-JPEG)', async () => {
+    // strip every DHT segment from a baseline file written with the standard tables
+    const enc = new Uint8Array(jpegjs.encode({ data: testImage(24, 16, 4), width: 24, height: 16 }, 80).data);
+    const parts: number[] = [];
+    let p = 0;
+    while (p < enc.length) {
+      if (enc[p] === 0xff && enc[p + 1] === 0xc4) { p += 2 + ((enc[p + 2] << 8) | enc[p + 3]); continue; }
+      if (enc[p] === 0xff && enc[p + 1] === 0xda) { parts.push(...enc.subarray(p)); break; }
+      parts.push(enc[p++]);
+    }
+    const stripped = new Uint8Array(parts);
+    expect(stripped.length).toBeLessThan(enc.length);
+    expect(diff(decodeJpeg(stripped).data, decodeJpeg(enc).data).max).toBe(0);
+  });
+});
+
 // ------------------------------------------------------------ error codes
 
 describe('error codes', () => {
