@@ -28,6 +28,23 @@ describe('msssim_pairs kernel', () => {
     expect(ss).toBeCloseTo((2 * 0.12 + 1e-4) / (0.04 + 0.36 + 1e-4), 12);
   });
 
+  it('negated noise (y = 1 - x): scale-0 cs is negative, clipped, so MS-SSIM is 0', () => {
+    const rng = mkRng(9);
+    const x = Float32Array.from({ length: 32 * 32 }, () => rng());
+    const imgs = new Float32Array(2 * 1024);
+    imgs.set(x); imgs.set(x.map((v) => 1 - v), 1024);
+    expect(msssimPairs(imgs, 2, 32, 32, new Int32Array([0, 1]))[0]).toBe(0);
+  });
+
+  it('a 1x1 last scale is the luminance term alone (hand-computed)', () => {
+    // 16x16 constant images 0.25 and 0.75: every cs = 1, the last scale is
+    // 1x1 (window 1), ssim_4 = l = (2*.25*.75 + C1) / (.25^2 + .75^2 + C1)
+    const imgs = new Float32Array(2 * 256);
+    imgs.fill(0.25, 0, 256); imgs.fill(0.75, 256);
+    const l = (2 * 0.25 * 0.75 + 1e-4) / (0.0625 + 0.5625 + 1e-4);
+    expect(msssimPairs(imgs, 2, 16, 16, new Int32Array([0, 1]))[0]).toBeCloseTo(l ** 0.1333, 4);
+  });
+
   it('matches the float64 reference on random images (64x64, 32x48, 16x16)', () => {
     const rng = mkRng(7);
     for (const [h, w, m] of [[64, 64, 5], [32, 48, 4], [16, 16, 3]] as const) {
