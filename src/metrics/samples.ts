@@ -282,6 +282,7 @@ export function pixelFeatures(s: SampleSet, size = 32): Float32Array {
   const out = new Float32Array(s.n * d);
   const { height: h, width: w } = s;
   const k = s.data instanceof Uint8Array ? 1 / 255 : 1;
+  if (h % size === 0 && w % size === 0) return boxFeatures(s, size, h / size, w / size, k);
   const fx = w / size, fy = h / size;
   // precomputed 1-D overlaps
   const spans = (f: number, lim: number) => Array.from({ length: size }, (_, i) => {
@@ -300,6 +301,31 @@ export function pixelFeatures(s: SampleSet, size = 32): Float32Array {
       }
       const o = i * d + (y * size + x) * 3;
       out[o] = r * k; out[o + 1] = g * k; out[o + 2] = b * k;
+    }
+  }
+  return out;
+}
+
+// pixelFeatures for integer factors: plain box sums.
+function boxFeatures(s: SampleSet, size: number, by: number, bx: number, k: number): Float32Array {
+  const { n, height: h, width: w, data } = s;
+  const d = size * size * 3;
+  const out = new Float32Array(n * d);
+  const acc = new Float64Array(size * 3);
+  const scale = k / (by * bx);
+  for (let i = 0; i < n; i++) {
+    for (let y = 0; y < size; y++) {
+      acc.fill(0);
+      for (let yy = y * by; yy < (y + 1) * by; yy++) {
+        let o = ((i * h + yy) * w) * 3;
+        for (let x = 0; x < size; x++) {
+          let r = 0, g = 0, b = 0;
+          for (let t = 0; t < bx; t++, o += 3) { r += data[o]; g += data[o + 1]; b += data[o + 2]; }
+          acc[x * 3] += r; acc[x * 3 + 1] += g; acc[x * 3 + 2] += b;
+        }
+      }
+      const base = i * d + y * size * 3;
+      for (let t = 0; t < size * 3; t++) out[base + t] = acc[t] * scale;
     }
   }
   return out;

@@ -1,4 +1,5 @@
 import { describe, it, expect } from 'vitest';
+import { syntheticFaces } from '../../src/metrics/synthetic';
 import { parseNpy, encodeNpy, splitGrid, fromGeneratorOutput, fromImages, luminance, pixelFeatures, SampleError } from '../../src/metrics/samples';
 
 // 2 images, 16x16 (h) x 20 (w), channel values v(k,y,x,c) = ((k*7 + y*3 + x + c*11) % 50) / 49
@@ -102,6 +103,23 @@ describe('conversions', () => {
     const s = fromImages([a, b]);
     expect([s.width, s.height, s.resized]).toEqual([3, 2, 1]);
     expect(Array.from(s.data.subarray(0, 18))).toEqual(new Array(18).fill(90));
+  });
+  it('pixel features: integer-factor fast path equals the general area average', () => {
+    const src = syntheticFaces(3, 64, 8);
+    const fast = pixelFeatures(src, 32), odd = pixelFeatures(src, 30);
+    // general path on the same data through a non-integer factor, and by hand for one cell
+    const k = 5, y = 7, x = 11, c = 1;
+    let sum = 0;
+    for (let yy = 2 * y; yy < 2 * y + 2; yy++) for (let xx = 2 * x; xx < 2 * x + 2; xx++) sum += src.data[((k % 3) * 64 * 64 + yy * 64 + xx) * 3 + c];
+    expect(fast[(k % 3) * 3072 + (y * 32 + x) * 3 + c]).toBeCloseTo(sum / 4 / 255, 6);
+    expect(odd.length).toBe(3 * 30 * 30 * 3);
+    // general path, factor 1.5 (48 -> 32): cell (0,0) weights 1, .5, .5, .25 over 2.25
+    const s48 = syntheticFaces(1, 48, 9), D = s48.data;
+    const want = (D[0 * 3 + c] * 1 + D[1 * 3 + c] * 0.5 + D[48 * 3 + c] * 0.5 + D[49 * 3 + c] * 0.25) / 2.25 / 255;
+    expect(pixelFeatures(s48, 32)[c]).toBeCloseTo(want, 6);
+    const f32 = { ...src, data: Float32Array.from(src.data as Uint8Array, (v) => v / 255) };
+    const a = pixelFeatures(f32, 32);
+    for (let i = 0; i < a.length; i += 97) expect(a[i]).toBeCloseTo(fast[i], 6);
   });
   it('luminance and pixel features', () => {
     const s = { n: 1, height: 2, width: 2, channels: 3 as const, data: new Uint8Array([255, 0, 0, 0, 255, 0, 0, 0, 255, 255, 255, 255]) };
