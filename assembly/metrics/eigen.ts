@@ -41,7 +41,85 @@ function householder(a: usize, n: i32, c: i32, r: i32, v: usize): f64 {
 // the rank-2 update A -= v q^T + q v^T (q held in p) is applied to each element
 // first, in the same pass.
 function fusedPass(a: usize, n: i32, c: i32, beta: f64, v: usize, p: usize, vn: usize, pn: usize): void {
-  for (let i = c; i < n; i++) {
+  let i = c;
+  for (; i + 1 < n; i += 2) fusedRows2(a, n, c, i, beta, v, p, vn, pn);
+  if (i < n) fusedRow(a, n, c, i, beta, v, p, vn, pn);
+}
+
+// Rows i and i+1 together: the column vectors (q, v, v', A v') are loaded
+// once for both rows.
+function fusedRows2(a: usize, n: i32, c: i32, i: i32, beta: f64, v: usize, p: usize, vn: usize, pn: usize): void {
+  const i1 = i + 1;
+  const r0 = a + <usize>(i * n) * 8, r1 = a + <usize>(i1 * n) * 8;
+  const vn0 = load<f64>(vn + <usize>i * 8), vn1 = load<f64>(vn + <usize>i1 * 8);
+  const vnv0 = f64x2.splat(vn0), vnv1 = f64x2.splat(vn1);
+  let acc0 = f64x2.splat(0), acc1 = f64x2.splat(0);
+  let j = c;
+  let s0 = 0.0, s1 = 0.0;
+  if (beta != 0) {
+    const vi0 = load<f64>(v + <usize>i * 8), qi0 = load<f64>(p + <usize>i * 8);
+    const vi1 = load<f64>(v + <usize>i1 * 8), qi1 = load<f64>(p + <usize>i1 * 8);
+    const V0 = f64x2.splat(vi0), Q0 = f64x2.splat(qi0), V1 = f64x2.splat(vi1), Q1 = f64x2.splat(qi1);
+    for (; j + 2 <= i; j += 2) {
+      const o = <usize>j * 8;
+      const qj = v128.load(p + o), vj = v128.load(v + o), vnj = v128.load(vn + o);
+      const x0 = f64x2.sub(f64x2.sub(v128.load(r0 + o), f64x2.mul(V0, qj)), f64x2.mul(Q0, vj));
+      const x1 = f64x2.sub(f64x2.sub(v128.load(r1 + o), f64x2.mul(V1, qj)), f64x2.mul(Q1, vj));
+      v128.store(r0 + o, x0);
+      v128.store(r1 + o, x1);
+      acc0 = f64x2.add(acc0, f64x2.mul(x0, vnj));
+      acc1 = f64x2.add(acc1, f64x2.mul(x1, vnj));
+      v128.store(pn + o, f64x2.add(v128.load(pn + o), f64x2.add(f64x2.mul(x0, vnv0), f64x2.mul(x1, vnv1))));
+    }
+    s0 = hsum2(acc0); s1 = hsum2(acc1);
+    for (; j < i; j++) {
+      const o = <usize>j * 8;
+      const qj = load<f64>(p + o), vj = load<f64>(v + o), vnj = load<f64>(vn + o);
+      const x0 = load<f64>(r0 + o) - vi0 * qj - qi0 * vj;
+      const x1 = load<f64>(r1 + o) - vi1 * qj - qi1 * vj;
+      store<f64>(r0 + o, x0); store<f64>(r1 + o, x1);
+      s0 += x0 * vnj; s1 += x1 * vnj;
+      store<f64>(pn + o, load<f64>(pn + o) + x0 * vn0 + x1 * vn1);
+    }
+    // (i, i), (i+1, i), (i+1, i+1)
+    const oi = <usize>i * 8, oi1 = <usize>i1 * 8;
+    const d0 = load<f64>(r0 + oi) - vi0 * qi0 - qi0 * vi0;
+    store<f64>(r0 + oi, d0);
+    s0 += d0 * vn0;
+    const x10 = load<f64>(r1 + oi) - vi1 * qi0 - qi1 * vi0;
+    store<f64>(r1 + oi, x10);
+    s1 += x10 * vn0;
+    s0 += x10 * vn1; // mirrored (i, i+1)
+    const d1 = load<f64>(r1 + oi1) - vi1 * qi1 - qi1 * vi1;
+    store<f64>(r1 + oi1, d1);
+    s1 += d1 * vn1;
+  } else {
+    for (; j + 2 <= i; j += 2) {
+      const o = <usize>j * 8;
+      const vnj = v128.load(vn + o);
+      const x0 = v128.load(r0 + o), x1 = v128.load(r1 + o);
+      acc0 = f64x2.add(acc0, f64x2.mul(x0, vnj));
+      acc1 = f64x2.add(acc1, f64x2.mul(x1, vnj));
+      v128.store(pn + o, f64x2.add(v128.load(pn + o), f64x2.add(f64x2.mul(x0, vnv0), f64x2.mul(x1, vnv1))));
+    }
+    s0 = hsum2(acc0); s1 = hsum2(acc1);
+    for (; j < i; j++) {
+      const o = <usize>j * 8;
+      const vnj = load<f64>(vn + o);
+      const x0 = load<f64>(r0 + o), x1 = load<f64>(r1 + o);
+      s0 += x0 * vnj; s1 += x1 * vnj;
+      store<f64>(pn + o, load<f64>(pn + o) + x0 * vn0 + x1 * vn1);
+    }
+    const x10 = load<f64>(r1 + <usize>i * 8);
+    s0 += load<f64>(r0 + <usize>i * 8) * vn0 + x10 * vn1;
+    s1 += x10 * vn0 + load<f64>(r1 + <usize>i1 * 8) * vn1;
+  }
+  store<f64>(pn + <usize>i * 8, load<f64>(pn + <usize>i * 8) + s0);
+  store<f64>(pn + <usize>i1 * 8, load<f64>(pn + <usize>i1 * 8) + s1);
+}
+
+function fusedRow(a: usize, n: i32, c: i32, i: i32, beta: f64, v: usize, p: usize, vn: usize, pn: usize): void {
+  {
     const row = a + <usize>(i * n) * 8;
     const vni = load<f64>(vn + <usize>i * 8);
     const vniv = f64x2.splat(vni);
