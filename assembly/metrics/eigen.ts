@@ -12,7 +12,8 @@
 // gives v', then each row's lower part is updated and, in the same pass,
 // dotted with v' (row contribution) and scattered into A v' (the mirrored
 // column contribution), so the trailing triangle streams through memory once
-// per step (f64x2).
+// per step (f64x2). Rows go in pairs so q, v, v' and A v' are loaded once for
+// two rows.
 
 export const ERR_DIMS: i32 = -1;
 export const ERR_BOUNDS: i32 = -2;
