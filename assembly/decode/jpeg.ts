@@ -25,8 +25,9 @@
 //   rows            upsampled rows for the colour converter
 //
 // Strategy: parse markers; each scan entropy-decodes into the coefficient
-// store with a 64-bit bit buffer (stuffed bytes removed while filling; a
-// marker or the end of data feeds zero bits and is remembered). After EOI,
+// store (jpeg/huffman.ts: 64-bit bit buffer, stuffed bytes removed while
+// filling; a marker or the end of data feeds zero bits and is remembered),
+// walking MCUs here (interleaved) or blocks (one-component scans). After EOI,
 // each component is inverse-transformed (islow, SIMD, jpeg/idct.ts) into its
 // plane, then each output row is upsampled (jpeg/upsample.ts) and
 // colour-converted (jpeg/color.ts) into the RGBA output, which is finally
@@ -42,6 +43,10 @@
 import { idctBlock } from './jpeg/idct';
 import { rowYcc, rowGray, rowRgb, rowCmyk } from './jpeg/color';
 import { h2v1Fancy, h2v2Fancy, h1v2Fancy, replicate } from './jpeg/upsample';
+import {
+  HT_SIZE, ZZ, STD_DC_L, STD_DC_C, STD_AC_L, STD_AC_C, buildHuff, readerStart, readerRestart, readerStarved,
+  readerNextMarker, brMarker, blockSeq, blockDcFirst, blockDcRefine, blockAcFirst, blockAcRefine,
+} from './jpeg/huffman';
 
 // Status (error class) and detail codes; src/kernels/jpeg.ts maps them to text.
 const S_OK = 0, S_UNSUPPORTED = 1, S_CORRUPT = 2, S_TRUNCATED = 3, S_TOO_LARGE = 4;
@@ -51,48 +56,12 @@ const D_NOT_JPEG = 1, D_ARITH = 2, D_LOSSLESS = 3, D_HIER = 4, D_PRECISION = 5, 
   D_COMPONENTS = 19, D_BAD_LENGTH = 20, D_OOM = 21, D_BAD_PROG = 22, D_BAD_DRI = 23, D_TWO_SOF = 24,
   D_BAD_SAMPLING = 25, D_NO_HUFF = 26;
 
-// lookup u16[512] | maxcode i32[18] | valoff i32[18] | values u8[256] | fast AC i32[512]
-const HT_SIZE: usize = 3584;
-const HT_MAX: usize = 1024, HT_OFF: usize = 1096, HT_VAL: usize = 1168, HT_FAST: usize = 1536;
+
 const COMP_SIZE: usize = 80;
 const C_ID = 0, C_H = 4, C_V = 8, C_TQ = 12, C_BPL = 16, C_BPC = 20, C_W = 24, C_HT = 28, C_COEF = 32,
   C_PLANE = 36, C_PRED = 40, C_DCT = 44, C_ACT = 48, C_BW = 52, C_BH = 56, C_ROW = 60, C_STRIDE = 64,
   C_QLATCH = 68; // 0 until the component's first scan copies its quant table into gLatch
 
-// Natural order of the zigzag index, padded with 63 so corrupt runs stay in the block.
-const ZZ: usize = memory.data<u8>([
-  0, 1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5, 12, 19, 26, 33, 40, 48, 41, 34, 27, 20, 13, 6, 7, 14, 21, 28,
-  35, 42, 49, 56, 57, 50, 43, 36, 29, 22, 15, 23, 30, 37, 44, 51, 58, 59, 52, 45, 38, 31, 39, 46, 53, 60, 61, 54, 47, 55, 62, 63,
-  63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63]);
-
-// Annex K standard tables (used when a scan references a table never
-// defined, as Motion-JPEG frames do; libjpeg-turbo does the same).
-const STD_DC_L: usize = memory.data<u8>([0, 1, 5, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
-const STD_DC_C: usize = memory.data<u8>([0, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
-const STD_AC_L: usize = memory.data<u8>([0, 2, 1, 3, 3, 2, 4, 3, 5, 5, 4, 4, 0, 0, 1, 0x7d,
-  0x01, 0x02, 0x03, 0x00, 0x04, 0x11, 0x05, 0x12, 0x21, 0x31, 0x41, 0x06, 0x13, 0x51, 0x61, 0x07,
-  0x22, 0x71, 0x14, 0x32, 0x81, 0x91, 0xa1, 0x08, 0x23, 0x42, 0xb1, 0xc1, 0x15, 0x52, 0xd1, 0xf0,
-  0x24, 0x33, 0x62, 0x72, 0x82, 0x09, 0x0a, 0x16, 0x17, 0x18, 0x19, 0x1a, 0x25, 0x26, 0x27, 0x28,
-  0x29, 0x2a, 0x34, 0x35, 0x36, 0x37, 0x38, 0x39, 0x3a, 0x43, 0x44, 0x45, 0x46, 0x47, 0x48, 0x49,
-  0x4a, 0x53, 0x54, 0x55, 0x56, 0x57, 0x58, 0x59, 0x5a, 0x63, 0x64, 0x65, 0x66, 0x67, 0x68, 0x69,
-  0x6a, 0x73, 0x74, 0x75, 0x76, 0x77, 0x78, 0x79, 0x7a, 0x83, 0x84, 0x85, 0x86, 0x87, 0x88, 0x89,
-  0x8a, 0x92, 0x93, 0x94, 0x95, 0x96, 0x97, 0x98, 0x99, 0x9a, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7,
-  0xa8, 0xa9, 0xaa, 0xb2, 0xb3, 0xb4, 0xb5, 0xb6, 0xb7, 0xb8, 0xb9, 0xba, 0xc2, 0xc3, 0xc4, 0xc5,
-  0xc6, 0xc7, 0xc8, 0xc9, 0xca, 0xd2, 0xd3, 0xd4, 0xd5, 0xd6, 0xd7, 0xd8, 0xd9, 0xda, 0xe1, 0xe2,
-  0xe3, 0xe4, 0xe5, 0xe6, 0xe7, 0xe8, 0xe9, 0xea, 0xf1, 0xf2, 0xf3, 0xf4, 0xf5, 0xf6, 0xf7, 0xf8,
-  0xf9, 0xfa]);
-const STD_AC_C: usize = memory.data<u8>([0, 2, 1, 2, 4, 4, 3, 4, 7, 5, 4, 4, 0, 1, 2, 0x77,
-  0x00, 0x01, 0x02, 0x03, 0x11, 0x04, 0x05, 0x21, 0x31, 0x06, 0x12, 0x41, 0x51, 0x07, 0x61, 0x71,
-  0x13, 0x22, 0x32, 0x81, 0x08, 0x14, 0x42, 0x91, 0xa1, 0xb1, 0xc1, 0x09, 0x23, 0x33, 0x52, 0xf0,
-  0x15, 0x62, 0x72, 0xd1, 0x0a, 0x16, 0x24, 0x34, 0xe1, 0x25, 0xf1, 0x17, 0x18, 0x19, 0x1a, 0x26,
-  0x27, 0x28, 0x29, 0x2a, 0x35, 0x36, 0x37, 0x38, 0x39, 0x3a, 0x43, 0x44, 0x45, 0x46, 0x47, 0x48,
-  0x49, 0x4a, 0x53, 0x54, 0x55, 0x56, 0x57, 0x58, 0x59, 0x5a, 0x63, 0x64, 0x65, 0x66, 0x67, 0x68,
-  0x69, 0x6a, 0x73, 0x74, 0x75, 0x76, 0x77, 0x78, 0x79, 0x7a, 0x82, 0x83, 0x84, 0x85, 0x86, 0x87,
-  0x88, 0x89, 0x8a, 0x92, 0x93, 0x94, 0x95, 0x96, 0x97, 0x98, 0x99, 0x9a, 0xa2, 0xa3, 0xa4, 0xa5,
-  0xa6, 0xa7, 0xa8, 0xa9, 0xaa, 0xb2, 0xb3, 0xb4, 0xb5, 0xb6, 0xb7, 0xb8, 0xb9, 0xba, 0xc2, 0xc3,
-  0xc4, 0xc5, 0xc6, 0xc7, 0xc8, 0xc9, 0xca, 0xd2, 0xd3, 0xd4, 0xd5, 0xd6, 0xd7, 0xd8, 0xd9, 0xda,
-  0xe2, 0xe3, 0xe4, 0xe5, 0xe6, 0xe7, 0xe8, 0xe9, 0xea, 0xf2, 0xf3, 0xf4, 0xf5, 0xf6, 0xf7, 0xf8,
-  0xf9, 0xfa]);
 
 // ---- results (read by the JS wrapper right after jpegDecode) ----
 let rWidth = 0, rHeight = 0, rOut: usize = 0, rDetail = 0, rDetailValue = 0;
@@ -112,10 +81,8 @@ let gComp: usize = 0, gNcomp = 0;
 let gFrame = false, gProgressive = false;
 let gW = 0, gH = 0, gHmax = 1, gVmax = 1, gMcusX = 0, gMcusY = 0;
 let gRestart = 0, gAdobe = false, gAdobeTransform = -1, gJfif = false, gOrientation = 1;
-let gScans = 0, gWarnScans = 0;
+let gScans = 0, gWarnScans = 0, gScanEnd: usize = 0;
 let gStatus = 0;
-// bit reader
-let gPos: usize = 0, gBuf: u64 = 0, gBits = 0, gPadBits = 0, gMarker = 0, gEobrun = 0;
 // scan
 let gSs = 0, gSe = 0, gAh = 0, gAl = 0;
 
@@ -146,122 +113,9 @@ function jalloc(bytes: u64): usize {
 // @ts-ignore: decorator
 @inline function be16(p: usize): i32 { return (<i32>load<u8>(p) << 8) | <i32>load<u8>(p + 1); }
 
-// ---------------------------------------------------------------- bit reader
-
-// Refills the bit buffer to at least 57 bits. Stuffed 0xFF00 becomes 0xFF;
-// a marker (or the end of data) stops the reader, which then feeds zeros.
-function fill(): void {
-  // fast path: take whole bytes from one 8-byte load when none is 0xFF
-  if (gMarker == 0 && gPos + 8 <= gEnd) {
-    const w = bswap<u64>(load<u64>(gPos));
-    const x = ~w;
-    if (((x - 0x0101010101010101) & ~x & 0x8080808080808080) == 0) {
-      const n = (63 - gBits) >> 3; // bytes that fit: 1..7
-      const nb = n << 3;
-      gBuf |= (w >> <u64>(64 - nb)) << <u64>(64 - nb - gBits);
-      gBits += nb;
-      gPos += <usize>n;
-      return;
-    }
-  }
-  while (gBits <= 56) {
-    let b: u32 = 0;
-    if (gMarker == 0) {
-      if (gPos < gEnd) {
-        b = <u32>load<u8>(gPos);
-        if (b == 0xFF) {
-          let p = gPos + 1;
-          while (p < gEnd && load<u8>(p) == 0xFF) p++;
-          if (p >= gEnd) { gMarker = -1; b = 0; gPadBits += 8; }
-          else if (load<u8>(p) == 0) { gPos = p + 1; }
-          else { gMarker = <i32>load<u8>(p); b = 0; gPadBits += 8; }
-        } else {
-          gPos++;
-        }
-      } else { gMarker = -1; gPadBits += 8; }
-    } else { gPadBits += 8; }
-    gBuf |= <u64>b << <u64>(56 - gBits);
-    gBits += 8;
-  }
-}
-
-// @ts-ignore: decorator
-@inline function getBits(n: i32): i32 { // 1 <= n <= 16, caller ensured gBits >= n
-  const v = <i32>(gBuf >> <u64>(64 - n));
-  gBuf <<= <u64>n;
-  gBits -= n;
-  return v;
-}
-
-// @ts-ignore: decorator
-@inline function extend(v: i32, n: i32): i32 {
-  return v < (1 << (n - 1)) ? v - (1 << n) + 1 : v;
-}
-
-// Decodes one Huffman symbol; caller ensured gBits >= 16. Bad codes give 0
-// (libjpeg warns and does the same).
-// @ts-ignore: decorator
-@inline function decodeSym(t: usize): i32 {
-  const e = <i32>load<u16>(t + (<usize>(gBuf >> 55) << 1));
-  if (e != 0) {
-    const l = e >> 8;
-    gBuf <<= <u64>l;
-    gBits -= l;
-    return e & 255;
-  }
-  return decodeSlow(t);
-}
-
-function decodeSlow(t: usize): i32 {
-  for (let l = 10; l <= 16; l++) {
-    const code = <i32>(gBuf >> <u64>(64 - l));
-    if (code <= load<i32>(t + HT_MAX + (<usize>l << 2))) {
-      gBuf <<= <u64>l;
-      gBits -= l;
-      const idx = code + load<i32>(t + HT_OFF + (<usize>l << 2));
-      return <i32>load<u8>(t + HT_VAL + <usize>(idx & 255));
-    }
-  }
-  gBuf <<= 16;
-  gBits -= 16;
-  return 0;
-}
 
 // ------------------------------------------------------------------- tables
 
-// Builds table `t` from 16 code counts at `bits` and their symbols at `vals`; false if invalid.
-function buildHuff(t: usize, bits: usize, vals: usize): bool {
-  memory.fill(t, 0, HT_SIZE);
-  let code = 0, k = 0;
-  for (let l = 1; l <= 16; l++) {
-    const cnt = <i32>load<u8>(bits + <usize>(l - 1));
-    store<i32>(t + HT_OFF + (<usize>l << 2), k - code);
-    for (let i = 0; i < cnt; i++) {
-      const sym = <i32>load<u8>(vals + <usize>k);
-      store<u8>(t + HT_VAL + <usize>k, <u8>sym);
-      if (l <= 9) {
-        const shift = 9 - l;
-        const base = code << shift;
-        const e = <u16>((l << 8) | sym);
-        for (let j = 0; j < (1 << shift); j++) store<u16>(t + (<usize>(base + j) << 1), e);
-      }
-      k++;
-      code++;
-    }
-    store<i32>(t + HT_MAX + (<usize>l << 2), cnt > 0 ? code - 1 : -1);
-    if (code > (1 << l)) return false;
-    code <<= 1;
-  }
-  for (let p = 0; p < 512; p++) {
-    const e = <i32>load<u16>(t + (<usize>p << 1));
-    if (e == 0) continue;
-    const l = e >> 8, r = (e >> 4) & 15, sz = e & 15;
-    if (sz == 0 || l + sz > 9) continue;
-    const v = extend((p >> (9 - l - sz)) & ((1 << sz) - 1), sz);
-    store<i32>(t + HT_FAST + (<usize>p << 2), (v << 16) | (r << 4) | (l + sz));
-  }
-  return true;
-}
 
 function parseDHT(p: usize, end: usize): i32 {
   while (p < end) {
@@ -376,238 +230,17 @@ function rd32(p: usize, le: bool): u32 {
 
 // ---------------------------------------------------------------- entropy
 
-// Restart: drop buffered bits, skip to the next marker, consume it if RSTn.
-function restart(): void {
-  gBuf = 0; gBits = 0; gPadBits = 0; gEobrun = 0;
-  let p = gPos;
-  while (p + 1 < gEnd) {
-    if (load<u8>(p) == 0xFF) {
-      const m = <i32>load<u8>(p + 1);
-      if (m >= 0xD0 && m <= 0xD7) { p += 2; break; }
-      if (m != 0 && m != 0xFF) break;
-    }
-    p++;
-  }
-  if (p + 1 >= gEnd) p = gEnd;
-  gPos = p;
-  gMarker = 0;
-  for (let c = 0; c < gNcomp; c++) cset(c, C_PRED, 0);
-}
 
-// Sequential (baseline / extended) block. The bit buffer lives in locals
-// here (the hot loop); SYNC/RELOAD bracket calls that use the globals.
-// @ts-ignore: decorator
-@inline function blockSeq(coef: usize, c: i32, dct: usize, act: usize): void {
-  let buf = gBuf, bits = gBits;
-  if (bits < 32) { gBuf = buf; gBits = bits; fill(); buf = gBuf; bits = gBits; }
-  let e = <i32>load<u16>(dct + (<usize>(buf >> 55) << 1));
-  let s = 0;
-  if (e != 0) { const l = e >> 8; buf <<= <u64>l; bits -= l; s = e & 255; }
-  else { gBuf = buf; gBits = bits; s = decodeSlow(dct); buf = gBuf; bits = gBits; }
-  let diff = 0;
-  if (s != 0) {
-    if (s > 16) s = 16;
-    if (bits < 16) { gBuf = buf; gBits = bits; fill(); buf = gBuf; bits = gBits; }
-    const v = <i32>(buf >> <u64>(64 - s));
-    buf <<= <u64>s; bits -= s;
-    diff = extend(v, s);
-  }
-  const pred = cget(c, C_PRED) + diff;
-  cset(c, C_PRED, pred);
-  store<i16>(coef, <i16>pred);
-  const fast = act + HT_FAST;
-  let k = 1;
-  while (k < 64) {
-    if (bits < 32) { gBuf = buf; gBits = bits; fill(); buf = gBuf; bits = gBits; }
-    const peek = <usize>(buf >> 55);
-    const fe = load<i32>(fast + (peek << 2));
-    if (fe != 0) {
-      k += (fe >> 4) & 15;
-      const l = fe & 15;
-      buf <<= <u64>l; bits -= l;
-      store<i16>(coef + (<usize>load<u8>(ZZ + <usize>k) << 1), <i16>(fe >> 16));
-      k++;
-      continue;
-    }
-    e = <i32>load<u16>(act + (peek << 1));
-    let rs = 0;
-    if (e != 0) { const l = e >> 8; buf <<= <u64>l; bits -= l; rs = e & 255; }
-    else { gBuf = buf; gBits = bits; rs = decodeSlow(act); buf = gBuf; bits = gBits; }
-    const r = rs >> 4, sz = rs & 15;
-    if (sz != 0) {
-      k += r;
-      const v = <i32>(buf >> <u64>(64 - sz));
-      buf <<= <u64>sz; bits -= sz;
-      store<i16>(coef + (<usize>load<u8>(ZZ + <usize>(k & 127)) << 1), <i16>extend(v, sz));
-      k++;
-    } else {
-      if (r != 15) break;
-      k += 16;
-    }
-  }
-  gBuf = buf; gBits = bits;
-}
-
-function blockDcFirst(coef: usize, c: i32, dct: usize): void {
-  if (gBits < 32) fill();
-  let s = decodeSym(dct);
-  let diff = 0;
-  if (s != 0) {
-    if (s > 16) s = 16;
-    diff = extend(getBits(s), s);
-  }
-  const pred = cget(c, C_PRED) + diff;
-  cset(c, C_PRED, pred);
-  store<i16>(coef, <i16>(pred << gAl));
-}
-
-function blockDcRefine(coef: usize): void {
-  if (gBits < 1) fill();
-  if (getBits(1)) store<i16>(coef, <i16>(<i32>load<i16>(coef) | (1 << gAl)));
-}
-
-function blockAcFirst(coef: usize, act: usize): void {
-  if (gEobrun > 0) { gEobrun--; return; }
-  let buf = gBuf, bits = gBits;
-  let k = gSs;
-  const se = gSe, al = gAl;
-  while (k <= se) {
-    if (bits < 32) { gBuf = buf; gBits = bits; fill(); buf = gBuf; bits = gBits; }
-    const e = <i32>load<u16>(act + (<usize>(buf >> 55) << 1));
-    let rs = 0;
-    if (e != 0) { const l = e >> 8; buf <<= <u64>l; bits -= l; rs = e & 255; }
-    else { gBuf = buf; gBits = bits; rs = decodeSlow(act); buf = gBuf; bits = gBits; }
-    const r = rs >> 4, s = rs & 15;
-    if (s != 0) {
-      k += r;
-      const v = <i32>(buf >> <u64>(64 - s));
-      buf <<= <u64>s; bits -= s;
-      store<i16>(coef + (<usize>load<u8>(ZZ + <usize>(k & 127)) << 1), <i16>(extend(v, s) << al));
-      k++;
-    } else if (r < 15) {
-      let run = 1 << r;
-      if (r != 0) { run += <i32>(buf >> <u64>(64 - r)); buf <<= <u64>r; bits -= r; }
-      gEobrun = run - 1;
-      break;
-    } else {
-      k += 16;
-    }
-  }
-  gBuf = buf; gBits = bits;
-}
-
-// Natural-order nonzero mask -> zigzag-order mask, one table per coefficient
-// row: ZMASK[r][v] has bit zz set for each bit b of v (natural index 8r + b).
-const ZMASK: usize = memory.data(8 * 256 * 8, 16);
-let zmaskReady = false;
-function initZmask(): void {
-  const inv = memory.data(64);
-  for (let k = 0; k < 64; k++) store<u8>(inv + <usize>load<u8>(ZZ + <usize>k), <u8>k);
-  for (let r = 0; r < 8; r++)
-    for (let v = 0; v < 256; v++) {
-      let m: u64 = 0;
-      for (let b = 0; b < 8; b++) if ((v >> b) & 1) m |= <u64>1 << <u64>load<u8>(inv + <usize>(r * 8 + b));
-      store<u64>(ZMASK + ((<usize>r * 256 + <usize>v) << 3), m);
-    }
-  zmaskReady = true;
-}
-
-// Bit k set when coefficient k (zigzag order) of the block is nonzero.
-// @ts-ignore: decorator
-@inline function nonzeroZigzag(coef: usize): u64 {
-  const z = i16x8.splat(0);
-  let m: u64 = 0;
-  for (let r = 0; r < 8; r++) {
-    const bits = i16x8.bitmask(v128.not(i16x8.eq(v128.load(coef + (<usize>r << 4)), z)));
-    if (bits != 0) m |= load<u64>(ZMASK + ((<usize>r * 256 + <usize>bits) << 3));
-  }
-  return m;
-}
-
-// Successive approximation of AC coefficients (libjpeg's decode_mcu_AC_refine):
-// one correction bit per already-nonzero coefficient, new coefficients +-1 << Al.
-// Runs of zero-history coefficients are skipped with a zigzag-order nonzero
-// mask (count-trailing-zeros) instead of visiting every position.
-function blockAcRefine(coef: usize, act: usize): void {
-  const p1 = 1 << gAl, m1 = -1 << gAl, se = gSe;
-  let buf = gBuf, bits = gBits, eobrun = gEobrun;
-  let k = gSs;
-  const nz = nonzeroZigzag(coef);
-  if (eobrun == 0) {
-    for (; k <= se; k++) {
-      if (bits < 32) { gBuf = buf; gBits = bits; fill(); buf = gBuf; bits = gBits; }
-      const e = <i32>load<u16>(act + (<usize>(buf >> 55) << 1));
-      let rs = 0;
-      if (e != 0) { const l = e >> 8; buf <<= <u64>l; bits -= l; rs = e & 255; }
-      else { gBuf = buf; gBits = bits; rs = decodeSlow(act); buf = gBuf; bits = gBits; }
-      let r = rs >> 4;
-      const s = rs & 15;
-      let v = 0;
-      if (s != 0) {
-        v = (buf >> 63) != 0 ? p1 : m1;
-        buf <<= 1; bits--;
-      } else if (r != 15) {
-        eobrun = 1 << r;
-        if (r != 0) { eobrun += <i32>(buf >> <u64>(64 - r)); buf <<= <u64>r; bits -= r; }
-        break;
-      }
-      // refine nonzero coefficients until the (r+1)-th zero-history one
-      while (k <= se) {
-        const rest = nz >> <u64>k;
-        let next = rest == 0 ? 64 : k + <i32>ctz(rest);
-        if (next > se + 1) next = se + 1;
-        const zeros = next - k;
-        if (r < zeros) { k += r; break; }
-        r -= zeros;
-        k = next;
-        if (k > se) break;
-        const cp = coef + (<usize>load<u8>(ZZ + <usize>k) << 1);
-        const c = <i32>load<i16>(cp);
-        if (bits < 1) { gBuf = buf; gBits = bits; fill(); buf = gBuf; bits = gBits; }
-        if ((buf >> 63) != 0 && (c & p1) == 0) store<i16>(cp, <i16>(c >= 0 ? c + p1 : c + m1));
-        buf <<= 1; bits--;
-        k++;
-      }
-      // past Se this lands on ZZ[Se + 1] (63 when Se = 63), as in libjpeg
-      if (s != 0) store<i16>(coef + (<usize>load<u8>(ZZ + <usize>k) << 1), <i16>v);
-    }
-  }
-  if (eobrun > 0) {
-    if (k <= se) {
-      let m = (nz >> <u64>k) << <u64>k;
-      if (se < 63) m &= (<u64>1 << <u64>(se + 1)) - 1;
-      // one correction bit per nonzero coefficient, branch-free
-      while (m != 0) {
-        if (bits < 1) { gBuf = buf; gBits = bits; fill(); buf = gBuf; bits = gBits; }
-        let n = <i32>popcnt(m);
-        if (n > bits) n = bits;
-        bits -= n;
-        for (; n > 0; n--) {
-          const kk = <i32>ctz(m);
-          m &= m - 1;
-          const cp = coef + (<usize>load<u8>(ZZ + <usize>kk) << 1);
-          const c = <i32>load<i16>(cp);
-          const bit = <i32>(buf >> 63);
-          buf <<= 1;
-          const sign = c >> 31;
-          const add = (bit & <i32>((c & p1) == 0)) * ((p1 ^ sign) - sign); // +-p1 away from zero
-          store<i16>(cp, <i16>(c + add));
-        }
-      }
-    }
-    eobrun--;
-  }
-  gBuf = buf; gBits = bits; gEobrun = eobrun;
-}
 
 // @ts-ignore: decorator
 @inline function decodeBlock(coef: usize, c: i32): void {
   const dct = gHuff + <usize>cget(c, C_DCT);
   const act = gHuff + <usize>cget(c, C_ACT);
-  if (!gProgressive) blockSeq(coef, c, dct, act);
-  else if (gSs == 0) { if (gAh == 0) blockDcFirst(coef, c, dct); else blockDcRefine(coef); }
-  else if (gAh == 0) blockAcFirst(coef, act);
-  else blockAcRefine(coef, act);
+  const pred = gComp + <usize>c * COMP_SIZE + <usize>C_PRED;
+  if (!gProgressive) blockSeq(coef, pred, dct, act);
+  else if (gSs == 0) { if (gAh == 0) blockDcFirst(coef, pred, dct, gAl); else blockDcRefine(coef, gAl); }
+  else if (gAh == 0) blockAcFirst(coef, act, gSs, gSe, gAl);
+  else blockAcRefine(coef, act, gSs, gSe, gAl);
 }
 
 // Which table slot a scan component uses, loading Annex K defaults for 0/1.
@@ -622,7 +255,7 @@ function useTable(idx: i32): bool {
 }
 
 // Parses an SOS header at [p, end) and decodes its entropy-coded data,
-// which starts at `end`. Leaves gPos at the marker that follows.
+// which starts at `end`. Returns with gScanEnd at the marker that follows.
 function decodeScan(p: usize, end: usize): i32 {
   if (!gFrame) return fail(S_CORRUPT, D_NO_SOF, 0);
   if (end - p < 1) return fail(S_CORRUPT, D_BAD_SOS, 0);
@@ -668,7 +301,7 @@ function decodeScan(p: usize, end: usize): i32 {
     }
     cset(ci, C_PRED, 0);
   }
-  gPos = end; gBuf = 0; gBits = 0; gPadBits = 0; gMarker = 0; gEobrun = 0;
+  readerStart(end, gEnd);
   const ri = gRestart;
   let mcu = 0;
   if (ns == 1) {
@@ -677,8 +310,8 @@ function decodeScan(p: usize, end: usize): i32 {
     const base = <usize>cget(c, C_COEF);
     for (let by = 0; by < bh; by++) {
       for (let bx = 0; bx < bw; bx++) {
-        if (ri > 0 && mcu > 0 && mcu % ri == 0) { if (ranOut()) return truncated(); restart(); }
-        if (gBits < gPadBits) { if (gMarker == -1) return truncated(); mcu++; continue; }
+        if (ri > 0 && mcu > 0 && mcu % ri == 0) { if (ranOut()) return truncated(); restartInterval(); }
+        if (readerStarved()) { if (brMarker == -1) return truncated(); mcu++; continue; }
         decodeBlock(base + ((<usize>by * <usize>bpl + <usize>bx) << 7), c);
         mcu++;
       }
@@ -686,10 +319,10 @@ function decodeScan(p: usize, end: usize): i32 {
   } else {
     for (let my = 0; my < gMcusY; my++) {
       for (let mx = 0; mx < gMcusX; mx++) {
-        if (ri > 0 && mcu > 0 && mcu % ri == 0) { if (ranOut()) return truncated(); restart(); }
+        if (ri > 0 && mcu > 0 && mcu % ri == 0) { if (ranOut()) return truncated(); restartInterval(); }
         // out of data: at the end of the file that is TRUNCATED; at a marker,
         // libjpeg leaves the rest of the segment's MCUs untouched, and so do we
-        if (gBits < gPadBits) { if (gMarker == -1) return truncated(); mcu++; continue; }
+        if (readerStarved()) { if (brMarker == -1) return truncated(); mcu++; continue; }
         for (let i = 0; i < ns; i++) {
           const c = load<i32>(sc + (<usize>i << 2));
           const h = cget(c, C_H), v = cget(c, C_V), bpl = cget(c, C_BPL);
@@ -706,18 +339,21 @@ function decodeScan(p: usize, end: usize): i32 {
     }
   }
   if (ranOut()) return truncated();
-  if (gMarker > 0 && gBits < gPadBits) gWarnScans |= 1 << (gScans & 31); // premature end of segment
+  if (brMarker > 0 && readerStarved()) gWarnScans |= 1 << (gScans & 31); // premature end of segment
   gScans++;
   // skip to the next marker
-  let e = gPos;
-  while (e + 1 < gEnd && !(load<u8>(e) == 0xFF && load<u8>(e + 1) != 0 && load<u8>(e + 1) != 0xFF)) e++;
-  gPos = e;
+  gScanEnd = readerNextMarker();
   return 0;
 }
 
 // True when the data ended (no marker) and the decoder used the zero padding.
 // @ts-ignore: decorator
-@inline function ranOut(): bool { return gMarker == -1 && gBits < gPadBits; }
+@inline function ranOut(): bool { return brMarker == -1 && readerStarved(); }
+
+function restartInterval(): void {
+  readerRestart();
+  for (let c = 0; c < gNcomp; c++) cset(c, C_PRED, 0);
+}
 function truncated(): i32 { return fail(S_TRUNCATED, D_SCAN_TRUNC, gScans + 1); }
 
 // ------------------------------------------------------------------ output
@@ -831,7 +467,7 @@ function resetState(): void {
   gStatus = 0; rDetail = 0; rDetailValue = 0; rWidth = 0; rHeight = 0; rOut = 0;
   gHuffDefined = 0; gQuantDefined = 0; gNcomp = 0; gFrame = false; gProgressive = false;
   gW = 0; gH = 0; gRestart = 0; gAdobe = false; gAdobeTransform = -1; gJfif = false; gOrientation = 1;
-  gScans = 0; gWarnScans = 0; gMarker = 0; gBits = 0; gBuf = 0; gPadBits = 0; gEobrun = 0;
+  gScans = 0; gWarnScans = 0; gScanEnd = 0;
 }
 
 /**
@@ -840,7 +476,6 @@ function resetState(): void {
  */
 export function jpegDecode(ptr: usize, len: i32, maxPixels: i32): i32 {
   resetState();
-  if (!zmaskReady) initZmask();
   if (len < 2 || load<u8>(ptr) != 0xFF || load<u8>(ptr + 1) != 0xD8) return fail(S_CORRUPT, D_NOT_JPEG, 0);
   gEnd = ptr + <usize>len;
   gHuff = jalloc(8 * HT_SIZE);
@@ -879,7 +514,7 @@ export function jpegDecode(ptr: usize, len: i32, maxPixels: i32): i32 {
       else gRestart = be16(s);
     } else if (m == 0xDA) {
       st = decodeScan(s, segEnd);
-      if (st == 0) { p = gPos; continue; }
+      if (st == 0) { p = gScanEnd; continue; }
     } else if (m == 0xE0) {
       if (segEnd - s >= 5 && load<u32>(s) == 0x4649464A && load<u8>(s + 4) == 0) gJfif = true;
     } else if (m == 0xE1) {
