@@ -2,6 +2,7 @@
 // Mutation fuzzing of decodeImage (PNG + JPEG).
 //
 //   npm run fuzz -- --minutes 5 [--seed 1] [--corpus DIR]... [--save DIR]
+//   (failing inputs are saved under --save, default <tmpdir>/ganforge-fuzz-failures)
 //
 // Seeds: every file under the corpora (default ../shared/corpora), plus small
 // generated PNGs/JPEGs. Each variant is one mutation of one seed (bit flips,
@@ -17,6 +18,7 @@
 // fuzzing for a fixed number of variants.
 import { readFileSync, readdirSync, statSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
+import { tmpdir } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { deflateSync, inflateSync, crc32 } from 'node:zlib';
 
@@ -353,7 +355,7 @@ async function main() {
   const root = join(dirname(fileURLToPath(import.meta.url)), '..');
   const corpora = args.flatMap((a, i) => (a === '--corpus' ? [args[i + 1]] : []));
   if (!corpora.length) corpora.push(join(root, '..', 'shared', 'corpora'));
-  const saveDir = opt('save', join(root, 'fuzz-failures'));
+  const saveDir = opt('save', join(tmpdir(), 'ganforge-fuzz-failures'));
   const api = await import(pathToFileURL(join(root, 'dist', 'node', 'index.js')).href);
   let encodeJpeg;
   try { encodeJpeg = (await import('jpeg-js')).default.encode; } catch { /* optional */ }
