@@ -13,6 +13,6 @@ export function packBChecked(src: usize, srcLen: i32, K: i32, N: i32, rs: i32, c
   const mem = <u64>memory.size() << 16;
   if (last > <u64>srcLen || <u64>src + <u64>srcLen * 4 > mem) return -2;
   if (<u64>dst + <u64>((N + 7) / 8) * 8 * <u64>K * 4 > mem) return -2;
-  packB(src, K, N, rs, cs, dst);
+  packB(src, K, N, rs, cs, dst, 0, (N + 7) / 8);
   return 0;
 }

@@ -76,10 +76,14 @@ export function kernelEdge(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, 
   }
 }
 
-/** Packs B(k, n) = src[k*rs + n*cs] (elements) into NR-wide panels at dst (see header). */
-export function packB(src: usize, K: i32, N: i32, rs: i32, cs: i32, dst: usize): void {
-  const panels = (N + NR - 1) / NR;
-  for (let jp = 0; jp < panels; jp++) {
+/**
+ * Packs panels [p0, p1) of B(k, n) = src[k*rs + n*cs] (elements) into NR-wide
+ * panels at dst (see header). Row-major B (cs = 1) copies two v128 per k;
+ * transposed B (rs = 1) loads four k of each of 8 columns and transposes 4x4
+ * blocks in registers.
+ */
+export function packB(src: usize, K: i32, N: i32, rs: i32, cs: i32, dst: usize, p0: i32, p1: i32): void {
+  for (let jp = p0; jp < p1; jp++) {
     const n0 = jp * NR;
     const full = n0 + NR <= N;
     let d = dst + (<usize>jp * <usize>K * <usize>NR << 2);
@@ -88,6 +92,28 @@ export function packB(src: usize, K: i32, N: i32, rs: i32, cs: i32, dst: usize):
         const s = src + ((<usize>k * <usize>rs + <usize>n0) << 2);
         v128.store(d, v128.load(s));
         v128.store(d, v128.load(s, 16), 16);
+        d += 32;
+      }
+    } else if (full && rs == 1) {
+      const col = <usize>cs << 2;
+      let k = 0;
+      for (; k + 4 <= K; k += 4) {
+        for (let h = 0; h < 2; h++) {
+          const s = src + ((<usize>(n0 + h * 4) * <usize>cs + <usize>k) << 2);
+          const a = v128.load(s), b = v128.load(s + col), c = v128.load(s + 2 * col), e = v128.load(s + 3 * col);
+          // rows of the 4x4 block [a; b; c; e] become columns
+          const ab0 = v128.shuffle<f32>(a, b, 0, 4, 1, 5), ab1 = v128.shuffle<f32>(a, b, 2, 6, 3, 7);
+          const ce0 = v128.shuffle<f32>(c, e, 0, 4, 1, 5), ce1 = v128.shuffle<f32>(c, e, 2, 6, 3, 7);
+          const o = d + (<usize>h << 4);
+          v128.store(o, v128.shuffle<f32>(ab0, ce0, 0, 1, 4, 5));
+          v128.store(o + 32, v128.shuffle<f32>(ab0, ce0, 2, 3, 6, 7));
+          v128.store(o + 64, v128.shuffle<f32>(ab1, ce1, 0, 1, 4, 5));
+          v128.store(o + 96, v128.shuffle<f32>(ab1, ce1, 2, 3, 6, 7));
+        }
+        d += 128;
+      }
+      for (; k < K; k++) {
+        for (let j = 0; j < NR; j++) store<f32>(d + (<usize>j << 2), load<f32>(src + ((<usize>k + <usize>(n0 + j) * <usize>cs) << 2)));
         d += 32;
       }
     } else {

@@ -15,14 +15,17 @@
 //      CONV      C = im2col(x) @ B                                      rows (pixels) split
 //      CONV_BPF  C = im2col(x)^T @ B                                    rows (tap, ci) split
 //      CONV_BPI  dx = col2im(A @ B), A = dy strided, chunks of `imgs` images into scratch; images split
+//      PACK_B    pb = packB(B(k, n) = a[k*rsA + n*csA]), K x N, aLen elements; NR panels split
+//                (its own job, run before the GEMM job that reads pb)
 
-import { MR, GEMM_SCRATCH, kernel4x8, kernelEdge, packAStrided, epilogue, KC, MC, NC, NR } from './gemm';
+import { MR, GEMM_SCRATCH, kernel4x8, kernelEdge, packAStrided, packB, epilogue, KC, MC, NC, NR } from './gemm';
 import { Geom, packIm2col, packIm2colT, col2im } from './conv';
 
 export const OP_GEMM: i32 = 1;
 export const OP_CONV: i32 = 2;
 export const OP_CONV_BPF: i32 = 3;
 export const OP_CONV_BPI: i32 = 4;
+export const OP_PACK_B: i32 = 5;
 export const JOB_BYTES: i32 = 33 * 4;
 
 export const NN_OK: i32 = 0;
@@ -88,7 +91,14 @@ export function jobScratchBytes(op: i32, N: i32, imgs: i32, OH: i32, OW: i32): i
 export function checkJob(job: usize, nt: i32): i32 {
   if (!fits(job, JOB_BYTES)) return NN_OUT_OF_BOUNDS;
   const j = changetype<Job>(job);
-  if (j.op < OP_GEMM || j.op > OP_CONV_BPI) return NN_BAD_OP;
+  if (j.op < OP_GEMM || j.op > OP_PACK_B) return NN_BAD_OP;
+  if (j.op == OP_PACK_B) {
+    if (j.K <= 0 || j.N <= 0 || j.rsA < 0 || j.csA < 0 || nt <= 0) return NN_BAD_DIMS;
+    const lastB = <u64>(j.K - 1) * <u64>j.rsA + <u64>(j.N - 1) * <u64>j.csA + 1;
+    if (lastB > <u64>j.aLen || !fits(j.a, <u64>j.aLen * 4)) return NN_OUT_OF_BOUNDS;
+    if (!fits(j.pb, <u64>((j.N + NR - 1) / NR) * <u64>NR * <u64>j.K * 4)) return NN_OUT_OF_BOUNDS;
+    return NN_OK;
+  }
   const g = changetype<Geom>(job + 80);
   if (j.M <= 0 || j.N <= 0 || j.K <= 0 || j.ldc < j.N || nt <= 0) return NN_BAD_DIMS;
   if (j.scratchBytes < GEMM_SCRATCH) return NN_BAD_DIMS;
@@ -126,6 +136,11 @@ export function run(job: usize, tid: i32, nt: i32): i32 {
   if (err != NN_OK || tid < 0 || tid >= nt) return err != NN_OK ? err : NN_BAD_DIMS;
   const j = changetype<Job>(job);
   const g = changetype<Geom>(job + 80);
+  if (j.op == OP_PACK_B) {
+    const panels = (j.N + NR - 1) / NR;
+    packB(j.a, j.K, j.N, j.rsA, j.csA, j.pb, <i32>(<i64>panels * tid / nt), <i32>(<i64>panels * (tid + 1) / nt));
+    return NN_OK;
+  }
   const scratch = j.scratch + <usize>tid * <usize>j.scratchBytes;
   if (j.op == OP_CONV_BPI) {
     // Split whole images so no two threads scatter-add into the same dx pixels.

@@ -77,10 +77,14 @@ function timeSteps(b, steps) {
   tr.trainStep(src);
   const warm = now() - t0;
   const times = [];
+  const cpu0 = process.cpuUsage(), w0 = now();
   for (let i = 0; i < steps; i++) { const t = now(); tr.trainStep(src); times.push(now() - t); }
+  const cpu = process.cpuUsage(cpu0);
+  // Cores this process kept busy while timing (all threads): < threads means it was starved.
+  const coresBusy = (cpu.user + cpu.system) / 1000 / (now() - w0);
   const leak = tf.memory().numTensors;
   tr.dispose();
-  return { warmupMs: warm, stepMs: median(times), allMs: times, numTensors: leak };
+  return { warmupMs: warm, stepMs: median(times), allMs: times, numTensors: leak, coresBusy };
 }
 
 // ---- per-kernel table ---------------------------------------------------------
@@ -101,6 +105,7 @@ function kernelTimes(label, reps) {
     const flops = convFlops(g, B);
     for (const [kname, fn] of Object.entries(kernels)) {
       const times = [];
+      const cpu0 = process.cpuUsage(), w0 = now();
       for (let r = 0; r < reps + 1; r++) {
         const t = now();
         const out = fn();
@@ -110,9 +115,11 @@ function kernelTimes(label, reps) {
         if (r > 0) times.push(dt);
       }
       const ms = median(times);
+      const cpu = process.cpuUsage(cpu0);
+      const coresBusy = (cpu.user + cpu.system) / 1000 / (now() - w0);
       // Copy cost estimate: typed-array copies of the same sizes (inputs in, output out).
       const sizes = { Conv2D: [x.size, w.size, dy.size], Conv2DBackpropInput: [dy.size, w.size, x.size], Conv2DBackpropFilter: [x.size, dy.size, w.size] }[kname];
-      rows.push({ path: label, geometry: g.name, roles: g.roles, kernel: kname, ms, gflops: flops / ms / 1e6, copyMs: copyCost(sizes) });
+      rows.push({ path: label, geometry: g.name, roles: g.roles, kernel: kname, ms, gflops: flops / ms / 1e6, coresBusy, copyMs: copyCost(sizes) });
     }
     tf.dispose([x, w, dy]);
   }
@@ -175,9 +182,9 @@ function record(path, b, r, extra = {}) {
   const scale = B / b;
   const stepMs = r.stepMs * scale;
   const gflops = stepFlops(b) / r.stepMs / 1e6;
-  const row = { path, batch: b, measuredStepMs: r.stepMs, stepMsAtBatch64: stepMs, gflops, warmupMs: r.warmupMs, allMs: r.allMs, ...extra };
+  const row = { path, batch: b, measuredStepMs: r.stepMs, stepMsAtBatch64: stepMs, gflops, warmupMs: r.warmupMs, allMs: r.allMs, coresBusy: r.coresBusy, ...extra };
   result.steps.push(row);
-  log(`  ${path.padEnd(40)} batch ${String(b).padStart(2)}  ${(stepMs / 1000).toFixed(2).padStart(8)} s/step @64${b !== B ? ' (scaled)' : '         '}  ${gflops.toFixed(2).padStart(6)} GFLOP/s`);
+  log(`  ${path.padEnd(40)} batch ${String(b).padStart(2)}  ${(stepMs / 1000).toFixed(2).padStart(8)} s/step @64${b !== B ? ' (scaled)' : '         '}  ${gflops.toFixed(2).padStart(6)} GFLOP/s  (${r.coresBusy.toFixed(2)} cores busy)`);
   return row;
 }
 
@@ -226,9 +233,9 @@ if (best && base) {
 }
 if (result.kernels.length) {
   log('\nper-kernel (batch 64, median; GFLOP/s = 2 x MACs / time; copy = typed-array copies of the same sizes):');
-  log(`  ${'path'.padEnd(34)} ${'geometry'.padEnd(32)} ${'kernel'.padEnd(21)} ${'ms'.padStart(8)} ${'GFLOP/s'.padStart(8)} ${'copy ms'.padStart(8)}`);
+  log(`  ${'path'.padEnd(34)} ${'geometry'.padEnd(32)} ${'kernel'.padEnd(21)} ${'ms'.padStart(8)} ${'GFLOP/s'.padStart(8)} ${'copy ms'.padStart(8)} ${'cores'.padStart(6)}`);
   for (const k of result.kernels) {
-    log(`  ${k.path.padEnd(34)} ${k.geometry.padEnd(32)} ${k.kernel.padEnd(21)} ${k.ms.toFixed(1).padStart(8)} ${k.gflops.toFixed(2).padStart(8)} ${k.copyMs.toFixed(2).padStart(8)}`);
+    log(`  ${k.path.padEnd(34)} ${k.geometry.padEnd(32)} ${k.kernel.padEnd(21)} ${k.ms.toFixed(1).padStart(8)} ${k.gflops.toFixed(2).padStart(8)} ${k.copyMs.toFixed(2).padStart(8)} ${k.coresBusy != null ? k.coresBusy.toFixed(2).padStart(6) : ''}`);
   }
 }
 const outDir = join(root, 'bench', 'results');

@@ -8,7 +8,7 @@ import type { NnPool } from '../nn/pool';
 export type Activation = 'linear' | 'relu' | 'relu6' | 'leakyrelu';
 export const ACT_CODE: Record<Activation, number> = { linear: 0, relu: 1, relu6: 2, leakyrelu: 3 };
 
-export const OP_GEMM = 1, OP_CONV = 2, OP_CONV_BPF = 3, OP_CONV_BPI = 4;
+export const OP_GEMM = 1, OP_CONV = 2, OP_CONV_BPF = 3, OP_CONV_BPI = 4, OP_PACK_B = 5;
 const JOB_SLOTS = 33;
 
 /** Fields of a job record (assembly/nn/job.ts); unset ones are 0. */
@@ -30,11 +30,10 @@ export function writeJob(pool: NnPool, f: JobFields): number {
   return ptr;
 }
 
-/** Packs B(k, n) = src[k*rs + n*cs] (already in nn memory at `src`) into NR panels; returns the pointer. */
+/** Packs B(k, n) = src[k*rs + n*cs] (already in nn memory at `src`) into NR panels, on all threads; returns the pointer. */
 export function packB(pool: NnPool, src: number, srcLen: number, K: number, N: number, rs: number, cs: number): number {
   const dst = pool.exports.alloc(Math.ceil(N / 8) * 8 * K * 4) as number;
-  const r = pool.exports.packBChecked(src, srcLen, K, N, rs, cs, dst);
-  if (r !== 0) throw new Error(`packB failed (${r}): K=${K} N=${N} rs=${rs} cs=${cs} len=${srcLen}`);
+  pool.run(writeJob(pool, { op: OP_PACK_B, M: 0, N, K, pb: dst, c: 0, ldc: 0, scratch: 0, scratchBytes: 0, a: src, rsA: rs, csA: cs, aLen: srcLen }));
   return dst;
 }
 
