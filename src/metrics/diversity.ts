@@ -224,15 +224,20 @@ async function runPairs(lum: Float32Array, h: number, w: number, tasks: MsssimTa
   }
 }
 
+/** Shape, finiteness, n >= 2 and min(h, w) >= 16 (five MS-SSIM scales); throws SampleError. */
+export function validateSet(s: SampleSet, what = 'samples'): void {
+  checkSampleSet(s, what);
+  if (s.n < 2) throw new SampleError(`${what}: need at least 2 samples, got ${s.n}`);
+  if (Math.min(s.height, s.width) < 16) throw new SampleError(`${what}: MS-SSIM needs images of at least 16x16 (5 scales), got ${s.width}x${s.height}`);
+}
+
 /**
  * Mean and std of MS-SSIM over all pairs (or `pairs` random distinct pairs)
  * of a sample set; `full` is the n x n matrix (diagonal 0) when all pairs were
  * scored and n <= MAX_VENDI_MS.
  */
 export async function pairwiseMsssim(s: SampleSet, opts: { pairs?: number; seed?: number; threads?: number; pool?: MetricsPool | null; onProgress?: (p: DiversityProgress) => void } = {}): Promise<{ mean: number; std: number; pairs: number; full: Float64Array | null }> {
-  checkSampleSet(s);
-  if (s.n < 2) throw new SampleError(`need at least 2 samples, got ${s.n}`);
-  if (Math.min(s.height, s.width) < 16) throw new SampleError(`MS-SSIM needs images of at least 16x16 (5 scales), got ${s.width}x${s.height}`);
+  validateSet(s);
   const { n, height: h, width: w } = s;
   const lum = luminance(s);
   const plan = planPairs(n, opts.pairs, opts.seed ?? 1);
@@ -261,9 +266,7 @@ type SetOptions = DiversityOptions & {
 
 /** All the per-set scores (no verdict). */
 export async function scoreSet(s: SampleSet, opts: SetOptions = {}): Promise<SetScores> {
-  checkSampleSet(s);
-  if (s.n < 2) throw new SampleError(`need at least 2 samples, got ${s.n}`);
-  if (Math.min(s.height, s.width) < 16) throw new SampleError(`MS-SSIM needs images of at least 16x16 (5 scales), got ${s.width}x${s.height}`);
+  validateSet(s, opts.label);
   const pool = opts.pool !== undefined ? opts.pool : await MetricsPool.create(opts.threads ?? 1);
   try {
     return await scoreSetIn(s, opts, pool);
@@ -424,6 +427,8 @@ export function decideVerdict(g: SetScores, ref?: SetScores, ndb?: { ndb_k: numb
  */
 export async function scoreDiversity(samples: SampleSet, opts: DiversityOptions = {}): Promise<DiversityReport> {
   const t0 = typeof performance !== 'undefined' ? performance.now() : Date.now();
+  validateSet(samples, 'samples');
+  if (opts.ref) validateSet(opts.ref, 'reference');
   const notes: string[] = ['MS-SSIM on luminance (Rec. 601), small-image rule: window min(11, h, w) per scale, sigma 1.5*window/11, valid, 2x2 box downsampling'];
   if (opts.pairs !== undefined && opts.pairs < (samples.n * (samples.n - 1)) / 2) notes.push(`MS-SSIM on ${opts.pairs} random pairs (seed ${opts.seed ?? 1}); no MS-SSIM Vendi`);
   let refScores: SetScores | undefined;
@@ -448,7 +453,8 @@ export async function scoreDiversity(samples: SampleSet, opts: DiversityOptions 
     const cached = cacheFor(opts.ref, `${opts.pairs ?? 'all'}|${opts.seed ?? 1}`);
     ndb = ndbScore(cached.ndb ??= ndbModel(opts.ref, opts.seed ?? 1), samples);
     opts.onProgress?.({ stage: 'NDB/K', done: 1, total: 1 });
-    if (opts.ref.n < 500) notes.push(`NDB/K with K = ${ndb.k} bins from ${opts.ref.n} reference images (the authors use ~500 per bin; low power)`);
+    const perBin = opts.ref.n / ndb.k;
+    if (perBin < 100) notes.push(`NDB/K with K = ${ndb.k} bins, ~${Math.round(perBin)} reference images per bin (the authors use ~500: low power)`);
   } else notes.push(`no reference: near-duplicate threshold is the fallback ${FALLBACK_DUP_THRESHOLD} RMS, verdict uses absolute thresholds`);
   const { verdict, reasons } = decideVerdict(g, refScores, ndb);
   const t1 = typeof performance !== 'undefined' ? performance.now() : Date.now();
