@@ -31,7 +31,7 @@ if (typeof self === 'undefined' || typeof self.postMessage !== 'function') {
   post = (m, t) => self.postMessage(m, t);
   listen = (f) => { self.onmessage = (e) => f(e.data); };
 }
-let ex = null, lum = null, H = 0, W = 0;
+let ex = null, lum = null, H = 0, W = 0, mat = null, matD = 0;
 function u8() { return new Uint8Array(ex.memory.buffer); }
 listen((msg) => {
   try {
@@ -57,9 +57,11 @@ listen((msg) => {
       if (code !== 0) throw new Error('msssim_pairs failed with code ' + code);
       const out = new Float32Array(ex.memory.buffer).slice(op >> 2, (op >> 2) + count);
       post({ type: 'done', id: msg.id, out }, [out.buffer]);
+    } else if (msg.type === 'matrix') {
+      mat = msg.x; matD = msg.d;
     } else if (msg.type === 'gram') {
-      // rows [i0, i1) of the Gram matrix of x (n x d), columns [0, i1)
-      const { x, d, i0, i1 } = msg;
+      // rows [i0, i1) of the Gram matrix of mat (n x d), columns [0, i1)
+      const x = mat, d = matD, i0 = msg.i0, i1 = msg.i1;
       ex.reset();
       const bp = ex.alloc(i1 * d * 4);
       new Float32Array(ex.memory.buffer).set(x.subarray(0, i1 * d), bp >> 2);
@@ -163,8 +165,9 @@ export class MetricsPool {
     const bounds = [0];
     for (let k = 1; k <= T; k++) bounds.push(k === T ? n : Math.max(bounds[k - 1] + 1, Math.round(n * Math.sqrt(k / T))));
     const out = new Float64Array(n * n);
+    for (const wk of this.workers) wk.postMessage({ type: 'matrix', x, d });
     const msgs = [];
-    for (let k = 0; k < T; k++) msgs.push({ type: 'gram', x, d, i0: bounds[k], i1: bounds[k + 1] });
+    for (let k = 0; k < T; k++) msgs.push({ type: 'gram', i0: bounds[k], i1: bounds[k + 1] });
     await this.runAll(msgs, (id, band: Float64Array) => {
       const i0 = bounds[id], i1 = bounds[id + 1];
       for (let i = i0; i < i1; i++) {
