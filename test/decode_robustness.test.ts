@@ -1,7 +1,7 @@
 // decodeImage on hostile input: deliberately corrupt corpus files, memory
 // stability over many decodes, and mutation fuzzing (PNG and JPEG) asserting
 // that every failure is a typed ImageDecodeError.
-import { describe, it, expect } from 'vitest';
+import { describe, it, expect, vi } from 'vitest';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import jpeg from 'jpeg-js';
@@ -123,5 +123,27 @@ describe('fuzz', () => {
     const fails = report('JPEG fuzz', r);
     expect(r.total).toBe(8_000);
     expect(fails).toEqual([]);
+  });
+});
+
+describe('last line of defence', () => {
+  it('a kernel that throws something untyped becomes InternalDecodeError (code CORRUPT, counted as a bug)', async () => {
+    vi.resetModules();
+    vi.doMock('../src/kernels/png', async (orig) => ({
+      ...(await orig<typeof import('../src/kernels/png')>()),
+      decodePng: () => { throw new WebAssembly.RuntimeError('unreachable'); },
+    }));
+    const mod = await import('../src/image/decode');
+    const errors = await import('../src/image/errors');
+    let err: any;
+    try { mod.decodeImage(generated.find((g) => isPngBytes(g.bytes))!.bytes, { file: 'bug.png' }); } catch (e) { err = e; }
+    expect(err).toBeInstanceOf(errors.ImageDecodeError);
+    expect(err.code).toBe('CORRUPT');
+    expect(mod.isInternalDecodeError(err)).toBe(true);
+    expect(err.message).toContain('bug.png');
+    expect(err.message).toContain('RuntimeError');
+    expect(err.original).toBeInstanceOf(WebAssembly.RuntimeError);
+    vi.doUnmock('../src/kernels/png');
+    vi.resetModules();
   });
 });
