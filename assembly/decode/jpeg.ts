@@ -54,7 +54,10 @@ const D_NOT_JPEG = 1, D_ARITH = 2, D_LOSSLESS = 3, D_HIER = 4, D_PRECISION = 5, 
   D_SCAN_TRUNC = 7, D_NO_SOF = 8, D_BAD_SOF = 9, D_BAD_DIMS = 10, D_TOO_LARGE = 11, D_BAD_DQT = 12,
   D_BAD_DHT = 13, D_BAD_SOS = 14, D_MISSING_QT = 15, D_FRACTIONAL = 17, D_NO_SCAN = 18,
   D_COMPONENTS = 19, D_BAD_LENGTH = 20, D_OOM = 21, D_BAD_PROG = 22, D_BAD_DRI = 23, D_TWO_SOF = 24,
-  D_BAD_SAMPLING = 25, D_NO_HUFF = 26;
+  D_BAD_SAMPLING = 25, D_NO_HUFF = 26, D_TOO_MANY_SCANS = 27;
+// Real progressive files have about 10 scans; the cap bounds the work a
+// crafted file can ask for (each scan walks every block of its components).
+const MAX_SCANS = 1000;
 
 
 const COMP_SIZE: usize = 80;
@@ -258,6 +261,7 @@ function useTable(idx: i32): bool {
 // which starts at `end`. Returns with gScanEnd at the marker that follows.
 function decodeScan(p: usize, end: usize): i32 {
   if (!gFrame) return fail(S_CORRUPT, D_NO_SOF, 0);
+  if (gScans >= MAX_SCANS) return fail(S_CORRUPT, D_TOO_MANY_SCANS, MAX_SCANS);
   if (end - p < 1) return fail(S_CORRUPT, D_BAD_SOS, 0);
   const ns = <i32>load<u8>(p);
   if (ns < 1 || ns > 4 || end - p != 4 + 2 * <usize>ns) return fail(S_CORRUPT, D_BAD_SOS, 0);

@@ -35,6 +35,7 @@ const DETAIL: Record<number, (v: number, w: number, h: number) => string> = {
   24: () => 'more than one frame header (SOF)',
   25: (v) => `bad sampling factors (${v})`,
   26: () => 'a scan uses an undefined Huffman table',
+  27: (v) => `more than ${v} scans`,
 };
 
 export interface JpegExports {

@@ -286,6 +286,19 @@ describe('error codes', () => {
     const huge = errorOf(() => decodeJpeg(patched((b) => { b[sof + 5] = b[sof + 6] = b[sof + 7] = b[sof + 8] = 0xff; })));
     expect(huge.code).toBe('TOO_LARGE');
   });
+  it('CORRUPT for more than 1000 scans (bounded work)', () => {
+    // a progressive file whose last AC scan is repeated 1,200 times
+    const enc = new Uint8Array(jpegjs.encode({ data: testImage(8, 8, 2), width: 8, height: 8 }, 90).data);
+    const sosAt = enc.findIndex((b, i) => b === 0xff && enc[i + 1] === 0xda);
+    const scan = enc.subarray(sosAt, enc.length - 2); // SOS header + data, without EOI
+    const parts = [enc.subarray(0, sosAt)];
+    for (let i = 0; i < 1200; i++) parts.push(scan);
+    parts.push(new Uint8Array([0xff, 0xd9]));
+    const many = new Uint8Array(Buffer.concat(parts));
+    const e = errorOf(() => decodeJpeg(many));
+    expect(e.code).toBe('CORRUPT');
+    expect(e.message).toMatch(/more than 1000 scans/);
+  });
   it('CORRUPT for non-JPEG bytes', () => {
     expect(isJpeg(new Uint8Array([0x89, 0x50, 0x4e, 0x47]))).toBe(false);
     expect(errorOf(() => decodeJpeg(new Uint8Array([1, 2, 3, 4]))).code).toBe('CORRUPT');
