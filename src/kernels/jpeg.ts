@@ -71,13 +71,14 @@ export function isJpeg(bytes: Uint8Array): boolean {
  */
 export function decodeJpeg(bytes: Uint8Array, opts: DecodeOptions = {}): DecodedImage {
   const file = opts.file;
-  const maxPixels = opts.maxPixels ?? DEFAULT_MAX_PIXELS;
+  const mp = opts.maxPixels ?? DEFAULT_MAX_PIXELS;
+  const maxPixels = Number.isNaN(mp) ? DEFAULT_MAX_PIXELS : Math.min(Math.max(0, Math.floor(mp)), 0x7fffffff);
   if (!isJpeg(bytes)) throw new ImageDecodeError('CORRUPT', DETAIL[1](0, 0, 0), file);
   const m = pipelineWasm();
   const ex = m.exports as unknown as JpegExports & { reset(): void; alloc(n: number): number };
   ex.reset();
   const ptr = m.put(bytes);
-  const st = ex.jpegDecode(ptr, bytes.length, Math.min(Math.max(0, Math.floor(maxPixels)), 0x7fffffff));
+  const st = ex.jpegDecode(ptr, bytes.length, maxPixels);
   const w = ex.jpegWidth(), h = ex.jpegHeight();
   if (st !== 0) {
     const d = ex.jpegDetail(), v = ex.jpegDetailValue();
