@@ -31,7 +31,7 @@ import { makeFaceDataset } from './faces_browser';
 import { SettingsForm, settingsFromQuery } from './ui/form';
 import { $, banner, clearCanvas, drawCharts, drawSamples, logLine, showDiversity, showProgress, showState } from './ui/view';
 import { dropZone } from './ui/drop';
-import { download, dropCheckpointsAfter, latestCheckpointZip, putCheckpoint, readCheckpointPicks } from './store_browser';
+import { GatedStore, download, dropCheckpointsAfter, latestCheckpointZip, putCheckpoint, readCheckpointPicks } from './store_browser';
 
 /** Page defaults over the CLI's (a live page wants frequent grids, scores and checkpoints). */
 const PAGE_FORM_DEFAULTS: Partial<TrainConfig> = { sampleEvery: 10, diversityEvery: 50 };
@@ -65,9 +65,13 @@ let userFiles: File[] | null = null;
 let sampler: TolerantSampler | null = null;
 let backend: BackendInfo | null = null;
 let stopRequested = false;
-let glLost = false;
+let glLost = false; // the page's WebGL context is gone for good
+let lostRun = false; // ... and it was lost under the current run
 let lastStep = 0;
 let stepAtLoss = -1;
+let lostSignal: (() => void) | null = null;
+/** How long a run gets to stop by itself after its WebGL context is lost before it is abandoned. */
+const LOST_GRACE_MS = 3000;
 let records: Record<string, number>[] = [];
 let pendingDiv: { step: number; d: Record<string, unknown> } | null = null;
 let lastGrid: { step: number; png: Uint8Array } | null = null;
@@ -122,11 +126,13 @@ let lastRequest = '';
 
 function onContextLost(): void {
   glLost = true;
+  lostRun = phase === 'running' && backend?.name === 'webgl';
   stepAtLoss = lastStep;
   const msg = `The WebGL context was lost (GPU reset or driver crash) at step ${lastStep}: training pauses. Backend wasm is selected for you: press Resume to continue from the last checkpoint saved before the loss; reload the page to use WebGL again.`;
   banner(els.banner, msg, true);
   log(msg);
   form.backend = 'wasm';
+  lostSignal?.();
 }
 
 async function ensureBackend(name: TrainConfig['backend']): Promise<BackendInfo> {
@@ -203,18 +209,22 @@ function referenceSet(d: ImageDataset, n: number): SampleSet {
 }
 
 // ---- training ---------------------------------------------------------------
-function hooks(run: TrainConfig, data: ImageDataset): RunHooks {
+function hooks(run: TrainConfig, data: ImageDataset, runStore: GatedStore): RunHooks {
   const ref = run.diversityEvery > 0 ? referenceSet(data, run.diversitySamples) : undefined;
   return {
-    store: store!,
-    log,
+    store: runStore,
+    log: (m) => {
+      if (!lostRun) log(m);
+    },
     warn: (m) => {
+      if (lostRun) return; // numbers read from a lost context are garbage
       banner(els.banner, m, true);
       log(`WARNING: ${m}`);
     },
-    shouldStop: () => stopRequested || glLost,
+    shouldStop: () => stopRequested || lostRun,
     yield: () => new Promise((r) => setTimeout(r)),
     progress: (p) => {
+      if (lostRun) return;
       lastStep = p.step;
       const rec: Record<string, number> = { step: p.step };
       for (const [k, v] of Object.entries(p.metrics)) if (typeof v === 'number') rec[k] = v;
@@ -226,6 +236,7 @@ function hooks(run: TrainConfig, data: ImageDataset): RunHooks {
       drawCharts(els.charts, records);
     },
     onSamples: (step, png, images) => {
+      if (lostRun) return;
       lastGrid = { step, png };
       drawSamples(els.canvas, images, 64, run.size);
       els.caption.textContent = `samples from a fixed z at step ${step}`;
@@ -233,6 +244,7 @@ function hooks(run: TrainConfig, data: ImageDataset): RunHooks {
     },
     diversity: ref
       ? async (samples, n, size) => {
+        if (lostRun) return { verdict: 'skipped' };
         const d = await scoreGeneratedSamples(samples, n, size, { ref });
         const step = lastStep + 1;
         pendingDiv = { step, d };
@@ -248,21 +260,41 @@ async function run(resume: boolean): Promise<void> {
   const c = cfg!;
   const data = ds!;
   stopRequested = false;
+  lostRun = false;
   setPhase('running');
   banner(els.banner, null);
   let summary: RunSummary | null = null;
+  const runStore = new GatedStore(store!);
   try {
     const info = { versions: { tfjs: tf.version_core, page: 'ganforge-web' }, backend: { ...backend }, dataset: runInfoDataset };
-    summary = await runTraining(c, sampler!, data.n, hooks(c, data), info, resume);
-    log(summary.message);
+    const training = runTraining(c, sampler!, data.n, hooks(c, data, runStore), info, resume);
+    // A lost context can leave a tfjs read pending forever: stop waiting for the run then.
+    const lost = new Promise<null>((r) => {
+      lostSignal = () => setTimeout(() => r(null), LOST_GRACE_MS);
+    });
+    training.catch(() => {});
+    summary = await Promise.race([training, lost]);
+    lostSignal = null;
+    runStore.close();
+    if (summary && !lostRun) log(summary.message);
   } catch (e) {
-    if (!glLost) {
+    lostSignal = null;
+    runStore.close();
+    if (!lostRun) {
       fail(e instanceof CheckpointError ? `cannot continue from this checkpoint: ${e.message}` : `training failed: ${(e as Error).message}`);
       console.warn(e);
     }
   }
   drawCharts(els.charts, records, true);
-  if (glLost) {
+  if (lostRun) {
+    if (!summary) {
+      // The abandoned run never reaches its own cleanup: free its variable names for the next trainer.
+      try {
+        tf.disposeVariables();
+      } catch {
+        (tf.engine().state as { registeredVariables: Record<string, unknown> }).registeredVariables = {};
+      }
+    }
     const keep = Math.max(0, stepAtLoss - 1);
     const dropped = await dropCheckpointsAfter(store!, keep);
     const ck = await loadLatestCheckpoint(store!);

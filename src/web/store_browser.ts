@@ -119,3 +119,23 @@ export function download(name: string, data: Uint8Array | string, type = 'applic
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
+
+/**
+ * A view of a run store that can be shut: after close() every write is
+ * dropped. A run abandoned mid-step (its WebGL context lost, a tfjs read that
+ * never resolves) can then never write a checkpoint of garbage weights later.
+ */
+export class GatedStore implements RunStore {
+  private open = true;
+  constructor(private readonly inner: RunStore) {}
+  get root() { return this.inner.root; }
+  close(): void { this.open = false; }
+  exists(p: string) { return this.inner.exists(p); }
+  readBytes(p: string) { return this.inner.readBytes(p); }
+  readText(p: string) { return this.inner.readText(p); }
+  list(d: string) { return this.inner.list(d); }
+  async writeAtomic(p: string, data: Uint8Array | string) { if (this.open) await this.inner.writeAtomic(p, data); }
+  async writeDirAtomic(d: string, files: Record<string, Uint8Array | string>) { if (this.open) await this.inner.writeDirAtomic(d, files); }
+  async appendText(p: string, text: string) { if (this.open) await this.inner.appendText(p, text); }
+  async removeDir(d: string) { if (this.open) await this.inner.removeDir(d); }
+}

@@ -1,0 +1,265 @@
+// The browser page in a real Chromium (Debian's, SwiftShader for WebGL),
+// served by scripts/serve.js: trains on webgl and on wasm, pauses, survives a
+// lost WebGL context, and exchanges checkpoints with the CLI in both
+// directions (generator output compared with the Node cpu backend).
+// Needs `npm run build` (dist/web, dist/node); skips with a notice when no
+// Chromium is installed, except under CI=1.
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { existsSync, mkdtempSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PNG } from 'pngjs';
+import { unzipSync } from 'fflate';
+import type { Browser, Page } from 'playwright-core';
+import { tf } from '../../src/tf';
+import { GanTrainer } from '../../src/train/trainer';
+import { restoreCheckpoint, type CheckpointFiles } from '../../src/train/checkpoint';
+import { DEFAULTS, type TrainConfig } from '../../src/train/config';
+import { Rng } from '../../src/util/rng';
+
+const root = join(__dirname, '../..');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const haveChromium = existsSync(CHROMIUM);
+const OUT = join(root, 'test-output/e2e');
+const ARGS = [
+  '--headless', '--no-sandbox', '--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--disable-gpu-sandbox',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic',
+];
+// Small and fast under SwiftShader; diversity scored every 2 steps on 16 samples.
+const SMALL = 'size=32&ngf=8&ndf=8&z-dim=16&batch=8&faces=64&steps=400&sample-every=1&diversity-every=2&diversity-samples=16&checkpoint-every=2';
+
+if (!haveChromium) {
+  if (process.env.CI) throw new Error(`e2e: ${CHROMIUM} not found, and CI is set: install Debian's chromium (apt-get install chromium), as .ci/run does`);
+  console.warn(`NOTICE test/e2e/page.test.ts skipped: no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
+}
+
+interface PageState { phase: string; step: number; errors: string[]; backend: { name: string } | null }
+
+function pngOf(w: number, h: number, f: (x: number, y: number, c: number) => number): Buffer {
+  const png = new PNG({ width: w, height: h });
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let c = 0; c < 4; c++) png.data[(y * w + x) * 4 + c] = c === 3 ? 255 : f(x, y, c);
+  return PNG.sync.write(png);
+}
+
+function filesOf(dir: string): CheckpointFiles {
+  const out: CheckpointFiles = {};
+  for (const n of readdirSync(dir)) out[n] = new Uint8Array(readFileSync(join(dir, n)));
+  return out;
+}
+
+/** Generator output on the cpu backend for a checkpoint's files. */
+async function nodeGenerate(files: CheckpointFiles, z: Float32Array): Promise<Float32Array> {
+  const state = JSON.parse(new TextDecoder().decode(files['state.json'] as Uint8Array));
+  const cfg = { ...DEFAULTS, ...state.config } as TrainConfig;
+  await tf.setBackend('cpu');
+  const tr = new GanTrainer(cfg);
+  try {
+    await restoreCheckpoint(tr, files);
+    return tr.generate(z);
+  } finally {
+    tr.dispose();
+  }
+}
+
+function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  expect(a.length).toBe(b.length);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+describe.skipIf(!haveChromium)('browser page (Chromium + SwiftShader)', () => {
+  let browser: Browser;
+  let server: { close(): void };
+  let url = '';
+  let tmp = '';
+  let ckDir = '';
+  const consoleErrors: string[] = [];
+  const z = new Rng(7).fillNormal(new Float32Array(4 * 16));
+
+  beforeAll(async () => {
+    if (!existsSync(join(root, 'dist/web/index.html')) || !existsSync(join(root, 'dist/node/index.js'))) {
+      const b = spawnSync(process.execPath, [join(root, 'scripts/build-js.js')], { cwd: root, encoding: 'utf8' });
+      if (b.status !== 0) throw new Error(`build-js failed: ${b.stderr}`);
+    }
+    mkdirSync(OUT, { recursive: true });
+    tmp = mkdtempSync(join(tmpdir(), 'ganforge-e2e-'));
+    // A CLI run on a folder of generated PNGs: its checkpoint is loaded by the page.
+    const data = join(tmp, 'data');
+    mkdirSync(data);
+    for (let i = 0; i < 8; i++) writeFileSync(join(data, `img-${i}.png`), pngOf(40, 40, (x, y, c) => (x * (3 + i) + y * (5 + c) * (i + 1)) & 255));
+    const run = join(tmp, 'run');
+    const r = spawnSync(process.execPath, [join(root, 'scripts/train.js'), '--backend', 'cpu', '--size', '32', '--ngf', '8', '--ndf', '8', '--z-dim', '16', '--steps', '2', '--batch', '4', '--data', data, '--out', run], { cwd: root, encoding: 'utf8', timeout: 120_000 });
+    if (r.status !== 0) throw new Error(`scripts/train.js failed (${r.status}): ${r.stderr}\n${r.stdout}`);
+    ckDir = join(run, 'checkpoints/step-000002');
+    expect(existsSync(join(ckDir, 'state.json'))).toBe(true);
+
+    const { serve } = await import('../../scripts/serve.js' as string);
+    const s = await serve({ port: 0, quiet: true });
+    server = s.server;
+    url = s.url;
+    const { chromium } = await import('playwright-core');
+    // Playwright gives every launch a fresh, temporary user-data-dir.
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS.filter((a) => a !== '--headless'), headless: true });
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    server?.close();
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  });
+
+  async function open(query: string): Promise<Page> {
+    const page = await browser.newPage({ acceptDownloads: true });
+    page.on('console', (m) => {
+      if (m.type() === 'error') consoleErrors.push(m.text());
+    });
+    page.on('pageerror', (e) => consoleErrors.push(`pageerror: ${e.message}`));
+    await page.goto(`${url}?${query}`);
+    return page;
+  }
+
+  const state = (page: Page) => page.evaluate(() => {
+    const g = (window as any).ganforge;
+    return { phase: g.phase, step: g.step, errors: g.errors, backend: g.backend } as PageState;
+  });
+
+  async function waitSteps(page: Page, n: number): Promise<void> {
+    await page.waitForFunction((k) => (window as any).ganforge.step >= k || (window as any).ganforge.errors.length > 0, n, { timeout: 120_000, polling: 250 });
+    expect((await state(page)).errors).toEqual([]);
+  }
+
+  async function pause(page: Page): Promise<void> {
+    await page.click('#pause');
+    await page.waitForFunction(() => ['paused', 'finished'].includes((window as any).ganforge.phase), null, { timeout: 60_000 });
+  }
+
+  /** Training shows finite losses, a drawn sample grid and a diversity score. */
+  async function checkTraining(page: Page, backend: string): Promise<void> {
+    await waitSteps(page, 3);
+    const s = await state(page);
+    expect(s.backend?.name).toBe(backend);
+    const status = await page.$eval('#status', (el) => ({ ...(el as HTMLElement).dataset, text: el.textContent }));
+    expect(Number(status.step)).toBeGreaterThanOrEqual(3);
+    expect(Number.isFinite(Number(status.lossd))).toBe(true);
+    expect(Number.isFinite(Number(status.lossg))).toBe(true);
+    expect(status.text).toMatch(/lossD \d/);
+    expect(status.text).toMatch(/img\/s/);
+    // The 8x8 grid of 32x32 samples with a 2-pixel border, drawn from the generator.
+    const grid = await page.$eval('#samples', (c) => {
+      const cv = c as HTMLCanvasElement;
+      const d = cv.getContext('2d')!.getImageData(0, 0, cv.width, cv.height).data;
+      const seen = new Set<number>();
+      let sum = 0;
+      let sq = 0;
+      let n = 0;
+      for (let ty = 0; ty < 8; ty++) for (let tx = 0; tx < 8; tx++) for (let y = 0; y < 32; y++) for (let x = 0; x < 32; x++) {
+        const i = ((2 + ty * 34 + y) * cv.width + 2 + tx * 34 + x) * 4;
+        for (let c2 = 0; c2 < 3; c2++) {
+          seen.add(d[i + c2]);
+          sum += d[i + c2];
+          sq += d[i + c2] * d[i + c2];
+          n++;
+        }
+      }
+      return { w: cv.width, h: cv.height, alpha: d[((2 * cv.width) + 2) * 4 + 3], distinct: seen.size, mean: sum / n, std: Math.sqrt(Math.max(0, sq / n - (sum / n) ** 2)) };
+    });
+    expect(grid.w).toBe(8 * 32 + 9 * 2);
+    expect(grid.h).toBe(grid.w);
+    // Drawn (opaque), not the white border colour nor black; an early generator is near-uniform grey, so only some variation.
+    expect(grid.alpha).toBe(255);
+    expect(grid.mean).toBeGreaterThan(5);
+    expect(grid.mean).toBeLessThan(250);
+    expect(grid.distinct).toBeGreaterThan(1);
+    expect(grid.std).toBeGreaterThan(0);
+    await page.waitForFunction(() => !!document.getElementById('diversity')!.dataset.verdict, null, { timeout: 60_000 });
+    const div = await page.$eval('#diversity', (el) => ({ ...(el as HTMLElement).dataset, text: el.textContent }));
+    expect(['healthy', 'suspicious', 'collapsed']).toContain(div.verdict);
+    expect(Number(div.msssim)).toBeGreaterThanOrEqual(0);
+    expect(Number(div.msssim)).toBeLessThanOrEqual(1);
+    expect(div.text).toMatch(/MS-SSIM \d/);
+    const charts = await page.$$eval('#charts svg path', (p) => p.length);
+    expect(charts).toBeGreaterThan(0);
+  }
+
+  /** Loads the CLI's checkpoint and compares the page's generator output with Node's (cpu). */
+  async function checkCliCheckpoint(page: Page): Promise<void> {
+    const names = readdirSync(ckDir).map((n) => join(ckDir, n));
+    await page.setInputFiles('#load-ckpt', names);
+    await page.waitForFunction(() => /loaded checkpoint step-000002/.test(document.getElementById('status')!.textContent ?? '') || (window as any).ganforge.errors.length > 0, null, { timeout: 60_000 });
+    expect((await state(page)).errors).toEqual([]);
+    const web = await page.evaluate((zz) => (window as any).ganforge.generate(zz), Array.from(z));
+    const node = await nodeGenerate(filesOf(ckDir), z);
+    expect(web.length).toBe(4 * 32 * 32 * 3);
+    expect(maxDiff(web, node)).toBeLessThan(1e-3);
+  }
+
+  it('trains on webgl, loads a CLI checkpoint (same samples as Node), survives a lost WebGL context by resuming on wasm', async () => {
+    const page = await open(`${SMALL}&backend=webgl&autostart=1`);
+    await checkTraining(page, 'webgl');
+    await page.screenshot({ path: join(OUT, 'webgl-training.png'), fullPage: true });
+    await pause(page);
+    expect((await state(page)).phase).toBe('paused');
+
+    await checkCliCheckpoint(page);
+    expect((await state(page)).backend?.name).toBe('webgl');
+
+    // Continue the CLI run here, then lose the context mid-run.
+    await page.fill('#f-steps', '400');
+    await page.click('#resume');
+    await waitSteps(page, 6);
+    expect(await page.evaluate(() => (window as any).ganforge.loseContext())).toBe(true);
+    await page.waitForFunction(() => (window as any).ganforge.phase === 'paused', null, { timeout: 60_000 });
+    const banner = await page.$eval('#banner', (el) => el.textContent ?? '');
+    expect(banner).toMatch(/WebGL context was lost/);
+    expect(await page.$eval('#f-backend', (el) => (el as HTMLSelectElement).value)).toBe('wasm');
+    const at = (await state(page)).step;
+    await page.click('#resume');
+    await page.waitForFunction(() => (window as any).ganforge.backend?.name === 'wasm' && (window as any).ganforge.phase === 'running', null, { timeout: 60_000 });
+    await waitSteps(page, at + 2);
+    await page.screenshot({ path: join(OUT, 'webgl-lost-resumed-on-wasm.png'), fullPage: true });
+    await pause(page);
+    expect((await state(page)).errors).toEqual([]);
+    await page.close();
+    expect(consoleErrors).toEqual([]);
+  }, 300_000);
+
+  it('trains on wasm, saves a checkpoint zip that Node restores to the same samples, rejects a different architecture', async () => {
+    const page = await open(`${SMALL}&backend=wasm&autostart=1`);
+    await checkTraining(page, 'wasm');
+    await page.screenshot({ path: join(OUT, 'wasm-training.png'), fullPage: true });
+    await pause(page);
+
+    // Browser -> Node: the saved .zip restores in Node to the same generator.
+    const [dl] = await Promise.all([page.waitForEvent('download'), page.click('#save-ckpt')]);
+    expect(dl.suggestedFilename()).toMatch(/^ganforge-step-\d{6}\.zip$/);
+    const zipPath = join(tmp, dl.suggestedFilename());
+    await dl.saveAs(zipPath);
+    const entries = unzipSync(new Uint8Array(readFileSync(zipPath)));
+    const files: CheckpointFiles = {};
+    for (const [p, d] of Object.entries(entries)) files[p.split('/').pop()!] = d;
+    expect(Object.keys(files).sort()).toEqual(['discriminator.json', 'discriminator.weights.bin', 'generator.json', 'generator.weights.bin', 'optimizer-d.json', 'optimizer-d.weights.bin', 'optimizer-g.json', 'optimizer-g.weights.bin', 'state.json']);
+    const web = await page.evaluate((zz) => (window as any).ganforge.generate(zz), Array.from(z));
+    expect(maxDiff(web, await nodeGenerate(files, z))).toBeLessThan(1e-3);
+
+    // Node -> browser on wasm.
+    await checkCliCheckpoint(page);
+
+    // Files of another architecture (state.json says ngf 16): a clear message, the loaded run is kept.
+    const bad = join(tmp, 'bad');
+    mkdirSync(bad, { recursive: true });
+    for (const n of readdirSync(ckDir)) writeFileSync(join(bad, n), readFileSync(join(ckDir, n)));
+    const st = JSON.parse(readFileSync(join(ckDir, 'state.json'), 'utf8'));
+    st.config.ngf = 16;
+    writeFileSync(join(bad, 'state.json'), JSON.stringify(st));
+    await page.setInputFiles('#load-ckpt', readdirSync(bad).map((n) => join(bad, n)));
+    await page.waitForFunction(() => (window as any).ganforge.errors.length > 0, null, { timeout: 60_000 });
+    const errs = (await state(page)).errors;
+    expect(errs.join('\n')).toMatch(/different architecture/);
+    expect(await page.$eval('#banner', (el) => el.textContent ?? '')).toMatch(/different architecture/);
+    expect((await state(page)).phase).toBe('paused');
+    await page.close();
+    expect(consoleErrors).toEqual([]);
+  }, 300_000);
+});
