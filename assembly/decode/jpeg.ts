@@ -78,7 +78,7 @@ export function jpegWarnScans(): i32 { return gWarnScans; }
 
 // ---- per-image state (reset at the start of each jpegDecode) ----
 let gEnd: usize = 0;
-let gHuff: usize = 0, gHuffDefined = 0;
+let gHuff: usize = 0, gHuffDefined = 0, gHuffBadDc = 0;
 let gQuant: usize = 0, gQuantDefined = 0, gLatch: usize = 0;
 let gComp: usize = 0, gNcomp = 0;
 let gFrame = false, gProgressive = false;
@@ -128,8 +128,11 @@ function parseDHT(p: usize, end: usize): i32 {
     for (let i = 1; i <= 16; i++) total += <i32>load<u8>(p + <usize>i);
     if (total > 256 || p + 17 + <usize>total > end) return fail(S_CORRUPT, D_BAD_DHT, 0);
     const idx = tc * 4 + th;
-    if (!buildHuff(gHuff + <usize>idx * HT_SIZE, p + 1, p + 17)) return fail(S_CORRUPT, D_BAD_DHT, 0);
+    if (!buildHuff(gHuff + <usize>idx * HT_SIZE, p + 1, p + 17, tc == 1)) return fail(S_CORRUPT, D_BAD_DHT, 0);
     gHuffDefined |= 1 << idx;
+    // libjpeg refuses a DC table with a symbol > 15 when a scan uses it
+    gHuffBadDc &= ~(1 << idx);
+    if (tc == 0) for (let i = 0; i < total; i++) if (load<u8>(p + 17 + <usize>i) > 15) { gHuffBadDc |= 1 << idx; break; }
     p += 17 + <usize>total;
   }
   return 0;
@@ -248,11 +251,12 @@ function rd32(p: usize, le: bool): u32 {
 
 // Which table slot a scan component uses, loading Annex K defaults for 0/1.
 function useTable(idx: i32): bool {
+  if (gHuffBadDc & (1 << idx)) return false;
   if (gHuffDefined & (1 << idx)) return true;
   const th = idx & 3;
   if (th > 1) return false;
   const src = idx < 4 ? (th == 0 ? STD_DC_L : STD_DC_C) : (th == 0 ? STD_AC_L : STD_AC_C);
-  buildHuff(gHuff + <usize>idx * HT_SIZE, src, src + 16);
+  buildHuff(gHuff + <usize>idx * HT_SIZE, src, src + 16, idx >= 4);
   gHuffDefined |= 1 << idx;
   return true;
 }
@@ -296,7 +300,7 @@ function decodeScan(p: usize, end: usize): i32 {
   // tables this scan needs
   for (let i = 0; i < ns; i++) {
     const ci = load<i32>(sc + (<usize>i << 2));
-    if (gSs == 0 && gAh == 0 && !useTable(cget(ci, C_DCT) / <i32>HT_SIZE)) return fail(S_CORRUPT, D_NO_HUFF, 0);
+    if (gSs == 0 && gAh == 0 && !useTable(cget(ci, C_DCT) / <i32>HT_SIZE)) return fail(S_CORRUPT, (gHuffBadDc >> (cget(ci, C_DCT) / <i32>HT_SIZE)) & 1 ? D_BAD_DHT : D_NO_HUFF, 0);
     if (gSe > 0 && !useTable(cget(ci, C_ACT) / <i32>HT_SIZE)) return fail(S_CORRUPT, D_NO_HUFF, 0);
     if (cget(ci, C_QLATCH) == 0) {
       if (!(gQuantDefined & (1 << cget(ci, C_TQ)))) return fail(S_CORRUPT, D_MISSING_QT, cget(ci, C_TQ));
@@ -469,7 +473,7 @@ function orient(src: usize, dst: usize, w: i32, h: i32, o: i32): void {
 
 function resetState(): void {
   gStatus = 0; rDetail = 0; rDetailValue = 0; rWidth = 0; rHeight = 0; rOut = 0;
-  gHuffDefined = 0; gQuantDefined = 0; gNcomp = 0; gFrame = false; gProgressive = false;
+  gHuffDefined = 0; gHuffBadDc = 0; gQuantDefined = 0; gNcomp = 0; gFrame = false; gProgressive = false;
   gW = 0; gH = 0; gRestart = 0; gAdobe = false; gAdobeTransform = -1; gJfif = false; gOrientation = 1;
   gScans = 0; gWarnScans = 0; gScanEnd = 0;
 }

@@ -158,14 +158,17 @@ function decodeSlow(t: usize): i32 {
   return 0;
 }
 
-// Builds table `t` from 16 code counts at `bits` and their symbols at `vals`; false if invalid.
-export function buildHuff(t: usize, bits: usize, vals: usize): bool {
+// Builds table `t` from 16 code counts at `bits` and their symbols at
+// `vals`; false if the counts overflow the code space. The fast AC table is
+// only filled for AC tables (`ac`).
+export function buildHuff(t: usize, bits: usize, vals: usize, ac: bool): bool {
   memory.fill(t, 0, HT_SIZE);
   let code = 0, k = 0;
   for (let l = 1; l <= 16; l++) {
     const cnt = <i32>load<u8>(bits + <usize>(l - 1));
     store<i32>(t + HT_OFF + (<usize>l << 2), k - code);
     for (let i = 0; i < cnt; i++) {
+      if (code >= (1 << l)) return false; // more codes than this length holds
       const sym = <i32>load<u8>(vals + <usize>k);
       store<u8>(t + HT_VAL + <usize>k, <u8>sym);
       if (l <= 9) {
@@ -173,21 +176,24 @@ export function buildHuff(t: usize, bits: usize, vals: usize): bool {
         const base = code << shift;
         const e = <u16>((l << 8) | sym);
         for (let j = 0; j < (1 << shift); j++) store<u16>(t + (<usize>(base + j) << 1), e);
+        // fast AC: the value bits follow the code inside the 9-bit window
+        const sz = sym & 15;
+        if (ac && sz != 0 && l + sz <= 9) {
+          const rem = shift - sz, span = 1 << rem;
+          const tail = ((sym >> 4) << 4) | (l + sz);
+          for (let vb = 0; vb < (1 << sz); vb++) {
+            const fe = (extend(vb, sz) << 16) | tail;
+            const at = t + HT_FAST + (<usize>(base + (vb << rem)) << 2);
+            for (let j = 0; j < span; j++) store<i32>(at + (<usize>j << 2), fe);
+          }
+        }
       }
       k++;
       code++;
     }
     store<i32>(t + HT_MAX + (<usize>l << 2), cnt > 0 ? code - 1 : -1);
-    if (code > (1 << l)) return false;
+    if (cnt > 0 && code >= (1 << l)) return false; // all-ones code: libjpeg rejects the table too
     code <<= 1;
-  }
-  for (let p = 0; p < 512; p++) {
-    const e = <i32>load<u16>(t + (<usize>p << 1));
-    if (e == 0) continue;
-    const l = e >> 8, r = (e >> 4) & 15, sz = e & 15;
-    if (sz == 0 || l + sz > 9) continue;
-    const v = extend((p >> (9 - l - sz)) & ((1 << sz) - 1), sz);
-    store<i32>(t + HT_FAST + (<usize>p << 2), (v << 16) | (r << 4) | (l + sz));
   }
   return true;
 }
