@@ -7,4 +7,4 @@ export { assembleBatch } from './batch/assemble';
 export { decodePng, pngUnfilterRow } from './decode/png';
 export { inflateZlib, inflateRaw } from './decode/inflate';
 export { crc32, adler32, adler32Scalar } from './decode/checksum';
-export { jpegDecode, jpegWidth, jpegHeight, jpegOutPtr, jpegDetail, jpegDetailValue, jpegWarnScans, jpegIdctBlock } from './decode/jpeg';
+export { jpegDecode, jpegWidth, jpegHeight, jpegOutPtr, jpegDetail, jpegDetailValue, jpegWarnScans, jpegIdctBlock, jpegTestRow } from './decode/jpeg';

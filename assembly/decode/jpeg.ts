@@ -547,3 +547,16 @@ export function jpegDecode(ptr: usize, len: i32, maxPixels: i32): i32 {
 export function jpegIdctBlock(coef: usize, q: usize, out: usize): void {
   idctBlock(coef, q, out, 8);
 }
+
+/**
+ * Test hook for the SIMD row kernels. kind 0: rowYcc(a, b, c -> out, n);
+ * 1: h2v1Fancy(a -> out, n); 2: h2v2Fancy(a, b -> out, n); 3: h1v2Fancy(a, b -> out, n, bias);
+ * 4: rowCmyk(a, b, c, d -> out, n, ycck = bias != 0).
+ */
+export function jpegTestRow(kind: i32, a: usize, b: usize, c: usize, d: usize, out: usize, n: i32, bias: i32): void {
+  if (kind == 0) rowYcc(a, b, c, out, n);
+  else if (kind == 1) h2v1Fancy(a, out, n);
+  else if (kind == 2) h2v2Fancy(a, b, out, n);
+  else if (kind == 3) h1v2Fancy(a, b, out, n, bias);
+  else rowCmyk(a, b, c, d, out, n, bias != 0);
+}

@@ -7,6 +7,7 @@ import { decodeJpeg, isJpeg } from '../../src/kernels/jpeg';
 import { ImageDecodeError, type DecodedImage } from '../../src/image/errors';
 import { pipelineWasm } from '../../src/wasm/pipeline';
 import { idctFloat64, idctIslow } from '../reference/jpeg_idct';
+import { yccRef, h2v1Ref, h2v2Ref, h1v2Ref, cmykRef } from '../reference/jpeg_rows';
 import { Rng } from '../../src/util/rng';
 
 const CORPORA = join(__dirname, '../../../shared/corpora');
@@ -104,6 +105,44 @@ describe('SIMD islow IDCT vs scalar references', () => {
     }
     expect(max).toBeLessThanOrEqual(1);
     expect(sum / (cases.length * 64)).toBeLessThan(0.1);
+  });
+});
+
+describe('SIMD row kernels (colour conversion, fancy upsampling) vs scalar references', () => {
+  const m = pipelineWasm();
+  const ex = m.exports as any;
+  const rng = new Rng(99);
+  const rand = (n: number) => Uint8Array.from({ length: n + 64 }, () => (rng.next() < 0.1 ? (rng.next() < 0.5 ? 0 : 255) : rng.int(256)));
+  // runs one kernel; inputs are padded (+64) as the decoder's rows are
+  function run(kind: number, ins: Uint8Array[], n: number, outLen: number, bias = 0): Uint8Array {
+    ex.reset();
+    const ptrs = ins.map((a) => m.put(a));
+    while (ptrs.length < 4) ptrs.push(0);
+    const out = ex.alloc(outLen + 256);
+    ex.jpegTestRow(kind, ptrs[0], ptrs[1], ptrs[2], ptrs[3], out, n, bias);
+    return m.u8.slice(out, out + outLen);
+  }
+  const widths = [1, 2, 3, 4, 7, 8, 9, 15, 16, 17, 23, 31, 33, 64, 100];
+  it('YCbCr -> RGBA is exact for every width', () => {
+    for (const n of widths) {
+      const y = rand(n), cb = rand(n), cr = rand(n);
+      expect(run(0, [y, cb, cr], n, n * 4)).toEqual(yccRef(y, cb, cr, n));
+    }
+  });
+  it('CMYK and YCCK -> RGBA are exact', () => {
+    for (const n of widths)
+      for (const ycck of [false, true]) {
+        const c = rand(n), mm = rand(n), y = rand(n), k = rand(n);
+        expect(run(4, [c, mm, y, k], n, n * 4, ycck ? 1 : 0)).toEqual(cmykRef(c, mm, y, k, n, ycck));
+      }
+  });
+  it('h2v1, h2v2 and h1v2 fancy upsampling are exact', () => {
+    for (const n of widths.filter((w) => w > 2)) {
+      const a = rand(n), b = rand(n);
+      expect(run(1, [a], n, 2 * n)).toEqual(h2v1Ref(a, n));
+      expect(run(2, [a, b], n, 2 * n)).toEqual(h2v2Ref(a, b, n));
+      for (const bias of [1, 2]) expect(run(3, [a, b], n, n, bias)).toEqual(h1v2Ref(a, b, n, bias));
+    }
   });
 });
 
