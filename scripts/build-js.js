@@ -50,6 +50,7 @@ if (existsSync(webEntry)) {
     outdir: join(root, 'dist/web'),
     platform: 'browser',
     format: 'esm',
+    minify: true,
     define: { 'process.env.NODE_ENV': '"production"' },
   }).then(() => {
     for (const f of ['index.html', 'style.css']) {

@@ -262,7 +262,6 @@ async function run(resume: boolean): Promise<void> {
   stopRequested = false;
   lostRun = false;
   setPhase('running');
-  banner(els.banner, null);
   let summary: RunSummary | null = null;
   const runStore = new GatedStore(store!);
   try {

@@ -75,6 +75,7 @@ describe.skipIf(!haveChromium)('browser page (Chromium + SwiftShader)', () => {
   let url = '';
   let tmp = '';
   let ckDir = '';
+  let dataDir = '';
   const consoleErrors: string[] = [];
   const z = new Rng(7).fillNormal(new Float32Array(4 * 16));
 
@@ -86,7 +87,7 @@ describe.skipIf(!haveChromium)('browser page (Chromium + SwiftShader)', () => {
     mkdirSync(OUT, { recursive: true });
     tmp = mkdtempSync(join(tmpdir(), 'ganforge-e2e-'));
     // A CLI run on a folder of generated PNGs: its checkpoint is loaded by the page.
-    const data = join(tmp, 'data');
+    const data = (dataDir = join(tmp, 'data'));
     mkdirSync(data);
     for (let i = 0; i < 8; i++) writeFileSync(join(data, `img-${i}.png`), pngOf(40, 40, (x, y, c) => (x * (3 + i) + y * (5 + c) * (i + 1)) & 255));
     const run = join(tmp, 'run');
@@ -262,4 +263,53 @@ describe.skipIf(!haveChromium)('browser page (Chromium + SwiftShader)', () => {
     await page.close();
     expect(consoleErrors).toEqual([]);
   }, 300_000);
+
+  it('trains on picked image files (decoded in Web Workers), names an unreadable one, scores a sample grid', async () => {
+    const page = await open(`${SMALL}&diversity-every=0&backend=wasm`);
+    const picks = join(tmp, 'picks');
+    mkdirSync(picks, { recursive: true });
+    for (const n of readdirSync(dataDir).filter((f) => f.endsWith('.png'))) writeFileSync(join(picks, n), readFileSync(join(dataDir, n)));
+    writeFileSync(join(picks, 'broken.png'), Buffer.concat([readFileSync(join(dataDir, 'img-0.png')).subarray(0, 60)]));
+    writeFileSync(join(picks, 'notes.txt'), 'not an image');
+    await page.setInputFiles('#pick-files', readdirSync(picks).map((n) => join(picks, n)));
+    expect(await page.$eval('#data-info', (el) => el.textContent)).toMatch(/9 image files picked \(1 other files ignored\)/);
+    await page.click('#train');
+    await waitSteps(page, 3);
+    expect(await page.$eval('#data-info', (el) => el.textContent)).toMatch(/^8 images at 32x32/);
+    expect(await page.$eval('#log', (el) => el.textContent)).toMatch(/skipped 1 unreadable image: broken\.png \(/);
+    // The decoding ran in the page's Web Workers (dist/web/worker.js was fetched).
+    expect(await page.evaluate(() => performance.getEntriesByType('resource').some((e) => e.name.endsWith('/worker.js')))).toBe(true);
+    await pause(page);
+
+    // The grid PNG as downloaded, scored with the diversity report.
+    const [dl] = await Promise.all([page.waitForEvent('download'), page.click('#save-png')]);
+    expect(dl.suggestedFilename()).toMatch(/^samples-step-\d{6}\.png$/);
+    const gridPath = join(tmp, dl.suggestedFilename());
+    await dl.saveAs(gridPath);
+    const png = PNG.sync.read(readFileSync(gridPath));
+    expect([png.width, png.height]).toEqual([274, 274]);
+    await page.setInputFiles('#score-files', gridPath);
+    await page.waitForFunction(() => /diversity of the sample set: (healthy|suspicious|collapsed)/.test(document.getElementById('log')!.textContent ?? '') || (window as any).ganforge.errors.length > 0, null, { timeout: 60_000 });
+    expect((await state(page)).errors).toEqual([]);
+    expect(await page.$eval('#log', (el) => el.textContent)).toMatch(/scoring 64 samples \(32x32\)/);
+    expect(await page.$eval('#report-box', (el) => (el as HTMLDetailsElement).hidden)).toBe(false);
+    await page.close();
+    expect(consoleErrors).toEqual([]);
+  }, 300_000);
+});
+
+describe('browser bundle', () => {
+  it('holds none of the Node-only modules', () => {
+    const map = join(root, 'dist/web/ganforge.js.map');
+    if (!existsSync(map)) {
+      console.warn('NOTICE: dist/web/ganforge.js.map missing (run npm run build): bundle check skipped');
+      return;
+    }
+    const sources: string[] = JSON.parse(readFileSync(map, 'utf8')).sources;
+    const ours = sources.filter((s) => !s.includes('node_modules') && s.includes('/src/'));
+    expect(ours.some((s) => s.endsWith('src/web/main.ts'))).toBe(true);
+    for (const banned of ['src/platform/node.ts', 'src/platform/node_worker.ts', 'src/data/folder_node.ts', 'src/data/faces_node.ts', 'src/data/pool_node.ts', 'src/metrics/node.ts', 'src/cli/']) {
+      expect(ours.filter((s) => s.includes(banned))).toEqual([]);
+    }
+  });
 });
