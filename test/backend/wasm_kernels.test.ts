@@ -143,6 +143,20 @@ for (const threads of [1, 2]) {
       for (let i = 0; i < ref.length; i++) expect(relErr(got[i], ref[i])).toBeLessThan(1e-4);
     });
 
+    it('Sum / Mean over leading, trailing, all and other axes; Tile', async () => {
+      const x = randArray(4 * 5 * 6 * 7, 71);
+      const fn = () => {
+        const t = tf.tensor4d(x, [4, 5, 6, 7]);
+        return [tf.sum(t, [0, 1, 2]), tf.mean(t, [0, 1, 2], true), tf.sum(t, [1, 2, 3]), tf.mean(t, [2, 3]), tf.sum(t), tf.mean(t),
+          tf.sum(t, [0, 2]), tf.mean(t, -1), tf.sum(t, 0), tf.sum(tf.tensor1d(x.subarray(0, 9))),
+          tf.tile(tf.tensor4d(x.subarray(0, 7), [1, 1, 1, 7]), [4, 5, 6, 1]), tf.tile(tf.tensor3d(x.subarray(0, 12), [2, 3, 2]), [3, 1, 2]),
+          tf.tile(tf.tensor2d(x.subarray(0, 6), [2, 3]), [1, 1]), tf.cast(tf.tile(tf.tensor1d([1, 2, 3], 'int32'), [3]), 'float32')];
+      };
+      const ref = await onBackend('cpu', fn);
+      const got = await onBackend('wasm', fn);
+      for (let i = 0; i < ref.length; i++) expect(relErr(got[i], ref[i]), `output ${i}`).toBeLessThan(1e-5);
+    });
+
     it('no tensor leak across repeated kernel calls', async () => {
       await tf.setBackend('wasm');
       const x = tf.tensor4d(randArray(2 * 8 * 8 * 3, 1), [2, 8, 8, 3]), w = tf.tensor4d(randArray(75 * 4, 2), [5, 5, 3, 4]);
@@ -159,7 +173,7 @@ for (const threads of [1, 2]) {
 
 describe('unregister', () => {
   it('our kernels did run (and the broadcast matMul fell back)', () => {
-    for (const k of ['Conv2D', 'FusedConv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'BatchMatMul', '_FusedMatMul']) expect(nnKernelStats.ours[k]).toBeGreaterThan(0);
+    for (const k of ['Conv2D', 'FusedConv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'BatchMatMul', '_FusedMatMul', 'Sum', 'Mean', 'Tile']) expect(nnKernelStats.ours[k]).toBeGreaterThan(0);
     expect(nnKernelStats.fallback.BatchMatMul).toBeGreaterThan(0);
   });
   it('puts stock kernels back', async () => {
