@@ -79,6 +79,7 @@ function conv2DBackpropInputKernel(args: KernelArgs) {
   const { dy, filter } = inputs;
   if (!pool || attrs.dataFormat === 'NCHW' || !isF32(dy, filter)) return fallback('Conv2DBackpropInput', args);
   const info = tf.backend_util.computeConv2DInfo(attrs.inputShape, filter.shape, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode, false, 'channelsLast');
+  if (!tf.util.arraysEqual(dy.shape, info.outShape)) return fallback('Conv2DBackpropInput', args);
   const out = backend.makeOutput(info.inShape, 'float32');
   count(nnKernelStats.ours, 'Conv2DBackpropInput');
   conv2dBackpropInput(pool, geomOf(info), f32In(backend, dy), f32In(backend, filter), backend.typedArrayFromHeap(out));
@@ -90,6 +91,7 @@ function conv2DBackpropFilterKernel(args: KernelArgs) {
   const { x, dy } = inputs;
   if (!pool || attrs.dataFormat === 'NCHW' || !isF32(x, dy)) return fallback('Conv2DBackpropFilter', args);
   const info = tf.backend_util.computeConv2DInfo(x.shape, attrs.filterShape, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode, false, 'channelsLast');
+  if (!tf.util.arraysEqual(dy.shape, info.outShape)) return fallback('Conv2DBackpropFilter', args);
   const out = backend.makeOutput(attrs.filterShape, 'float32');
   count(nnKernelStats.ours, 'Conv2DBackpropFilter');
   conv2dBackpropFilter(pool, geomOf(info), f32In(backend, x), f32In(backend, dy), backend.typedArrayFromHeap(out));
