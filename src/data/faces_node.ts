@@ -2,7 +2,7 @@
 // sharp (libvips; deterministic for a given sharp version), write them into a
 // temporary folder and rename it into place when complete, with a manifest.
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { faceSvg, FACE_SIZE, FACES_VERSION } from './faces';
 import { DatasetError } from './dataset';
@@ -76,9 +76,16 @@ export async function makeFaces(opts: MakeFacesOptions): Promise<string> {
     }
     const manifest: FacesManifest = { kind: 'ganforge-faces', version: FACES_VERSION, n, seed, quality, size: FACE_SIZE, complete: true };
     writeFileSync(join(tmp, 'manifest.json'), JSON.stringify(manifest, null, 1) + '\n');
-    if (existsSync(out)) rmSync(out, { recursive: true, force: true }); // an empty folder
+    if (existsSync(out) && readdirSync(out).length === 0) rmSync(out, { recursive: true, force: true });
     mkdirSync(dirname(out), { recursive: true });
-    renameSync(tmp, out);
+    try {
+      renameSync(tmp, out);
+    } catch (e) {
+      // Another process finished the same set first: keep theirs (same bytes).
+      const other = readFacesManifest(out);
+      if (!(other && other.n === n && other.seed === seed && other.quality === quality && other.version === FACES_VERSION)) throw e;
+      rmSync(tmp, { recursive: true, force: true });
+    }
   } catch (e) {
     rmSync(tmp, { recursive: true, force: true });
     throw e;
@@ -93,11 +100,40 @@ export function defaultCacheRoot(): string {
   return resolve(here, '..', '..', '.cache');
 }
 
-/** The default dataset, made once into the cache and reused afterwards. */
+// Temp folders `<dir>.tmp-<pid>-<stamp>` left by a process that was killed mid-way.
+function removeDeadTemps(dir: string): void {
+  const parent = dirname(dir);
+  const prefix = `${basename(dir)}.tmp-`;
+  let names: string[] = [];
+  try {
+    names = readdirSync(parent).filter((f) => f.startsWith(prefix));
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const pid = Number(name.slice(prefix.length).split('-')[0]);
+    let alive = false;
+    try {
+      process.kill(pid, 0);
+      alive = true;
+    } catch (e) {
+      alive = (e as NodeJS.ErrnoException).code === 'EPERM';
+    }
+    if (!alive) rmSync(join(parent, name), { recursive: true, force: true });
+  }
+}
+
+/** `faces-<n>-v<version>` for the default seed 1, `faces-<n>-s<seed>-v<version>` otherwise. */
+export function facesCacheName(n: number, seed = 1): string {
+  return seed === 1 ? `faces-${n}-v${FACES_VERSION}` : `faces-${n}-s${seed}-v${FACES_VERSION}`;
+}
+
+/** The default dataset, made once into the cache (`$GANFORGE_CACHE` or `<repo>/.cache`) and reused afterwards. */
 export async function ensureDefaultFaces(opts: { n: number; seed?: number; cacheDir?: string; onProgress?: (done: number, total: number) => void; log?: (m: string) => void }): Promise<string> {
   const seed = opts.seed ?? 1;
-  const dir = join(opts.cacheDir ?? defaultCacheRoot(), `faces-${opts.n}-s${seed}-v${FACES_VERSION}`);
+  const dir = join(opts.cacheDir ?? defaultCacheRoot(), facesCacheName(opts.n, seed));
   if (readFacesManifest(dir)) return dir;
+  removeDeadTemps(dir);
   opts.log?.(`making the embedded face dataset (${opts.n} images, once) in ${dir}`);
   return makeFaces({ n: opts.n, out: dir, seed, onProgress: opts.onProgress });
 }

@@ -1,11 +1,11 @@
 import { describe, it, expect } from 'vitest';
-import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import jpeg from 'jpeg-js';
 import { faceSvg, faceParams } from '../../src/data/faces';
-import { makeFaces, ensureDefaultFaces, faceFileName } from '../../src/data/faces_node';
+import { makeFaces, ensureDefaultFaces, faceFileName, facesCacheName, readFacesManifest } from '../../src/data/faces_node';
 
 const root = resolve(__dirname, '../..');
 
@@ -46,9 +46,37 @@ describe('embedded face dataset', () => {
     expect(d2).toBe(d1);
     expect(statSync(join(d2, faceFileName(0))).mtimeMs).toBe(t1);
     expect(logs).toHaveLength(1);
+    expect(d1).toBe(join(cache, facesCacheName(8)));
+    expect(facesCacheName(8)).toBe('faces-8-v1');
+    expect(facesCacheName(8, 3)).toBe('faces-8-s3-v1');
   });
 
-  it('make-faces.js: bad arguments exit 2 with one line, and a non-empty --out is refused', () => {
+  it('ensureDefaultFaces honours $GANFORGE_CACHE and clears temp folders of dead processes', async () => {
+    const cache = mkdtempSync(join(tmpdir(), 'gf-cache-env-'));
+    const dead = join(cache, `${facesCacheName(3)}.tmp-999999999-x`);
+    mkdirSync(dead);
+    writeFileSync(join(dead, faceFileName(0)), 'partial');
+    const old = process.env.GANFORGE_CACHE;
+    process.env.GANFORGE_CACHE = cache;
+    try {
+      const d = await ensureDefaultFaces({ n: 3 });
+      expect(d).toBe(join(cache, 'faces-3-v1'));
+      expect(readFacesManifest(d)).toMatchObject({ n: 3, seed: 1, complete: true });
+      expect(readdirSync(cache)).toEqual(['faces-3-v1']);
+    } finally {
+      if (old === undefined) delete process.env.GANFORGE_CACHE;
+      else process.env.GANFORGE_CACHE = old;
+    }
+  });
+
+  it('lorelei faces get varied hair colours (not all black)', () => {
+    const fills = new Set<string>();
+    for (let i = 0; i < 60; i++) if (faceParams(i, 1).style === 'lorelei') for (const m of faceSvg(i, 1).matchAll(/fill="#([0-9a-f]{6})"/gi)) fills.add(m[1].toLowerCase());
+    const anime = ['f29bbf', '9a7fd1', '5b8fd6', '62b6a8', '6bbf59'].filter((c) => fills.has(c));
+    expect(anime.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('make-faces.js: bad arguments exit 2 with one line, and a non-empty --out is refused', async () => {
     const tmp = mkdtempSync(join(tmpdir(), 'gf-mf-'));
     const run = (args: string[]) => spawnSync(process.execPath, [join(root, 'scripts/make-faces.js'), ...args], { encoding: 'utf8' });
     const r1 = run(['--n', 'abc', '--out', join(tmp, 'x')]);
@@ -60,8 +88,25 @@ describe('embedded face dataset', () => {
     expect(r2.status).toBe(2);
     expect(r2.stderr).toMatch(/already exists and is not an empty folder/);
     expect(readFileSync(join(tmp, 'full', 'keep.txt'), 'utf8')).toBe('mine');
+    for (const [args, msg] of [
+      [['--n', '4'], /required option '--out <DIR>'/],
+      [['--n', '0', '--out', join(tmp, 'y')], /--n must be an integer in \[1,/],
+      [['--n', '4', '--seed', '-1', '--out', join(tmp, 'y')], /--seed must be an integer/],
+      [['--n', '4', '--quality', '101', '--out', join(tmp, 'y')], /--quality must be an integer in \[1, 100\]/],
+      [['--n', '4', '--bogus', '--out', join(tmp, 'y')], /unknown option '--bogus'/],
+      [['--n', '4', '--out', join(tmp, 'y'), 'extra'], /too many arguments|excess/i],
+    ] as const) {
+      const r = run([...args]);
+      expect(r.status, args.join(' ')).toBe(2);
+      expect(r.stderr.trim().split('\n'), args.join(' ')).toHaveLength(1);
+      expect(r.stderr).toMatch(msg);
+    }
+    expect(existsSync(join(tmp, 'y'))).toBe(false);
     const r3 = run(['--n', '4', '--out', join(tmp, 'ok')]);
     expect(r3.status).toBe(0);
     expect(readdirSync(join(tmp, 'ok')).filter((f) => f.endsWith('.jpg'))).toHaveLength(4);
+    // another process, same seed: the same bytes as made in this one
+    const here = await makeFaces({ n: 4, out: join(tmp, 'here'), seed: 1 });
+    for (let i = 0; i < 4; i++) expect(readFileSync(join(tmp, 'ok', faceFileName(i))).equals(readFileSync(join(here, faceFileName(i))))).toBe(true);
   });
 });
