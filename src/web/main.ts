@@ -149,10 +149,13 @@ async function ensureBackend(name: TrainConfig['backend']): Promise<BackendInfo>
   return backend;
 }
 
+let glProbe = '';
 function backendLabel(): string {
   if (!backend) return '';
   const iso = isCrossOriginIsolated() ? 'cross-origin isolated' : 'not isolated: 1 thread';
-  return `${backend.name}${backend.renderer ? ` · ${backend.renderer}` : ''}${backend.threads ? ` · ${backend.threads} thread${backend.threads > 1 ? 's' : ''}` : ''} · ${iso}`;
+  const why = backend.reason.startsWith('auto') ? ` (${backend.reason})` : '';
+  const renderer = backend.renderer ? ` · ${backend.renderer}` : glProbe && !why.includes('renderer') ? ` · ${glProbe}` : '';
+  return `backend ${backend.name}${why}${backend.threads ? ` · ${backend.threads} thread${backend.threads > 1 ? 's' : ''}` : ''}${renderer} · ${iso}`;
 }
 
 // ---- data -------------------------------------------------------------------
@@ -218,7 +221,8 @@ function hooks(run: TrainConfig, data: ImageDataset, runStore: GatedStore): RunH
     },
     warn: (m) => {
       if (lostRun) return; // numbers read from a lost context are garbage
-      banner(els.banner, m, true);
+      const collapse = /^mode collapse at step (\d+)/.exec(m);
+      banner(els.banner, collapse ? `Mode collapse at step ${collapse[1]}: the fixed-z samples look alike (see the diversity line; the numbers are in the log). Early in a run this is normal; later, try another loss (wgan-gp, hinge), sn, d-dropout or a lower lr.` : m, true);
       log(`WARNING: ${m}`);
     },
     shouldStop: () => stopRequested || lostRun,
@@ -343,6 +347,8 @@ async function onTrain(): Promise<void> {
     store = null;
     form.lock(false);
     await prepare(c);
+    // config.json says which data: the built-in faces (the CLI makes the same set from this count) or none.
+    if (dataSource() === 'faces') c.faces = facesCount();
     cfg = c;
     store = new MemoryStore('browser:');
     records = [];
@@ -481,13 +487,14 @@ async function onLoadCheckpoint(files: FileList | File[]): Promise<void> {
 }
 
 async function onSaveCheckpoint(): Promise<void> {
-  const z = store && (await latestCheckpointZip(store));
+  const z = store && (await latestCheckpointZip(store, cfg ?? undefined));
   if (!z) {
     fail('no checkpoint yet: press Pause (a checkpoint is written at every pause) or wait for checkpoint-every steps');
     return;
   }
   download(z.name, z.zip, 'application/zip');
-  log(`saved ${z.name} (${(z.zip.length / 1024).toFixed(0)} KiB): unzip it into <run>/checkpoints/ and run node scripts/train.js --resume <run>, or load it here`);
+  const dir = z.name.replace(/\.zip$/, '');
+  log(`saved ${z.name} (${(z.zip.length / 1024).toFixed(0)} KiB): unzip it and run node scripts/train.js --resume ${dir} --steps N, or load it here again`);
 }
 
 // ---- scoring a sample set -----------------------------------------------------
@@ -620,6 +627,7 @@ async function start(): Promise<void> {
   try {
     const ctx = createBrowserGl();
     probe = `WebGL renderer: ${ctx.renderer}${ctx.software ? ' (software: auto picks wasm)' : ' (auto picks webgl)'}`;
+    glProbe = `WebGL renderer: ${ctx.renderer}`;
     ctx.dispose();
   } catch (e) {
     probe = `no WebGL (${(e as Error).message}): training uses wasm`;

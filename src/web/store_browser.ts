@@ -1,8 +1,9 @@
 // Checkpoints in and out of the page. The run directory itself is a
 // MemoryStore (src/train/store.ts); this file moves its checkpoints to and
 // from the user's disk in the CLI's format:
-//   save: checkpoints/step-NNNNNN/* -> one ganforge-step-NNNNNN.zip holding step-NNNNNN/<file>
-//   load: the files of a step-NNNNNN/ folder (picked one by one or as a folder), or such a .zip
+//   save: the newest checkpoint -> one ganforge-run-step-NNNNNN.zip holding a run
+//         directory (config.json, metrics.jsonl, checkpoints/...) that the CLI resumes
+//   load: the files of a step-NNNNNN/ folder (picked one by one or as a folder), or a .zip
 import { unzipSync, zipSync } from 'fflate';
 import { CHECKPOINT_DIR, CheckpointError, loadLatestCheckpoint, stepDirName, type CheckpointFiles } from '../train/checkpoint';
 import type { RunStore } from '../train/store';
@@ -22,13 +23,42 @@ export function checkpointZip(dir: string, files: CheckpointFiles): Uint8Array {
   return zipSync(entries, { level: 6 });
 }
 
-/** The newest checkpoint in the store as { name of the zip, bytes }, or null. */
-export async function latestCheckpointZip(store: RunStore): Promise<{ name: string; zip: Uint8Array; step: number } | null> {
+/** Run-directory files that travel with a saved checkpoint (samples stay behind: they can be many). */
+const RUN_FILES = ['config.json', 'metrics.jsonl', 'loss.svg'];
+
+/**
+ * The newest checkpoint in the store as one .zip holding a run directory,
+ *   ganforge-run-step-NNNNNN/{config.json, metrics.jsonl, loss.svg, checkpoints/latest.json, checkpoints/step-NNNNNN/*}
+ * so `node scripts/train.js --resume ganforge-run-step-NNNNNN` continues it.
+ * `config` stands in for config.json when the store has none (a loaded checkpoint not trained here yet).
+ */
+export async function latestCheckpointZip(store: RunStore, config?: object): Promise<{ name: string; zip: Uint8Array; step: number } | null> {
   const ck = await loadLatestCheckpoint(store);
   if (!ck) return null;
   const dir = ck.dir.split('/').pop()!;
   const step = Number(dir.replace('step-', ''));
-  return { name: `ganforge-${dir}.zip`, zip: checkpointZip(dir, ck.files), step };
+  const root = `ganforge-run-${dir}`;
+  const entries: Record<string, Uint8Array> = {};
+  for (const [name, data] of Object.entries(ck.files)) entries[`${root}/${CHECKPOINT_DIR}/${dir}/${name}`] = bytesOf(data);
+  entries[`${root}/${CHECKPOINT_DIR}/latest.json`] = bytesOf(JSON.stringify({ step, dir }) + '\n');
+  for (const f of RUN_FILES) {
+    if (!(await store.exists(f))) continue;
+    let data = await store.readBytes(f);
+    if (f === 'metrics.jsonl') {
+      // Lines after the checkpoint would be replayed twice on resume.
+      const keep = new TextDecoder().decode(data).split('\n').filter((l) => {
+        try {
+          return l.trim() !== '' && JSON.parse(l).step <= step;
+        } catch {
+          return false;
+        }
+      });
+      data = bytesOf(keep.map((l) => l + '\n').join(''));
+    }
+    entries[`${root}/${f}`] = data;
+  }
+  if (!entries[`${root}/config.json`] && config) entries[`${root}/config.json`] = bytesOf(JSON.stringify(config, null, 2) + '\n');
+  return { name: `${root}.zip`, zip: zipSync(entries, { level: 6 }), step };
 }
 
 export interface PickedFile {

@@ -234,15 +234,28 @@ describe.skipIf(!haveChromium)('browser page (Chromium + SwiftShader)', () => {
 
     // Browser -> Node: the saved .zip restores in Node to the same generator.
     const [dl] = await Promise.all([page.waitForEvent('download'), page.click('#save-ckpt')]);
-    expect(dl.suggestedFilename()).toMatch(/^ganforge-step-\d{6}\.zip$/);
+    expect(dl.suggestedFilename()).toMatch(/^ganforge-run-step-\d{6}\.zip$/);
     const zipPath = join(tmp, dl.suggestedFilename());
     await dl.saveAs(zipPath);
     const entries = unzipSync(new Uint8Array(readFileSync(zipPath)));
     const files: CheckpointFiles = {};
-    for (const [p, d] of Object.entries(entries)) files[p.split('/').pop()!] = d;
+    for (const [p, d] of Object.entries(entries)) if (/\/checkpoints\/step-\d+\//.test(p)) files[p.split('/').pop()!] = d;
     expect(Object.keys(files).sort()).toEqual(['discriminator.json', 'discriminator.weights.bin', 'generator.json', 'generator.weights.bin', 'optimizer-d.json', 'optimizer-d.weights.bin', 'optimizer-g.json', 'optimizer-g.weights.bin', 'state.json']);
     const web = await page.evaluate((zz) => (window as any).ganforge.generate(zz), Array.from(z));
     expect(maxDiff(web, await nodeGenerate(files, z))).toBeLessThan(1e-3);
+
+    // ... and the unzipped run directory continues with the CLI (on the same built-in faces, made by Node).
+    const runRoot = join(tmp, 'from-browser');
+    for (const [p, d] of Object.entries(entries)) {
+      mkdirSync(join(runRoot, p, '..'), { recursive: true });
+      writeFileSync(join(runRoot, p), d);
+    }
+    const runDir = join(runRoot, dl.suggestedFilename().replace(/\.zip$/, ''));
+    const step = JSON.parse(new TextDecoder().decode(files['state.json'] as Uint8Array)).step as number;
+    const cli = spawnSync(process.execPath, [join(root, 'scripts/train.js'), '--resume', runDir, '--steps', String(step + 1), '--backend', 'cpu'], { cwd: root, encoding: 'utf8', timeout: 120_000, env: { ...process.env, GANFORGE_CACHE: join(tmp, 'cache') } });
+    expect(cli.status, `${cli.stderr}\n${cli.stdout}`).toBe(0);
+    expect(cli.stdout).toMatch(new RegExp(`resumed from checkpoints/step-0*${step} \\(step ${step}\\)`));
+    expect(existsSync(join(runDir, `checkpoints/step-${String(step + 1).padStart(6, '0')}/state.json`))).toBe(true);
 
     // Node -> browser on wasm.
     await checkCliCheckpoint(page);

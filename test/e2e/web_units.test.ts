@@ -79,11 +79,17 @@ describe('checkpoints in the page (store_browser.ts)', () => {
     tr.step = 7;
     const store = new MemoryStore();
     await saveCheckpoint(store, tr, { v: 1 }, 3);
+    await store.writeAtomic('config.json', '{"a":1}');
+    await store.appendText('metrics.jsonl', '{"step":7}\n{"step":8}\n');
     const z = await latestCheckpointZip(store);
-    expect(z!.name).toBe('ganforge-step-000007.zip');
-    expect(Object.keys(unzipSync(z!.zip)).sort()).toEqual(CHECKPOINT_NAMES.map((n) => `step-000007/${n}`).sort());
+    expect(z!.name).toBe('ganforge-run-step-000007.zip');
+    const entries = unzipSync(z!.zip);
+    const root = 'ganforge-run-step-000007/';
+    expect(Object.keys(entries).sort()).toEqual([...CHECKPOINT_NAMES.map((n) => `${root}checkpoints/step-000007/${n}`), `${root}checkpoints/latest.json`, `${root}config.json`, `${root}metrics.jsonl`].sort());
+    expect(new TextDecoder().decode(entries[`${root}metrics.jsonl`])).toBe('{"step":7}\n');
+    expect(JSON.parse(new TextDecoder().decode(entries[`${root}checkpoints/latest.json`]))).toEqual({ step: 7, dir: 'step-000007' });
 
-    const fromZip = await readCheckpointPicks([pick('ganforge-step-000007.zip', z!.zip)]);
+    const fromZip = await readCheckpointPicks([pick('ganforge-run-step-000007.zip', z!.zip)]);
     expect(fromZip.dir).toBe('step-000007');
     const files = await checkpointFiles(tr, { v: 1 });
     const loose = await readCheckpointPicks(Object.entries(files).map(([n, d]) => pick(`run/checkpoints/step-000007/${n}`, d)));
