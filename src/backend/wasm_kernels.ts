@@ -232,8 +232,15 @@ async function spawner(): Promise<WorkerSpawner | undefined> {
 export async function registerWasmTrainingKernels(opts: { threads?: number; kernels?: readonly OurKernel[] } = {}): Promise<WasmKernelsInfo> {
   const threads = Math.max(1, opts.threads && opts.threads > 0 ? Math.floor(opts.threads) : await defaultThreads());
   if (pool && pool.threads !== threads && !pool.note) { pool.dispose(); pool = null; }
-  if (!pool) pool = await createNnPool(threads, await spawner());
   registerBaselineConv2DBackpropFilter();
+  if (!pool) {
+    try {
+      pool = await createNnPool(threads, await spawner());
+    } catch (e) {
+      // Training still works on stock kernels + the baseline filter gradient, only slower.
+      return { threads: 1, note: `nn kernels unavailable (${(e as Error).message}): stock tfjs-wasm with the baseline Conv2DBackpropFilter` };
+    }
+  }
   const want = new Set<string>(opts.kernels ?? OUR_KERNELS);
   for (const name of OUR_KERNELS) {
     const current = tf.getKernel(name, 'wasm');

@@ -70,7 +70,7 @@ export class NnPool {
     this.canBlock = canBlock;
   }
 
-  get exports(): NnExports { return this.mod.exports; }
+  get exports(): WasmModule<NnExports>['exports'] { return this.mod.exports; }
 
   /** Runs job record `job` on every thread; throws NnError on an error code. */
   run(job: number): void {
