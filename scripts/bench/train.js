@@ -182,9 +182,11 @@ function record(path, b, r, extra = {}) {
   const scale = B / b;
   const stepMs = r.stepMs * scale;
   const gflops = stepFlops(b) / r.stepMs / 1e6;
-  const row = { path, batch: b, measuredStepMs: r.stepMs, stepMsAtBatch64: stepMs, gflops, warmupMs: r.warmupMs, allMs: r.allMs, coresBusy: r.coresBusy, ...extra };
+  // Per CPU-second of this process: less sensitive to other jobs on a shared machine.
+  const gflopsPerCpuSecond = gflops / r.coresBusy;
+  const row = { path, batch: b, measuredStepMs: r.stepMs, stepMsAtBatch64: stepMs, gflops, warmupMs: r.warmupMs, allMs: r.allMs, coresBusy: r.coresBusy, gflopsPerCpuSecond, ...extra };
   result.steps.push(row);
-  log(`  ${path.padEnd(40)} batch ${String(b).padStart(2)}  ${(stepMs / 1000).toFixed(2).padStart(8)} s/step @64${b !== B ? ' (scaled)' : '         '}  ${gflops.toFixed(2).padStart(6)} GFLOP/s  (${r.coresBusy.toFixed(2)} cores busy)`);
+  log(`  ${path.padEnd(40)} batch ${String(b).padStart(2)}  ${(stepMs / 1000).toFixed(2).padStart(8)} s/step @64${b !== B ? ' (scaled)' : '         '}  ${gflops.toFixed(2).padStart(6)} GFLOP/s  (${r.coresBusy.toFixed(2)} cores busy; ${gflopsPerCpuSecond.toFixed(1)} GFLOP per CPU-s)`);
   return row;
 }
 
