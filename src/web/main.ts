@@ -572,6 +572,7 @@ $<HTMLInputElement>('load-ckpt').onchange = (e) => void onLoadCheckpoint(pickedF
 $<HTMLInputElement>('load-ckpt-dir').onchange = (e) => void onLoadCheckpoint(pickedFiles(e.target as HTMLInputElement));
 $<HTMLInputElement>('score-files').onchange = (e) => void onScore(pickedFiles(e.target as HTMLInputElement));
 dropZone($('drop'), useImages);
+dropZone($('score-files').parentElement!, (files) => void onScore(files));
 els.facesN.onchange = () => {
   (document.querySelector('input[name=source][value=faces]') as HTMLInputElement).checked = true;
 };
