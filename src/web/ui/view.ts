@@ -70,6 +70,9 @@ export interface DiversityShown {
   msssim?: number;
   vendi?: number;
   vendi_norm?: number;
+  vendi_msssim?: number | null;
+  ref_msssim?: number | null;
+  ref_vendi_msssim?: number | null;
   dup_rate?: number;
   reasons?: unknown;
 }
@@ -80,7 +83,11 @@ export function showDiversity(el: HTMLElement, valueEl: HTMLElement, step: numbe
   el.dataset.vendi = String(d.vendi);
   el.dataset.step = String(step);
   const why = Array.isArray(d.reasons) && d.reasons.length ? ` — ${d.reasons.join('; ')}` : '';
-  valueEl.textContent = `step ${step}: ${d.verdict}${d.verdict === 'collapsed' ? ' (MODE COLLAPSE)' : ''} · mean MS-SSIM ${f(d.msssim, 3)} (lower = more varied) · Vendi ${f(d.vendi, 1)} (${f(d.vendi_norm, 2)} of n) · near-duplicates ${f((d.dup_rate ?? 0) * 100, 1)}%${why}`;
+  const real = (v: number | null | undefined, dg = 3) => (typeof v === 'number' ? ` (real images ${f(v, dg)})` : '');
+  const vendi = typeof d.vendi_msssim === 'number'
+    ? `Vendi (MS-SSIM) ${f(d.vendi_msssim, 1)}${real(d.ref_vendi_msssim, 1)}`
+    : `Vendi ${f(d.vendi, 1)} (${f(d.vendi_norm, 2)} of n)`;
+  valueEl.textContent = `step ${step}: ${d.verdict}${d.verdict === 'collapsed' ? ' (MODE COLLAPSE)' : ''} · mean MS-SSIM ${f(d.msssim, 3)}${real(d.ref_msssim)} (lower = more varied) · ${vendi} (higher = more varied) · near-duplicates ${f((d.dup_rate ?? 0) * 100, 1)}%${why}`;
 }
 
 export function logLine(el: HTMLElement, msg: string): void {
