@@ -326,6 +326,35 @@ describe.skipIf(!haveChromium)('browser page (Chromium + SwiftShader)', () => {
   }, 300_000);
 });
 
+describe.skipIf(!haveChromium)('browser page without WebGL', () => {
+  it('says so, refuses webgl with a reason, and trains on wasm with auto', async () => {
+    const { serve } = await import('../../scripts/serve.js' as string);
+    const { server, url } = await serve({ port: 0, quiet: true });
+    const { chromium } = await import('playwright-core');
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: [...ARGS.filter((a) => a !== '--headless'), '--disable-3d-apis'], headless: true });
+    try {
+      const page = await browser.newPage();
+      const errs: string[] = [];
+      page.on('console', (m) => m.type() === 'error' && errs.push(m.text()));
+      await page.goto(`${url}?${SMALL}&diversity-every=0&backend=webgl`);
+      await page.waitForFunction(() => /No WebGL/.test(document.getElementById('banner')!.textContent ?? ''), null, { timeout: 60_000 });
+      await page.click('#train');
+      await page.waitForFunction(() => (window as any).ganforge.errors.length > 0, null, { timeout: 60_000 });
+      expect((await page.evaluate(() => (window as any).ganforge.errors as string[])).join('\n')).toMatch(/^backend: this browser gives no WebGL context/);
+      await page.selectOption('#f-backend', 'auto');
+      await page.click('#train');
+      await page.waitForFunction(() => (window as any).ganforge.step >= 2, null, { timeout: 120_000 });
+      const be = await page.evaluate(() => (window as any).ganforge.backend);
+      expect(be.name).toBe('wasm');
+      expect(be.reason).toMatch(/^auto: no WebGL/);
+      expect(errs).toEqual([]);
+    } finally {
+      await browser.close();
+      server.close();
+    }
+  }, 180_000);
+});
+
 describe('browser bundle', () => {
   it('holds none of the Node-only modules', () => {
     const map = join(root, 'dist/web/ganforge.js.map');
