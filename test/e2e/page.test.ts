@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync, mkdirSync, readFileSync, readdirSync, rmSync, 
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+// @ts-ignore pngjs ships no types
 import { PNG } from 'pngjs';
 import { unzipSync } from 'fflate';
 import type { Browser, Page } from 'playwright-core';
@@ -141,7 +142,7 @@ describe.skipIf(!haveChromium)('browser page (Chromium + SwiftShader)', () => {
     await waitSteps(page, 3);
     const s = await state(page);
     expect(s.backend?.name).toBe(backend);
-    const status = await page.$eval('#status', (el) => ({ ...(el as HTMLElement).dataset, text: el.textContent }));
+    const status = await page.$eval('#status', (el) => ({ ...(el as HTMLElement).dataset, text: el.textContent }) as Record<string, string | undefined>);
     expect(Number(status.step)).toBeGreaterThanOrEqual(3);
     expect(Number.isFinite(Number(status.lossd))).toBe(true);
     expect(Number.isFinite(Number(status.lossg))).toBe(true);
@@ -175,7 +176,7 @@ describe.skipIf(!haveChromium)('browser page (Chromium + SwiftShader)', () => {
     expect(grid.distinct).toBeGreaterThan(1);
     expect(grid.std).toBeGreaterThan(0);
     await page.waitForFunction(() => !!document.getElementById('diversity')!.dataset.verdict, null, { timeout: 60_000 });
-    const div = await page.$eval('#diversity', (el) => ({ ...(el as HTMLElement).dataset, text: el.textContent }));
+    const div = await page.$eval('#diversity', (el) => ({ ...(el as HTMLElement).dataset, text: el.textContent }) as Record<string, string | undefined>);
     expect(['healthy', 'suspicious', 'collapsed']).toContain(div.verdict);
     expect(Number(div.msssim)).toBeGreaterThanOrEqual(0);
     expect(Number(div.msssim)).toBeLessThanOrEqual(1);
