@@ -3,7 +3,7 @@
 // G update, Adam, BCE) on every backend in ONE process, plus a per-kernel
 // table for each conv geometry of the model. Writes bench/results/train.json.
 //
-//   npm run bench:train [-- --steps N --quick --skip webgl,cpu,baseline]
+//   npm run bench:train [-- --steps N --quick --skip webgl,cpu,baseline,kernels --out train.json]
 //
 // FLOPs = 2 x multiply-adds of the convolutions and dense layers that a step
 // needs (forward; filter gradients; input gradients except where the input is
@@ -243,10 +243,11 @@ if (result.kernels.length) {
 }
 const outDir = join(root, 'bench', 'results');
 mkdirSync(outDir, { recursive: true });
-const tmp = join(outDir, `train.json.tmp-${process.pid}`);
+const outName = opt('out', 'train.json');
+const tmp = join(outDir, `${outName}.tmp-${process.pid}`);
 writeFileSync(tmp, JSON.stringify(result, null, 2) + '\n');
-renameSync(tmp, join(outDir, 'train.json'));
-log(`\nwrote bench/results/train.json`);
+renameSync(tmp, join(outDir, outName));
+log(`\nwrote bench/results/${outName}`);
 unregisterWasmTrainingKernels();
 if (xvfb) xvfb.kill();
 process.exit(0);
