@@ -10,6 +10,11 @@
 //   8 bias (0 = none)   9 act   10 alpha (f32)   11 scratch   12 scratchBytes (per thread)
 //   13 a   14 rsA   15 csA   16 dx   17 imgs per chunk   18 aLen (elements)   19 cLen (elements)
 //   20.. Geom (conv.ts): x B H W Ci OH OW KH KW sh sw pt pl
+//   33 next: work counter, 0 when written; threads take blocks with atomic.add
+//
+// Work is handed out dynamically (MC-row blocks, image chunks, groups of B
+// panels) so a thread the OS descheduled (shared machine, busy browser) does
+// not hold the others back: whoever is running takes the next block.
 //
 // Ops: GEMM      C = A @ B, A(i, k) = a[i*rsA + k*csA]                 rows split over threads
 //      CONV      C = im2col(x) @ B                                      rows (pixels) split
@@ -26,7 +31,9 @@ export const OP_CONV: i32 = 2;
 export const OP_CONV_BPF: i32 = 3;
 export const OP_CONV_BPI: i32 = 4;
 export const OP_PACK_B: i32 = 5;
-export const JOB_BYTES: i32 = 33 * 4;
+export const JOB_BYTES: i32 = 34 * 4;
+const NEXT: usize = 33 * 4;
+const PACK_GROUP: i32 = 8; // B panels per PACK_B work item
 
 export const NN_OK: i32 = 0;
 export const NN_BAD_DIMS: i32 = -1;
@@ -74,6 +81,14 @@ function gemmRows(j: Job, g: Geom, m0: i32, m1: i32, c: usize, ldc: i32, accumul
       }
     }
   }
+}
+
+/** Next work item of this job (shared counter). */
+@inline function grab(job: usize): i32 {
+  if (ASC_FEATURE_THREADS) return atomic.add<i32>(job + NEXT, 1);
+  const v = load<i32>(job + NEXT);
+  store<i32>(job + NEXT, v + 1);
+  return v;
 }
 
 @inline function fits(ptr: usize, bytes: u64): bool {
@@ -130,7 +145,7 @@ export function checkJob(job: usize, nt: i32): i32 {
   return NN_OK;
 }
 
-/** Thread `tid` of `nt` does its share of the job. Returns NN_OK or an error code. */
+/** Thread `tid` of `nt` takes work items of the job until none are left. Returns NN_OK or an error code. */
 export function run(job: usize, tid: i32, nt: i32): i32 {
   const err = checkJob(job, nt);
   if (err != NN_OK || tid < 0 || tid >= nt) return err != NN_OK ? err : NN_BAD_DIMS;
@@ -138,31 +153,32 @@ export function run(job: usize, tid: i32, nt: i32): i32 {
   const g = changetype<Geom>(job + 80);
   if (j.op == OP_PACK_B) {
     const panels = (j.N + NR - 1) / NR;
-    packB(j.a, j.K, j.N, j.rsA, j.csA, j.pb, <i32>(<i64>panels * tid / nt), <i32>(<i64>panels * (tid + 1) / nt));
+    for (let it = grab(job); it * PACK_GROUP < panels; it = grab(job)) {
+      packB(j.a, j.K, j.N, j.rsA, j.csA, j.pb, it * PACK_GROUP, min(panels, (it + 1) * PACK_GROUP));
+    }
     return NN_OK;
   }
   const scratch = j.scratch + <usize>tid * <usize>j.scratchBytes;
   if (j.op == OP_CONV_BPI) {
-    // Split whole images so no two threads scatter-add into the same dx pixels.
-    const b0 = <i32>(<i64>g.B * tid / nt), b1 = <i32>(<i64>g.B * (tid + 1) / nt);
+    // Work item = a chunk of whole images, so no two threads scatter-add into the same dx pixels.
     const imgPix = g.OH * g.OW;
     const imgBytes = <usize>g.H * <usize>g.W * <usize>g.Ci << 2;
-    memory.fill(j.dx + <usize>b0 * imgBytes, 0, <usize>(b1 - b0) * imgBytes);
     const col = scratch + <usize>GEMM_SCRATCH;
-    for (let b = b0; b < b1; b += j.imgs) {
-      const nb = min(j.imgs, b1 - b);
+    for (let it = grab(job); it * j.imgs < g.B; it = grab(job)) {
+      const b = it * j.imgs, nb = min(j.imgs, g.B - b);
+      memory.fill(j.dx + <usize>b * imgBytes, 0, <usize>nb * imgBytes);
       const p0 = b * imgPix, p1 = (b + nb) * imgPix;
       gemmRows(j, g, p0, p1, col, j.N, false, scratch);
       col2im(g, j.dx, col, p0, p1 - p0);
     }
     return NN_OK;
   }
-  // Split rows in whole MR panels.
-  const panels = (j.M + MR - 1) / MR;
-  const m0 = min(j.M, <i32>(<i64>panels * tid / nt) * MR), m1 = min(j.M, <i32>(<i64>panels * (tid + 1) / nt) * MR);
-  if (m1 <= m0) return NN_OK;
-  const c = j.c + (<usize>m0 * <usize>j.ldc << 2);
-  gemmRows(j, g, m0, m1, c, j.ldc, j.acc != 0, scratch);
-  epilogue(c, m1 - m0, j.N, j.ldc, j.bias, j.act, j.alpha);
+  // Work item = MC rows of C.
+  for (let it = grab(job); it * MC < j.M; it = grab(job)) {
+    const m0 = it * MC, m1 = min(j.M, m0 + MC);
+    const c = j.c + (<usize>m0 * <usize>j.ldc << 2);
+    gemmRows(j, g, m0, m1, c, j.ldc, j.acc != 0, scratch);
+    epilogue(c, m1 - m0, j.N, j.ldc, j.bias, j.act, j.alpha);
+  }
   return NN_OK;
 }

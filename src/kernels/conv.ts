@@ -58,13 +58,17 @@ export function conv2dBackpropFilter(pool: NnPool, g: ConvGeom, x: Float32Array,
   return res;
 }
 
-/** Images per GEMM chunk for backprop-input: enough rows to amortise streaming B, col scratch bounded. */
+/**
+ * Images per work item for backprop-input: enough rows (~256) to amortise
+ * streaming the packed filter, col scratch bounded (4 MB), and at least
+ * ~4 items per thread so the dynamic split can balance.
+ */
 function imagesPerChunk(g: ConvGeom, threads: number): number {
   const rowsPerImg = g.OH * g.OW;
-  const perThread = Math.ceil(g.B / threads);
   const want = Math.max(1, Math.ceil(256 / rowsPerImg));
   const cap = Math.max(1, Math.floor((4 << 20) / (rowsPerImg * g.KH * g.KW * g.Ci * 4)));
-  return Math.max(1, Math.min(perThread, want, cap));
+  const balance = Math.max(1, Math.floor(g.B / (4 * threads)));
+  return Math.max(1, Math.min(want, cap, balance));
 }
 
 /** dx [B, H, W, Ci] = col2im(dy @ w^T): the input gradient, i.e. conv2dTranspose(dy, w). */

@@ -9,7 +9,7 @@ export type Activation = 'linear' | 'relu' | 'relu6' | 'leakyrelu';
 export const ACT_CODE: Record<Activation, number> = { linear: 0, relu: 1, relu6: 2, leakyrelu: 3 };
 
 export const OP_GEMM = 1, OP_CONV = 2, OP_CONV_BPF = 3, OP_CONV_BPI = 4, OP_PACK_B = 5;
-const JOB_SLOTS = 33;
+const JOB_SLOTS = 34;
 
 /** Fields of a job record (assembly/nn/job.ts); unset ones are 0. */
 export interface JobFields {
@@ -24,7 +24,7 @@ export function writeJob(pool: NnPool, f: JobFields): number {
   const ptr = pool.exports.alloc(JOB_SLOTS * 4) as number;
   const i32 = pool.mod.i32, f32 = pool.mod.f32, o = ptr >> 2;
   const v = [f.op, f.M, f.N, f.K, f.pb, f.c, f.ldc, f.acc ?? 0, f.bias ?? 0, f.act ?? 0, 0, f.scratch, f.scratchBytes,
-    f.a ?? 0, f.rsA ?? 0, f.csA ?? 0, f.dx ?? 0, f.imgs ?? 0, f.aLen ?? 0, f.cLen ?? 0, ...(f.geom ?? new Array(13).fill(0))];
+    f.a ?? 0, f.rsA ?? 0, f.csA ?? 0, f.dx ?? 0, f.imgs ?? 0, f.aLen ?? 0, f.cLen ?? 0, ...(f.geom ?? new Array(13).fill(0)), 0];
   for (let i = 0; i < JOB_SLOTS; i++) i32[o + i] = v[i] | 0;
   f32[o + 10] = f.alpha ?? 0;
   return ptr;
