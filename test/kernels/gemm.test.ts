@@ -77,3 +77,71 @@ describe('kernel-side validation', () => {
     pool.dispose();
   });
 });
+
+// The browser path: Web Workers from a Blob URL on a cross-origin-isolated
+// page (2 threads), and the single-threaded build on a page that is not.
+import { existsSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+if (!existsSync(CHROMIUM)) console.warn(`NOTICE nn pool browser test skipped: no Chromium at ${CHROMIUM} (set CHROMIUM_PATH)`);
+describe.skipIf(!existsSync(CHROMIUM))('nn pool in Chromium (Web Workers)', () => {
+  let server: Server, base = '', browser: any, bundle = '';
+  beforeAll(async () => {
+    const esbuild = await import('esbuild');
+    const entry = `
+      import { createNnPool } from './src/nn/pool';
+      import { webSpawner } from './src/nn/pool_web';
+      import { gemm } from './src/kernels/gemm';
+      (window as any).runNn = async () => {
+        const pool = await createNnPool(2, webSpawner());
+        const [M, N, K] = [67, 45, 130];
+        const a = new Float32Array(M * K).map((_, i) => Math.sin(i)), b = new Float32Array(K * N).map((_, i) => Math.cos(i));
+        const c = gemm(pool, a, b, M, N, K);
+        let err = 0, mx = 0;
+        for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) {
+          let s = 0; for (let k = 0; k < K; k++) s += a[i * K + k] * b[k * N + j];
+          err = Math.max(err, Math.abs(c[i * N + j] - s)); mx = Math.max(mx, Math.abs(s));
+        }
+        const r = { threads: pool.threads, note: pool.note ?? '', rel: err / mx, coi: (globalThis as any).crossOriginIsolated };
+        pool.dispose();
+        return r;
+      };`;
+    const out = await esbuild.build({ stdin: { contents: entry, resolveDir: process.cwd(), loader: 'ts' }, bundle: true, format: 'esm', platform: 'browser', write: false, logLevel: 'silent' });
+    bundle = out.outputFiles[0].text;
+    server = createServer((req, res) => {
+      const coi = req.url?.includes('coi');
+      const h: Record<string, string> = coi ? { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' } : {};
+      if (req.url?.startsWith('/nn.js')) res.writeHead(200, { 'Content-Type': 'text/javascript', ...h }).end(bundle);
+      else res.writeHead(200, { 'Content-Type': 'text/html', ...h }).end(`<script type="module" src="/nn.js${coi ? '?coi' : ''}"></script>`);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    base = `http://127.0.0.1:${(server.address() as any).port}`;
+    const { chromium } = await import('playwright-core');
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
+  }, 120_000);
+  afterAll(async () => { await browser?.close(); server?.close(); });
+
+  async function runIn(path: string) {
+    const page = await browser.newPage();
+    await page.goto(base + path);
+    await page.waitForFunction(() => typeof (window as any).runNn === 'function');
+    const r = await page.evaluate(() => (window as any).runNn());
+    await page.close();
+    return r;
+  }
+
+  it('cross-origin isolated: 2 threads on shared memory', async () => {
+    const r = await runIn('/coi');
+    expect(r.coi).toBe(true);
+    expect(r.threads).toBe(2);
+    expect(r.note).toBe('');
+    expect(r.rel).toBeLessThan(1e-5);
+  });
+  it('not isolated: single-threaded build, with a note saying why', async () => {
+    const r = await runIn('/plain');
+    expect(r.coi).toBe(false);
+    expect(r.threads).toBe(1);
+    expect(r.note).toMatch(/SharedArrayBuffer/);
+    expect(r.rel).toBeLessThan(1e-5);
+  });
+});
