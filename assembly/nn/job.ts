@@ -1,6 +1,6 @@
 // One job record describes one GEMM-shaped kernel call; the main thread
 // writes it (JS: src/kernels/gemm.ts), then every thread calls run(job, tid,
-// nt) on the same record and computes its own share. Nothing here allocates:
+// nt) on the same record and takes work items until none are left. Nothing here allocates:
 // all buffers (packed B, outputs, per-thread scratch) are given as pointers,
 // because each worker instance has its own (unused) heap pointer over the one
 // shared memory.
@@ -16,11 +16,12 @@
 // panels) so a thread the OS descheduled (shared machine, busy browser) does
 // not hold the others back: whoever is running takes the next block.
 //
-// Ops: GEMM      C = A @ B, A(i, k) = a[i*rsA + k*csA]                 rows split over threads
-//      CONV      C = im2col(x) @ B                                      rows (pixels) split
-//      CONV_BPF  C = im2col(x)^T @ B                                    rows (tap, ci) split
-//      CONV_BPI  dx = col2im(A @ B), A = dy strided, chunks of `imgs` images into scratch; images split
-//      PACK_B    pb = packB(B(k, n) = a[k*rsA + n*csA]), K x N, aLen elements; NR panels split
+// Ops (work item):
+//      GEMM      C = A @ B, A(i, k) = a[i*rsA + k*csA]                 (MC rows of C)
+//      CONV      C = im2col(x) @ B                                      (MC pixels)
+//      CONV_BPF  C = im2col(x)^T @ B                                    (MC (tap, ci) rows)
+//      CONV_BPI  dx = col2im(A @ B), A = dy strided, via col scratch    (`imgs` whole images)
+//      PACK_B    pb = packB(B(k, n) = a[k*rsA + n*csA]), K x N, aLen elements  (8 NR panels)
 //                (its own job, run before the GEMM job that reads pb)
 
 import { MR, GEMM_SCRATCH, kernel4x8, kernelEdge, packAStrided, packB, epilogue, KC, MC, NC, NR } from './gemm';
