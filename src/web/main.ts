@@ -70,6 +70,7 @@ let lostRun = false; // ... and it was lost under the current run
 let lastStep = 0;
 let stepAtLoss = -1;
 let lostSignal: (() => void) | null = null;
+let collapseShown = false;
 /** How long a run gets to stop by itself after its WebGL context is lost before it is abandoned. */
 const LOST_GRACE_MS = 3000;
 let records: Record<string, number>[] = [];
@@ -222,6 +223,7 @@ function hooks(run: TrainConfig, data: ImageDataset, runStore: GatedStore): RunH
     warn: (m) => {
       if (lostRun) return; // numbers read from a lost context are garbage
       const collapse = /^mode collapse at step (\d+)/.exec(m);
+      collapseShown = !!collapse;
       banner(els.banner, collapse ? `Mode collapse at step ${collapse[1]}: the fixed-z samples look alike (see the diversity line; the numbers are in the log). Early in a run this is normal; later, try another loss (wgan-gp, hinge), sn, d-dropout or a lower lr.` : m, true);
       log(`WARNING: ${m}`);
     },
@@ -250,6 +252,11 @@ function hooks(run: TrainConfig, data: ImageDataset, runStore: GatedStore): RunH
       ? async (samples, n, size) => {
         if (lostRun) return { verdict: 'skipped' };
         const d = await scoreGeneratedSamples(samples, n, size, { ref });
+        if (collapseShown && d.verdict !== 'collapsed') {
+          // The warning was about an earlier score: this one is not collapsed.
+          banner(els.banner, null);
+          collapseShown = false;
+        }
         const step = lastStep + 1;
         pendingDiv = { step, d };
         lastDiversity = d;
