@@ -78,6 +78,8 @@ export async function checkpointFiles(tr: GanTrainer, sampler: unknown, extra?: 
   for (const [name, opt] of [['optimizer-g', tr.optG], ['optimizer-d', tr.optD]] as const) {
     const weights = await opt.getWeights();
     const { json, bin } = await encodeNamed(`ganforge/${name}`, weights, `${name}.weights.bin`, { optimizer: opt.getClassName() });
+    // getWeights() makes a fresh 'iter' scalar each call; the slot variables are the optimizer's own.
+    for (const w of weights) if (w.name === 'iter') w.tensor.dispose();
     files[`${name}.json`] = json;
     files[`${name}.weights.bin`] = bin;
   }

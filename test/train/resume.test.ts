@@ -2,7 +2,7 @@ import { describe, it, expect, afterEach } from 'vitest';
 import { tf } from '../../src/tf';
 import { runTraining, type RunHooks } from '../../src/train/loop';
 import { MemoryStore } from '../../src/train/store';
-import { restoreCheckpoint, loadLatestCheckpoint } from '../../src/train/checkpoint';
+import { restoreCheckpoint, loadLatestCheckpoint, checkpointFiles } from '../../src/train/checkpoint';
 import { GanTrainer } from '../../src/train/trainer';
 import { BatchSampler } from '../../src/data/sampler';
 import { tinyConfig, randomDataset, run, finalWeights, checkResumeEquality, info } from './helpers';
@@ -39,6 +39,19 @@ describe('resume', () => {
     const png = await store.readBytes('samples/step-000003.png');
     expect(Array.from(png.slice(1, 4))).toEqual([80, 78, 71]);
     expect(await store.readText('loss.svg')).toMatch(/^<svg/);
+  });
+
+  it('serialising a checkpoint leaks no tensors', async () => {
+    await tf.setBackend('cpu');
+    const cfg = tinyConfig({ steps: 1 });
+    const tr = new GanTrainer(cfg);
+    tr.trainStep(new BatchSampler(randomDataset(), cfg.batch, 1));
+    await checkpointFiles(tr, {});
+    const n0 = tf.memory().numTensors;
+    await checkpointFiles(tr, {});
+    await checkpointFiles(tr, {});
+    expect(tf.memory().numTensors).toBe(n0);
+    tr.dispose();
   });
 
   it('rejects a checkpoint from a different architecture with a clear error', async () => {
