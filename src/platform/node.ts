@@ -16,17 +16,21 @@ function tmpName(path: string): string {
   return `${path}.tmp-${process.pid}-${Date.now().toString(36)}-${tmpCounter++}`;
 }
 
-/** Writes to a temp file in the same folder, fsyncs, then renames over `path`. */
-export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
-  await fsp.mkdir(dirname(path), { recursive: true });
-  const tmp = tmpName(path);
-  const fh = await fsp.open(tmp, 'w');
+async function writeSynced(path: string, data: Uint8Array | string): Promise<void> {
+  const fh = await fsp.open(path, 'w');
   try {
     await fh.writeFile(data);
     await fh.sync();
   } finally {
     await fh.close();
   }
+}
+
+/** Writes to a temp file in the same folder, fsyncs, then renames over `path`. */
+export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
+  await fsp.mkdir(dirname(path), { recursive: true });
+  const tmp = tmpName(path);
+  await writeSynced(tmp, data);
   await fsp.rename(tmp, path);
 }
 
@@ -55,16 +59,7 @@ export class NodeStore implements RunStore {
     const tmp = tmpName(final);
     await fsp.mkdir(tmp, { recursive: true });
     try {
-      for (const [name, data] of Object.entries(files)) {
-        const f = join(tmp, name);
-        const fh = await fsp.open(f, 'w');
-        try {
-          await fh.writeFile(data);
-          await fh.sync();
-        } finally {
-          await fh.close();
-        }
-      }
+      for (const [name, data] of Object.entries(files)) await writeSynced(join(tmp, name), data);
       await fsp.rename(tmp, final);
       try {
         const fd = openSync(dirname(final), 'r');
