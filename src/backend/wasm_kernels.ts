@@ -7,11 +7,15 @@
 // with the tf-ops version (wasm_baseline.ts) as its fallback.
 //
 // Measured (npm run bench:train, seed DCGAN-64 shapes, batch 64, 2-core AMD
-// EPYC, shared and noisy): ours beat stock on every large shape. Conv2D
-// 1.3-6x (XNNPACK's Conv2D is the closest rival), Conv2DBackpropInput 8-40x,
-// BatchMatMul 1.3-100x, Sum/Mean/Tile >5x; the only loss is Conv2D with
-// Co = 1 (D's 4x4 output layer: ~0.5 ms vs ~0.3 ms), too small to special-case.
-//
+// EPYC, idle machine; bench/results/train.json). Stock Conv2D (XNNPACK, one
+// core) runs 45-47 GFLOP/s on the big shapes, ours 54-60 on one thread and
+// 98-118 on two; stock Conv2DBackpropInput 4-5.5 GFLOP/s vs ours 55-118; the
+// tf-ops Conv2DBackpropFilter 1-2 vs ours 42-112; dense dW matMul 1 vs 35-66.
+// Ties / small losses at one thread only: Conv2D 64x64x3 (24 ms both), dense
+// forward (2.4 vs 3.0 ms), Conv2D with Co = 1 (0.3 vs 0.4 ms); the default
+// is all cores, where ours wins or ties everywhere, so every one is replaced.
+// Sum / Mean / Tile: stock ~1.5 s of a step under load, ours a few ms each.
+
 // Data path of the conv / matmul kernels: each input copied once from the
 // tfjs-wasm heap into the nn module's shared memory, the output copied once
 // back into a tensor made with backend.makeOutput (~0.3-1 ms per call at the
