@@ -7,3 +7,4 @@ export { pipelineWasm } from './wasm/pipeline';
 export { runDiversityCli } from './cli/diversity';
 export { useNodeWorkers, loadSampleInput, nodeWorkerFactory } from './metrics/node';
 export { runMakeFacesCli } from './cli/make_faces';
+export { runExperimentsCli } from './cli/experiments';

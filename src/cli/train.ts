@@ -8,7 +8,7 @@ import { resolve, join } from 'node:path';
 import { FIELDS, ConfigError, DEFAULTS, PRESETS, parsePartial, resolveConfig, coerce, type TrainConfig } from '../train/config';
 import { runTraining, totalSteps, type RunHooks } from '../train/loop';
 import { initBackend, BackendError } from '../backend/select';
-import { NodeStore, nodeBackendHooks, cleanTempFiles, stopDisplay } from '../platform/node';
+import { NodeStore, nodeBackendHooks, cleanTempFiles } from '../platform/node';
 import { loadImageFolder } from '../data/folder_node';
 import { DatasetError } from '../data/dataset';
 import { BatchSampler } from '../data/sampler';
@@ -193,7 +193,8 @@ export async function runTrainCli(argv: string[]): Promise<number> {
     }
     err(`failed: ${(e as Error).stack ?? e}`);
     return 1;
-  } finally {
-    stopDisplay();
   }
+  // A private Xvfb stays up until the process exits (platform/node.ts stops it
+  // then): killing it under a live GL context aborts the process (XIO error),
+  // and in-process callers (experiments.js) run several trainings in a row.
 }

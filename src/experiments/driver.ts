@@ -1,0 +1,79 @@
+// Runs a study's runs one after another through the ordinary trainer CLI
+// (each a normal run directory under `out`), then writes the report.
+// Re-running skips finished runs and resumes a partial one.
+import { existsSync, readFileSync, readdirSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { runTrainCli } from '../cli/train';
+import { writeFileAtomic } from '../platform/node';
+import { planFor, type Scale } from './plan';
+import { reportMarkdown, markdownToHtml, diversityChartSvg, type RunResult } from './report';
+
+export interface ExperimentOptions {
+  scale: Scale;
+  out: string;
+  /** Extra trainer flags for every run, after the plan's (so they win). */
+  trainArgs?: string[];
+  log?: (msg: string) => void;
+}
+
+function readJson(p: string): any {
+  try {
+    return JSON.parse(readFileSync(p, 'utf8'));
+  } catch {
+    return null;
+  }
+}
+
+function readJsonl(p: string): Record<string, any>[] {
+  if (!existsSync(p)) return [];
+  return readFileSync(p, 'utf8').split('\n').filter(Boolean).flatMap((l) => {
+    try {
+      return [JSON.parse(l)];
+    } catch {
+      return [];
+    }
+  });
+}
+
+export async function runExperiments(o: ExperimentOptions): Promise<{ report: string; results: RunResult[] }> {
+  const log = o.log ?? ((m: string) => process.stdout.write(m + '\n'));
+  const plan = planFor(o.scale);
+  mkdirSync(o.out, { recursive: true });
+  const t0 = Date.now();
+  const results: RunResult[] = [];
+  for (const [i, spec] of plan.runs.entries()) {
+    const dir = join(o.out, spec.name);
+    const argv = [...plan.common, ...spec.args, ...(o.trainArgs ?? [])];
+    const stepsIdx = argv.lastIndexOf('--steps');
+    const steps = stepsIdx >= 0 ? argv[stepsIdx + 1] : undefined;
+    const prev = readJson(join(dir, 'summary.json'));
+    const ts = Date.now();
+    let exitCode = 0;
+    if (prev && prev.status === 'done' && String(prev.total) === steps) {
+      log(`[${i + 1}/${plan.runs.length}] ${spec.name}: already done, skipped`);
+    } else if (existsSync(join(dir, 'config.json'))) {
+      log(`[${i + 1}/${plan.runs.length}] ${spec.name}: resuming`);
+      exitCode = await runTrainCli(['--resume', dir, ...(steps ? ['--steps', steps] : [])]);
+    } else {
+      log(`[${i + 1}/${plan.runs.length}] ${spec.name}: ${spec.title}`);
+      exitCode = await runTrainCli([...argv, '--out', dir]);
+    }
+    const samples = existsSync(join(dir, 'samples')) ? readdirSync(join(dir, 'samples')).filter((n) => /^step-\d+\.png$/.test(n)).sort() : [];
+    results.push({
+      spec,
+      dir,
+      exitCode,
+      config: readJson(join(dir, 'config.json')),
+      summary: readJson(join(dir, 'summary.json')),
+      records: readJsonl(join(dir, 'metrics.jsonl')),
+      grid: samples.length ? `${spec.name}/samples/${samples[samples.length - 1]}` : null,
+      seconds: (Date.now() - ts) / 1000,
+    });
+  }
+  const md = reportMarkdown(plan, results, (Date.now() - t0) / 1000);
+  await writeFileAtomic(join(o.out, 'diversity.svg'), diversityChartSvg(results));
+  await writeFileAtomic(join(o.out, 'report.md'), md);
+  await writeFileAtomic(join(o.out, 'report.html'), markdownToHtml(md, `GAN course experiments (${o.scale})`));
+  log(`report: ${join(o.out, 'report.md')} (and report.html)`);
+  return { report: md, results };
+}

@@ -1,0 +1,70 @@
+// The study driver at tiny scale: every run, every report section, every image it references.
+import { describe, it, expect } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { encode } from 'fast-png';
+import { planFor } from '../../src/experiments/plan';
+import { discussion, firstCollapse, type RunResult } from '../../src/experiments/report';
+
+const root = resolve(__dirname, '../..');
+
+function makeData(n: number): string {
+  const dir = mkdtempSync(join(tmpdir(), 'gf-exp-data-'));
+  for (let i = 0; i < n; i++) {
+    const data = new Uint8Array(36 * 36 * 3);
+    for (let j = 0; j < data.length; j++) data[j] = (i * 53 + j * 7) & 255;
+    writeFileSync(join(dir, `im${i}.png`), encode({ width: 36, height: 36, data, channels: 3 }));
+  }
+  return dir;
+}
+
+describe('experiments.js', () => {
+  it('runs the tiny study and writes a complete report; a second call skips finished runs', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'gf-exp-')), 'study');
+    const args = [join(root, 'scripts/experiments.js'), '--scale', 'tiny', '--out', out, '--train-args', `--backend cpu --data ${makeData(24)} --batch 8 --ngf 4 --ndf 4 --z-dim 8`];
+    const r = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: 170_000 });
+    expect(r.stderr).not.toMatch(/failed/);
+    expect(r.status).toBe(0);
+    const md = readFileSync(join(out, 'report.md'), 'utf8');
+    for (const h of ['## Runs and configurations', '## Final scores', '## Discussion', '## Diversity over training', '## Samples and curves']) expect(md).toContain(h);
+    for (const run of planFor('tiny').runs) {
+      expect(md).toContain(`| ${run.name} |`);
+      expect(existsSync(join(out, run.name, 'config.json'))).toBe(true);
+    }
+    for (const m of md.matchAll(/!\[[^\]]*\]\(([^)]+)\)/g)) expect(existsSync(join(out, m[1])), m[1]).toBe(true);
+    expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain('<table>');
+    expect(readFileSync(join(out, 'diversity.svg'), 'utf8')).toMatch(/^<svg/);
+    const again = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: 60_000 });
+    expect(again.status).toBe(0);
+    expect(again.stdout.match(/already done, skipped/g)).toHaveLength(planFor('tiny').runs.length);
+  }, 240_000);
+
+  it('a bad --scale is a one-line error, exit 2', () => {
+    const r = spawnSync(process.execPath, [join(root, 'scripts/experiments.js'), '--scale', 'huge'], { encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim()).toMatch(/^experiments: error: --scale must be quick, full or tiny/);
+  });
+});
+
+describe('the generated discussion', () => {
+  const spec = (name: string, role: any) => ({ name, title: name, role, args: [] });
+  const rec = (step: number, verdict: string, msssim: number) => ({ step, verdict, msssim, vendi_norm: 1 - msssim });
+  const res = (name: string, role: any, records: any[]): RunResult => ({ spec: spec(name, role), dir: name, exitCode: 0, config: null, summary: null, records, grid: null, seconds: 1 });
+
+  it('names the collapsed run, when it collapsed, and how much the mitigation helped', () => {
+    const collapse = res('clip0.1', 'collapse', [rec(10, 'healthy', 0.3), rec(20, 'collapsed', 0.8), rec(30, 'collapsed', 0.9)]);
+    const fix = res('gp', 'mitigation', [rec(10, 'healthy', 0.3), rec(30, 'healthy', 0.3)]);
+    expect(firstCollapse(collapse)).toBe(20);
+    const text = discussion([collapse, fix]).join('\n');
+    expect(text).toMatch(/clip0.1 \(clip0.1\) was judged collapsed first at step 20/);
+    expect(text).toMatch(/gp vs clip0.1: mean MS-SSIM 0.3 vs 0.9 \(more diverse, 0.6 lower; 66.7%\)/);
+  });
+
+  it('says so when the run meant to collapse did not', () => {
+    const text = discussion([res('clip0.1', 'collapse', [rec(10, 'healthy', 0.3)])]).join('\n');
+    expect(text).toMatch(/No run was judged collapsed/);
+    expect(text).toMatch(/did not collapse at this scale/);
+  });
+});
