@@ -1,27 +1,20 @@
 // `node scripts/experiments.js [--scale quick|full|tiny] [--out DIR] [--train-args "..."]`
-import { Command, CommanderError } from 'commander';
+import { quietCommand, parseArgs } from './args';
 import { resolve } from 'node:path';
 import { runExperiments } from '../experiments/driver';
 import type { Scale } from '../experiments/plan';
 
 export async function runExperimentsCli(argv: string[]): Promise<number> {
-  const cmd = new Command('experiments.js')
+  const cmd = quietCommand('experiments.js')
     .description('The course study: DCGAN baseline, WGAN (clip 0.01), WGAN pushed into mode collapse (clip 0.1), and two mitigations; then report.md/report.html.')
     .option('--scale <quick|full|tiny>', 'quick: under 30 min on a 2-core CPU; full: the seed sizes; tiny: a smoke test', 'quick')
     .option('--out <DIR>', 'study folder (default runs/experiments-<scale>)')
-    .option('--train-args <FLAGS>', 'extra train.js flags for every run, e.g. "--backend cpu --data DIR"')
-    .allowExcessArguments(false)
-    .exitOverride()
-    .configureOutput({ writeErr: () => {}, writeOut: (s) => process.stdout.write(s) });
-  try {
-    cmd.parse(argv, { from: 'user' });
-  } catch (e) {
-    if (e instanceof CommanderError) {
-      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.help') return 0;
-      process.stderr.write(`experiments: error: ${e.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ')}\n`);
-      return 2;
-    }
-    throw e;
+    .option('--train-args <FLAGS>', 'extra train.js flags for every run, e.g. "--backend cpu --data DIR"');
+  const parsed = parseArgs(cmd, argv);
+  if (!parsed.ok) {
+    if (parsed.help) return 0;
+    process.stderr.write(`experiments: error: ${parsed.error}\n`);
+    return 2;
   }
   const o = cmd.opts();
   if (!['quick', 'full', 'tiny'].includes(o.scale)) {

@@ -1,28 +1,21 @@
 // `node scripts/make-faces.js`: the embedded face dataset, deterministic.
-import { Command, CommanderError } from 'commander';
+import { quietCommand, parseArgs } from './args';
 import { makeFaces } from '../data/faces_node';
 import { DatasetError } from '../data/dataset';
 import { makeProgressBar } from './progress';
 
 export async function runMakeFacesCli(argv: string[]): Promise<number> {
-  const cmd = new Command('make-faces.js')
+  const cmd = quietCommand('make-faces.js')
     .description('Render the embedded anime-style face dataset (DiceBear adventurer + lorelei) as 96x96 JPEG q90 files. Same --n and --seed give the same bytes.')
     .requiredOption('--out <DIR>', 'output folder (created; must be new or empty)')
     .option('--n <N>', 'number of faces', '20000')
     .option('--seed <S>', 'seed', '1')
-    .option('--quality <Q>', 'JPEG quality', '90')
-    .allowExcessArguments(false)
-    .exitOverride()
-    .configureOutput({ writeErr: () => {}, writeOut: (s) => process.stdout.write(s) });
-  try {
-    cmd.parse(argv, { from: 'user' });
-  } catch (e) {
-    if (e instanceof CommanderError) {
-      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.help') return 0;
-      process.stderr.write(`make-faces: error: ${e.message.replace(/^error: /, '')}\n`);
-      return 2;
-    }
-    throw e;
+    .option('--quality <Q>', 'JPEG quality', '90');
+  const parsed = parseArgs(cmd, argv);
+  if (!parsed.ok) {
+    if (parsed.help) return 0;
+    process.stderr.write(`make-faces: error: ${parsed.error}\n`);
+    return 2;
   }
   const o = cmd.opts();
   const num = (v: string, name: string, min: number, max: number) => {
