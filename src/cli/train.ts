@@ -6,7 +6,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve, join } from 'node:path';
 import { FIELDS, ConfigError, DEFAULTS, PRESETS, parsePartial, resolveConfig, coerce, type TrainConfig } from '../train/config';
-import { runTraining, totalSteps, type RunHooks } from '../train/loop';
+import { runTraining, type RunHooks } from '../train/loop';
 import { initBackend, BackendError } from '../backend/select';
 import { NodeStore, nodeBackendHooks, cleanTempFiles } from '../platform/node';
 import { loadImageFolder } from '../data/folder_node';
@@ -166,7 +166,6 @@ export async function runTrainCli(argv: string[]): Promise<number> {
     };
     process.on('SIGINT', onSigint);
     process.on('SIGTERM', onSigint);
-    const total = totalSteps(cfg, ds.n);
     const stepBar = makeProgressBar('train');
     const hooks: RunHooks = {
       store,
@@ -184,7 +183,6 @@ export async function runTrainCli(argv: string[]): Promise<number> {
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigint);
     log(`${summary.message}. Samples: ${join(out, 'samples')}, curves: ${join(out, 'loss.svg')}`);
-    void total;
     return summary.status === 'non-finite' ? 1 : 0;
   } catch (e) {
     if (e instanceof UsageError || e instanceof ConfigError || e instanceof DatasetError || e instanceof BackendError) {

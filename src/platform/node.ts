@@ -2,7 +2,7 @@
 // atomic writes), a private Xvfb display and headless-gl for the webgl
 // backend, and the location of tfjs-backend-wasm's binaries. Only this folder
 // imports fs, child_process and gl; the browser bundle never reaches it.
-import { promises as fsp, existsSync, mkdirSync, readdirSync, rmSync, openSync, fsyncSync, closeSync } from 'node:fs';
+import { promises as fsp, existsSync, readdirSync, rmSync, openSync, fsyncSync, closeSync } from 'node:fs';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
@@ -188,8 +188,4 @@ export function nodeWasmPath(): string {
 
 export function nodeBackendHooks(threads?: number): BackendHooks {
   return { createGl: createNodeGl, wasmPath: nodeWasmPath(), threads };
-}
-
-export function ensureDir(dir: string): void {
-  mkdirSync(dir, { recursive: true });
 }

@@ -38,7 +38,8 @@ async function encodeNamed(kind: string, tensors: { name: string; tensor: Tensor
   return { json: JSON.stringify(manifest, null, 1), bin: new Uint8Array(data) };
 }
 
-function decodeNamed(json: string, bin: Uint8Array, where: string): tf.NamedTensorMap {
+/** The tensors by name, and their names in manifest order (optimizer slots are positional). */
+function decodeNamed(json: string, bin: Uint8Array, where: string): { map: tf.NamedTensorMap; order: string[] } {
   let manifest: any;
   try {
     manifest = JSON.parse(json);
@@ -50,7 +51,7 @@ function decodeNamed(json: string, bin: Uint8Array, where: string): tf.NamedTens
   const expected = specs.reduce((s: number, w: any) => s + 4 * w.shape.reduce((a: number, b: number) => a * b, 1), 0);
   if (bin.byteLength !== expected) throw new CheckpointError(`${where}: weights file has ${bin.byteLength} bytes, manifest needs ${expected}`);
   const buf = bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength) as ArrayBuffer;
-  return tf.io.decodeWeights(buf, specs);
+  return { map: tf.io.decodeWeights(buf, specs), order: specs.map((w: { name: string }) => w.name) };
 }
 
 export class CheckpointError extends Error {
@@ -118,7 +119,7 @@ export async function restoreCheckpoint(tr: GanTrainer, files: CheckpointFiles, 
   }
   if (state.format !== FORMAT) throw new CheckpointError(`${where}: unknown format ${JSON.stringify(state.format)}`);
   for (const [name, net] of [['generator', tr.G], ['discriminator', tr.D]] as const) {
-    const map = decodeNamed(text(need(`${name}.json`))!, bytes(need(`${name}.weights.bin`))!, `${where}/${name}`);
+    const { map } = decodeNamed(text(need(`${name}.json`))!, bytes(need(`${name}.weights.bin`))!, `${where}/${name}`);
     try {
       const names = Object.keys(map);
       for (const [n, v] of net.params.vars) {
@@ -133,9 +134,7 @@ export async function restoreCheckpoint(tr: GanTrainer, files: CheckpointFiles, 
     }
   }
   for (const [name, opt] of [['optimizer-g', tr.optG], ['optimizer-d', tr.optD]] as const) {
-    const map = decodeNamed(text(need(`${name}.json`))!, bytes(need(`${name}.weights.bin`))!, `${where}/${name}`);
-    const manifest = JSON.parse(text(files[`${name}.json`])!);
-    const order: string[] = manifest.weightsManifest[0].weights.map((w: any) => w.name);
+    const { map, order } = decodeNamed(text(need(`${name}.json`))!, bytes(need(`${name}.weights.bin`))!, `${where}/${name}`);
     await opt.setWeights(order.map((n) => ({ name: n, tensor: map[n] })));
     tf.dispose(Object.values(map));
     const extra = state.optimizerExtra?.[name] ?? [];

@@ -12,7 +12,6 @@ import { loadLatestCheckpoint, restoreCheckpoint, saveCheckpoint, stepDirName } 
 import { tileGrid, encodePng } from './grid';
 import { lossPlotSvg } from './plot';
 import type { RunStore } from './store';
-import { tf } from '../tf';
 
 export interface Sampler {
   next(): Float32Array;
@@ -192,7 +191,5 @@ export async function runTraining(cfg: TrainConfig, sampler: Sampler, datasetSiz
     return summary;
   } finally {
     tr.dispose();
-    // Kernels may keep scratch tensors; the run's own are all disposed here.
-    void tf.memory();
   }
 }
