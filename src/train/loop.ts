@@ -12,6 +12,7 @@ import { loadLatestCheckpoint, restoreCheckpoint, saveCheckpoint, stepDirName } 
 import { tileGrid, encodePng } from './grid';
 import { lossPlotSvg } from './plot';
 import type { RunStore } from './store';
+import { CollapseWatch } from './collapse';
 
 export interface Sampler {
   next(): Float32Array;
@@ -119,6 +120,8 @@ export async function runTraining(cfg: TrainConfig, sampler: Sampler, datasetSiz
       await saveCheckpoint(store, tr, sampler.state(), cfg.keepCheckpoints);
     };
 
+    const watch = new CollapseWatch(records as { step: number; verdict?: unknown }[]);
+    let notedInitial = false;
     const t0 = Date.now();
     const startStep = tr.step;
     let last: StepMetrics | undefined;
@@ -148,9 +151,13 @@ export async function runTraining(cfg: TrainConfig, sampler: Sampler, datasetSiz
         const d = await hooks.diversity(tr.generate(divZ), cfg.diversitySamples, cfg.size);
         for (const [k, v] of Object.entries(d)) if (typeof v === 'number') record[k] = round(v);
         (record as any).verdict = d.verdict;
-        if (d.verdict === 'collapsed') {
+        const seen = watch.observe(d.verdict);
+        if (seen === 'collapse') {
           hooks.warn?.(`mode collapse at step ${tr.step}: the diversity verdict is "collapsed" (${Object.entries(d).filter(([, v]) => typeof v === 'number').map(([k, v]) => `${k} ${round(v as number)}`).join(', ')})`);
           if (cfg.stopOnCollapse) status = 'collapsed';
+        } else if (seen === 'initial' && !notedInitial) {
+          notedInitial = true;
+          hooks.log(`diversity at step ${tr.step}: the samples still show one mode, as every generator does at the start; collapse warnings${cfg.stopOnCollapse ? ' and --stop-on-collapse' : ''} start once they have diversified`);
         }
       }
       if (tr.step % cfg.logEvery === 0 || tr.step === total) {

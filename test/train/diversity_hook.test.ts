@@ -6,6 +6,7 @@ import { runTraining } from '../../src/train/loop';
 import { MemoryStore } from '../../src/train/store';
 import { makeDiversityHook } from '../../src/train/diversity';
 import { BatchSampler } from '../../src/data/sampler';
+import { collapseOnset, diversifiedAt, CollapseWatch } from '../../src/train/collapse';
 import { tinyConfig, randomDataset, info } from './helpers';
 
 describe('diversity during training', () => {
@@ -42,5 +43,57 @@ describe('diversity during training', () => {
     expect(s.step).toBe(6);
     expect(warnings.join('\n')).toMatch(/mode collapse at step 6/);
     expect(JSON.parse(await store.readText('checkpoints/latest.json')).step).toBe(6);
+  });
+
+  it('a generator that has not diversified yet is not a collapse: no warning, no stop', async () => {
+    await tf.setBackend('cpu');
+    const cfg = tinyConfig({ steps: 9, diversityEvery: 3, stopOnCollapse: true, checkpointEvery: 0 });
+    const ds = randomDataset(16);
+    const store = new MemoryStore();
+    const warnings: string[] = [];
+    const logs: string[] = [];
+    // collapsed (start state), collapsed, healthy: never a collapse *after* diversifying
+    let calls = 0;
+    const diversity = async () => ({ verdict: ++calls >= 3 ? 'healthy' : 'collapsed', msssim: 0.5 });
+    const s = await runTraining(cfg, new BatchSampler(ds, cfg.batch, cfg.seed), ds.n, { store, log: (m) => logs.push(m), warn: (m) => warnings.push(m), diversity }, info, false);
+    expect(s.status).toBe('done');
+    expect(s.step).toBe(9);
+    expect(warnings).toEqual([]);
+    expect(logs.filter((m) => /still show one mode/.test(m))).toHaveLength(1);
+    const verdicts = (await store.readText('metrics.jsonl')).trim().split('\n').map((l) => JSON.parse(l)).filter((l) => 'verdict' in l).map((l) => l.verdict);
+    expect(verdicts).toEqual(['collapsed', 'collapsed', 'healthy']);
+  });
+
+  it('--resume remembers that the samples had diversified', async () => {
+    await tf.setBackend('cpu');
+    const ds = randomDataset(16);
+    const store = new MemoryStore();
+    const warnings: string[] = [];
+    let calls = 0;
+    // healthy at step 3, then (after the resume) collapsed at step 6
+    const diversity = async () => ({ verdict: ++calls >= 2 ? 'collapsed' : 'healthy', msssim: 0.5 });
+    const hooks = { store, log: () => {}, warn: (m: string) => warnings.push(m), diversity };
+    const first = await runTraining(tinyConfig({ steps: 3, diversityEvery: 3, checkpointEvery: 3, stopOnCollapse: true }), new BatchSampler(ds, 4, 1), ds.n, hooks, info, false);
+    expect(first.status).toBe('done');
+    tf.disposeVariables();
+    const cfg = tinyConfig({ steps: 9, diversityEvery: 3, checkpointEvery: 3, stopOnCollapse: true });
+    const s = await runTraining(cfg, new BatchSampler(ds, cfg.batch, cfg.seed), ds.n, hooks, info, true);
+    expect(s.status).toBe('collapsed');
+    expect(s.step).toBe(6);
+    expect(warnings.join('\n')).toMatch(/mode collapse at step 6/);
+  });
+});
+
+describe('collapse onset rule', () => {
+  const rec = (pairs: Array<[number, string | undefined]>) => pairs.map(([step, verdict]) => (verdict ? { step, verdict } : { step }));
+  it('counts only a collapse after the samples had diversified', () => {
+    const r = rec([[1, undefined], [2, 'collapsed'], [4, 'collapsed'], [6, 'suspicious'], [7, undefined], [8, 'healthy'], [10, 'collapsed'], [12, 'collapsed']]);
+    expect(diversifiedAt(r)).toBe(6);
+    expect(collapseOnset(r)).toBe(10);
+    expect(collapseOnset(rec([[2, 'collapsed'], [4, 'collapsed']]))).toBeNull();
+    expect(diversifiedAt(rec([[2, 'collapsed']]))).toBeNull();
+    expect(collapseOnset(rec([[2, 'healthy'], [4, 'suspicious']]))).toBeNull();
+    const w = new CollapseWatch(rec([[2, 'collapsed']]));
+    expect([w.observe('collapsed'), w.observe('suspicious'), w.observe('collapsed'), w.observe('healthy')]).toEqual(['initial', null, 'collapse', null]);
   });
 });

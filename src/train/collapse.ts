@@ -1,0 +1,50 @@
+// When does a run count as collapsed? A freshly initialised generator draws
+// one blob for every z, which the diversity verdict rightly calls
+// "collapsed". That is where every run starts, not a mode collapse. A run
+// collapses when its samples had diversified (a verdict other than
+// "collapsed" at some scored step) and then lose it again. The training loop
+// warns, and --stop-on-collapse acts, only on that; the experiment report
+// states the onset the same way.
+
+interface Scored {
+  step: number;
+  verdict?: unknown;
+}
+
+const scored = (records: readonly Scored[]) => records.filter((r) => typeof r.verdict === 'string');
+
+/** Step of the first scored verdict other than "collapsed", or null if the samples never diversified. */
+export function diversifiedAt(records: readonly Scored[]): number | null {
+  const hit = scored(records).find((r) => r.verdict !== 'collapsed');
+  return hit ? hit.step : null;
+}
+
+/** Step of the first "collapsed" verdict after the samples had diversified, or null. */
+export function collapseOnset(records: readonly Scored[]): number | null {
+  let diversified = false;
+  for (const r of scored(records)) {
+    if (r.verdict !== 'collapsed') diversified = true;
+    else if (diversified) return r.step;
+  }
+  return null;
+}
+
+/** The same rule, fed one verdict at a time (seeded with a resumed run's records). */
+export class CollapseWatch {
+  private diversified: boolean;
+  constructor(previous: readonly Scored[] = []) {
+    this.diversified = diversifiedAt(previous) !== null;
+  }
+  /**
+   * 'collapse': "collapsed" after the samples had diversified (a real mode
+   * collapse); 'initial': "collapsed" before they ever did (the start state);
+   * null: not collapsed.
+   */
+  observe(verdict: string): 'collapse' | 'initial' | null {
+    if (verdict !== 'collapsed') {
+      this.diversified = true;
+      return null;
+    }
+    return this.diversified ? 'collapse' : 'initial';
+  }
+}
