@@ -28,8 +28,14 @@ function buildCrcTable(): void {
   crcReady = true;
 }
 
-@inline function tab(k: usize, b: u32): u32 {
-  return load<u32>(CRC_TABLE + (k << 10) + ((<usize>(b & 0xFF)) << 2));
+// Table k at a constant address folded into the load's immediate offset:
+// one shift, one mask and one load per byte.
+const T0 = CRC_TABLE, T1 = CRC_TABLE + 1024, T2 = CRC_TABLE + 2048, T3 = CRC_TABLE + 3072;
+const T4 = CRC_TABLE + 4096, T5 = CRC_TABLE + 5120, T6 = CRC_TABLE + 6144, T7 = CRC_TABLE + 7168;
+const T8 = CRC_TABLE + 8192, T9 = CRC_TABLE + 9216, T10 = CRC_TABLE + 10240, T11 = CRC_TABLE + 11264;
+const T12 = CRC_TABLE + 12288, T13 = CRC_TABLE + 13312, T14 = CRC_TABLE + 14336, T15 = CRC_TABLE + 15360;
+@inline function ix(b: u32): usize {
+  return (<usize>(b & 0xFF)) << 2;
 }
 
 /** Continues a CRC-32 (pass 0 to start) over n bytes at p. */
@@ -42,14 +48,14 @@ export function crc32Update(crc: u32, p: usize, n: usize): u32 {
     const w1 = load<u32>(p, 4);
     const w2 = load<u32>(p, 8);
     const w3 = load<u32>(p, 12);
-    c = (tab(15, w0) ^ tab(14, w0 >>> 8) ^ tab(13, w0 >>> 16) ^ tab(12, w0 >>> 24)) ^
-        (tab(11, w1) ^ tab(10, w1 >>> 8) ^ tab(9, w1 >>> 16) ^ tab(8, w1 >>> 24)) ^
-        (tab(7, w2) ^ tab(6, w2 >>> 8) ^ tab(5, w2 >>> 16) ^ tab(4, w2 >>> 24)) ^
-        (tab(3, w3) ^ tab(2, w3 >>> 8) ^ tab(1, w3 >>> 16) ^ tab(0, w3 >>> 24));
+    c = (load<u32>(ix(w0), T15) ^ load<u32>(ix(w0 >>> 8), T14) ^ load<u32>(ix(w0 >>> 16), T13) ^ load<u32>(ix(w0 >>> 24), T12)) ^
+        (load<u32>(ix(w1), T11) ^ load<u32>(ix(w1 >>> 8), T10) ^ load<u32>(ix(w1 >>> 16), T9) ^ load<u32>(ix(w1 >>> 24), T8)) ^
+        (load<u32>(ix(w2), T7) ^ load<u32>(ix(w2 >>> 8), T6) ^ load<u32>(ix(w2 >>> 16), T5) ^ load<u32>(ix(w2 >>> 24), T4)) ^
+        (load<u32>(ix(w3), T3) ^ load<u32>(ix(w3 >>> 8), T2) ^ load<u32>(ix(w3 >>> 16), T1) ^ load<u32>(ix(w3 >>> 24), T0));
     p += 16;
   }
   while (p < end) {
-    c = tab(0, c ^ <u32>load<u8>(p)) ^ (c >>> 8);
+    c = load<u32>(ix(c ^ <u32>load<u8>(p)), T0) ^ (c >>> 8);
     p++;
   }
   return ~c;

@@ -15,11 +15,14 @@
 //     indexed by the next 10 stream bits; codes longer than 10 bits (rare)
 //     hit an F_SLOW entry and fall back to a bit-serial canonical decode.
 //   - Entries carry the code length, and for length/distance codes the base
-//     and extra-bit count, so a match costs two lookups and a literal one
-//     lookup, one branch and one shift (by the entry itself). A fast loop
-//     (input and output far from their ends) decodes up to 3 literals per
-//     refill with no bounds checks; a careful loop with every check finishes
-//     each block near the ends.
+//     and extra-bit count, so a match costs two lookups. Literals, the bulk
+//     of a photo-like PNG, go through two byte tables split off the literal
+//     table at fixed addresses (length, symbol): per literal the serial chain
+//     is mask -> one byte load -> shift, with the table base in the load's
+//     immediate offset. A fast loop (input and output far from their ends,
+//     its own function so its state stays in registers) decodes up to 4
+//     literals per refill with no bounds checks; a careful loop with every
+//     check finishes each block near the ends.
 //   - Per call the tables (2 x 5.3 KiB) are heap-allocated; fixed-code tables
 //     and copy patterns are static data built on first use.
 //   - Match copy: 16 bytes per v128 step; distances < 16 first replicate one
@@ -70,6 +73,16 @@ const CL_ORDER: usize = memory.data<u8>([16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4
 // match distances d < 16 a swizzle pattern (k % d) plus the copy step
 // d * ceil(16 / d) that keeps 16-byte copies in phase with the period.
 const FIXED_LIT: usize = memory.data(<i32>H_SIZE, 16);
+// The literal/length fast table split into two byte tables at fixed addresses
+// for the literal loop: LEN8[i] = code length of a literal (<= FAST_BITS), or
+// NOT_LIT for anything else; SYM8[i] = the literal. A fixed address folds the
+// table base into the load's offset and byte entries need no index scaling,
+// which shortens the serial chain bits -> index -> load -> shift per literal.
+const NOT_LIT: u32 = 0x80;
+const LEN8: usize = memory.data(<i32>FAST_SIZE, 16);
+const SYM8: usize = memory.data(<i32>FAST_SIZE, 16);
+const FIXED_LEN8: usize = memory.data(<i32>FAST_SIZE, 16);
+const FIXED_SYM8: usize = memory.data(<i32>FAST_SIZE, 16);
 const FIXED_DIST: usize = memory.data(<i32>H_SIZE, 16);
 const SCRATCH_LENS: usize = memory.data(320, 16);
 const OFFS: usize = memory.data(64, 16);
@@ -144,6 +157,15 @@ function buildTable(h: usize, lens: usize, n: i32, kind: i32): i32 {
   return 0;
 }
 
+/** Fills the byte tables at len8/sym8 from the literal/length fast table of h. */
+function splitLiteralTable(h: usize, len8: usize, sym8: usize): void {
+  for (let j: usize = 0; j < FAST_SIZE; j++) {
+    const e = load<u32>(h + H_FAST + (j << 2));
+    store<u8>(len8 + j, <u8>((e & (F_KIND | F_SLOW)) == 0 ? e & 15 : NOT_LIT));
+    store<u8>(sym8 + j, <u8>(e >>> 16));
+  }
+}
+
 /** Bit-serial canonical decode for codes longer than FAST_BITS (or invalid): an entry, F_BAD if none. */
 function slowEntry(h: usize, bb: u64, kind: i32): u32 {
   let code: i32 = 0, first: i32 = 0, index: i32 = 0;
@@ -160,13 +182,13 @@ function slowEntry(h: usize, bb: u64, kind: i32): u32 {
 
 /** Table entry for the next code in bb (which holds >= 15 valid bits). */
 @inline function lookup(h: usize, bb: u64, kind: i32): u32 {
-  const e = load<u32>(h + H_FAST + (<usize>(bb & FAST_MASK) << 2));
+  const e = load<u32>(h + H_FAST + (<usize>(<u32>bb & <u32>FAST_MASK) << 2));
   return (e & F_SLOW) == 0 ? e : slowEntry(h, bb, kind);
 }
 
 /** Raw fast-table entry (F_SLOW when the code is longer than FAST_BITS). */
 @inline function fastEntry(h: usize, bb: u64): u32 {
-  return load<u32>(h + H_FAST + (<usize>(bb & FAST_MASK) << 2));
+  return load<u32>(h + H_FAST + (<usize>(<u32>bb & <u32>FAST_MASK) << 2));
 }
 
 function buildStatic(): void {
@@ -176,6 +198,7 @@ function buildStatic(): void {
   for (let i = 256; i < 280; i++) store<u8>(lens + i, 7);
   for (let i = 280; i < 288; i++) store<u8>(lens + i, 8);
   buildTable(FIXED_LIT, lens, 288, KIND_LIT);
+  splitLiteralTable(FIXED_LIT, FIXED_LEN8, FIXED_SYM8);
   for (let i = 0; i < 30; i++) store<u8>(lens + i, 5);
   buildTable(FIXED_DIST, lens, 30, KIND_DIST);
   for (let d = 1; d < 16; d++) {
@@ -199,6 +222,68 @@ function buildStatic(): void {
     s = op - <usize>load<u8>(STEP + dist);
   }
   while (op < end) { v128.store(op, v128.load(s)); op += 16; s += 16; }
+}
+
+// State handed between inflateRaw and fastBlock (once per block, not per symbol).
+let sIp: usize = 0, sOp: usize = 0, sBb: u64 = 0, sBc: u32 = 0;
+
+/**
+ * The body of a compressed block while input and output are far from their
+ * ends: no per-symbol bounds checks. A function of its own so the few values
+ * of the hot loop stay in registers. Returns 1 at the end-of-block code, 0 at
+ * the fast limits (the caller finishes carefully), or INFLATE_CORRUPT.
+ */
+function fastBlock(lt: usize, dt: usize, dst: usize, inFast: usize, outFast: usize): i32 {
+  let ip = sIp, op = sOp, bb = sBb, bc = sBc;
+  let r: i32 = 0;
+  while (ip <= inFast && op <= outFast) {
+    bb |= load<u64>(ip) << bc; ip += (63 - bc) >> 3; bc |= 56;
+    let i = <usize>(<u32>bb & <u32>FAST_MASK);
+    let l = <u32>load<u8>(i, LEN8);
+    if (l < NOT_LIT) {
+      // up to 4 literals per refill: each is <= FAST_BITS long, so 56 bits
+      // leave >= 16 for the next lookup (and the slow path's 15)
+      store<u8>(op, load<u8>(i, SYM8)); op++; bb >>= <u64>l; bc -= l;
+      i = <usize>(<u32>bb & <u32>FAST_MASK); l = <u32>load<u8>(i, LEN8);
+      if (l < NOT_LIT) {
+        store<u8>(op, load<u8>(i, SYM8)); op++; bb >>= <u64>l; bc -= l;
+        i = <usize>(<u32>bb & <u32>FAST_MASK); l = <u32>load<u8>(i, LEN8);
+        if (l < NOT_LIT) {
+          store<u8>(op, load<u8>(i, SYM8)); op++; bb >>= <u64>l; bc -= l;
+          i = <usize>(<u32>bb & <u32>FAST_MASK); l = <u32>load<u8>(i, LEN8);
+          if (l < NOT_LIT) {
+            store<u8>(op, load<u8>(i, SYM8)); op++; bb >>= <u64>l; bc -= l;
+            continue;
+          }
+        }
+      }
+      // a length, end or long code follows: refill so a whole length/distance pair is buffered
+      bb |= load<u64>(ip) << bc; ip += (63 - bc) >> 3; bc |= 56;
+    }
+    let e = load<u32>(lt + H_FAST + (i << 2));
+    if (e & F_SLOW) {
+      e = slowEntry(lt, bb, KIND_LIT);
+      if ((e & F_KIND) == 0) { bb >>= <u64>(e & 15); bc -= e & 15; store<u8>(op, <u8>(e >>> 16)); op++; continue; }
+    }
+    if (e & F_COPY) {
+      let l = e & 15, x = (e >> 4) & 15;
+      const length = <usize>(e >>> 16) + <usize>((bb >> <u64>l) & ((<u64>1 << x) - 1));
+      bb >>= <u64>(l + x); bc -= l + x;
+      const d = lookup(dt, bb, KIND_DIST);
+      if (d & F_BAD) { r = INFLATE_CORRUPT; break; }
+      l = d & 15; x = (d >> 4) & 15;
+      const dist = <usize>(d >>> 16) + <usize>((bb >> <u64>l) & ((<u64>1 << x) - 1));
+      bb >>= <u64>(l + x); bc -= l + x;
+      if (dist > op - dst) { r = INFLATE_CORRUPT; break; }
+      copyMatch(op, dist, length);
+      op += length;
+      continue;
+    }
+    if (e & F_EOB) { const l = e & 15; bb >>= <u64>l; bc -= l; r = 1; break; }
+    { r = INFLATE_CORRUPT; break; }
+  }
+  sIp = ip; sOp = op; sBb = bb; sBc = bc;
+  return r;
 }
 
 /**
@@ -249,6 +334,8 @@ export function inflateRaw(src: usize, srcLen: usize, dst: usize, dstCap: usize)
       continue;
     } else if (type == 1) {
       lt = FIXED_LIT; dt = FIXED_DIST;
+      memory.copy(LEN8, FIXED_LEN8, FAST_SIZE);
+      memory.copy(SYM8, FIXED_SYM8, FAST_SIZE);
     } else if (type == 2) {
       const hlit = <i32>(bb & 31) + 257;
       const hdist = <i32>((bb >> 5) & 31) + 1;
@@ -299,52 +386,17 @@ export function inflateRaw(src: usize, srcLen: usize, dst: usize, dstCap: usize)
       if (load<u8>(lens + 32 + 256) == 0) return INFLATE_CORRUPT; // no end-of-block code
       if (buildTable(litT, lens + 32, hlit, KIND_LIT) < 0) return INFLATE_CORRUPT;
       if (buildTable(distT, lens + 32 + <usize>hlit, hdist, KIND_DIST) < 0) return INFLATE_CORRUPT;
+      splitLiteralTable(litT, LEN8, SYM8);
     } else {
       return INFLATE_CORRUPT;
     }
 
-    // -- compressed block body, fast loop: no per-symbol bounds checks
-    let blockDone = false;
-    while (ip <= inFast && op <= outFast) {
-      bb |= load<u64>(ip) << bc; ip += (63 - bc) >> 3; bc |= 56;
-      let e = fastEntry(lt, bb);
-      if ((e & F_KIND) == 0) {
-        // up to 3 literals per refill (56 bits >= 3 x 15 + lookahead)
-        bb >>= <u64>e; bc -= e & 15; store<u8>(op, <u8>(e >>> 16)); op++;
-        e = fastEntry(lt, bb);
-        if ((e & F_KIND) == 0) {
-          bb >>= <u64>e; bc -= e & 15; store<u8>(op, <u8>(e >>> 16)); op++;
-          e = fastEntry(lt, bb);
-          if ((e & F_KIND) == 0) {
-            bb >>= <u64>e; bc -= e & 15; store<u8>(op, <u8>(e >>> 16)); op++;
-            continue;
-          }
-        }
-        // a length or end code follows: refill so the whole length/distance pair is buffered
-        bb |= load<u64>(ip) << bc; ip += (63 - bc) >> 3; bc |= 56;
-      }
-      if (e & F_SLOW) {
-        e = slowEntry(lt, bb, KIND_LIT);
-        if ((e & F_KIND) == 0) { bb >>= <u64>(e & 15); bc -= e & 15; store<u8>(op, <u8>(e >>> 16)); op++; continue; }
-      }
-      if (e & F_COPY) {
-        let l = e & 15, x = (e >> 4) & 15;
-        const length = <usize>(e >>> 16) + <usize>((bb >> <u64>l) & ((<u64>1 << x) - 1));
-        bb >>= <u64>(l + x); bc -= l + x;
-        const d = lookup(dt, bb, KIND_DIST);
-        if (d & F_BAD) return INFLATE_CORRUPT;
-        l = d & 15; x = (d >> 4) & 15;
-        const dist = <usize>(d >>> 16) + <usize>((bb >> <u64>l) & ((<u64>1 << x) - 1));
-        bb >>= <u64>(l + x); bc -= l + x;
-        if (dist > op - dst) return INFLATE_CORRUPT;
-        copyMatch(op, dist, length);
-        op += length;
-        continue;
-      }
-      if (e & F_EOB) { const l = e & 15; bb >>= <u64>l; bc -= l; blockDone = true; break; }
-      return INFLATE_CORRUPT;
-    }
-    if (blockDone) continue;
+    // -- compressed block body: fast loop, then a careful one near the ends
+    sIp = ip; sOp = op; sBb = bb; sBc = bc;
+    const fr = fastBlock(lt, dt, dst, inFast, outFast);
+    ip = sIp; op = sOp; bb = sBb; bc = sBc;
+    if (fr < 0) return fr;
+    if (fr == 1) continue;
 
     // -- careful loop: near the ends of input or output
     while (true) {

@@ -362,6 +362,8 @@ export function decodePng(src: usize, len: usize, maxPixels: f64, res: usize): i
   for (let i: usize = 0; i < 1024; i += 4) store<u32>(pal + i, 0xFF000000);
   let nPal: u32 = 0;
   let idatTotal: u64 = 0;
+  let idatChunks = 0;
+  let idatFirst: usize = 0;
   let seenIdat = false;
   let pos: u64 = 8;
   const end = <u64>len;
@@ -414,6 +416,7 @@ export function decodePng(src: usize, len: usize, maxPixels: f64, res: usize): i
       }
     } else if (type == T_IDAT) {
       idatTotal += clen;
+      if (idatChunks++ == 0) idatFirst = data;
       seenIdat = true;
     } else if (type == T_IEND) {
       break;
@@ -445,17 +448,21 @@ export function decodePng(src: usize, len: usize, maxPixels: f64, res: usize): i
   if (outBytes > MAX_BLOCK || rawTotal + DST_SLACK > MAX_BLOCK || idatTotal + 16 > MAX_BLOCK) return fail(res, PNG_TOO_LARGE, D_MEMORY);
   if (!reserve(outBytes + rawTotal + idatTotal + maxRow + 16384)) return fail(res, PNG_TOO_LARGE, D_MEMORY);
 
-  // ---- pass 2: concatenate IDAT payloads
-  const idat = heap.alloc(<usize>idatTotal + 16);
-  let q = idat;
-  pos = 8;
-  while (true) {
-    const p = src + <usize>pos;
-    const clen = be32(p);
-    const type = be32(p + 4);
-    if (type == T_IDAT) { memory.copy(q, p + 8, <usize>clen); q += <usize>clen; }
-    else if (type == T_IEND) break;
-    pos += 12 + <u64>clen;
+  // ---- pass 2: concatenate IDAT payloads (a single IDAT is inflated in place:
+  // inflate never reads outside [src, src + srcLen))
+  let idat = idatFirst;
+  if (idatChunks > 1) {
+    idat = heap.alloc(<usize>idatTotal + 16);
+    let q = idat;
+    pos = 8;
+    while (true) {
+      const p = src + <usize>pos;
+      const clen = be32(p);
+      const type = be32(p + 4);
+      if (type == T_IDAT) { memory.copy(q, p + 8, <usize>clen); q += <usize>clen; }
+      else if (type == T_IEND) break;
+      pos += 12 + <u64>clen;
+    }
   }
 
   // ---- inflate all filtered rows
