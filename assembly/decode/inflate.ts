@@ -42,8 +42,10 @@ const FAST_BITS: u32 = 10;
 const FAST_SIZE: usize = 1 << FAST_BITS;
 const FAST_MASK: u64 = <u64>FAST_SIZE - 1;
 
-// Table entries (u32): value << 16 | flags | extra << 4 | code length.
-//   literal / code-length symbol: flags 0, value = symbol
+// Table entries (u32): value << 16 | extra << 12 | flags | bits, where bits
+// (the low 6) = code length + extra bits: all the stream bits the symbol
+// takes, so one shift by the entry itself consumes it.
+//   literal / code-length symbol: flags 0, value = symbol, extra 0
 //   length or distance:           flags F_COPY, value = base, extra = extra bits
 //   end of block:                 flags F_EOB
 //   invalid symbol or code:       flags F_BAD
@@ -99,11 +101,13 @@ function entryFor(kind: i32, sym: u32): u32 {
     if (sym == 256) return F_EOB;
     const li = <usize>(sym - 257);
     if (li >= 29) return F_BAD;
-    return (<u32>load<u16>(LEN_BASE + (li << 1)) << 16) | F_COPY | (<u32>load<u8>(LEN_EXTRA + li) << 4);
+    const x = <u32>load<u8>(LEN_EXTRA + li);
+    return (<u32>load<u16>(LEN_BASE + (li << 1)) << 16) | (x << 12) | F_COPY | x;
   }
   if (kind == KIND_DIST) {
     if (sym >= 30) return F_BAD;
-    return (<u32>load<u16>(DIST_BASE + (<usize>sym << 1)) << 16) | F_COPY | (<u32>load<u8>(DIST_EXTRA + <usize>sym) << 4);
+    const x = <u32>load<u8>(DIST_EXTRA + <usize>sym);
+    return (<u32>load<u16>(DIST_BASE + (<usize>sym << 1)) << 16) | (x << 12) | F_COPY | x;
   }
   return sym << 16;
 }
@@ -148,7 +152,7 @@ function buildTable(h: usize, lens: usize, n: i32, kind: i32): i32 {
       // bit-reverse code+k over l bits: deflate sends Huffman codes MSB first
       let v = code + k, r: u32 = 0;
       for (let b: u32 = 0; b < l; b++) { r = (r << 1) | (v & 1); v >>= 1; }
-      const e = entryFor(kind, sym) | l;
+      const e = entryFor(kind, sym) + l;
       for (let j = <usize>r; j < FAST_SIZE; j += <usize>1 << l) store<u32>(h + H_FAST + (j << 2), e);
     }
     idx += c;
@@ -161,7 +165,7 @@ function buildTable(h: usize, lens: usize, n: i32, kind: i32): i32 {
 function splitLiteralTable(h: usize, len8: usize, sym8: usize): void {
   for (let j: usize = 0; j < FAST_SIZE; j++) {
     const e = load<u32>(h + H_FAST + (j << 2));
-    store<u8>(len8 + j, <u8>((e & (F_KIND | F_SLOW)) == 0 ? e & 15 : NOT_LIT));
+    store<u8>(len8 + j, <u8>((e & (F_KIND | F_SLOW)) == 0 ? e & 63 : NOT_LIT));
     store<u8>(sym8 + j, <u8>(e >>> 16));
   }
 }
@@ -172,7 +176,7 @@ function slowEntry(h: usize, bb: u64, kind: i32): u32 {
   for (let l = 1; l <= 15; l++) {
     code |= <i32>((bb >> <u64>(l - 1)) & 1);
     const c = <i32>load<u16>(h + H_COUNT + (<usize>l << 1));
-    if (code - first < c) return entryFor(kind, <u32>load<u16>(h + H_SYMS + (<usize>(index + code - first) << 1))) | <u32>l;
+    if (code - first < c) return entryFor(kind, <u32>load<u16>(h + H_SYMS + (<usize>(index + code - first) << 1))) + <u32>l;
     index += c;
     first = (first + c) << 1;
     code <<= 1;
@@ -184,6 +188,12 @@ function slowEntry(h: usize, bb: u64, kind: i32): u32 {
 @inline function lookup(h: usize, bb: u64, kind: i32): u32 {
   const e = load<u32>(h + H_FAST + (<usize>(<u32>bb & <u32>FAST_MASK) << 2));
   return (e & F_SLOW) == 0 ? e : slowEntry(h, bb, kind);
+}
+
+/** The extra bits of a length/distance entry e, which follow its code in bb. */
+@inline function extraValue(bb: u64, e: u32): usize {
+  const x = (e >> 12) & 15;
+  return <usize>(<u32>(bb >> <u64>((e & 63) - x)) & ((<u32>1 << x) - 1));
 }
 
 /** Raw fast-table entry (F_SLOW when the code is longer than FAST_BITS). */
@@ -263,23 +273,21 @@ function fastBlock(lt: usize, dt: usize, dst: usize, inFast: usize, outFast: usi
     let e = load<u32>(lt + H_FAST + (i << 2));
     if (e & F_SLOW) {
       e = slowEntry(lt, bb, KIND_LIT);
-      if ((e & F_KIND) == 0) { bb >>= <u64>(e & 15); bc -= e & 15; store<u8>(op, <u8>(e >>> 16)); op++; continue; }
+      if ((e & F_KIND) == 0) { bb >>= <u64>(e & 63); bc -= e & 63; store<u8>(op, <u8>(e >>> 16)); op++; continue; }
     }
     if (e & F_COPY) {
-      let l = e & 15, x = (e >> 4) & 15;
-      const length = <usize>(e >>> 16) + <usize>((bb >> <u64>l) & ((<u64>1 << x) - 1));
-      bb >>= <u64>(l + x); bc -= l + x;
+      const length = <usize>(e >>> 16) + extraValue(bb, e);
+      bb >>= <u64>e; bc -= e & 63;
       const d = lookup(dt, bb, KIND_DIST);
       if (d & F_BAD) { r = INFLATE_CORRUPT; break; }
-      l = d & 15; x = (d >> 4) & 15;
-      const dist = <usize>(d >>> 16) + <usize>((bb >> <u64>l) & ((<u64>1 << x) - 1));
-      bb >>= <u64>(l + x); bc -= l + x;
+      const dist = <usize>(d >>> 16) + extraValue(bb, d);
+      bb >>= <u64>d; bc -= d & 63;
       if (dist > op - dst) { r = INFLATE_CORRUPT; break; }
       copyMatch(op, dist, length);
       op += length;
       continue;
     }
-    if (e & F_EOB) { const l = e & 15; bb >>= <u64>l; bc -= l; r = 1; break; }
+    if (e & F_EOB) { bb >>= <u64>(e & 63); bc -= e & 63; r = 1; break; }
     { r = INFLATE_CORRUPT; break; }
   }
   sIp = ip; sOp = op; sBb = bb; sBc = bc;
@@ -361,7 +369,7 @@ export function inflateRaw(src: usize, srcLen: usize, dst: usize, dstCap: usize)
         }
         const e = lookup(litT, bb, KIND_CL);
         if (e & F_BAD) return INFLATE_CORRUPT;
-        const l = e & 15;
+        const l = e & 63;
         bb >>= <u64>l; bc -= l;
         const sym = <i32>(e >>> 16);
         if (sym < 16) {
@@ -405,7 +413,7 @@ export function inflateRaw(src: usize, srcLen: usize, dst: usize, dstCap: usize)
         else { while (bc <= 56) { if (ip < inEnd) { bb |= (<u64>load<u8>(ip)) << bc; ip++; } else pad++; bc += 8; } if (pad > 8) return INFLATE_TRUNCATED; }
       }
       const e = lookup(lt, bb, KIND_LIT);
-      let l = e & 15;
+      const l = e & 63;
       if ((e & F_KIND) == 0) {
         bb >>= <u64>l; bc -= l;
         if (op >= outEnd) return INFLATE_OVERFLOW;
@@ -415,14 +423,12 @@ export function inflateRaw(src: usize, srcLen: usize, dst: usize, dstCap: usize)
       }
       if (e & F_EOB) { bb >>= <u64>l; bc -= l; break; }
       if (e & F_BAD) return INFLATE_CORRUPT;
-      let x = (e >> 4) & 15;
-      const length = <usize>(e >>> 16) + <usize>((bb >> <u64>l) & ((<u64>1 << x) - 1));
-      bb >>= <u64>(l + x); bc -= l + x;
+      const length = <usize>(e >>> 16) + extraValue(bb, e);
+      bb >>= <u64>l; bc -= l;
       const d = lookup(dt, bb, KIND_DIST);
       if (d & F_BAD) return INFLATE_CORRUPT;
-      l = d & 15; x = (d >> 4) & 15;
-      const dist = <usize>(d >>> 16) + <usize>((bb >> <u64>l) & ((<u64>1 << x) - 1));
-      bb >>= <u64>(l + x); bc -= l + x;
+      const dist = <usize>(d >>> 16) + extraValue(bb, d);
+      bb >>= <u64>(d & 63); bc -= d & 63;
       if (dist > op - dst) return INFLATE_CORRUPT;
       if (op + length > outEnd) return INFLATE_OVERFLOW;
       copyMatch(op, dist, length);

@@ -89,6 +89,20 @@ async function faces() {
   return { bytes: await makeSet(`faces-noise-${n}`, n, make), src: 'generated smooth noise', dir: join(dataDir, `faces-noise-${n}`) };
 }
 
+// The 96x96 faces resized to 64x64 and written as PNG (cached beside the JPEGs).
+async function facesPng(face, adaptive) {
+  const dir = `${face.dir}-png64-${adaptive ? 'adaptive' : 'none'}`;
+  if (!existsSync(join(dir, '.done'))) {
+    mkdirSync(dir, { recursive: true });
+    for (const [i, b] of face.bytes.entries()) {
+      const png = await sharp(b).resize(64, 64, { fit: 'cover' }).png({ adaptiveFiltering: adaptive, compressionLevel: 6 }).toBuffer();
+      writeFileSync(join(dir, `${String(i).padStart(4, '0')}.png`), png);
+    }
+    writeFileSync(join(dir, '.done'), '');
+  }
+  return readSet(dir);
+}
+
 const pngMake = async (i) => (await smooth(64, 64, 5000 + i, 6)).png().toBuffer();
 pngMake.ext = '.png';
 const bigMake = async (i) => (await smooth(i % 2 ? 1024 : 768, i % 2 ? 768 : 512, 9000 + i, 14)).jpeg({ quality: 90 }).toBuffer();
@@ -137,7 +151,9 @@ if (!decoders.ours) results.notes.push('decodeImage is not exported by the packa
 const face = await faces();
 const sets = {
   'jpeg 96x96 q90': { files: face.bytes, kind: 'jpeg', src: face.src },
-  'png 64x64': { files: await makeSet(`png-64-${quick ? 120 : 300}`, quick ? 120 : 300, pngMake), kind: 'png', src: 'generated smooth noise (sharp png)' },
+  'png 64x64 faces': { files: await facesPng(face, true), kind: 'png', src: 'the faces above at 64x64, PNG with adaptive row filters (as libpng and Pillow write by default; sharp adaptiveFiltering)' },
+  'png 64x64 faces, unfiltered': { files: await facesPng(face, false), kind: 'png', src: 'the same faces, PNG without row filters (sharp default)' },
+  'png 64x64 noise, unfiltered': { files: await makeSet(`png-64-${quick ? 120 : 300}`, quick ? 120 : 300, pngMake), kind: 'png', src: 'generated smooth noise, no filters: nearly incompressible, the worst case (inflate decodes ~12,000 literals per image)' },
   'jpeg large (768x512, 1024x768) q90': { files: await makeSet(`jpeg-large-${quick ? 4 : 8}`, quick ? 4 : 8, bigMake), kind: 'jpeg', src: 'generated smooth noise' },
 };
 
@@ -265,14 +281,19 @@ if (Object.keys(results.loader).length) {
 }
 
 const S = results.sets;
-const j = S['jpeg 96x96 q90'].imagesPerSecond, p = S['png 64x64'].imagesPerSecond, L = S['jpeg large (768x512, 1024x768) q90'].imagesPerSecond;
+const j = S['jpeg 96x96 q90'].imagesPerSecond, p = S['png 64x64 faces'].imagesPerSecond, L = S['jpeg large (768x512, 1024x768) q90'].imagesPerSecond;
 const full = results.fullPath['ours (decodeImage + resizeToSquare + assembleBatch), img/s'];
 results.targets = {
   'JPEG 96x96 >= 5x jpeg-js': j.ours ? { value: j.ours / j['jpeg-js'], met: j.ours / j['jpeg-js'] >= 5 } : null,
   'full path >= 10,000 img/s/core': full ? { value: full, met: full >= 10_000 } : null,
   'large JPEG within 2x of sharp': L.ours && L.sharp ? { value: L.sharp / L.ours, met: L.sharp / L.ours <= 2 } : null,
-  'PNG >= 3x pngjs': p.ours ? { value: p.ours / p.pngjs, met: p.ours / p.pngjs >= 3 } : null,
+  'PNG 64x64 faces >= 3x pngjs': p.ours ? { value: p.ours / p.pngjs, met: p.ours / p.pngjs >= 3 } : null,
 };
+// The other PNG sets against the same bar, shown rather than hidden.
+for (const name of ['png 64x64 faces, unfiltered', 'png 64x64 noise, unfiltered']) {
+  const q = S[name].imagesPerSecond;
+  if (q.ours) results.targets[`(${name.replace('png ', 'PNG ')}) >= 3x pngjs`] = { value: q.ours / q.pngjs, met: q.ours / q.pngjs >= 3 };
+}
 console.log('\ntargets');
 for (const [k, v] of Object.entries(results.targets)) console.log(`  ${k.padEnd(40)} ${v ? `${fmt(v.value)} ${v.met ? 'met' : 'NOT met'}` : 'n/a'}`);
 for (const n of results.notes) console.log(`note: ${n}`);
