@@ -8,3 +8,4 @@ export { runDiversityCli } from './cli/diversity';
 export { useNodeWorkers, loadSampleInput, nodeWorkerFactory } from './metrics/node';
 export { runMakeFacesCli } from './cli/make_faces';
 export { runExperimentsCli } from './cli/experiments';
+export { runSampleCli } from './cli/sample';

@@ -1,0 +1,106 @@
+// `node scripts/sample.js RUN_DIR`: draw samples from a run's newest
+// checkpoint (or a given step) and write them as a uint8 NHWC .npy, a folder
+// of PNGs, or one grid PNG, e.g. to score them with scripts/diversity.js.
+// Exit codes: 0 done, 2 bad usage or an unreadable run (one line on stderr).
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { quietCommand, parseArgs } from './args';
+import { NodeStore, nodeBackendHooks, writeFileAtomic } from '../platform/node';
+import { initBackend, BackendError } from '../backend/select';
+import { CheckpointError, loadLatestCheckpoint, restoreCheckpoint, stepDirName, CHECKPOINT_DIR, type CheckpointFiles } from '../train/checkpoint';
+import { GanTrainer } from '../train/trainer';
+import { resolveConfig, parsePartial, ConfigError } from '../train/config';
+import { encodePng, tileGrid, toByte } from '../train/grid';
+import { encodeNpy } from '../metrics/samples';
+import { Rng } from '../util/rng';
+import { tf } from '../tf';
+
+class SampleCliError extends Error {}
+
+async function checkpointAt(store: NodeStore, step: number | null): Promise<{ dir: string; files: CheckpointFiles }> {
+  if (step === null) {
+    const ck = await loadLatestCheckpoint(store);
+    if (!ck) throw new SampleCliError(`${store.root} has no complete checkpoint`);
+    return ck;
+  }
+  const path = `${CHECKPOINT_DIR}/${stepDirName(step)}`;
+  if (!(await store.exists(`${path}/state.json`))) {
+    const have = (await store.list(CHECKPOINT_DIR).catch(() => [] as string[])).filter((n) => /^step-\d+$/.test(n)).sort();
+    throw new SampleCliError(`${store.root} has no checkpoint at step ${step} (it has: ${have.join(', ') || 'none'})`);
+  }
+  const files: CheckpointFiles = {};
+  for (const name of await store.list(path)) files[name] = await store.readBytes(`${path}/${name}`);
+  return { dir: path, files };
+}
+
+export async function runSampleCli(argv: string[]): Promise<number> {
+  const cmd = quietCommand('sample.js')
+    .description('Draw samples from a training run: RUN_DIR is a run directory of scripts/train.js.')
+    .argument('<RUN_DIR>', 'the run directory')
+    .option('--n <N>', 'number of samples', '256')
+    .option('--seed <S>', 'seed of the latent vectors', '1')
+    .option('--step <STEP>', 'use the checkpoint of this step (default: the newest)')
+    .requiredOption('--out <PATH>', 'FILE.npy (uint8, N x H x W x 3), FILE.png (one grid, 8 per row) or a folder (one PNG per sample)')
+    .option('--backend <B>', 'tfjs backend: auto, wasm, webgl or cpu', 'auto');
+  const parsed = parseArgs(cmd, argv);
+  if (!parsed.ok) {
+    if (parsed.help) return 0;
+    process.stderr.write(`sample: error: ${parsed.error}\n`);
+    return 2;
+  }
+  const o = cmd.opts();
+  const fail = (msg: string) => {
+    process.stderr.write(`sample: error: ${msg}\n`);
+    return 2;
+  };
+  const int = (v: string, name: string, min: number, max: number) => {
+    const x = Number(v);
+    if (!/^\d+$/.test(String(v)) || x < min || x > max) throw new SampleCliError(`--${name} must be an integer in [${min}, ${max}], got ${JSON.stringify(v)}`);
+    return x;
+  };
+  try {
+    const runDir = resolve(cmd.args[0]);
+    if (!existsSync(join(runDir, CHECKPOINT_DIR))) throw new SampleCliError(`${runDir} is not a run directory with checkpoints (no ${CHECKPOINT_DIR}/ folder)`);
+    const n = int(o.n, 'n', 1, 100_000);
+    const seed = int(o.seed, 'seed', 0, 4294967295);
+    const step = o.step === undefined ? null : int(o.step, 'step', 0, 1e9);
+    if (!['auto', 'wasm', 'webgl', 'cpu'].includes(o.backend)) throw new SampleCliError(`--backend must be auto, wasm, webgl or cpu, got ${JSON.stringify(o.backend)}`);
+    const out = resolve(o.out);
+    const store = new NodeStore(runDir);
+    const ck = await checkpointAt(store, step);
+    let stateCfg: unknown;
+    try {
+      stateCfg = JSON.parse(new TextDecoder().decode(ck.files['state.json'] as Uint8Array)).config;
+    } catch {
+      throw new SampleCliError(`${join(runDir, ck.dir)}/state.json is not valid JSON`);
+    }
+    const cfg = resolveConfig(parsePartial(stateCfg, join(runDir, ck.dir, 'state.json')));
+    await initBackend(o.backend, nodeBackendHooks(), () => {});
+    const tr = new GanTrainer(cfg);
+    try {
+      await restoreCheckpoint(tr, ck.files, join(runDir, ck.dir));
+      const z = new Rng((seed ^ 0x5a3c1e77) >>> 0).fillNormal(new Float32Array(n * cfg.zDim));
+      const imgs = tr.generate(z);
+      const s = cfg.size;
+      if (out.toLowerCase().endsWith('.npy')) {
+        const u8 = new Uint8Array(imgs.length);
+        for (let i = 0; i < imgs.length; i++) u8[i] = toByte(imgs[i]);
+        await writeFileAtomic(out, encodeNpy(u8, [n, s, s, 3]));
+      } else if (out.toLowerCase().endsWith('.png')) {
+        await writeFileAtomic(out, encodePng(tileGrid(imgs, n, s, Math.min(8, n))));
+      } else {
+        const px = s * s * 3;
+        const width = String(n - 1).length;
+        for (let i = 0; i < n; i++) await writeFileAtomic(join(out, `${String(i).padStart(width, '0')}.png`), encodePng(tileGrid(imgs.subarray(i * px, (i + 1) * px), 1, s, 1, 0)));
+      }
+      process.stdout.write(`${n} samples of ${s}x${s} from ${ck.dir} (step ${tr.step}) -> ${out}\n`);
+    } finally {
+      tr.dispose();
+      tf.disposeVariables();
+    }
+    return 0;
+  } catch (e) {
+    if (e instanceof SampleCliError || e instanceof CheckpointError || e instanceof ConfigError || e instanceof BackendError) return fail(e.message);
+    throw e;
+  }
+}

@@ -1,0 +1,77 @@
+// scripts/sample.js: samples from a run's checkpoint, as the user runs it.
+import { describe, it, expect, beforeAll } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, writeFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { encode, decode } from 'fast-png';
+import { parseNpy } from '../../src/metrics/samples';
+
+const root = resolve(__dirname, '../..');
+const run = (script: string, args: string[]) => {
+  const r = spawnSync(process.execPath, [join(root, 'scripts', script), ...args], { encoding: 'utf8', timeout: 240_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+};
+
+let work: string;
+let runDir: string;
+beforeAll(() => {
+  if (!existsSync(join(root, 'dist/node/index.js'))) throw new Error('run `npm run build` before these tests (npm test does)');
+  work = mkdtempSync(join(tmpdir(), 'gf-sample-'));
+  const data = join(work, 'data');
+  mkdirSync(data);
+  for (let i = 0; i < 12; i++) {
+    const px = new Uint8Array(32 * 32 * 3).map((_, j) => (i * 41 + j * 7) & 255);
+    writeFileSync(join(data, `im${i}.png`), encode({ width: 32, height: 32, data: px, channels: 3 }));
+  }
+  runDir = join(work, 'run');
+  const t = run('train.js', ['--data', data, '--out', runDir, '--size', '32', '--ngf', '4', '--ndf', '4', '--z-dim', '8', '--batch', '4', '--steps', '4', '--checkpoint-every', '2', '--keep-checkpoints', '3', '--sample-every', '0', '--backend', 'cpu']);
+  expect(t.code, t.err).toBe(0);
+}, 240_000);
+
+describe('sample.js', () => {
+  it('writes N uint8 NHWC samples as .npy; the same seed gives the same bytes, another seed other samples', () => {
+    const a = run('sample.js', [runDir, '--n', '10', '--out', join(work, 'a.npy'), '--backend', 'cpu']);
+    expect(a.code, a.err).toBe(0);
+    expect(a.out).toMatch(/10 samples of 32x32 from checkpoints\/step-000004 \(step 4\)/);
+    const A = parseNpy(new Uint8Array(readFileSync(join(work, 'a.npy'))));
+    expect([A.n, A.height, A.width, A.channels]).toEqual([10, 32, 32, 3]);
+    expect(A.data).toBeInstanceOf(Uint8Array);
+    // the samples differ from each other (different z)
+    const px = 32 * 32 * 3;
+    expect(Buffer.compare(Buffer.from(A.data.subarray(0, px)), Buffer.from(A.data.subarray(px, 2 * px)))).not.toBe(0);
+    run('sample.js', [runDir, '--n', '10', '--out', join(work, 'b.npy'), '--backend', 'cpu']);
+    expect(Buffer.compare(readFileSync(join(work, 'a.npy')), readFileSync(join(work, 'b.npy')))).toBe(0);
+    run('sample.js', [runDir, '--n', '10', '--seed', '2', '--out', join(work, 'c.npy'), '--backend', 'cpu']);
+    expect(Buffer.compare(readFileSync(join(work, 'a.npy')), readFileSync(join(work, 'c.npy')))).not.toBe(0);
+  }, 120_000);
+
+  it('--step picks an older checkpoint (other weights, other samples); a folder gets one PNG per sample matching the .npy', () => {
+    const old = run('sample.js', [runDir, '--n', '3', '--step', '2', '--out', join(work, 'old.npy'), '--backend', 'cpu']);
+    expect(old.code, old.err).toBe(0);
+    expect(old.out).toMatch(/step-000002/);
+    run('sample.js', [runDir, '--n', '3', '--out', join(work, 'new.npy'), '--backend', 'cpu']);
+    expect(Buffer.compare(readFileSync(join(work, 'old.npy')), readFileSync(join(work, 'new.npy')))).not.toBe(0);
+    const f = run('sample.js', [runDir, '--n', '3', '--out', join(work, 'pngs'), '--backend', 'cpu']);
+    expect(f.code, f.err).toBe(0);
+    expect(readdirSync(join(work, 'pngs')).sort()).toEqual(['0.png', '1.png', '2.png']);
+    const npy = parseNpy(new Uint8Array(readFileSync(join(work, 'new.npy'))));
+    const img = decode(readFileSync(join(work, 'pngs', '1.png')));
+    expect([img.width, img.height, img.channels]).toEqual([32, 32, 3]);
+    // parseNpy hands uint8 back as [0, 1] floats
+    expect(Array.from(img.data as Uint8Array)).toEqual(Array.from(npy.data.subarray(32 * 32 * 3, 2 * 32 * 32 * 3), (v) => Math.round(v * 255)));
+  }, 120_000);
+
+  it.each([
+    ['a folder that is not a run', () => [work, '--out', join(work, 'x.npy')], /not a run directory/],
+    ['a step without a checkpoint', () => [runDir, '--step', '3', '--out', join(work, 'x.npy')], /no checkpoint at step 3 \(it has: step-000002, step-000004\)/],
+    ['a bad --n', () => [runDir, '--n', '0', '--out', join(work, 'x.npy')], /--n must be an integer/],
+    ['no --out', () => [runDir], /required option '--out <PATH>'/],
+  ])('%s: one line, exit 2, nothing written', (_name, args, msg) => {
+    const r = run('sample.js', [...(args as () => string[])(), '--backend', 'cpu']);
+    expect(r.code).toBe(2);
+    expect(r.err.trim().split('\n')).toHaveLength(1);
+    expect(r.err).toMatch(msg);
+    expect(existsSync(join(work, 'x.npy'))).toBe(false);
+  });
+});
