@@ -14,7 +14,7 @@ for (const kernelName of ['Greater', 'GreaterEqual', 'Less', 'LessEqual', 'Equal
     tf.registerGradient({
       kernelName,
       inputsToSave: ['a', 'b'],
-      gradFunc: (_dy: tf.Tensor, saved: tf.Tensor[]) => ({ a: () => tf.zerosLike(saved[0]), b: () => tf.zerosLike(saved[1]) }),
+      gradFunc: (_dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => ({ a: () => tf.zerosLike(saved[0]), b: () => tf.zerosLike(saved[1]) }),
     });
   }
 }

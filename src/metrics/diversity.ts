@@ -87,7 +87,7 @@ const BLOCK = 64;
  */
 export const THRESHOLDS = {
   relative: {
-    collapsed: { msssimDelta: 0.15, vendiMsRatio: 0.4, vendiRatio: 0.5, dupRate: 0.5, ndbK: 0.6 },
+    collapsed: { msssimDelta: 0.15, vendiMsRatio: 0.4, vendiRatio: 0.5, dupRate: 0.5 },
     suspicious: { msssimDelta: 0.05, vendiMsRatio: 0.75, vendiRatio: 0.8, dupRate: 0.1, ndbK: 0.3 },
   },
   absolute: {
@@ -406,10 +406,10 @@ export function decideVerdict(g: SetScores, ref?: SetScores, ndb?: { ndb_k: numb
     else if (vr <= T.suspicious.vendiRatio) flag(1, why);
     if (dup >= T.collapsed.dupRate) flag(2, `${(dup * 100).toFixed(0)}% near duplicates`);
     else if (dup >= T.suspicious.dupRate) flag(1, `${(dup * 100).toFixed(0)}% near duplicates`);
-    if (ndb) {
-      if (ndb.ndb_k >= T.collapsed.ndbK) flag(2, `NDB/K ${ndb.ndb_k.toFixed(2)}`);
-      else if (ndb.ndb_k >= T.suspicious.ndbK) flag(1, `NDB/K ${ndb.ndb_k.toFixed(2)}`);
-    }
+    // NDB/K measures whether samples fill the reference's bins in the right
+    // proportions: an imperfect generator (off colours, blur) fails it while
+    // still diverse, so on its own it makes a set suspicious, never collapsed.
+    if (ndb && ndb.ndb_k >= T.suspicious.ndbK) flag(1, `NDB/K ${ndb.ndb_k.toFixed(2)} (samples and reference fill the k-means bins differently)`);
   } else {
     const T = THRESHOLDS.absolute;
     if (g.msssim.mean >= T.collapsed.msssim) flag(2, `mean MS-SSIM ${g.msssim.mean.toFixed(3)} (no reference: absolute threshold)`);

@@ -76,7 +76,7 @@ function makeImports(name: string, memory: WebAssembly.Memory | undefined) {
     seed: () => 0x9e3779b9,
   };
   if (memory) env.memory = memory;
-  return { env };
+  return { env } as WebAssembly.Imports;
 }
 
 function memoryFor(opts: WasmModuleOptions): WebAssembly.Memory | undefined {

@@ -32,8 +32,8 @@ describe.skipIf(!CHROMIUM)('loadImageFiles in the browser', () => {
     for (let i = 0; i < 6; i++) inputs.push({ name: `j${i}.jpg`, b64: (await sharp(pattern(40, 30, 100 + i), { raw: { width: 40, height: 30, channels: 4 } }).jpeg({ quality: 90 }).toBuffer()).toString('base64') });
     inputs.push({ name: 'broken.png', b64: Buffer.from('not really a png').toString('base64') });
     const opts = { bundle: true, write: false, format: 'esm' as const, platform: 'browser' as const, mainFields: ['module', 'main'], logLevel: 'silent' as const };
-    const lib = (await build({ ...opts, entryPoints: ['src/data/files_browser.ts'] })).outputFiles[0].text;
-    const worker = (await build({ ...opts, entryPoints: ['src/web/worker.ts'] })).outputFiles[0].text;
+    const lib = (await build({ ...opts, entryPoints: ['src/data/files_browser.ts'] })).outputFiles![0].text;
+    const worker = (await build({ ...opts, entryPoints: ['src/web/worker.ts'] })).outputFiles![0].text;
     server = createServer((req, res) => {
       if (req.url === '/lib.js' || req.url === '/worker.js') {
         res.setHeader('content-type', 'text/javascript');

@@ -176,6 +176,24 @@ describe('scoreDiversity', () => {
     expect(decideVerdict(base).verdict).toBe('collapsed');
     expect(decideVerdict({ ...base, msssim: { mean: 0.1, std: 0, pairs: 45 } }).verdict).toBe('healthy');
   });
+
+  it('relative verdict: each rule at its thresholds; NDB/K alone makes a set suspicious, never collapsed', () => {
+    const set = (ms: number, vendi: number, vms: number | null, dup: number) => ({ n: 100, height: 32, width: 32, msssim: { mean: ms, std: 0, pairs: 4950 }, vendi, vendi_msssim: vms, nn: { min: 0, q10: 0, median: 0 }, duplicates: { threshold: 0.05, threshold_source: 'reference' as const, rate: dup, pairs: [], duplicate_pairs: 0 }, support: { estimate: null, lower_bound: 4950 }, timings: { msssim: 0, vendi: 0, nn: 0 } });
+    const ref = set(0.2, 2, 40, 0);
+    const v = (g: ReturnType<typeof set>, ndb_k = 0) => decideVerdict(g, ref, { ndb_k }).verdict;
+    expect(v(set(0.2, 2, 40, 0))).toBe('healthy');
+    expect(v(set(0.26, 2, 40, 0))).toBe('suspicious'); // dMS 0.06
+    expect(v(set(0.36, 2, 40, 0))).toBe('collapsed'); // dMS 0.16
+    expect(v(set(0.2, 2, 28, 0))).toBe('suspicious'); // Vendi-MS 70%
+    expect(v(set(0.2, 2, 15, 0))).toBe('collapsed'); // Vendi-MS 37.5%
+    expect(v(set(0.2, 1.5, 40, 0))).toBe('suspicious'); // cosine Vendi 75%
+    expect(v(set(0.2, 0.9, 40, 0))).toBe('collapsed'); // 45%
+    expect(v(set(0.2, 2, 40, 0.2))).toBe('suspicious');
+    expect(v(set(0.2, 2, 40, 0.6))).toBe('collapsed');
+    expect(v(set(0.2, 2, 40, 0), 0.35)).toBe('suspicious');
+    expect(v(set(0.2, 2, 40, 0), 0.9)).toBe('suspicious');
+    expect(decideVerdict(set(0.2, 2, 40, 0), ref, { ndb_k: 0.9 }).reasons.join()).toMatch(/NDB\/K 0.90/);
+  });
 });
 
 describe('trainer entry', () => {

@@ -71,7 +71,7 @@ describe('GanTrainer on the cpu backend', () => {
     await tf.setBackend('cpu');
     const w1 = tf.variable(tf.randomNormal([3, 3, 2, 3], 0, 0.5, 'float32', 11));
     const w2 = tf.variable(tf.randomNormal([4 * 4 * 3, 1], 0, 0.5, 'float32', 12));
-    const critic = (x: tf.Tensor) => tf.matMul(tf.reshape(tf.leakyRelu(tf.conv2d(x as tf.Tensor4D, w1, 2, 'same'), 0.2), [x.shape[0], -1]), w2);
+    const critic = (x: tf.Tensor) => tf.matMul(tf.reshape(tf.leakyRelu(tf.conv2d(x as tf.Tensor4D, w1 as tf.Tensor4D, 2, 'same'), 0.2), [x.shape[0], -1]), w2);
     const real = tf.randomNormal([3, 8, 8, 2], 0, 1, 'float32', 13);
     const fake = tf.randomNormal([3, 8, 8, 2], 0, 1, 'float32', 14);
     const alpha = tf.tensor1d([0.2, 0.5, 0.9]);
