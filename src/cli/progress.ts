@@ -1,6 +1,6 @@
 // Progress bars on stderr (cli-progress) that degrade to a line every few
 // seconds when stderr is not a terminal (CI logs, pipes).
-import cliProgress from 'cli-progress';
+import cliProgress, { type SingleBar } from 'cli-progress';
 
 export interface ProgressBar {
   update(done: number, total: number, payload?: { text?: string }): void;
@@ -10,7 +10,7 @@ export interface ProgressBar {
 
 export function makeProgressBar(label: string): ProgressBar {
   const tty = !!process.stderr.isTTY;
-  let bar: cliProgress.SingleBar | null = null;
+  let bar: SingleBar | null = null;
   let lastPrint = 0;
   return {
     update(done, total, payload) {
