@@ -49,7 +49,9 @@ export async function runExperiments(o: ExperimentOptions): Promise<{ report: st
     const prev = readJson(join(dir, 'summary.json'));
     const ts = Date.now();
     let exitCode = 0;
+    let skipped = false;
     if (prev && prev.status === 'done' && String(prev.total) === steps) {
+      skipped = true;
       log(`[${i + 1}/${plan.runs.length}] ${spec.name}: already done, skipped`);
     } else if (existsSync(join(dir, 'config.json'))) {
       log(`[${i + 1}/${plan.runs.length}] ${spec.name}: resuming`);
@@ -67,7 +69,8 @@ export async function runExperiments(o: ExperimentOptions): Promise<{ report: st
       summary: readJson(join(dir, 'summary.json')),
       records: readJsonl(join(dir, 'metrics.jsonl')),
       grid: samples.length ? `${spec.name}/samples/${samples[samples.length - 1]}` : null,
-      seconds: (Date.now() - ts) / 1000,
+      // a skipped run reports its own training time from its summary
+      seconds: skipped && typeof prev.seconds === 'number' ? prev.seconds : (Date.now() - ts) / 1000,
     });
   }
   const md = reportMarkdown(plan, results, (Date.now() - t0) / 1000);

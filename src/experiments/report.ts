@@ -3,6 +3,7 @@
 // chart, final scores and verdicts, and a discussion generated from the numbers.
 import { lineChartSvg, stackSvg, type Series } from '../train/plot';
 import type { Plan, RunSpec } from './plan';
+import { collapseOnset, diversifiedAt } from '../train/collapse';
 
 export interface RunResult {
   spec: RunSpec;
@@ -24,10 +25,16 @@ export function finalScores(r: RunResult): Record<string, any> | null {
   return scored.length ? scored[scored.length - 1] : null;
 }
 
+/** First "collapsed" verdict after the samples had diversified (src/train/collapse.ts). */
 export function firstCollapse(r: RunResult): number | null {
-  const hit = r.records.find((x) => x.verdict === 'collapsed');
-  return hit ? hit.step : null;
+  return collapseOnset(r.records as { step: number; verdict?: unknown }[]);
 }
+
+export function firstDiversified(r: RunResult): number | null {
+  return diversifiedAt(r.records as { step: number; verdict?: unknown }[]);
+}
+
+const RANK: Record<string, number> = { healthy: 0, suspicious: 1, collapsed: 2 };
 
 export function diversityChartSvg(results: RunResult[]): string {
   const series = (key: string): Series[] =>
@@ -39,31 +46,35 @@ export function discussion(results: RunResult[]): string[] {
   const out: string[] = [];
   const by = (role: string) => results.filter((r) => r.spec.role === role);
   const fin = (r: RunResult) => finalScores(r);
+  const scores = (x: Record<string, any> | null) => `mean MS-SSIM ${f(x?.msssim)}, MS-SSIM Vendi ${f(x?.vendi_msssim, 1)}, duplicate rate ${f(x?.dup_rate, 2)}`;
   for (const r of results.filter((x) => x.exitCode !== 0)) out.push(`Run ${r.spec.name} failed (exit code ${r.exitCode}); its numbers are missing or partial.`);
-  const collapsedRuns = results.filter((r) => fin(r)?.verdict === 'collapsed' || firstCollapse(r) !== null);
-  if (collapsedRuns.length === 0) out.push('No run was judged collapsed by the diversity score at any scored step.');
-  for (const r of collapsedRuns) {
-    const at = firstCollapse(r);
-    out.push(`${r.spec.name} (${r.spec.title}) was judged collapsed${at !== null ? ` first at step ${at}` : ''}; its final verdict is ${fin(r)?.verdict ?? 'unknown'} (mean MS-SSIM ${f(fin(r)?.msssim)}, Vendi/n ${f(fin(r)?.vendi_norm)}).`);
+  for (const r of results) {
+    const s = fin(r);
+    if (!s) continue;
+    const div = firstDiversified(r), at = firstCollapse(r);
+    if (div === null && s.verdict === 'collapsed') out.push(`${r.spec.name} never left the one-mode state every generator starts in: collapsed at every scored step (final: ${scores(s)}).`);
+    else if (at !== null) out.push(`${r.spec.name} diversified by step ${div} and then collapsed: the score first said "collapsed" at step ${at}; final verdict ${s.verdict} (${scores(s)}).`);
   }
+  if (!results.some((r) => fin(r)?.verdict === 'collapsed' || firstCollapse(r) !== null)) out.push('No run was judged collapsed by the diversity score after its samples had diversified, and none ends collapsed.');
   const target = by('collapse')[0];
-  if (target) {
-    const t = fin(target);
-    if (t && t.verdict !== 'collapsed' && firstCollapse(target) === null) {
-      out.push(`The setting meant to collapse (${target.spec.title}) did not collapse at this scale (final verdict ${t.verdict}, mean MS-SSIM ${f(t.msssim)}): a longer run (--scale full) or a larger clip is needed here.`);
-    }
-    for (const m of [...by('mitigation'), ...by('wgan')]) {
+  const t = target ? fin(target) : null;
+  if (target && t) {
+    if (t.verdict === 'collapsed') out.push(`The setting meant to collapse (${target.spec.title}) collapsed, and the score says so: final verdict collapsed (${scores(t)}; the real images: mean MS-SSIM ${f(t.ref_msssim)}, MS-SSIM Vendi ${f(t.ref_vendi_msssim, 1)}).`);
+    else out.push(`The setting meant to collapse (${target.spec.title}) did not collapse at this scale (final verdict ${t.verdict}, ${scores(t)}): a longer run (--scale full) or a harsher setting is needed here.`);
+    for (const m of by('mitigation')) {
       const s = fin(m);
-      if (!t || !s) continue;
+      if (!s) continue;
       const d = s.msssim - t.msssim;
-      const better = d < 0;
+      const healthier = RANK[s.verdict] < RANK[t.verdict] || (RANK[s.verdict] === RANK[t.verdict] && d < 0);
       out.push(
-        `${m.spec.name} vs ${target.spec.name}: mean MS-SSIM ${f(s.msssim)} vs ${f(t.msssim)} (${better ? 'more diverse' : 'not more diverse'}, ${f(Math.abs(d))} ${better ? 'lower' : 'higher or equal'}; ${t.msssim > 0 ? `${f((100 * Math.abs(d)) / t.msssim, 1)}%` : ''}), Vendi/n ${f(s.vendi_norm)} vs ${f(t.vendi_norm)}, verdict ${s.verdict} vs ${t.verdict}.`,
+        `${m.spec.name} vs ${target.spec.name}: ${healthier ? 'healthier' : 'not healthier'} — verdict ${s.verdict} vs ${t.verdict}; mean MS-SSIM ${f(s.msssim)} vs ${f(t.msssim)} (${d < 0 ? `${f(-d)} lower, ${t.msssim > 0 ? f((100 * -d) / t.msssim, 1) : '–'}% less self-similar` : `${f(d)} higher or equal`}); MS-SSIM Vendi ${f(s.vendi_msssim, 1)} vs ${f(t.vendi_msssim, 1)}; duplicate rate ${f(s.dup_rate, 2)} vs ${f(t.dup_rate, 2)}.`,
       );
     }
   }
-  const base = by('baseline')[0];
-  if (base && fin(base)) out.push(`The DCGAN baseline ends ${fin(base)!.verdict} (mean MS-SSIM ${f(fin(base)!.msssim)}; the real images score ${f(fin(base)!.ref_msssim)}).`);
+  for (const r of [...by('baseline'), ...by('wgan')]) {
+    const s = fin(r);
+    if (s) out.push(`${r.spec.name} (${r.spec.title}) ends ${s.verdict} (${scores(s)}; the real images score ${f(s.ref_msssim)} mean MS-SSIM).`);
+  }
   return out;
 }
 
@@ -78,10 +89,12 @@ export function reportMarkdown(plan: Plan, results: RunResult[], totalSeconds: n
     L.push(`| ${r.spec.name} | ${r.spec.title} | ${c.loss ?? '–'}${c.sn ? '+sn' : ''} | ${c.opt ?? '–'} | ${c.lr ?? '–'} / ${c.lrD ?? '–'} | ${c.clip ?? '–'} | ${c.gp ?? '–'} | ${c.nCritic ?? '–'} | ${c.dDropout ?? '–'} | ${c.size ?? '–'} | ${c.ngf ?? '–'}/${c.ndf ?? '–'} | ${c.batch ?? '–'} | ${r.summary?.step ?? '–'}/${c.totalSteps ?? '–'} | ${r.summary?.status ?? `exit ${r.exitCode}`} | ${(r.seconds / 60).toFixed(1)} min |`);
   }
   L.push('', '## Final scores', '');
-  L.push('| run | verdict | mean MS-SSIM | MS-SSIM std | Vendi | Vendi / n | duplicate rate | NDB/K | real images MS-SSIM | first "collapsed" step |', '|---|---|---|---|---|---|---|---|---|---|');
+  L.push('At the last scored step, against the same number of held-out real images. A run "collapses" when its verdict turns collapsed after its samples had diversified (every generator starts as one blob).', '');
+  L.push('| run | verdict | mean MS-SSIM | MS-SSIM std | MS-SSIM Vendi | Vendi (cosine) | duplicate rate | NDB/K | real: MS-SSIM / MS-SSIM Vendi | diversified at | collapsed at |', '|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of results) {
     const s = finalScores(r) ?? {};
-    L.push(`| ${r.spec.name} | ${s.verdict ?? '–'} | ${f(s.msssim)} | ${f(s.msssim_std)} | ${f(s.vendi, 2)} | ${f(s.vendi_norm)} | ${f(s.dup_rate)} | ${f(s.ndb_k)} | ${f(s.ref_msssim)} | ${firstCollapse(r) ?? '–'} |`);
+    const div = firstDiversified(r);
+    L.push(`| ${r.spec.name} | ${s.verdict ?? '–'} | ${f(s.msssim)} | ${f(s.msssim_std)} | ${f(s.vendi_msssim, 1)} | ${f(s.vendi, 2)} | ${f(s.dup_rate, 2)} | ${f(s.ndb_k, 2)} | ${f(s.ref_msssim)} / ${f(s.ref_vendi_msssim, 1)} | ${div ?? (s.verdict ? 'never' : '–')} | ${firstCollapse(r) ?? '–'} |`);
   }
   L.push('', '## Discussion', '', ...discussion(results).map((x) => `- ${x}`), '');
   L.push('## Diversity over training', '', '![diversity over training](diversity.svg)', '');

@@ -54,17 +54,28 @@ describe('the generated discussion', () => {
   const res = (name: string, role: any, records: any[]): RunResult => ({ spec: spec(name, role), dir: name, exitCode: 0, config: null, summary: null, records, grid: null, seconds: 1 });
 
   it('names the collapsed run, when it collapsed, and how much the mitigation helped', () => {
-    const collapse = res('clip0.1', 'collapse', [rec(10, 'healthy', 0.3), rec(20, 'collapsed', 0.8), rec(30, 'collapsed', 0.9)]);
-    const fix = res('gp', 'mitigation', [rec(10, 'healthy', 0.3), rec(30, 'healthy', 0.3)]);
-    expect(firstCollapse(collapse)).toBe(20);
+    const collapse = res('clip0.1', 'collapse', [rec(10, 'collapsed', 0.95), rec(20, 'healthy', 0.3), rec(30, 'collapsed', 0.8), rec(40, 'collapsed', 0.9)]);
+    const fix = res('gp', 'mitigation', [rec(10, 'collapsed', 0.95), rec(20, 'healthy', 0.3), rec(40, 'healthy', 0.3)]);
+    expect(firstCollapse(collapse)).toBe(30);
+    expect(firstCollapse(fix)).toBeNull();
     const text = discussion([collapse, fix]).join('\n');
-    expect(text).toMatch(/clip0.1 \(clip0.1\) was judged collapsed first at step 20/);
-    expect(text).toMatch(/gp vs clip0.1: mean MS-SSIM 0.3 vs 0.9 \(more diverse, 0.6 lower; 66.7%\)/);
+    expect(text).toMatch(/clip0.1 diversified by step 20 and then collapsed: the score first said "collapsed" at step 30; final verdict collapsed/);
+    expect(text).toMatch(/The setting meant to collapse \(clip0.1\) collapsed, and the score says so/);
+    expect(text).toMatch(/gp vs clip0.1: healthier — verdict healthy vs collapsed; mean MS-SSIM 0.3 vs 0.9 \(0.6 lower, 66.7% less self-similar\)/);
   });
 
-  it('says so when the run meant to collapse did not', () => {
-    const text = discussion([res('clip0.1', 'collapse', [rec(10, 'healthy', 0.3)])]).join('\n');
+  it('a run that never left the start state is said to be so, not "collapsed at step 10"', () => {
+    const stuck = res('stuck', 'collapse', [rec(10, 'collapsed', 0.95), rec(20, 'collapsed', 0.9)]);
+    expect(firstCollapse(stuck)).toBeNull();
+    const text = discussion([stuck]).join('\n');
+    expect(text).toMatch(/stuck never left the one-mode state every generator starts in/);
+    expect(text).not.toMatch(/first said "collapsed"/);
+  });
+
+  it('says so when the run meant to collapse did not, and when a mitigation is not healthier', () => {
+    const text = discussion([res('clip0.1', 'collapse', [rec(10, 'healthy', 0.3)]), res('fix', 'mitigation', [rec(10, 'suspicious', 0.4)])]).join('\n');
     expect(text).toMatch(/No run was judged collapsed/);
     expect(text).toMatch(/did not collapse at this scale/);
+    expect(text).toMatch(/fix vs clip0.1: not healthier/);
   });
 });
