@@ -6,7 +6,7 @@ import type { Scale } from '../experiments/plan';
 
 export async function runExperimentsCli(argv: string[]): Promise<number> {
   const cmd = quietCommand('experiments.js')
-    .description('The course study: DCGAN baseline, WGAN (clip 0.01), WGAN pushed into mode collapse (clip 0.1), and two mitigations; then report.md/report.html.')
+    .description('The course study: DCGAN baseline, the assignment WGAN (clip 0.01), the reports\' collapse setting (clip 0.1), a DCGAN collapsed on purpose (G learning rate 10x D\'s) and its mitigation; then report.md/report.html.')
     .option('--scale <quick|full|tiny>', 'quick: under 30 min on a 2-core CPU; full: the seed sizes; tiny: a smoke test', 'quick')
     .option('--out <DIR>', 'study folder (default runs/experiments-<scale>)')
     .option('--train-args <FLAGS>', 'extra train.js flags for every run, e.g. "--backend cpu --data DIR"');

@@ -57,6 +57,12 @@ export function discussion(results: RunResult[]): string[] {
   }
   if (!results.some((r) => fin(r)?.verdict === 'collapsed' || firstCollapse(r) !== null)) out.push('No run was judged collapsed by the diversity score after its samples had diversified, and none ends collapsed.');
   const target = by('collapse')[0];
+  for (const p of by('probe')) {
+    const s = fin(p);
+    if (!s) continue;
+    const collapsed = s.verdict === 'collapsed' || firstCollapse(p) !== null;
+    out.push(`${p.spec.name} (${p.spec.title}), the course reports' way to collapse a model, ${collapsed ? 'collapsed here too' : `did not collapse at this scale: it ends ${s.verdict}`} (${scores(s)})${!collapsed && target ? `; the study collapses ${target.spec.name} instead` : ''}.`);
+  }
   const t = target ? fin(target) : null;
   if (target && t) {
     if (t.verdict === 'collapsed') out.push(`The setting meant to collapse (${target.spec.title}) collapsed, and the score says so: final verdict collapsed (${scores(t)}; the real images: mean MS-SSIM ${f(t.ref_msssim)}, MS-SSIM Vendi ${f(t.ref_vendi_msssim, 1)}).`);
