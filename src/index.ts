@@ -12,6 +12,7 @@ export { Rng } from './util/rng';
 export { datasetFromImages, DatasetError, type ImageDataset, type LoadOptions } from './data/dataset';
 export { BatchSampler } from './data/sampler';
 export { resizeToSquare } from './kernels/resize';
+export { decodeToSquare } from './data/decode_resize';
 export { normalizeImages } from './kernels/normalize';
 export { assembleBatch } from './kernels/assemble';
 export { decodeImage, InternalDecodeError, isInternalDecodeError } from './image/decode';

@@ -1,8 +1,8 @@
 // decodeImage: the one entry point for image files. Dispatches on the magic
 // bytes to the PNG or JPEG kernel; every failure is an ImageDecodeError.
-import { ImageDecodeError, type DecodedImage, type DecodeOptions } from './errors';
-import { decodePng } from '../kernels/png';
-import { decodeJpeg } from '../kernels/jpeg';
+import { ImageDecodeError, type DecodedImage, type DecodeOptions, type WasmImage } from './errors';
+import { decodePng, decodePngInWasm } from '../kernels/png';
+import { decodeJpeg, decodeJpegInWasm } from '../kernels/jpeg';
 
 /**
  * A kernel failed in a way it should have reported itself (a wasm trap or
@@ -52,12 +52,27 @@ function looksPng(b: Uint8Array): boolean {
  *   img.width; img.height; img.data; // RGBA8
  */
 export function decodeImage(bytes: Uint8Array, opts: DecodeOptions = {}): DecodedImage {
+  return dispatch(bytes, opts, decodeJpeg, decodePng);
+}
+
+/**
+ * decodeImage without the copy out (the loader's path: decode, then resize
+ * in place): RGBA8 at `ptr` in the pipeline module's heap, valid until its
+ * next reset. Same errors as decodeImage.
+ */
+export function decodeImageInWasm(bytes: Uint8Array, opts: DecodeOptions = {}): WasmImage {
+  return dispatch(bytes, opts, decodeJpegInWasm, decodePngInWasm);
+}
+
+type Decoder<T> = (b: Uint8Array, o: DecodeOptions) => T;
+
+function dispatch<T>(bytes: Uint8Array, opts: DecodeOptions, jpeg: Decoder<T>, png: Decoder<T>): T {
   if (!(bytes instanceof Uint8Array)) throw new TypeError('decodeImage: bytes must be a Uint8Array');
   const file = opts.file;
   if (bytes.length === 0) throw new ImageDecodeError('TRUNCATED', 'empty file (0 bytes)', file);
-  let decode: (b: Uint8Array, o: DecodeOptions) => DecodedImage;
-  if (bytes[0] === 0xff && (bytes.length < 2 || bytes[1] === 0xd8)) decode = decodeJpeg;
-  else if (looksPng(bytes)) decode = decodePng;
+  let decode: Decoder<T>;
+  if (bytes[0] === 0xff && (bytes.length < 2 || bytes[1] === 0xd8)) decode = jpeg;
+  else if (looksPng(bytes)) decode = png;
   else {
     const other = OTHER_FORMATS.find(([sig]) => startsWith(bytes, sig));
     const what = other ? `${other[1]} files are not supported` : 'unknown image format';

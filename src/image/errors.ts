@@ -24,6 +24,13 @@ export interface DecodedImage {
   data: Uint8Array;
 }
 
+/** A decoded image left in the pipeline module's heap (RGBA8 at ptr), valid until its next reset. */
+export interface WasmImage {
+  width: number;
+  height: number;
+  ptr: number;
+}
+
 export interface DecodeOptions {
   /** Largest accepted width * height (default 64 megapixels). */
   maxPixels?: number;

@@ -3,7 +3,7 @@
 // The kernel returns a status (0 ok, else an error class) plus a detail code
 // and a detail value that this file turns into a message naming the problem.
 import { pipelineWasm } from '../wasm/pipeline';
-import { DEFAULT_MAX_PIXELS, ImageDecodeError, type DecodedImage, type DecodeOptions, type ImageDecodeErrorCode } from '../image/errors';
+import { DEFAULT_MAX_PIXELS, ImageDecodeError, type DecodedImage, type WasmImage, type DecodeOptions, type ImageDecodeErrorCode } from '../image/errors';
 
 const STATUS: Record<number, ImageDecodeErrorCode> = { 1: 'UNSUPPORTED', 2: 'CORRUPT', 3: 'TRUNCATED', 4: 'TOO_LARGE' };
 
@@ -70,6 +70,18 @@ export function isJpeg(bytes: Uint8Array): boolean {
  * (default 64 Mpx) small for untrusted input.
  */
 export function decodeJpeg(bytes: Uint8Array, opts: DecodeOptions = {}): DecodedImage {
+  const img = decodeJpegInWasm(bytes, opts);
+  const m = pipelineWasm();
+  const data = m.u8.slice(img.ptr, img.ptr + img.width * img.height * 4);
+  (m.exports as unknown as { reset(): void }).reset();
+  return { width: img.width, height: img.height, data };
+}
+
+/**
+ * decodeJpeg without the copy out: the RGBA8 pixels stay in the pipeline
+ * module's heap at `ptr`, valid until its next reset (any kernel call).
+ */
+export function decodeJpegInWasm(bytes: Uint8Array, opts: DecodeOptions = {}): WasmImage {
   const file = opts.file;
   const mp = opts.maxPixels ?? DEFAULT_MAX_PIXELS;
   const maxPixels = Number.isNaN(mp) ? DEFAULT_MAX_PIXELS : Math.min(Math.max(0, Math.floor(mp)), 0x7fffffff);
@@ -85,8 +97,5 @@ export function decodeJpeg(bytes: Uint8Array, opts: DecodeOptions = {}): Decoded
     const msg = (DETAIL[d] ?? (() => `decode error ${d}`))(v, w, h);
     throw new ImageDecodeError(STATUS[st] ?? 'CORRUPT', msg, file);
   }
-  const out = ex.jpegOutPtr();
-  const data = m.u8.slice(out, out + w * h * 4);
-  ex.reset();
-  return { width: w, height: h, data };
+  return { width: w, height: h, ptr: ex.jpegOutPtr() };
 }

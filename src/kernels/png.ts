@@ -1,6 +1,6 @@
 // Typed wrapper of assembly/decode/png.ts: one wasm call per file.
 import { pipelineWasm } from '../wasm/pipeline';
-import { ImageDecodeError, DEFAULT_MAX_PIXELS, type DecodedImage, type DecodeOptions, type ImageDecodeErrorCode } from '../image/errors';
+import { ImageDecodeError, DEFAULT_MAX_PIXELS, type DecodedImage, type WasmImage, type DecodeOptions, type ImageDecodeErrorCode } from '../image/errors';
 
 interface PngExports {
   reset(): void;
@@ -51,6 +51,18 @@ export function isPng(bytes: Uint8Array): boolean {
  * Throws ImageDecodeError ('CORRUPT' | 'TRUNCATED' | 'UNSUPPORTED' | 'TOO_LARGE').
  */
 export function decodePng(bytes: Uint8Array, opts: DecodeOptions = {}): DecodedImage {
+  const img = decodePngInWasm(bytes, opts);
+  const m = pipelineWasm();
+  const data = m.u8.slice(img.ptr, img.ptr + img.width * img.height * 4);
+  (m.exports as unknown as PngExports).reset();
+  return { width: img.width, height: img.height, data };
+}
+
+/**
+ * decodePng without the copy out: the RGBA8 pixels stay in the pipeline
+ * module's heap at `ptr`, valid until its next reset (any kernel call).
+ */
+export function decodePngInWasm(bytes: Uint8Array, opts: DecodeOptions = {}): WasmImage {
   const maxPixels = opts.maxPixels ?? DEFAULT_MAX_PIXELS;
   if (!(maxPixels >= 0)) throw new RangeError(`decodePng: maxPixels must be a number >= 0, got ${maxPixels}`);
   // the input is copied into one wasm heap block (at most 1 GiB)
@@ -72,7 +84,5 @@ export function decodePng(bytes: Uint8Array, opts: DecodeOptions = {}): DecodedI
     else if (detail === 18) msg = `image of ${w}x${h} pixels needs more memory than can be allocated`;
     throw new ImageDecodeError(code, `PNG: ${msg}`, opts.file);
   }
-  const width = i32[res >> 2], height = i32[(res >> 2) + 1], ptr = i32[(res >> 2) + 2] >>> 0;
-  const data = m.u8.slice(ptr, ptr + width * height * 4);
-  return { width, height, data };
+  return { width: i32[res >> 2], height: i32[(res >> 2) + 1], ptr: i32[(res >> 2) + 2] >>> 0 };
 }

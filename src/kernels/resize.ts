@@ -1,5 +1,6 @@
 // Typed wrapper of assembly/image/resize.ts: one wasm call per image.
 import { pipelineWasm } from '../wasm/pipeline';
+import type { WasmImage } from '../image/errors';
 
 export interface RawImage {
   width: number;
@@ -41,5 +42,29 @@ export function resizeToSquare(img: RawImage, size: number, crop = true, out?: U
   const rc = ex.resizeSquare(src, srcLen, w, h, c, size, crop ? 1 : 0, dp, outLen) as number;
   if (rc !== 0) throw new Error(`resizeToSquare: ${CODES[rc] ?? `error ${rc}`}`);
   dst.set(m.u8.subarray(dp, dp + outLen));
+  return dst;
+}
+
+/**
+ * resizeToSquare on an image already in the pipeline heap (decodeImageInWasm):
+ * no copy in, one copy of the size x size x 3 result out. Resets the heap.
+ */
+export function resizeInWasm(img: WasmImage, size: number, crop = true, out?: Uint8Array): Uint8Array {
+  const { width: w, height: h, ptr } = img;
+  if (!(Number.isInteger(w) && Number.isInteger(h) && w >= 1 && h >= 1)) throw new RangeError(`resizeInWasm: bad image size ${w}x${h}`);
+  if (!(Number.isInteger(size) && size >= 1)) throw new RangeError(`resizeInWasm: size must be a positive integer, got ${size}`);
+  const outLen = size * size * 3;
+  const dst = out ?? new Uint8Array(outLen);
+  if (dst.length < outLen) throw new RangeError(`resizeInWasm: out has ${dst.length} bytes, needs ${outLen}`);
+  const m = pipelineWasm();
+  const ex = m.exports as any;
+  const dp = ex.alloc(outLen + 16);
+  const rc = ex.resizeSquare(ptr, w * h * 4, w, h, 4, size, crop ? 1 : 0, dp, outLen) as number;
+  if (rc !== 0) {
+    ex.reset();
+    throw new Error(`resizeInWasm: ${CODES[rc] ?? `error ${rc}`}`);
+  }
+  dst.set(m.u8.subarray(dp, dp + outLen));
+  ex.reset();
   return dst;
 }

@@ -112,3 +112,32 @@ describe('resizeToSquare vs the float64 reference', () => {
   });
 });
 
+
+describe('decodeToSquare (the loader path: decode and resize without leaving wasm)', () => {
+  it('gives the float64 reference resize of the decoded pixels, for PNG and JPEG, and the same errors as decodeImage', async () => {
+    const { decodeToSquare } = await import('../../src/data/decode_resize');
+    const { decodeImage } = await import('../../src/image/decode');
+    const { encode } = await import('fast-png');
+    const sharp = (await import('sharp')).default;
+    const rgb = smoothImage(57, 41, 3, 5);
+    const png = new Uint8Array(encode({ width: 57, height: 41, data: rgb, channels: 3 }));
+    const jpg = new Uint8Array(await sharp(Buffer.from(rgb), { raw: { width: 57, height: 41, channels: 3 } }).jpeg({ quality: 90 }).toBuffer());
+    for (const bytes of [png, jpg]) {
+      const img = decodeImage(bytes);
+      for (const [s, crop] of [[32, true], [20, false], [80, true]] as const) {
+        const want = resizeRef(img.data, img.width, img.height, 4, s, crop);
+        const got = decodeToSquare(bytes, s, { crop });
+        expect(maxDiff(got, want)).toBeLessThanOrEqual(1);
+        expect(Array.from(got)).toEqual(Array.from(resizeToSquare(img, s, crop)));
+      }
+    }
+    const out = new Uint8Array(16 * 16 * 3);
+    expect(decodeToSquare(png, 16, { out })).toBe(out);
+    const bad = png.slice(0, 60);
+    let a: any, b: any;
+    try { decodeImage(bad, { file: 'x.png' }); } catch (e) { a = e; }
+    try { decodeToSquare(bad, 16, { file: 'x.png' }); } catch (e) { b = e; }
+    expect(b.name).toBe('ImageDecodeError');
+    expect([b.code, b.message]).toEqual([a.code, a.message]);
+  });
+});
