@@ -11,15 +11,26 @@
 // Without --real DIR, "real faces" are the procedural faces of
 // src/metrics/synthetic.ts and the generator cases are SIMULATED (healthy-gen:
 // fresh faces with blur and noise; collapsed: a few faces plus pixel noise).
-// Real generator runs can be added with --gen NAME=PATH (folder, .npy or grid
-// with --grid); they are scored and listed with their verdict.
+// Real generator runs are added with --gen NAME=PATH[=EXPECTED] (a folder,
+// a .npy, e.g. from scripts/sample.js, or a grid with --grid); they are scored
+// and listed with their verdict, and checked against EXPECTED when given.
+// --size S resizes the real images to S x S first (area average), so every
+// case is scored at the generators' resolution.
 //
-//   node scripts/calibrate-diversity.js [--real DIR] [--n 256] [--gen NAME=PATH ...] [--json OUT]
+//   node scripts/calibrate-diversity.js [--real DIR] [--size S] [--n 256] [--gen NAME=PATH[=EXPECTED] ...] [--json OUT]
+//
+// The trained cases of docs/diversity.md:
+//   node scripts/experiments.js --scale quick --out runs/study
+//   node scripts/sample.js runs/study/dcgan-glr10 --n 256 --out /tmp/collapsed.npy
+//   node scripts/sample.js runs/study/dcgan-glr10-2d --n 256 --out /tmp/mitigated.npy
+//   node scripts/make-faces.js --out /tmp/faces800 --n 800
+//   node scripts/calibrate-diversity.js --real /tmp/faces800 --size 32 \
+//     --gen "trained: G lr 10x D's=/tmp/collapsed.npy=collapsed" --gen "trained: + 2 D steps=/tmp/mitigated.npy=healthy"
 import { writeFileSync, renameSync } from 'node:fs';
 import { loadDist } from './lib/load-dist.js';
 
 const lib = await loadDist();
-const { syntheticFaces, collapsedFrom, withRepeats, scoreDiversity, subsetSamples, THRESHOLDS, loadSampleInput } = lib;
+const { syntheticFaces, collapsedFrom, withRepeats, scoreDiversity, subsetSamples, THRESHOLDS, loadSampleInput, resizeToSquare } = lib;
 
 const argv = process.argv.slice(2);
 const opt = (name, def) => { const i = argv.indexOf(`--${name}`); return i >= 0 ? argv[i + 1] : def; };
@@ -46,11 +57,18 @@ function blurNoise(set, seed) {
 
 let pool, refSet, source;
 if (opt('real')) {
-  const all = loadSampleInput(opt('real'), {}).set;
+  let all = loadSampleInput(opt('real'), {}).set;
+  const S = opt('size') ? Number(opt('size')) : null;
+  if (S && (all.width !== S || all.height !== S)) {
+    if (!(all.data instanceof Uint8Array)) throw new Error('--size needs 8-bit real images');
+    const px = all.width * all.height * 3, out = new Uint8Array(all.n * S * S * 3);
+    for (let i = 0; i < all.n; i++) resizeToSquare({ width: all.width, height: all.height, data: all.data.subarray(i * px, (i + 1) * px) }, S, true, out.subarray(i * S * S * 3, (i + 1) * S * S * 3));
+    all = { n: all.n, height: S, width: S, channels: 3, data: out };
+  }
   if (all.n < 2 * N + 64) throw new Error(`--real needs at least ${2 * N + 64} images for --n ${N}, found ${all.n}`);
   refSet = subsetSamples(all, Array.from({ length: N }, (_, i) => i));
   pool = subsetSamples(all, Array.from({ length: all.n - N }, (_, i) => N + i));
-  source = `real faces from ${opt('real')}`;
+  source = `real faces from ${opt('real')}${S ? ` at ${S}x${S}` : ''}`;
 } else {
   refSet = syntheticFaces(N, 64, 1001);
   pool = syntheticFaces(Math.max(N, 512), 64, 2002);
@@ -68,8 +86,8 @@ const cases = [
   ['collapsed-1 (sim: 1 mode, noise 20)', collapsedFrom(pool, N, 1, 20, 6), 'collapsed'],
 ];
 for (const g of gens) {
-  const [name, path] = g.split('=');
-  cases.push([name, loadSampleInput(path, { grid: opt('grid'), pad: opt('pad') ? Number(opt('pad')) : undefined }).set, '?']);
+  const [name, path, expected] = g.split('=');
+  cases.push([name, loadSampleInput(path, { grid: opt('grid'), pad: opt('pad') ? Number(opt('pad')) : undefined }).set, expected ?? '?']);
 }
 
 console.log(`calibration: ${source}; n = ${N} per set, reference = held-out ${refSet.n}`);
