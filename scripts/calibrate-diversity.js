@@ -14,6 +14,7 @@
 // Real generator runs are added with --gen NAME=PATH[=EXPECTED] (a folder,
 // a .npy, e.g. from scripts/sample.js, or a grid with --grid); they are scored
 // and listed with their verdict, and checked against EXPECTED when given.
+// EXPECTED may list verdicts: healthy|suspicious.
 // --size S resizes the real images to S x S first (area average), so every
 // case is scored at the generators' resolution.
 //
@@ -25,7 +26,7 @@
 //   node scripts/sample.js runs/study/dcgan-glr10-2d --n 256 --out /tmp/mitigated.npy
 //   node scripts/make-faces.js --out /tmp/faces800 --n 800
 //   node scripts/calibrate-diversity.js --real /tmp/faces800 --size 32 \
-//     --gen "trained: G lr 10x D's=/tmp/collapsed.npy=collapsed" --gen "trained: + 2 D steps=/tmp/mitigated.npy=healthy"
+//     --gen "trained: G lr 10x D's=/tmp/collapsed.npy=collapsed" --gen "trained: + 2 D steps=/tmp/mitigated.npy=healthy|suspicious"
 import { writeFileSync, renameSync } from 'node:fs';
 import { loadDist } from './lib/load-dist.js';
 
@@ -106,7 +107,7 @@ for (const [name, set, expected] of cases) {
     vendi: r.vendi, vendi_ratio: r.vendi / r.ref.vendi, vendi_msssim: r.vendi_msssim, dup_rate: r.duplicates.rate, ndb_k: r.ndb.ndb_k, js: r.ndb.js, reasons: r.reasons,
   };
   results.push(row);
-  line([name, expected, r.verdict + (expected !== '?' && expected !== r.verdict ? ' !' : ''), noRef, row.msssim.toFixed(3), row.msssim_delta.toFixed(3), row.vendi.toFixed(2), row.vendi_ratio.toFixed(2),
+  line([name, expected, r.verdict + (expected !== '?' && !expected.split('|').includes(r.verdict) ? ' !' : ''), noRef, row.msssim.toFixed(3), row.msssim_delta.toFixed(3), row.vendi.toFixed(2), row.vendi_ratio.toFixed(2),
     row.vendi_msssim?.toFixed(1) ?? '-', (row.dup_rate * 100).toFixed(1), row.ndb_k.toFixed(2), row.js.toFixed(3)]);
 }
 console.log(`reference: MS-SSIM ${refScores.msssim.mean.toFixed(3)}, Vendi ${refScores.vendi.toFixed(2)}, Vendi-MS ${refScores.vendi_msssim?.toFixed(1)}, dup threshold ${refScores.duplicates.threshold.toFixed(4)} RMS`);
