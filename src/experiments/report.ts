@@ -37,9 +37,21 @@ export function firstDiversified(r: RunResult): number | null {
 const RANK: Record<string, number> = { healthy: 0, suspicious: 1, collapsed: 2 };
 
 export function diversityChartSvg(results: RunResult[]): string {
-  const series = (key: string): Series[] =>
-    results.map((r, i) => ({ name: r.spec.name, color: COLORS[i % COLORS.length], points: r.records.filter((x) => typeof x[key] === 'number').map((x) => [x.step, x[key]] as [number, number]) }));
-  return stackSvg([lineChartSvg('Mean MS-SSIM of the fixed-z samples (higher = less diverse)', series('msssim'), 640, 280), lineChartSvg('Vendi score / n (1 = all distinct, 1/n = one image)', series('vendi_norm'), 640, 280)]);
+  const series = (key: string, refKey: string): Series[] => {
+    const out: Series[] = results.map((r, i) => ({ name: r.spec.name, color: COLORS[i % COLORS.length], points: r.records.filter((x) => typeof x[key] === 'number').map((x) => [x.step, x[key]] as [number, number]) }));
+    // the held-out real images' own score, as a flat grey line over the longest run
+    const steps = results.flatMap((r) => r.records.filter((x) => typeof x[refKey] === 'number'));
+    if (steps.length) {
+      const ref = steps[0][refKey] as number;
+      const lo = Math.min(...steps.map((x) => x.step)), hi = Math.max(...steps.map((x) => x.step));
+      out.push({ name: 'real images', color: '#999999', points: [[lo, ref], [hi, ref]] });
+    }
+    return out;
+  };
+  return stackSvg([
+    lineChartSvg('Mean MS-SSIM of the fixed-z samples (higher = less diverse)', series('msssim', 'ref_msssim'), 640, 280),
+    lineChartSvg('MS-SSIM Vendi score: effective number of distinct samples (higher = more diverse)', series('vendi_msssim', 'ref_vendi_msssim'), 640, 280),
+  ]);
 }
 
 export function discussion(results: RunResult[]): string[] {
@@ -52,7 +64,7 @@ export function discussion(results: RunResult[]): string[] {
     const s = fin(r);
     if (!s) continue;
     const div = firstDiversified(r), at = firstCollapse(r);
-    if (div === null && s.verdict === 'collapsed') out.push(`${r.spec.name} never left the one-mode state every generator starts in: collapsed at every scored step (final: ${scores(s)}).`);
+    if (div === null && s.verdict === 'collapsed') out.push(`${r.spec.name} was judged collapsed at every scored step: its samples never diversified (final: ${scores(s)}).`);
     else if (at !== null) out.push(`${r.spec.name} diversified by step ${div} and then collapsed: the score first said "collapsed" at step ${at}; final verdict ${s.verdict} (${scores(s)}).`);
   }
   if (!results.some((r) => fin(r)?.verdict === 'collapsed' || firstCollapse(r) !== null)) out.push('No run was judged collapsed by the diversity score after its samples had diversified, and none ends collapsed.');
@@ -61,7 +73,7 @@ export function discussion(results: RunResult[]): string[] {
     const s = fin(p);
     if (!s) continue;
     const collapsed = s.verdict === 'collapsed' || firstCollapse(p) !== null;
-    out.push(`${p.spec.name} (${p.spec.title}), the course reports' way to collapse a model, ${collapsed ? 'collapsed here too' : `did not collapse at this scale: it ends ${s.verdict}`} (${scores(s)})${!collapsed && target ? `; the study collapses ${target.spec.name} instead` : ''}.`);
+    out.push(`${p.spec.name}, the course reports' way to collapse a model, ${collapsed ? 'collapsed here too' : `did not collapse at this scale: it ends ${s.verdict}`} (${scores(s)})${!collapsed && target ? `; the study collapses ${target.spec.name} instead` : ''}.`);
   }
   const t = target ? fin(target) : null;
   if (target && t) {

@@ -91,8 +91,8 @@ export const THRESHOLDS = {
     suspicious: { msssimDelta: 0.05, vendiMsRatio: 0.75, vendiRatio: 0.8, dupRate: 0.1, ndbK: 0.3 },
   },
   absolute: {
-    collapsed: { msssim: 0.5, dupRate: 0.5 },
-    suspicious: { msssim: 0.4, dupRate: 0.1 },
+    collapsed: { msssim: 0.45, dupRate: 0.5 },
+    suspicious: { msssim: 0.35, dupRate: 0.1 },
   },
 };
 

@@ -68,7 +68,7 @@ describe('the generated discussion', () => {
     const stuck = res('stuck', 'collapse', [rec(10, 'collapsed', 0.95), rec(20, 'collapsed', 0.9)]);
     expect(firstCollapse(stuck)).toBeNull();
     const text = discussion([stuck]).join('\n');
-    expect(text).toMatch(/stuck never left the one-mode state every generator starts in/);
+    expect(text).toMatch(/stuck was judged collapsed at every scored step: its samples never diversified/);
     expect(text).not.toMatch(/first said "collapsed"/);
   });
 
