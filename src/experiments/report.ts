@@ -49,9 +49,9 @@ export function diversityChartSvg(results: RunResult[]): string {
     return out;
   };
   return stackSvg([
-    lineChartSvg('Mean MS-SSIM of the fixed-z samples (higher = less diverse)', series('msssim', 'ref_msssim'), 640, 280),
-    lineChartSvg('MS-SSIM Vendi score: effective number of distinct samples (higher = more diverse)', series('vendi_msssim', 'ref_vendi_msssim'), 640, 280),
-  ]);
+    lineChartSvg('Mean MS-SSIM of the fixed-z samples (higher = less diverse)', series('msssim', 'ref_msssim'), 780, 280),
+    lineChartSvg('MS-SSIM Vendi: effective number of distinct samples (higher = more diverse)', series('vendi_msssim', 'ref_vendi_msssim'), 780, 280),
+  ], 780, 280);
 }
 
 export function discussion(results: RunResult[]): string[] {
