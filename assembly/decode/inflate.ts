@@ -23,8 +23,7 @@
 //     its own function so its state stays in registers) decodes up to 4
 //     literals per refill with no bounds checks; a careful loop with every
 //     check finishes each block near the ends.
-//   - The tables live at fixed addresses (a fixed-code block copies the
-//     prebuilt fixed tables in); fixed-code tables
+//   - Per call the tables (2 x 5.3 KiB) are heap-allocated; fixed-code tables
 //     and copy patterns are static data built on first use.
 //   - Match copy: 16 bytes per v128 step; distances < 16 first replicate one
 //     period with i8x16.swizzle, then copy at a multiple of the period.
@@ -87,11 +86,6 @@ const SYM8: usize = memory.data(<i32>FAST_SIZE, 16);
 const FIXED_LEN8: usize = memory.data(<i32>FAST_SIZE, 16);
 const FIXED_SYM8: usize = memory.data(<i32>FAST_SIZE, 16);
 const FIXED_DIST: usize = memory.data(<i32>H_SIZE, 16);
-// The tables of the block being decoded, at fixed addresses (a fixed-code
-// block copies its tables in), so the hot loop's loads carry the table base
-// as an immediate offset.
-const WORK_LIT: usize = memory.data(<i32>H_SIZE, 16);
-const WORK_DIST: usize = memory.data(<i32>H_SIZE, 16);
 const SCRATCH_LENS: usize = memory.data(320, 16);
 const OFFS: usize = memory.data(64, 16);
 const PATTERN: usize = memory.data(256, 16);
@@ -249,7 +243,7 @@ let sIp: usize = 0, sOp: usize = 0, sBb: u64 = 0, sBc: u32 = 0;
  * of the hot loop stay in registers. Returns 1 at the end-of-block code, 0 at
  * the fast limits (the caller finishes carefully), or INFLATE_CORRUPT.
  */
-function fastBlock(dst: usize, inFast: usize, outFast: usize): i32 {
+function fastBlock(lt: usize, dt: usize, dst: usize, inFast: usize, outFast: usize): i32 {
   let ip = sIp, op = sOp, bb = sBb, bc = sBc;
   let r: i32 = 0;
   while (ip <= inFast && op <= outFast) {
@@ -276,16 +270,15 @@ function fastBlock(dst: usize, inFast: usize, outFast: usize): i32 {
       // a length, end or long code follows: refill so a whole length/distance pair is buffered
       bb |= load<u64>(ip) << bc; ip += (63 - bc) >> 3; bc |= 56;
     }
-    let e = load<u32>(i << 2, WORK_LIT + H_FAST);
+    let e = load<u32>(lt + H_FAST + (i << 2));
     if (e & F_SLOW) {
-      e = slowEntry(WORK_LIT, bb, KIND_LIT);
+      e = slowEntry(lt, bb, KIND_LIT);
       if ((e & F_KIND) == 0) { bb >>= <u64>(e & 63); bc -= e & 63; store<u8>(op, <u8>(e >>> 16)); op++; continue; }
     }
     if (e & F_COPY) {
       const length = <usize>(e >>> 16) + extraValue(bb, e);
       bb >>= <u64>e; bc -= e & 63;
-      let d = load<u32>(<usize>(<u32>bb & <u32>FAST_MASK) << 2, WORK_DIST + H_FAST);
-      if (d & F_SLOW) d = slowEntry(WORK_DIST, bb, KIND_DIST);
+      const d = lookup(dt, bb, KIND_DIST);
       if (d & F_BAD) { r = INFLATE_CORRUPT; break; }
       const dist = <usize>(d >>> 16) + extraValue(bb, d);
       bb >>= <u64>d; bc -= d & 63;
@@ -307,9 +300,10 @@ function fastBlock(dst: usize, inFast: usize, outFast: usize): i32 {
  */
 export function inflateRaw(src: usize, srcLen: usize, dst: usize, dstCap: usize): i32 {
   if (!staticReady) buildStatic();
-  const litT = WORK_LIT;
-  const distT = WORK_DIST;
-  const lens = heap.alloc(384);
+  const tables = heap.alloc(2 * H_SIZE + 384);
+  const litT = tables;
+  const distT = tables + H_SIZE;
+  const lens = tables + 2 * H_SIZE;
   const inEnd = src + srcLen;
   const outEnd = dst + dstCap;
   // fast loop bounds: 8-byte loads stay inside the input, and 3 literals + a
@@ -330,6 +324,7 @@ export function inflateRaw(src: usize, srcLen: usize, dst: usize, dstCap: usize)
     final = <u32>(bb & 1);
     const type = <u32>((bb >> 1) & 3);
     bb >>= 3; bc -= 3;
+    let lt = litT, dt = distT;
     if (type == 0) {
       // stored: byte-align, then LEN, NLEN, raw bytes
       bb >>= <u64>(bc & 7); bc -= bc & 7;
@@ -346,8 +341,7 @@ export function inflateRaw(src: usize, srcLen: usize, dst: usize, dstCap: usize)
       op += len; ip += len;
       continue;
     } else if (type == 1) {
-      memory.copy(WORK_LIT, FIXED_LIT, H_SIZE);
-      memory.copy(WORK_DIST, FIXED_DIST, H_SIZE);
+      lt = FIXED_LIT; dt = FIXED_DIST;
       memory.copy(LEN8, FIXED_LEN8, FAST_SIZE);
       memory.copy(SYM8, FIXED_SYM8, FAST_SIZE);
     } else if (type == 2) {
@@ -407,7 +401,7 @@ export function inflateRaw(src: usize, srcLen: usize, dst: usize, dstCap: usize)
 
     // -- compressed block body: fast loop, then a careful one near the ends
     sIp = ip; sOp = op; sBb = bb; sBc = bc;
-    const fr = fastBlock(dst, inFast, outFast);
+    const fr = fastBlock(lt, dt, dst, inFast, outFast);
     ip = sIp; op = sOp; bb = sBb; bc = sBc;
     if (fr < 0) return fr;
     if (fr == 1) continue;
@@ -418,7 +412,7 @@ export function inflateRaw(src: usize, srcLen: usize, dst: usize, dstCap: usize)
         if (ip + 8 <= inEnd) { bb |= load<u64>(ip) << bc; ip += (63 - bc) >> 3; bc |= 56; }
         else { while (bc <= 56) { if (ip < inEnd) { bb |= (<u64>load<u8>(ip)) << bc; ip++; } else pad++; bc += 8; } if (pad > 8) return INFLATE_TRUNCATED; }
       }
-      const e = lookup(WORK_LIT, bb, KIND_LIT);
+      const e = lookup(lt, bb, KIND_LIT);
       const l = e & 63;
       if ((e & F_KIND) == 0) {
         bb >>= <u64>l; bc -= l;
@@ -431,7 +425,7 @@ export function inflateRaw(src: usize, srcLen: usize, dst: usize, dstCap: usize)
       if (e & F_BAD) return INFLATE_CORRUPT;
       const length = <usize>(e >>> 16) + extraValue(bb, e);
       bb >>= <u64>l; bc -= l;
-      const d = lookup(WORK_DIST, bb, KIND_DIST);
+      const d = lookup(dt, bb, KIND_DIST);
       if (d & F_BAD) return INFLATE_CORRUPT;
       const dist = <usize>(d >>> 16) + extraValue(bb, d);
       bb >>= <u64>(d & 63); bc -= d & 63;
