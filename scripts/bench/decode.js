@@ -141,7 +141,8 @@ const decoders = {
   'jpeg-js': { jpeg: (b) => jpeg.decode(b, { useTArray: true, formatAsRGBA: true }) },
   pngjs: { png: (b) => pngjs.PNG.sync.read(Buffer.from(b.buffer, b.byteOffset, b.length)) },
   'fast-png': { png: (b) => fastPng.decode(b) },
-  sharp: { async: true, jpeg: (b) => sharp(b).raw().toBuffer(), png: (b) => sharp(b).raw().toBuffer() },
+  // failOn 'none': decode what libjpeg-turbo decodes, warnings included (its default behaviour)
+  sharp: { async: true, jpeg: (b) => sharp(b, { failOn: 'none' }).raw().toBuffer(), png: (b) => sharp(b, { failOn: 'none' }).raw().toBuffer() },
 };
 if (typeof gf.decodeImage === 'function') decoders.ours = { jpeg: (b) => gf.decodeImage(b), png: (b) => gf.decodeImage(b) };
 
