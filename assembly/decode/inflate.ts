@@ -60,10 +60,12 @@ const KIND_LIT = 1;
 const KIND_DIST = 2;
 
 // One Huffman table: [fast u32 x 1024][count u16 x 16][symbols u16 x 320]
+// [canonical state after FAST_BITS bits: first u16, index u16]
 const H_FAST: usize = 0;
 const H_COUNT: usize = FAST_SIZE * 4;
 const H_SYMS: usize = H_COUNT + 32;
-const H_SIZE: usize = H_SYMS + 320 * 2;
+const H_LONG: usize = H_SYMS + 320 * 2;
+const H_SIZE: usize = H_LONG + 16;
 
 const LEN_BASE: usize = memory.data<u16>([3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258]);
 const LEN_EXTRA: usize = memory.data<u8>([0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0]);
@@ -90,6 +92,9 @@ const SCRATCH_LENS: usize = memory.data(320, 16);
 const OFFS: usize = memory.data(64, 16);
 const PATTERN: usize = memory.data(256, 16);
 const STEP: usize = memory.data(16, 16);
+// REV[x] = x bit-reversed over FAST_BITS bits: the first FAST_BITS code bits
+// as a canonical code value, where a long code's slow decode resumes.
+const REV: usize = memory.data(<i32>FAST_SIZE * 2, 16);
 let staticReady = false;
 
 /** Input offset just past the last byte the last inflateRaw call consumed. */
@@ -126,6 +131,15 @@ function buildTable(h: usize, lens: usize, n: i32, kind: i32): i32 {
     left = (left << 1) - <i32>load<u16>(count + (l << 1));
     if (left < 0) return INFLATE_CORRUPT; // over-subscribed
   }
+  // canonical decoding state after FAST_BITS bits, where slowEntry resumes
+  let first: i32 = 0, index: i32 = 0;
+  for (let l = 1; l <= <i32>FAST_BITS; l++) {
+    const c = <i32>load<u16>(count + (<usize>l << 1));
+    index += c;
+    first = (first + c) << 1;
+  }
+  store<u32>(h + H_LONG, <u32>first);
+  store<u32>(h + H_LONG + 4, <u32>index);
   // offsets of each length in the sorted symbol list
   const offs = OFFS;
   let off: u32 = 0;
@@ -170,10 +184,15 @@ function splitLiteralTable(h: usize, len8: usize, sym8: usize): void {
   }
 }
 
-/** Bit-serial canonical decode for codes longer than FAST_BITS (or invalid): an entry, F_BAD if none. */
+/**
+ * Canonical decode of a code longer than FAST_BITS (or an invalid one): an
+ * entry, F_BAD if none. No shorter code matched the first FAST_BITS bits (the
+ * fast table said so), so it resumes bit by bit after them.
+ */
 function slowEntry(h: usize, bb: u64, kind: i32): u32 {
-  let code: i32 = 0, first: i32 = 0, index: i32 = 0;
-  for (let l = 1; l <= 15; l++) {
+  let code = <i32>load<u16>(REV + (<usize>(<u32>bb & <u32>FAST_MASK) << 1)) << 1;
+  let first = <i32>load<u32>(h + H_LONG), index = <i32>load<u32>(h + H_LONG + 4);
+  for (let l = <i32>FAST_BITS + 1; l <= 15; l++) {
     code |= <i32>((bb >> <u64>(l - 1)) & 1);
     const c = <i32>load<u16>(h + H_COUNT + (<usize>l << 1));
     if (code - first < c) return entryFor(kind, <u32>load<u16>(h + H_SYMS + (<usize>(index + code - first) << 1))) + <u32>l;
@@ -202,6 +221,11 @@ function slowEntry(h: usize, bb: u64, kind: i32): u32 {
 }
 
 function buildStatic(): void {
+  for (let x: u32 = 0; x < <u32>FAST_SIZE; x++) {
+    let v = x, r: u32 = 0;
+    for (let b: u32 = 0; b < FAST_BITS; b++) { r = (r << 1) | (v & 1); v >>= 1; }
+    store<u16>(REV + (<usize>x << 1), <u16>r);
+  }
   const lens = SCRATCH_LENS;
   for (let i = 0; i < 144; i++) store<u8>(lens + i, 8);
   for (let i = 144; i < 256; i++) store<u8>(lens + i, 9);
