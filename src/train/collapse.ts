@@ -29,22 +29,26 @@ export function collapseOnset(records: readonly Scored[]): number | null {
   return null;
 }
 
-/** The same rule, fed one verdict at a time (seeded with a resumed run's records). */
+/**
+ * The same rule, fed one verdict at a time (seeded with a resumed run's
+ * records). With `after` > 0, a "collapsed" verdict at or after that step is a
+ * collapse even if the samples never diversified (--collapse-after).
+ */
 export class CollapseWatch {
   private diversified: boolean;
-  constructor(previous: readonly Scored[] = []) {
+  constructor(previous: readonly Scored[] = [], private readonly after = 0) {
     this.diversified = diversifiedAt(previous) !== null;
   }
   /**
    * 'collapse': "collapsed" after the samples had diversified (a real mode
-   * collapse); 'initial': "collapsed" before they ever did (the start state);
-   * null: not collapsed.
+   * collapse), or at/after `after`; 'initial': "collapsed" before either (the
+   * start state); null: not collapsed.
    */
-  observe(verdict: string): 'collapse' | 'initial' | null {
+  observe(verdict: string, step = 0): 'collapse' | 'initial' | null {
     if (verdict !== 'collapsed') {
       this.diversified = true;
       return null;
     }
-    return this.diversified ? 'collapse' : 'initial';
+    return this.diversified || (this.after > 0 && step >= this.after) ? 'collapse' : 'initial';
   }
 }

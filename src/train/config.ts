@@ -40,6 +40,7 @@ export interface TrainConfig {
   diversityEvery: number;
   diversitySamples: number;
   stopOnCollapse: boolean;
+  collapseAfter: number;
   strict: boolean;
 }
 
@@ -97,6 +98,7 @@ export const FIELDS: readonly Field[] = [
   { key: 'diversityEvery', flag: 'diversity-every', kind: 'int', min: 0, resumable: true, web: true, help: 'score the fixed-z samples for mode collapse every N steps (0 = off)' },
   { key: 'diversitySamples', flag: 'diversity-samples', kind: 'int', min: 2, max: 4096, help: 'number of fixed-z samples the diversity score uses' },
   { key: 'stopOnCollapse', flag: 'stop-on-collapse', kind: 'boolean', resumable: true, help: 'end the run (after saving) when the diversity verdict turns "collapsed" after the samples had diversified (every fresh generator starts as one blob, which does not count)' },
+  { key: 'collapseAfter', flag: 'collapse-after', kind: 'int', min: 0, resumable: true, metavar: 'STEP', help: 'from this step on, a "collapsed" verdict counts as a collapse (warning, --stop-on-collapse) even if the samples never diversified, e.g. a generator that learned one face and stayed there (0 = only after they diversified)' },
   { key: 'strict', flag: 'strict', kind: 'boolean', help: 'a corrupt or unsupported image in --data is fatal instead of skipped' },
 ];
 
@@ -137,6 +139,7 @@ export const DEFAULTS: TrainConfig = {
   diversityEvery: 0,
   diversitySamples: 256,
   stopOnCollapse: false,
+  collapseAfter: 0,
   strict: false,
 };
 

@@ -120,7 +120,7 @@ export async function runTraining(cfg: TrainConfig, sampler: Sampler, datasetSiz
       await saveCheckpoint(store, tr, sampler.state(), cfg.keepCheckpoints);
     };
 
-    const watch = new CollapseWatch(records as { step: number; verdict?: unknown }[]);
+    const watch = new CollapseWatch(records as { step: number; verdict?: unknown }[], cfg.collapseAfter);
     let notedInitial = false;
     const t0 = Date.now();
     const startStep = tr.step;
@@ -151,13 +151,13 @@ export async function runTraining(cfg: TrainConfig, sampler: Sampler, datasetSiz
         const d = await hooks.diversity(tr.generate(divZ), cfg.diversitySamples, cfg.size);
         for (const [k, v] of Object.entries(d)) if (typeof v === 'number') record[k] = round(v);
         (record as any).verdict = d.verdict;
-        const seen = watch.observe(d.verdict);
+        const seen = watch.observe(d.verdict, tr.step);
         if (seen === 'collapse') {
           hooks.warn?.(`mode collapse at step ${tr.step}: the diversity verdict is "collapsed" (${Object.entries(d).filter(([, v]) => typeof v === 'number').map(([k, v]) => `${k} ${round(v as number)}`).join(', ')})`);
           if (cfg.stopOnCollapse) status = 'collapsed';
         } else if (seen === 'initial' && !notedInitial) {
           notedInitial = true;
-          hooks.log(`diversity at step ${tr.step}: the samples still show one mode, as every generator does at the start; collapse warnings${cfg.stopOnCollapse ? ' and --stop-on-collapse' : ''} start once they have diversified`);
+          hooks.log(`diversity at step ${tr.step}: the samples still show one mode, as every generator does at the start; collapse warnings${cfg.stopOnCollapse ? ' and --stop-on-collapse' : ''} start once they have diversified${cfg.collapseAfter > 0 ? ` or at step ${cfg.collapseAfter}` : ' (--collapse-after STEP sets a step from which they apply anyway)'}`);
         }
       }
       if (tr.step % cfg.logEvery === 0 || tr.step === total) {

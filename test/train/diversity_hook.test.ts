@@ -64,6 +64,21 @@ describe('diversity during training', () => {
     expect(verdicts).toEqual(['collapsed', 'collapsed', 'healthy']);
   });
 
+  it('--collapse-after: a run that never diversified counts as collapsed from that step', async () => {
+    await tf.setBackend('cpu');
+    const cfg = tinyConfig({ steps: 12, diversityEvery: 3, stopOnCollapse: true, collapseAfter: 6, checkpointEvery: 0 });
+    const ds = randomDataset(16);
+    const store = new MemoryStore();
+    const warnings: string[] = [];
+    const diversity = async () => ({ verdict: 'collapsed', msssim: 0.9 });
+    const s = await runTraining(cfg, new BatchSampler(ds, cfg.batch, cfg.seed), ds.n, { store, log: () => {}, warn: (m) => warnings.push(m), diversity }, info, false);
+    expect(s.status).toBe('collapsed');
+    expect(s.step).toBe(6);
+    expect(warnings.join('\n')).toMatch(/mode collapse at step 6/);
+    const w = new CollapseWatch([], 10);
+    expect([w.observe('collapsed', 5), w.observe('collapsed', 10)]).toEqual(['initial', 'collapse']);
+  });
+
   it('--resume remembers that the samples had diversified', async () => {
     await tf.setBackend('cpu');
     const ds = randomDataset(16);
