@@ -120,7 +120,7 @@ export function reportMarkdown(plan: Plan, results: RunResult[], totalSeconds: n
   for (const r of results) {
     L.push(`### ${r.spec.name}: ${r.spec.title}`, '');
     L.push(r.grid ? `![${r.spec.name} samples](${r.grid})` : '(no sample grid)', '');
-    L.push(`Curves: [${r.spec.name}/loss.svg](${r.spec.name}/loss.svg)`, '');
+    L.push(`![${r.spec.name} loss curves](${r.spec.name}/loss.svg)`, '');
   }
   return L.join('\n') + '\n';
 }
