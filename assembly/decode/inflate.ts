@@ -215,11 +215,6 @@ function slowEntry(h: usize, bb: u64, kind: i32): u32 {
   return <usize>(<u32>(bb >> <u64>((e & 63) - x)) & ((<u32>1 << x) - 1));
 }
 
-/** Raw fast-table entry (F_SLOW when the code is longer than FAST_BITS). */
-@inline function fastEntry(h: usize, bb: u64): u32 {
-  return load<u32>(h + H_FAST + (<usize>(<u32>bb & <u32>FAST_MASK) << 2));
-}
-
 function buildStatic(): void {
   for (let x: u32 = 0; x < <u32>FAST_SIZE; x++) {
     let v = x, r: u32 = 0;

@@ -2,7 +2,7 @@
 //
 // The kernel returns a status (0 ok, else an error class) plus a detail code
 // and a detail value that this file turns into a message naming the problem.
-import { pipelineWasm } from '../wasm/pipeline';
+import { pipelineWasm, copyImageOut } from '../wasm/pipeline';
 import { DEFAULT_MAX_PIXELS, ImageDecodeError, type DecodedImage, type WasmImage, type DecodeOptions, type ImageDecodeErrorCode } from '../image/errors';
 
 const STATUS: Record<number, ImageDecodeErrorCode> = { 1: 'UNSUPPORTED', 2: 'CORRUPT', 3: 'TRUNCATED', 4: 'TOO_LARGE' };
@@ -70,11 +70,7 @@ export function isJpeg(bytes: Uint8Array): boolean {
  * (default 64 Mpx) small for untrusted input.
  */
 export function decodeJpeg(bytes: Uint8Array, opts: DecodeOptions = {}): DecodedImage {
-  const img = decodeJpegInWasm(bytes, opts);
-  const m = pipelineWasm();
-  const data = m.u8.slice(img.ptr, img.ptr + img.width * img.height * 4);
-  (m.exports as unknown as { reset(): void }).reset();
-  return { width: img.width, height: img.height, data };
+  return copyImageOut(decodeJpegInWasm(bytes, opts));
 }
 
 /**

@@ -1,5 +1,5 @@
 // Typed wrapper of assembly/decode/png.ts: one wasm call per file.
-import { pipelineWasm } from '../wasm/pipeline';
+import { pipelineWasm, copyImageOut } from '../wasm/pipeline';
 import { ImageDecodeError, DEFAULT_MAX_PIXELS, type DecodedImage, type WasmImage, type DecodeOptions, type ImageDecodeErrorCode } from '../image/errors';
 
 interface PngExports {
@@ -51,11 +51,7 @@ export function isPng(bytes: Uint8Array): boolean {
  * Throws ImageDecodeError ('CORRUPT' | 'TRUNCATED' | 'UNSUPPORTED' | 'TOO_LARGE').
  */
 export function decodePng(bytes: Uint8Array, opts: DecodeOptions = {}): DecodedImage {
-  const img = decodePngInWasm(bytes, opts);
-  const m = pipelineWasm();
-  const data = m.u8.slice(img.ptr, img.ptr + img.width * img.height * 4);
-  (m.exports as unknown as PngExports).reset();
-  return { width: img.width, height: img.height, data };
+  return copyImageOut(decodePngInWasm(bytes, opts));
 }
 
 /**

@@ -24,25 +24,17 @@ const CODES: Record<number, string> = {
  */
 export function resizeToSquare(img: RawImage, size: number, crop = true, out?: Uint8Array): Uint8Array {
   const { width: w, height: h, data } = img;
-  if (!(Number.isInteger(w) && Number.isInteger(h) && w >= 1 && h >= 1)) throw new RangeError(`resizeToSquare: bad image size ${w}x${h}`);
-  if (!(Number.isInteger(size) && size >= 1)) throw new RangeError(`resizeToSquare: size must be a positive integer, got ${size}`);
+  checkDims('resizeToSquare', w, h, size);
   const px = w * h;
   const c = data.length === px * 4 ? 4 : data.length === px * 3 ? 3 : 0;
   if (!c) throw new RangeError(`resizeToSquare: ${data.length} bytes is neither RGBA nor RGB for ${w}x${h}`);
-  const outLen = size * size * 3;
-  const dst = out ?? new Uint8Array(outLen);
-  if (dst.length < outLen) throw new RangeError(`resizeToSquare: out has ${dst.length} bytes, needs ${outLen}`);
+  const dst = outBuffer('resizeToSquare', size, out);
   const m = pipelineWasm();
-  const ex = m.exports as any;
-  ex.reset();
+  (m.exports as any).reset();
   const srcLen = data.length + 16; // RGB input carries pad bytes (4-byte pixel loads)
-  const src = ex.alloc(srcLen);
-  const dp = ex.alloc(outLen + 16);
+  const src = (m.exports as any).alloc(srcLen);
   m.u8.set(data, src);
-  const rc = ex.resizeSquare(src, srcLen, w, h, c, size, crop ? 1 : 0, dp, outLen) as number;
-  if (rc !== 0) throw new Error(`resizeToSquare: ${CODES[rc] ?? `error ${rc}`}`);
-  dst.set(m.u8.subarray(dp, dp + outLen));
-  return dst;
+  return run('resizeToSquare', src, srcLen, w, h, c, size, crop, dst);
 }
 
 /**
@@ -51,20 +43,35 @@ export function resizeToSquare(img: RawImage, size: number, crop = true, out?: U
  */
 export function resizeInWasm(img: WasmImage, size: number, crop = true, out?: Uint8Array): Uint8Array {
   const { width: w, height: h, ptr } = img;
-  if (!(Number.isInteger(w) && Number.isInteger(h) && w >= 1 && h >= 1)) throw new RangeError(`resizeInWasm: bad image size ${w}x${h}`);
-  if (!(Number.isInteger(size) && size >= 1)) throw new RangeError(`resizeInWasm: size must be a positive integer, got ${size}`);
+  checkDims('resizeInWasm', w, h, size);
+  const dst = outBuffer('resizeInWasm', size, out);
+  try {
+    return run('resizeInWasm', ptr, w * h * 4, w, h, 4, size, crop, dst);
+  } finally {
+    (pipelineWasm().exports as any).reset();
+  }
+}
+
+function checkDims(who: string, w: number, h: number, size: number): void {
+  if (!(Number.isInteger(w) && Number.isInteger(h) && w >= 1 && h >= 1)) throw new RangeError(`${who}: bad image size ${w}x${h}`);
+  if (!(Number.isInteger(size) && size >= 1)) throw new RangeError(`${who}: size must be a positive integer, got ${size}`);
+}
+
+function outBuffer(who: string, size: number, out?: Uint8Array): Uint8Array {
   const outLen = size * size * 3;
   const dst = out ?? new Uint8Array(outLen);
-  if (dst.length < outLen) throw new RangeError(`resizeInWasm: out has ${dst.length} bytes, needs ${outLen}`);
+  if (dst.length < outLen) throw new RangeError(`${who}: out has ${dst.length} bytes, needs ${outLen}`);
+  return dst;
+}
+
+/** One resizeSquare call on pixels at src in the pipeline heap; the result is copied into dst. */
+function run(who: string, src: number, srcLen: number, w: number, h: number, c: number, size: number, crop: boolean, dst: Uint8Array): Uint8Array {
   const m = pipelineWasm();
   const ex = m.exports as any;
+  const outLen = size * size * 3;
   const dp = ex.alloc(outLen + 16);
-  const rc = ex.resizeSquare(ptr, w * h * 4, w, h, 4, size, crop ? 1 : 0, dp, outLen) as number;
-  if (rc !== 0) {
-    ex.reset();
-    throw new Error(`resizeInWasm: ${CODES[rc] ?? `error ${rc}`}`);
-  }
+  const rc = ex.resizeSquare(src, srcLen, w, h, c, size, crop ? 1 : 0, dp, outLen) as number;
+  if (rc !== 0) throw new Error(`${who}: ${CODES[rc] ?? `error ${rc}`}`);
   dst.set(m.u8.subarray(dp, dp + outLen));
-  ex.reset();
   return dst;
 }
