@@ -9,14 +9,18 @@ export function quietCommand(name: string): Command {
     .configureOutput({ writeErr: () => {}, writeOut: (s) => process.stdout.write(s) });
 }
 
-/** Parses argv; 'help' when help was shown, or the one-line error message. */
-export function parseArgs(cmd: Command, argv: string[]): { ok: true } | { ok: false; help: true } | { ok: false; help: false; error: string } {
+/**
+ * Parses argv. Returns null to go on, or the exit code to return now: 0 after
+ * help was shown, 2 after a one-line `PROG: error: ...` on stderr.
+ */
+export function parseArgs(cmd: Command, argv: string[], prog: string): number | null {
   try {
     cmd.parse(argv, { from: 'user' });
-    return { ok: true };
+    return null;
   } catch (e) {
     if (!(e instanceof CommanderError)) throw e;
-    if (e.code === 'commander.helpDisplayed' || e.code === 'commander.help') return { ok: false, help: true };
-    return { ok: false, help: false, error: e.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ') };
+    if (e.code === 'commander.helpDisplayed' || e.code === 'commander.help') return 0;
+    process.stderr.write(`${prog}: error: ${e.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ')}\n`);
+    return 2;
   }
 }

@@ -10,12 +10,8 @@ export async function runExperimentsCli(argv: string[]): Promise<number> {
     .option('--scale <quick|full|tiny>', 'quick: under 30 min on a 2-core CPU; full: the seed sizes; tiny: a smoke test', 'quick')
     .option('--out <DIR>', 'study folder (default runs/experiments-<scale>)')
     .option('--train-args <FLAGS>', 'extra train.js flags for every run, e.g. "--backend cpu --data DIR"');
-  const parsed = parseArgs(cmd, argv);
-  if (!parsed.ok) {
-    if (parsed.help) return 0;
-    process.stderr.write(`experiments: error: ${parsed.error}\n`);
-    return 2;
-  }
+  const exit = parseArgs(cmd, argv, 'experiments');
+  if (exit !== null) return exit;
   const o = cmd.opts();
   if (!['quick', 'full', 'tiny'].includes(o.scale)) {
     process.stderr.write(`experiments: error: --scale must be quick, full or tiny, got ${JSON.stringify(o.scale)}\n`);

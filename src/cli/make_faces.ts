@@ -11,12 +11,8 @@ export async function runMakeFacesCli(argv: string[]): Promise<number> {
     .option('--n <N>', 'number of faces', '20000')
     .option('--seed <S>', 'seed', '1')
     .option('--quality <Q>', 'JPEG quality', '90');
-  const parsed = parseArgs(cmd, argv);
-  if (!parsed.ok) {
-    if (parsed.help) return 0;
-    process.stderr.write(`make-faces: error: ${parsed.error}\n`);
-    return 2;
-  }
+  const exit = parseArgs(cmd, argv, 'make-faces');
+  if (exit !== null) return exit;
   const o = cmd.opts();
   const num = (v: string, name: string, min: number, max: number) => {
     const x = Number(v);

@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { quietCommand, parseArgs } from './args';
 import { NodeStore, nodeBackendHooks, writeFileAtomic } from '../platform/node';
 import { initBackend, BackendError } from '../backend/select';
-import { CheckpointError, loadLatestCheckpoint, restoreCheckpoint, stepDirName, CHECKPOINT_DIR, type CheckpointFiles } from '../train/checkpoint';
+import { CheckpointError, loadLatestCheckpoint, readCheckpointDir, restoreCheckpoint, stepDirName, CHECKPOINT_DIR, type CheckpointFiles } from '../train/checkpoint';
 import { GanTrainer } from '../train/trainer';
 import { resolveConfig, parsePartial, ConfigError } from '../train/config';
 import { encodePng, tileGrid, toByte } from '../train/grid';
@@ -28,9 +28,7 @@ async function checkpointAt(store: NodeStore, step: number | null): Promise<{ di
     const have = (await store.list(CHECKPOINT_DIR).catch(() => [] as string[])).filter((n) => /^step-\d+$/.test(n)).sort();
     throw new SampleCliError(`${store.root} has no checkpoint at step ${step} (it has: ${have.join(', ') || 'none'})`);
   }
-  const files: CheckpointFiles = {};
-  for (const name of await store.list(path)) files[name] = await store.readBytes(`${path}/${name}`);
-  return { dir: path, files };
+  return readCheckpointDir(store, path);
 }
 
 export async function runSampleCli(argv: string[]): Promise<number> {
@@ -42,12 +40,8 @@ export async function runSampleCli(argv: string[]): Promise<number> {
     .option('--step <STEP>', 'use the checkpoint of this step (default: the newest)')
     .requiredOption('--out <PATH>', 'FILE.npy (uint8, N x H x W x 3), FILE.png (one grid, 8 per row) or a folder (one PNG per sample)')
     .option('--backend <B>', 'tfjs backend: auto, wasm, webgl or cpu', 'auto');
-  const parsed = parseArgs(cmd, argv);
-  if (!parsed.ok) {
-    if (parsed.help) return 0;
-    process.stderr.write(`sample: error: ${parsed.error}\n`);
-    return 2;
-  }
+  const exit = parseArgs(cmd, argv, 'sample');
+  if (exit !== null) return exit;
   const o = cmd.opts();
   const fail = (msg: string) => {
     process.stderr.write(`sample: error: ${msg}\n`);

@@ -181,7 +181,11 @@ export async function loadLatestCheckpoint(store: RunStore): Promise<{ dir: stri
     }
   }
   if (!dirName) return null;
-  const dir = `${CHECKPOINT_DIR}/${dirName}`;
+  return readCheckpointDir(store, `${CHECKPOINT_DIR}/${dirName}`);
+}
+
+/** Every file of one checkpoint folder (e.g. `checkpoints/step-000600`). */
+export async function readCheckpointDir(store: RunStore, dir: string): Promise<{ dir: string; files: CheckpointFiles }> {
   const files: CheckpointFiles = {};
   for (const name of await store.list(dir)) files[name] = await store.readBytes(`${dir}/${name}`);
   return { dir, files };
