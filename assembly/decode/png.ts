@@ -231,7 +231,11 @@ export function pngUnfilterRow(ft: u32, row: usize, prev: usize, n: usize, bpp: 
   return (v * 255 + 32895) >> 16;
 }
 
-/** Converts one unfiltered row of `w` pixels to RGBA8 at out, `step` bytes between pixels. */
+/**
+ * Converts one unfiltered row of `w` pixels to RGBA8 at out, `step` bytes
+ * between pixels. `row` lies in the raw buffer, which has DST_SLACK bytes
+ * after its last row: SIMD loads may read a few bytes past the row.
+ */
 function convertRow(row: usize, w: u32, out: usize, step: usize, pal: usize): void {
   const d = DEPTH;
   const ct = CTYPE;
@@ -259,9 +263,21 @@ function convertRow(row: usize, w: u32, out: usize, step: usize, pal: usize): vo
     if (ct == 2) {
       let x: u32 = 0;
       if (!HAS_TRNS && step == 4) {
-        const ff = i8x16.splat(-1);
-        for (; x + 6 <= w; x += 4) { // +6: the 16-byte load stays inside the row
-          v128.store(out, i8x16.shuffle(v128.load(row), ff, 0, 1, 2, 16, 3, 4, 5, 16, 6, 7, 8, 16, 9, 10, 11, 16));
+        // 4 pixels per v128: one single-source shuffle, alpha or-ed in. A
+        // 16-byte load at the last group reads up to 4 bytes past the row:
+        // the next row or the raw buffer's DST_SLACK, never outside it.
+        const alpha = i32x4.splat(0xFF000000);
+        for (; x + 16 <= w; x += 16) {
+          const a = v128.load(row), b = v128.load(row, 12), c = v128.load(row, 24), e = v128.load(row, 36);
+          v128.store(out, v128.or(i8x16.shuffle(a, a, 0, 1, 2, 0, 3, 4, 5, 0, 6, 7, 8, 0, 9, 10, 11, 0), alpha));
+          v128.store(out, v128.or(i8x16.shuffle(b, b, 0, 1, 2, 0, 3, 4, 5, 0, 6, 7, 8, 0, 9, 10, 11, 0), alpha), 16);
+          v128.store(out, v128.or(i8x16.shuffle(c, c, 0, 1, 2, 0, 3, 4, 5, 0, 6, 7, 8, 0, 9, 10, 11, 0), alpha), 32);
+          v128.store(out, v128.or(i8x16.shuffle(e, e, 0, 1, 2, 0, 3, 4, 5, 0, 6, 7, 8, 0, 9, 10, 11, 0), alpha), 48);
+          row += 48; out += 64;
+        }
+        for (; x + 4 <= w; x += 4) {
+          const a = v128.load(row);
+          v128.store(out, v128.or(i8x16.shuffle(a, a, 0, 1, 2, 0, 3, 4, 5, 0, 6, 7, 8, 0, 9, 10, 11, 0), alpha));
           row += 12; out += 16;
         }
       }
@@ -359,7 +375,8 @@ export function decodePng(src: usize, len: usize, maxPixels: f64, res: usize): i
 
   // ---- pass 1: walk chunks, check CRCs, read header data
   const pal = heap.alloc(1024);
-  for (let i: usize = 0; i < 1024; i += 4) store<u32>(pal + i, 0xFF000000);
+  const black = i32x4.splat(0xFF000000);
+  for (let i: usize = 0; i < 1024; i += 16) v128.store(pal + i, black);
   let nPal: u32 = 0;
   let idatTotal: u64 = 0;
   let idatChunks = 0;

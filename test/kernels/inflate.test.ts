@@ -39,6 +39,34 @@ function adlerRef(b: Uint8Array): number {
 
 const same = (a: Uint8Array, b: Uint8Array) => Buffer.from(a).equals(Buffer.from(b));
 
+/** Longest literal/length code length in the first (dynamic) block of a raw deflate stream. */
+function maxLiteralCodeLength(b: Uint8Array): number {
+  let pos = 0;
+  const bits = (n: number) => { let v = 0; for (let i = 0; i < n; i++, pos++) v |= ((b[pos >> 3] >> (pos & 7)) & 1) << i; return v; };
+  bits(1);
+  if (bits(2) !== 2) throw new Error('expected a dynamic block');
+  const hlit = bits(5) + 257; bits(5); const hclen = bits(4) + 4;
+  const order = [16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15];
+  const cl = new Array(19).fill(0);
+  for (let i = 0; i < hclen; i++) cl[order[i]] = bits(3);
+  // canonical code-length code, decoded bit by bit
+  const codes = new Map<string, number>();
+  let code = 0;
+  for (let len = 1; len <= 7; len++) {
+    for (let s = 0; s < 19; s++) if (cl[s] === len) codes.set(`${len}:${code++}`, s);
+    code <<= 1;
+  }
+  const lens: number[] = [];
+  while (lens.length < hlit) {
+    let c = 0, l = 0, s: number | undefined;
+    while (s === undefined) { c = (c << 1) | bits(1); l++; s = codes.get(`${l}:${c}`); }
+    if (s < 16) lens.push(s);
+    else if (s === 16) { const v = lens[lens.length - 1]; for (let n = 3 + bits(2); n > 0; n--) lens.push(v); }
+    else for (let n = s === 17 ? 3 + bits(3) : 11 + bits(7); n > 0; n--) lens.push(0);
+  }
+  return Math.max(...lens.slice(0, hlit));
+}
+
 describe('inflate vs node:zlib', () => {
   const inputs: Array<[string, Uint8Array]> = [
     ['empty', new Uint8Array(0)],
@@ -65,6 +93,20 @@ describe('inflate vs node:zlib', () => {
       const z = new Uint8Array(deflateSync(data, opts));
       expect(same(inflate(z), data)).toBe(true);
     }
+  });
+
+  it('codes longer than the 11-bit lookup table (the slow path), all lengths up to 15', () => {
+    // symbol k occurs ~2^(17-k) times: a Huffman code with lengths 1..15 (zlib caps at 15)
+    const r = rng(11);
+    const syms: number[] = [];
+    for (let k = 0; k < 24; k++) for (let c = Math.max(1, 2 ** Math.max(0, 17 - k)); c > 0; c--) syms.push(k * 7);
+    for (let i = syms.length - 1; i > 0; i--) { const j = Math.floor(r() * (i + 1)); [syms[i], syms[j]] = [syms[j], syms[i]]; }
+    const data = Uint8Array.from(syms);
+    const raw = new Uint8Array(deflateRawSync(data, { level: 9, strategy: 2 })); // Huffman only: every byte a literal
+    expect(maxLiteralCodeLength(raw)).toBeGreaterThan(11);
+    expect(same(inflate(raw, { raw: true, maxOutput: data.length }), data)).toBe(true);
+    const z = new Uint8Array(deflateSync(data, { level: 9, strategy: 2 }));
+    expect(same(inflate(z, { maxOutput: data.length }), data)).toBe(true);
   });
 
   it('grows its output buffer and honours maxOutput', () => {
