@@ -352,6 +352,8 @@ async function main() {
   const opt = (name, dflt) => { const i = args.indexOf(`--${name}`); return i >= 0 ? args[i + 1] : dflt; };
   const minutes = Number(opt('minutes', '1'));
   const seedNum = Number(opt('seed', String(Date.now() % 1e9)));
+  if (!(minutes > 0)) { console.error(`fuzz: --minutes must be a number > 0, got ${JSON.stringify(opt('minutes'))}`); process.exit(2); }
+  if (!Number.isInteger(seedNum) || seedNum < 0) { console.error(`fuzz: --seed must be an integer >= 0, got ${JSON.stringify(opt('seed'))}`); process.exit(2); }
   const root = join(dirname(fileURLToPath(import.meta.url)), '..');
   const corpora = args.flatMap((a, i) => (a === '--corpus' ? [args[i + 1]] : []));
   if (!corpora.length) corpora.push(join(root, '..', 'shared', 'corpora'));

@@ -24,3 +24,25 @@ export function parseArgs(cmd: Command, argv: string[], prog: string): number | 
     return 2;
   }
 }
+
+/** A bad flag value; every CLI reports it as `PROG: error: MESSAGE` and exit code 2. */
+export class CliArgError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CliArgError';
+  }
+}
+
+/**
+ * An integer flag value in [min, max]. Accepts what the trainer's config
+ * accepts (anything Number() reads as an integer: '1000', '1e3'), so every
+ * script takes the same spellings. Throws CliArgError.
+ */
+export function intFlag(v: string, flag: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  const x = typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
+  if (!Number.isInteger(x) || x < min || x > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `in [${min}, ${max}]`;
+    throw new CliArgError(`${flag} must be an integer ${range}, got ${JSON.stringify(v)}`);
+  }
+  return x;
+}

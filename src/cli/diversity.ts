@@ -9,6 +9,7 @@ import { loadSampleInput, useNodeWorkers, type LoadInputOptions } from '../metri
 import { renderReportHtml } from '../metrics/report_html';
 import { SampleError, type Layout, type ValueRange } from '../metrics/samples';
 import { makeProgressBar } from './progress';
+import { intFlag } from './args';
 
 const USAGE = `usage: node scripts/diversity.js INPUT [--ref DIR] [--json] [--report OUT.html] [--pairs N]
        [--grid ROWSxCOLS] [--pad P] [--range auto|-1,1|0,1|0,255] [--layout auto|nhwc|nchw] [--strict]
@@ -20,7 +21,7 @@ interface Args extends LoadInputOptions { input: string; ref?: string; json: boo
 function parseArgs(argv: string[]): Args | 'help' {
   const a: Args = { input: '', json: false, threads: Math.max(1, Math.min(8, availableParallelism())), seed: 1 };
   const need = (i: number, flag: string) => { if (i >= argv.length) throw new SampleError(`${flag} needs a value`); return argv[i]; };
-  const int = (v: string, flag: string, min: number) => { if (!/^\d+$/.test(v) || +v < min) throw new SampleError(`${flag}: expected an integer >= ${min}, got '${v}'`); return +v; };
+  const int = (v: string, flag: string, min: number) => { try { return intFlag(v, flag, min); } catch (e) { throw new SampleError((e as Error).message); } };
   for (let i = 0; i < argv.length; i++) {
     const t = argv[i];
     switch (t) {

@@ -1,5 +1,5 @@
 // `node scripts/make-faces.js`: the embedded face dataset, deterministic.
-import { quietCommand, parseArgs } from './args';
+import { quietCommand, parseArgs, intFlag, CliArgError } from './args';
 import { makeFaces } from '../data/faces_node';
 import { DatasetError } from '../data/dataset';
 import { makeProgressBar } from './progress';
@@ -14,15 +14,10 @@ export async function runMakeFacesCli(argv: string[]): Promise<number> {
   const exit = parseArgs(cmd, argv, 'make-faces');
   if (exit !== null) return exit;
   const o = cmd.opts();
-  const num = (v: string, name: string, min: number, max: number) => {
-    const x = Number(v);
-    if (!Number.isInteger(x) || x < min || x > max) throw new DatasetError(`--${name} must be an integer in [${min}, ${max}], got ${JSON.stringify(v)}`);
-    return x;
-  };
   try {
-    const n = num(o.n, 'n', 1, 10_000_000);
-    const seed = num(o.seed, 'seed', 0, 4294967295);
-    const quality = num(o.quality, 'quality', 1, 100);
+    const n = intFlag(o.n, '--n', 1, 10_000_000);
+    const seed = intFlag(o.seed, '--seed', 0, 4294967295);
+    const quality = intFlag(o.quality, '--quality', 1, 100);
     const bar = makeProgressBar('faces');
     const t0 = Date.now();
     const dir = await makeFaces({ n, out: o.out, seed, quality, onProgress: (d, t) => bar.update(d, t) });
@@ -30,7 +25,7 @@ export async function runMakeFacesCli(argv: string[]): Promise<number> {
     process.stdout.write(`${n} faces in ${dir} (${((Date.now() - t0) / 1000).toFixed(1)} s)\n`);
     return 0;
   } catch (e) {
-    if (e instanceof DatasetError) {
+    if (e instanceof DatasetError || e instanceof CliArgError) {
       process.stderr.write(`make-faces: error: ${e.message}\n`);
       return 2;
     }

@@ -4,7 +4,7 @@
 // Exit codes: 0 done, 2 bad usage or an unreadable run (one line on stderr).
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { quietCommand, parseArgs } from './args';
+import { quietCommand, parseArgs, intFlag, CliArgError } from './args';
 import { NodeStore, nodeBackendHooks, writeFileAtomic } from '../platform/node';
 import { initBackend, BackendError } from '../backend/select';
 import { CheckpointError, loadLatestCheckpoint, readCheckpointDir, restoreCheckpoint, stepDirName, CHECKPOINT_DIR, type CheckpointFiles } from '../train/checkpoint';
@@ -47,17 +47,12 @@ export async function runSampleCli(argv: string[]): Promise<number> {
     process.stderr.write(`sample: error: ${msg}\n`);
     return 2;
   };
-  const int = (v: string, name: string, min: number, max: number) => {
-    const x = Number(v);
-    if (!/^\d+$/.test(String(v)) || x < min || x > max) throw new SampleCliError(`--${name} must be an integer in [${min}, ${max}], got ${JSON.stringify(v)}`);
-    return x;
-  };
   try {
     const runDir = resolve(cmd.args[0]);
     if (!existsSync(join(runDir, CHECKPOINT_DIR))) throw new SampleCliError(`${runDir} is not a run directory with checkpoints (no ${CHECKPOINT_DIR}/ folder)`);
-    const n = int(o.n, 'n', 1, 100_000);
-    const seed = int(o.seed, 'seed', 0, 4294967295);
-    const step = o.step === undefined ? null : int(o.step, 'step', 0, 1e9);
+    const n = intFlag(o.n, '--n', 1, 100_000);
+    const seed = intFlag(o.seed, '--seed', 0, 4294967295);
+    const step = o.step === undefined ? null : intFlag(o.step, '--step', 0, 1e9);
     if (!['auto', 'wasm', 'webgl', 'cpu'].includes(o.backend)) throw new SampleCliError(`--backend must be auto, wasm, webgl or cpu, got ${JSON.stringify(o.backend)}`);
     const out = resolve(o.out);
     const store = new NodeStore(runDir);
@@ -94,7 +89,7 @@ export async function runSampleCli(argv: string[]): Promise<number> {
     }
     return 0;
   } catch (e) {
-    if (e instanceof SampleCliError || e instanceof CheckpointError || e instanceof ConfigError || e instanceof BackendError) return fail(e.message);
+    if (e instanceof SampleCliError || e instanceof CliArgError || e instanceof CheckpointError || e instanceof ConfigError || e instanceof BackendError) return fail(e.message);
     throw e;
   }
 }
