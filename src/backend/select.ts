@@ -11,7 +11,9 @@ import { registerWasmTrainingKernels } from './wasm_kernels';
 import type { BackendName } from '../train/config';
 
 export interface GlContext {
-  gl: WebGLRenderingContext;
+  gl: WebGLRenderingContext | WebGL2RenderingContext;
+  /** 2: WebGL 2 with EXT_color_buffer_float (tfjs's own default); 1: WebGL 1 with OES_texture_float. */
+  version: 1 | 2;
   renderer: string;
   /** True for software rasterisers (llvmpipe, SwiftShader, ...). */
   software: boolean;
@@ -19,7 +21,7 @@ export interface GlContext {
 }
 
 export interface BackendHooks {
-  /** Makes a WebGL 1 context with OES_texture_float, or throws BackendError saying what to install. */
+  /** Makes a WebGL context tfjs can train on (see GlContext.version), or throws BackendError saying what to install. */
   createGl?(): Promise<GlContext>;
   /** Folder or URL prefix holding tfjs-backend-wasm's .wasm files. */
   wasmPath?: string;
@@ -30,6 +32,7 @@ export interface BackendInfo {
   name: 'webgl' | 'wasm' | 'cpu';
   reason: string;
   renderer?: string;
+  webglVersion?: 1 | 2;
   threads?: number;
   note?: string;
 }
@@ -58,9 +61,9 @@ async function initWebgl(hooks: BackendHooks, made?: GlContext): Promise<GlConte
   const ctx = made ?? (await makeGl(hooks));
   if (glInUse !== ctx) {
     glInUse = ctx;
-    tf.env().set('WEBGL_VERSION', 1);
+    tf.env().set('WEBGL_VERSION', ctx.version);
     if (tf.findBackend('webgl')) tf.removeBackend('webgl');
-    tf.registerBackend('webgl', () => new MathBackendWebGL(new GPGPUContext(ctx.gl)), 3);
+    tf.registerBackend('webgl', () => new MathBackendWebGL(new GPGPUContext(ctx.gl as WebGLRenderingContext)), 3);
   }
   if (!(await tf.setBackend('webgl'))) throw new BackendError(`webgl: tfjs could not initialise on "${ctx.renderer}"`);
   return ctx;
@@ -83,15 +86,15 @@ export async function initBackend(req: BackendName, hooks: BackendHooks, log: (m
     info = { name: 'wasm', reason: 'requested', threads: w.threads, note: w.note };
   } else if (req === 'webgl') {
     const ctx = await initWebgl(hooks);
-    info = { name: 'webgl', reason: 'requested', renderer: ctx.renderer };
+    info = { name: 'webgl', reason: 'requested', renderer: ctx.renderer, webglVersion: ctx.version };
   } else {
     let why = '';
     try {
       const ctx = await makeGl(hooks);
       if (!ctx.software) {
         await initWebgl(hooks, ctx);
-        info = { name: 'webgl', reason: `hardware GPU: ${ctx.renderer}`, renderer: ctx.renderer };
-        log(`backend: webgl (${info.reason})`);
+        info = { name: 'webgl', reason: `hardware GPU: ${ctx.renderer}`, renderer: ctx.renderer, webglVersion: ctx.version };
+        log(`backend: webgl (${info.reason}; WebGL ${ctx.version})`);
         return info;
       }
       if (ctx !== glInUse) ctx.dispose();
@@ -102,6 +105,6 @@ export async function initBackend(req: BackendName, hooks: BackendHooks, log: (m
     const w = await initWasm(hooks);
     info = { name: 'wasm', reason: `auto: ${why}`, threads: w.threads, note: w.note };
   }
-  log(`backend: ${info.name} (${info.reason}${info.renderer ? `; renderer ${info.renderer}` : ''}${info.threads ? `; ${info.threads} thread${info.threads > 1 ? 's' : ''}` : ''})${info.note ? ` — ${info.note}` : ''}`);
+  log(`backend: ${info.name} (${info.reason}${info.renderer ? `; renderer ${info.renderer}` : ''}${info.webglVersion ? `; WebGL ${info.webglVersion}` : ''}${info.threads ? `; ${info.threads} thread${info.threads > 1 ? 's' : ''}` : ''})${info.note ? ` — ${info.note}` : ''}`);
   return info;
 }

@@ -7,6 +7,12 @@ import { BackendError, isSoftwareRenderer, type BackendHooks, type GlContext } f
 export interface BrowserGlOptions {
   /** Canvas to draw on (default: a new, detached one). */
   canvas?: HTMLCanvasElement;
+  /**
+   * Highest WebGL version to use (default 2). WebGL 2 needs
+   * EXT_color_buffer_float to render to float32 textures; without it (or with
+   * 1 here) the context is WebGL 1 with OES_texture_float.
+   */
+  version?: 1 | 2;
   /** Called once when the browser takes the context away (GPU reset, driver crash, too many contexts). */
   onLost?(): void;
 }
@@ -24,18 +30,37 @@ const ATTRS: WebGLContextAttributes = {
 };
 
 /**
- * A WebGL 1 context with OES_texture_float (select.ts runs tfjs with
- * WEBGL_VERSION 1, as with headless-gl in Node), or BackendError saying why not.
+ * A WebGL context tfjs can train on, or BackendError saying why not: WebGL 2
+ * with EXT_color_buffer_float when the browser has it (what tfjs itself
+ * prefers: float32 render targets everywhere), else WebGL 1 with
+ * OES_texture_float. select.ts sets tfjs's WEBGL_VERSION to match.
  */
 export function createBrowserGl(opts: BrowserGlOptions = {}): GlContext {
-  const canvas = opts.canvas ?? document.createElement('canvas');
+  let canvas = opts.canvas ?? document.createElement('canvas');
   canvas.width = canvas.width || 1;
   canvas.height = canvas.height || 1;
-  const gl = canvas.getContext('webgl', ATTRS) as WebGLRenderingContext | null;
-  if (!gl) throw new BackendError('this browser gives no WebGL context (WebGL disabled, blocklisted GPU, or no GPU process)');
-  if (!gl.getExtension('OES_texture_float')) throw new BackendError('the WebGL context lacks OES_texture_float, which tfjs needs for training');
-  const dbg = gl.getExtension('WEBGL_debug_renderer_info');
-  const renderer = String(gl.getParameter(dbg ? dbg.UNMASKED_RENDERER_WEBGL : gl.RENDERER));
+  let gl: WebGLRenderingContext | WebGL2RenderingContext | null = null;
+  let version: 1 | 2 = 1;
+  if (opts.version !== 1) {
+    const gl2 = canvas.getContext('webgl2', ATTRS) as WebGL2RenderingContext | null;
+    if (gl2 && gl2.getExtension('EXT_color_buffer_float')) {
+      gl = gl2;
+      version = 2;
+    } else if (gl2) {
+      // A canvas keeps its first context type: WebGL 1 needs a fresh one.
+      gl2.getExtension('WEBGL_lose_context')?.loseContext();
+      canvas = document.createElement('canvas');
+      canvas.width = canvas.height = 1;
+    }
+  }
+  if (!gl) {
+    gl = canvas.getContext('webgl', ATTRS) as WebGLRenderingContext | null;
+    if (!gl) throw new BackendError('this browser gives no WebGL context (WebGL disabled, blocklisted GPU, or no GPU process)');
+    if (!gl.getExtension('OES_texture_float')) throw new BackendError('the WebGL context lacks OES_texture_float, which tfjs needs for training');
+  }
+  const ctx = gl;
+  const dbg = ctx.getExtension('WEBGL_debug_renderer_info');
+  const renderer = String(ctx.getParameter(dbg ? dbg.UNMASKED_RENDERER_WEBGL : ctx.RENDERER));
   let disposed = false;
   if (opts.onLost) {
     const onLost = opts.onLost;
@@ -46,13 +71,14 @@ export function createBrowserGl(opts: BrowserGlOptions = {}): GlContext {
     }, { once: true });
   }
   return {
-    gl,
+    gl: ctx,
+    version,
     renderer,
     // Without the debug extension the renderer string hides the device: assume software (the safe side for auto).
     software: dbg ? isSoftwareRenderer(renderer) : true,
     dispose() {
       disposed = true;
-      gl.getExtension('WEBGL_lose_context')?.loseContext();
+      ctx.getExtension('WEBGL_lose_context')?.loseContext();
     },
   };
 }

@@ -174,6 +174,7 @@ export async function createNodeGl(): Promise<GlContext> {
   const software = driver ? isSoftwareRenderer(driver) : true;
   return {
     gl,
+    version: 1, // headless-gl implements WebGL 1 only
     renderer,
     software,
     dispose() {

@@ -78,6 +78,8 @@ let pendingDiv: { step: number; d: Record<string, unknown> } | null = null;
 let lastGrid: { step: number; png: Uint8Array } | null = null;
 let lastDiversity: Record<string, unknown> | null = null;
 let queryExtra: Partial<TrainConfig> = {};
+/** Highest WebGL version to use: 2 unless the page URL says ?webgl=1. */
+let webglVersion: 1 | 2 = 2;
 let runInfoDataset: Record<string, unknown> = {};
 
 const form = new SettingsForm($<HTMLFormElement>('settings'), $('form-error'), () => {
@@ -141,7 +143,7 @@ async function ensureBackend(name: TrainConfig['backend']): Promise<BackendInfo>
     throw new BackendError('the WebGL context of this page was lost: choose wasm or cpu, or reload the page to use WebGL again');
   }
   if (backend && lastRequest === name && tf.getBackend() === backend.name) return backend;
-  const hooks = browserBackendHooks({ onLost: onContextLost }, browserThreads());
+  const hooks = browserBackendHooks({ onLost: onContextLost, version: webglVersion }, browserThreads());
   const make = hooks.createGl!;
   hooks.createGl = async () => (glCtx = await make());
   backend = await initBackend(name, hooks, log);
@@ -155,7 +157,7 @@ function backendLabel(): string {
   if (!backend) return '';
   const iso = isCrossOriginIsolated() ? 'cross-origin isolated' : 'not isolated: 1 thread';
   const why = backend.reason.startsWith('auto') ? ` (${backend.reason})` : '';
-  const renderer = backend.renderer ? ` · ${backend.renderer}` : glProbe && !why.includes('renderer') ? ` · ${glProbe}` : '';
+  const renderer = backend.renderer ? ` · WebGL ${backend.webglVersion} · ${backend.renderer}` : glProbe && !why.includes('renderer') ? ` · ${glProbe}` : '';
   return `backend ${backend.name}${why}${backend.threads ? ` · ${backend.threads} thread${backend.threads > 1 ? 's' : ''}` : ''}${renderer} · ${iso}`;
 }
 
@@ -623,6 +625,9 @@ async function start(): Promise<void> {
   }
   form.set({ ...PAGE_FORM_DEFAULTS, ...query.form });
   queryExtra = query.extra;
+  const wv = query.page.get('webgl');
+  if (wv === '1' || wv === '2') webglVersion = Number(wv) as 1 | 2;
+  else if (wv !== null) reportError(new ConfigError(`?webgl must be 1 or 2, got ${JSON.stringify(wv)}`));
   if (query.extra.faces) els.facesN.value = String(query.extra.faces);
   try {
     await Promise.all([initPipelineWasm(), initMetricsWasm()]);
@@ -633,9 +638,9 @@ async function start(): Promise<void> {
   // Probe WebGL once, to say up front what auto will pick.
   let probe = '';
   try {
-    const ctx = createBrowserGl();
-    probe = `WebGL renderer: ${ctx.renderer}${ctx.software ? ' (software: auto picks wasm)' : ' (auto picks webgl)'}`;
-    glProbe = `WebGL renderer: ${ctx.renderer}`;
+    const ctx = createBrowserGl({ version: webglVersion });
+    probe = `WebGL ${ctx.version} renderer: ${ctx.renderer}${ctx.software ? ' (software: auto picks wasm)' : ' (auto picks webgl)'}`;
+    glProbe = `WebGL ${ctx.version} renderer: ${ctx.renderer}`;
     ctx.dispose();
   } catch (e) {
     probe = `no WebGL (${(e as Error).message}): training uses wasm`;

@@ -35,7 +35,7 @@ if (!haveChromium) {
   console.warn(`NOTICE test/e2e/page.test.ts skipped: no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
 }
 
-interface PageState { phase: string; step: number; errors: string[]; backend: { name: string } | null }
+interface PageState { phase: string; step: number; errors: string[]; backend: { name: string; webglVersion?: number } | null }
 
 function pngOf(w: number, h: number, f: (x: number, y: number, c: number) => number): Buffer {
   const png = new PNG({ width: w, height: h });
@@ -200,6 +200,9 @@ describe.skipIf(!haveChromium)('browser page (Chromium + SwiftShader)', () => {
   it('trains on webgl, loads a CLI checkpoint (same samples as Node), survives a lost WebGL context by resuming on wasm', async () => {
     const page = await open(`${SMALL}&backend=webgl&autostart=1`);
     await checkTraining(page, 'webgl');
+    // SwiftShader has WebGL 2 with EXT_color_buffer_float: the page prefers it, as tfjs does
+    expect((await state(page)).backend?.webglVersion).toBe(2);
+    expect(await page.$eval('#env', (el) => el.textContent)).toMatch(/backend webgl · WebGL 2 · /);
     await page.screenshot({ path: join(OUT, 'webgl-training.png'), fullPage: true });
     await pause(page);
     expect((await state(page)).phase).toBe('paused');
@@ -224,6 +227,21 @@ describe.skipIf(!haveChromium)('browser page (Chromium + SwiftShader)', () => {
     await pause(page);
     expect((await state(page)).errors).toEqual([]);
     await page.close();
+    expect(consoleErrors).toEqual([]);
+  }, 300_000);
+
+  it('?webgl=1 trains on WebGL 1 and gives the same samples as Node; a bad ?webgl is named', async () => {
+    const page = await open(`${SMALL}&backend=webgl&webgl=1&autostart=1`);
+    await checkTraining(page, 'webgl');
+    expect((await state(page)).backend?.webglVersion).toBe(1);
+    expect(await page.$eval('#env', (el) => el.textContent)).toMatch(/backend webgl · WebGL 1 · /);
+    await pause(page);
+    await checkCliCheckpoint(page);
+    await page.close();
+    const bad = await open(`${SMALL}&webgl=3`);
+    await bad.waitForFunction(() => (window as any).ganforge.errors.length > 0, null, { timeout: 60_000 });
+    expect((await state(bad)).errors.join('\n')).toMatch(/\?webgl must be 1 or 2, got "3"/);
+    await bad.close();
     expect(consoleErrors).toEqual([]);
   }, 300_000);
 

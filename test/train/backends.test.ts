@@ -60,7 +60,8 @@ describe('webgl backend (headless-gl)', async () => {
     const info = await initBackend('webgl', nodeBackendHooks(), (m) => logs.push(m));
     expect(tf.getBackend()).toBe('webgl');
     expect(info.renderer).toBeTruthy();
-    expect(logs.join('\n')).toMatch(/backend: webgl .*renderer/);
+    expect(info.webglVersion).toBe(1); // headless-gl is WebGL 1
+    expect(logs.join('\n')).toMatch(/backend: webgl .*renderer.*; WebGL 1/);
     twoSteps('bce');
     twoSteps('wgan-gp');
   });
@@ -69,7 +70,7 @@ describe('webgl backend (headless-gl)', async () => {
 describe('auto backend', () => {
   it('picks wasm on a machine whose WebGL is a software rasteriser (or absent), and says why', async () => {
     const logs: string[] = [];
-    const hooks = { ...nodeBackendHooks(), createGl: async () => ({ gl: {} as WebGLRenderingContext, renderer: 'llvmpipe (LLVM 15.0.6, 256 bits)', software: true, dispose() {} }) };
+    const hooks = { ...nodeBackendHooks(), createGl: async () => ({ gl: {} as WebGLRenderingContext, version: 1 as const, renderer: 'llvmpipe (LLVM 15.0.6, 256 bits)', software: true, dispose() {} }) };
     const info = await initBackend('auto', hooks, (m) => logs.push(m));
     expect(info.name).toBe('wasm');
     expect(logs[0]).toMatch(/backend: wasm \(auto: WebGL renderer ".+" is a software rasteriser/);
