@@ -51,6 +51,15 @@ export function isSoftwareRenderer(renderer: string): boolean {
 
 let glInUse: GlContext | null = null;
 
+/**
+ * Forgets a context the browser took away: the next webgl (or auto) request
+ * makes a new one and registers tfjs's webgl backend on it afresh (a lost
+ * context cannot be reused; tensors on it are gone, runs go on from a checkpoint).
+ */
+export function forgetLostGl(ctx: GlContext | null): void {
+  if (ctx && glInUse === ctx) glInUse = null;
+}
+
 async function makeGl(hooks: BackendHooks): Promise<GlContext> {
   if (glInUse) return glInUse;
   if (!hooks.createGl) throw new BackendError('webgl: this platform cannot make a WebGL context');

@@ -9,7 +9,7 @@
 // a fresh store. URL parameters (CLI flag names, ?size=32&ngf=8...) preset the
 // form; ?autostart=1 presses Train.
 import { tf } from '../tf';
-import { initBackend, BackendError, type BackendInfo, type GlContext } from '../backend/select';
+import { initBackend, forgetLostGl, BackendError, type BackendInfo, type GlContext } from '../backend/select';
 import { browserBackendHooks, browserThreads, createBrowserGl, isCrossOriginIsolated } from '../platform/browser';
 import { runTraining, type RunHooks, type RunSummary, type Sampler } from '../train/loop';
 import { MemoryStore } from '../train/store';
@@ -65,7 +65,7 @@ let userFiles: File[] | null = null;
 let sampler: TolerantSampler | null = null;
 let backend: BackendInfo | null = null;
 let stopRequested = false;
-let glLost = false; // the page's WebGL context is gone for good
+let glLost = false; // the page's WebGL context was taken away (a webgl request makes a new one)
 let lostRun = false; // ... and it was lost under the current run
 let lastStep = 0;
 let stepAtLoss = -1;
@@ -131,7 +131,7 @@ function onContextLost(): void {
   glLost = true;
   lostRun = phase === 'running' && backend?.name === 'webgl';
   stepAtLoss = lastStep;
-  const msg = `The WebGL context was lost (GPU reset or driver crash) at step ${lastStep}: training pauses. Backend wasm is selected for you: press Resume to continue from the last checkpoint saved before the loss; reload the page to use WebGL again.`;
+  const msg = `The WebGL context was lost (GPU reset or driver crash) at step ${lastStep}: training pauses. Backend wasm is selected for you: press Resume to continue from the last checkpoint saved before the loss, or choose webgl to try a new WebGL context.`;
   banner(els.banner, msg, true);
   log(msg);
   form.backend = 'wasm';
@@ -140,7 +140,12 @@ function onContextLost(): void {
 
 async function ensureBackend(name: TrainConfig['backend']): Promise<BackendInfo> {
   if (glLost && (name === 'webgl' || name === 'auto')) {
-    throw new BackendError('the WebGL context of this page was lost: choose wasm or cpu, or reload the page to use WebGL again');
+    // the lost context is dropped; initBackend below makes a new one on a fresh canvas (or says why it cannot)
+    forgetLostGl(glCtx);
+    glCtx = null;
+    backend = null;
+    glLost = false;
+    log('WebGL: making a new context after the loss');
   }
   if (backend && lastRequest === name && tf.getBackend() === backend.name) return backend;
   const hooks = browserBackendHooks({ onLost: onContextLost, version: webglVersion }, browserThreads());
@@ -385,7 +390,6 @@ async function onResume(): Promise<void> {
     banner(els.banner, null);
     const c = resumedConfig();
     setPhase('preparing');
-    if (glLost && c.backend !== 'wasm' && c.backend !== 'cpu') throw new BackendError('the WebGL context of this page was lost: choose wasm or cpu to resume, or reload the page to use WebGL again');
     await prepare(c);
     cfg = c;
     const ck = await loadLatestCheckpoint(store!);

@@ -197,7 +197,7 @@ describe.skipIf(!haveChromium)('browser page (Chromium + SwiftShader)', () => {
     expect(maxDiff(web, node)).toBeLessThan(1e-3);
   }
 
-  it('trains on webgl, loads a CLI checkpoint (same samples as Node), survives a lost WebGL context by resuming on wasm', async () => {
+  it('trains on webgl, loads a CLI checkpoint (same samples as Node), survives a lost WebGL context by resuming on wasm, then goes back to webgl without a reload', async () => {
     const page = await open(`${SMALL}&backend=webgl&autostart=1`);
     await checkTraining(page, 'webgl');
     // SwiftShader has WebGL 2 with EXT_color_buffer_float: the page prefers it, as tfjs does
@@ -226,6 +226,22 @@ describe.skipIf(!haveChromium)('browser page (Chromium + SwiftShader)', () => {
     await page.screenshot({ path: join(OUT, 'webgl-lost-resumed-on-wasm.png'), fullPage: true });
     await pause(page);
     expect((await state(page)).errors).toEqual([]);
+
+    // Back to webgl without a reload: a new context on a fresh canvas, the run goes on from its checkpoint.
+    const onWasm = (await state(page)).step;
+    await page.selectOption('#f-backend', 'webgl');
+    await page.click('#resume');
+    await page.waitForFunction(() => (window as any).ganforge.backend?.name === 'webgl' && (window as any).ganforge.phase === 'running', null, { timeout: 60_000 });
+    await waitSteps(page, onWasm + 2);
+    expect((await state(page)).backend?.webglVersion).toBe(2);
+    await pause(page);
+    const after = await state(page);
+    expect(after.errors).toEqual([]);
+    expect(after.step).toBeGreaterThanOrEqual(onWasm + 2);
+    expect(await page.$eval('#status', (el) => (el as HTMLElement).dataset.lossd)).toMatch(/^-?\d/);
+    // the new context computes what Node's cpu backend computes
+    await checkCliCheckpoint(page);
+    expect((await state(page)).backend?.name).toBe('webgl');
     await page.close();
     expect(consoleErrors).toEqual([]);
   }, 300_000);
