@@ -14,7 +14,7 @@ import { browserBackendHooks, browserThreads, createBrowserGl, isCrossOriginIsol
 import { runTraining, type RunHooks, type RunSummary, type Sampler } from '../train/loop';
 import { MemoryStore } from '../train/store';
 import { GanTrainer, fixedNoise } from '../train/trainer';
-import { CheckpointError, loadLatestCheckpoint, restoreCheckpoint, type CheckpointState } from '../train/checkpoint';
+import { CheckpointError, loadLatestCheckpoint, restoreCheckpoint, type CheckpointState, type CheckpointFiles } from '../train/checkpoint';
 import { ConfigError, FIELDS, coerce, resolveConfig, type TrainConfig } from '../train/config';
 import { encodePng, tileGrid } from '../train/grid';
 import { BatchSampler } from '../data/sampler';
@@ -32,6 +32,7 @@ import { SettingsForm, settingsFromQuery } from './ui/form';
 import { $, banner, clearCanvas, drawCharts, drawSamples, logLine, showDiversity, showProgress, showState } from './ui/view';
 import { dropZone } from './ui/drop';
 import { GatedStore, download, dropCheckpointsAfter, latestCheckpointZip, putCheckpoint, readCheckpointPicks } from './store_browser';
+import { Autosaver, clearSavedRun, loadSavedRun, putSavedRun, type SavedRun } from './autosave';
 
 /** Page defaults over the CLI's (a live page wants frequent grids, scores and checkpoints). */
 const PAGE_FORM_DEFAULTS: Partial<TrainConfig> = { sampleEvery: 10, diversityEvery: 50 };
@@ -78,6 +79,8 @@ let pendingDiv: { step: number; d: Record<string, unknown> } | null = null;
 let lastGrid: { step: number; png: Uint8Array } | null = null;
 let lastDiversity: Record<string, unknown> | null = null;
 let queryExtra: Partial<TrainConfig> = {};
+/** Keeps the newest checkpoint of the page's run in IndexedDB (src/web/autosave.ts). */
+const autosaver = new Autosaver(() => store, (m) => log(`WARNING: ${m}`));
 /** Highest WebGL version to use: 2 unless the page URL says ?webgl=1. */
 let webglVersion: 1 | 2 = 2;
 let runInfoDataset: Record<string, unknown> = {};
@@ -281,7 +284,9 @@ async function run(resume: boolean): Promise<void> {
   lostRun = false;
   setPhase('running');
   let summary: RunSummary | null = null;
-  const runStore = new GatedStore(store!);
+  const runStore = new GatedStore(store!, () => {
+    if (!lostRun) autosaver.request(); // checkpoints written from a lost context are dropped below
+  });
   try {
     const info = { versions: { tfjs: tf.version_core, page: 'ganforge-web' }, backend: { ...backend }, dataset: runInfoDataset };
     const training = runTraining(c, sampler!, data.n, hooks(c, data, runStore), info, resume);
@@ -317,6 +322,7 @@ async function run(resume: boolean): Promise<void> {
     const ck = await loadLatestCheckpoint(store!);
     records = records.filter((r) => r.step <= (ck ? Number(ck.dir.split('step-')[1]) : 0));
     log(`WebGL context lost: ${dropped} checkpoint${dropped === 1 ? '' : 's'} written after it discarded; Resume continues from ${ck ? ck.dir : 'step 0'}`);
+    autosaver.request();
     showState(els.status, 'paused', `paused: WebGL context lost — Resume continues on ${form.backend} from ${ck ? ck.dir : 'step 0'}`);
     setPhase('paused');
     return;
@@ -365,6 +371,7 @@ async function onTrain(): Promise<void> {
     if (dataSource() === 'faces') c.faces = facesCount();
     cfg = c;
     store = new MemoryStore('browser:');
+    await forgetSavedRun(); // the new run replaces it from its first checkpoint on
     records = [];
     lastStep = 0;
     lastDiversity = null;
@@ -417,7 +424,8 @@ async function onReset(): Promise<void> {
   banner(els.banner, null);
   showState(els.status, 'idle', 'idle');
   setPhase('idle');
-  log('reset: the run is gone (save a checkpoint first to keep it)');
+  await forgetSavedRun();
+  log('reset: the run is gone, also from this browser\'s storage (save a checkpoint first to keep it)');
 }
 
 // ---- checkpoints ------------------------------------------------------------
@@ -459,44 +467,101 @@ async function onLoadCheckpoint(files: FileList | File[]): Promise<void> {
   try {
     banner(els.banner, null);
     const picked = await readCheckpointPicks(files);
-    let state: CheckpointState;
-    try {
-      state = JSON.parse(new TextDecoder().decode(picked.files['state.json'] as Uint8Array));
-    } catch {
-      throw new CheckpointError('state.json: not valid JSON');
-    }
-    const c = configFromCheckpoint(state);
-    await ensureBackend(c.backend);
-    const next = new MemoryStore('browser:');
-    await putCheckpoint(next, picked.dir, picked.files);
-    // Check the weights against the architecture before replacing the page's run.
-    const prevStore = store;
-    store = next;
-    try {
-      await previewTrainer(c, (tr) => {
-        const imgs = tr.generate(fixedNoise(c.seed, 64, c.zDim));
-        lastGrid = { step: tr.step, png: encodePng(tileGrid(imgs, 64, c.size)) };
-        drawSamples(els.canvas, imgs, 64, c.size);
-        els.caption.textContent = `samples from a fixed z at step ${tr.step} (loaded checkpoint)`;
-      });
-    } catch (e) {
-      store = prevStore;
-      throw e;
-    }
-    cfg = c;
-    form.set(c);
-    records = [];
-    lastStep = state.step;
-    els.charts.innerHTML = '';
-    sampler = null;
-    const msg = `loaded checkpoint ${picked.dir} (step ${state.step}; ${c.loss}${c.sn ? '+sn' : ''}, ${c.size}x${c.size}, ngf ${c.ngf}, ndf ${c.ndf}, z ${c.zDim}): raise "steps" above ${state.step} if needed and press Resume`;
+    const state = await adoptCheckpoint((next) => putCheckpoint(next, picked.dir, picked.files), picked.files, 'loaded checkpoint');
+    const msg = `loaded checkpoint ${picked.dir} (step ${state.step}; ${describe(cfg!)}): raise "steps" above ${state.step} if needed and press Resume`;
     log(msg);
     showState(els.status, 'paused', msg);
     setPhase('paused');
+    autosaver.request();
   } catch (e) {
     reportError(e);
     setPhase(store ? 'paused' : 'idle');
   }
+}
+
+function describe(c: TrainConfig): string {
+  return `${c.loss}${c.sn ? '+sn' : ''}, ${c.size}x${c.size}, ngf ${c.ngf}, ndf ${c.ndf}, z ${c.zDim}`;
+}
+
+/**
+ * Makes a checkpoint the page's run: a fresh store filled by `fill`, its
+ * weights checked against the architecture (by drawing the fixed-z grid)
+ * before the page's run is replaced. Returns the checkpoint's state.json.
+ */
+async function adoptCheckpoint(fill: (next: MemoryStore) => Promise<void>, files: CheckpointFiles, what: string): Promise<CheckpointState> {
+  let state: CheckpointState;
+  try {
+    state = JSON.parse(new TextDecoder().decode(files['state.json'] as Uint8Array));
+  } catch {
+    throw new CheckpointError('state.json: not valid JSON');
+  }
+  const c = configFromCheckpoint(state);
+  await ensureBackend(c.backend);
+  const next = new MemoryStore('browser:');
+  await fill(next);
+  const prevStore = store;
+  store = next;
+  try {
+    await previewTrainer(c, (tr) => {
+      const imgs = tr.generate(fixedNoise(c.seed, 64, c.zDim));
+      lastGrid = { step: tr.step, png: encodePng(tileGrid(imgs, 64, c.size)) };
+      drawSamples(els.canvas, imgs, 64, c.size);
+      els.caption.textContent = `samples from a fixed z at step ${tr.step} (${what})`;
+    });
+  } catch (e) {
+    store = prevStore;
+    throw e;
+  }
+  cfg = c;
+  form.set(c);
+  records = [];
+  lastStep = state.step;
+  els.charts.innerHTML = '';
+  sampler = null;
+  return state;
+}
+
+/** Restores the run kept in this browser (src/web/autosave.ts), if any. */
+async function restoreSavedRun(): Promise<void> {
+  let saved: SavedRun | null;
+  try {
+    saved = await loadSavedRun();
+  } catch (e) {
+    log(`no run restored: ${(e as Error).message}`);
+    return;
+  }
+  if (!saved) return;
+  const run = saved;
+  try {
+    setPhase('preparing');
+    const state = await adoptCheckpoint((next) => putSavedRun(next, run), run.files, 'restored');
+    // the curves up to the checkpoint, from the run's metrics.jsonl
+    const lines = new TextDecoder().decode(run.runFiles?.['metrics.jsonl'] ?? new Uint8Array(0)).split('\n');
+    for (const l of lines) {
+      try {
+        const m = JSON.parse(l) as Record<string, unknown>;
+        const rec: Record<string, number> = {};
+        for (const [k, v] of Object.entries(m)) if (typeof v === 'number') rec[k] = v;
+        if (typeof rec.step === 'number' && rec.step <= state.step) records.push(rec);
+      } catch { /* blank line */ }
+    }
+    drawCharts(els.charts, records, true);
+    const msg = `restored the run kept in this browser: ${run.dir} (step ${state.step}; ${describe(cfg!)}), saved ${new Date(run.savedAt).toLocaleString()}. Press Resume to continue it, or Reset to drop it`;
+    log(msg);
+    showState(els.status, 'paused', msg);
+    setPhase('paused');
+  } catch (e) {
+    log(`the run kept in this browser could not be restored (${(e as Error).message}): it is dropped`);
+    await forgetSavedRun();
+    setPhase(store ? 'paused' : 'idle');
+  }
+}
+
+async function forgetSavedRun(): Promise<void> {
+  await autosaver.idle();
+  try {
+    await clearSavedRun();
+  } catch { /* no IndexedDB: nothing was kept */ }
 }
 
 async function onSaveCheckpoint(): Promise<void> {
@@ -614,6 +679,8 @@ const api = {
     return !!ext;
   },
   pause() { stopRequested = true; },
+  /** Resolves when the run kept in this browser's storage is up to date. */
+  autosaved(): Promise<void> { return autosaver.idle(); },
   tf,
 };
 (window as unknown as { ganforge: typeof api }).ganforge = api;
@@ -653,6 +720,7 @@ async function start(): Promise<void> {
   els.env.textContent = `${probe} · ${isCrossOriginIsolated() ? `cross-origin isolated: ${browserThreads()} threads` : 'not cross-origin isolated: 1 thread'}`;
   log(probe);
   if (query.page.get('autostart') === '1') void onTrain();
+  else await restoreSavedRun();
 }
 
 void start();

@@ -157,14 +157,19 @@ export function download(name: string, data: Uint8Array | string, type = 'applic
  */
 export class GatedStore implements RunStore {
   private open = true;
-  constructor(private readonly inner: RunStore) {}
+  /** onCheckpoint: called after each checkpoint is complete (its latest.json written). */
+  constructor(private readonly inner: RunStore, private readonly onCheckpoint?: () => void) {}
   get root() { return this.inner.root; }
   close(): void { this.open = false; }
   exists(p: string) { return this.inner.exists(p); }
   readBytes(p: string) { return this.inner.readBytes(p); }
   readText(p: string) { return this.inner.readText(p); }
   list(d: string) { return this.inner.list(d); }
-  async writeAtomic(p: string, data: Uint8Array | string) { if (this.open) await this.inner.writeAtomic(p, data); }
+  async writeAtomic(p: string, data: Uint8Array | string) {
+    if (!this.open) return;
+    await this.inner.writeAtomic(p, data);
+    if (p === `${CHECKPOINT_DIR}/latest.json`) this.onCheckpoint?.();
+  }
   async writeDirAtomic(d: string, files: Record<string, Uint8Array | string>) { if (this.open) await this.inner.writeDirAtomic(d, files); }
   async appendText(p: string, text: string) { if (this.open) await this.inner.appendText(p, text); }
   async removeDir(d: string) { if (this.open) await this.inner.removeDir(d); }

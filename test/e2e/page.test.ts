@@ -312,6 +312,42 @@ describe.skipIf(!haveChromium)('browser page (Chromium + SwiftShader)', () => {
     expect(consoleErrors).toEqual([]);
   }, 300_000);
 
+  it('keeps the run in the browser: a reload restores it at its last checkpoint (same samples, curves, Resume goes on); Reset forgets it', async () => {
+    const q = `${SMALL}&backend=wasm&diversity-every=0`;
+    const page = await open(`${q}&autostart=1`);
+    await waitSteps(page, 4);
+    await pause(page); // a pause writes a checkpoint
+    const at = (await state(page)).step;
+    const before: number[] = await page.evaluate((zz) => (window as any).ganforge.generate(zz), Array.from(z));
+    await page.evaluate(() => (window as any).ganforge.autosaved());
+
+    await page.goto(`${url}?${q}`); // no autostart: the page offers what it kept
+    await page.waitForFunction(() => /restored the run kept in this browser/.test(document.getElementById('status')!.textContent ?? '') || (window as any).ganforge.errors.length > 0, null, { timeout: 60_000 });
+    const s = await state(page);
+    expect(s.errors).toEqual([]);
+    expect(s.phase).toBe('paused');
+    expect(s.step).toBe(at);
+    expect(await page.$eval('#status', (el) => el.textContent)).toMatch(new RegExp(`step-0*${at} \\(step ${at};`));
+    const after: number[] = await page.evaluate((zz) => (window as any).ganforge.generate(zz), Array.from(z));
+    expect(maxDiff(after, before)).toBe(0);
+    expect(await page.$$eval('#charts svg', (els) => els.length)).toBeGreaterThan(0);
+
+    await page.click('#resume');
+    await waitSteps(page, at + 2);
+    await pause(page);
+    expect((await state(page)).errors).toEqual([]);
+
+    await page.click('#reset');
+    await page.waitForFunction(() => (window as any).ganforge.phase === 'idle', null, { timeout: 30_000 });
+    await page.goto(`${url}?${q}`);
+    await page.waitForFunction(() => /WebGL|wasm/.test(document.getElementById('env')!.textContent ?? ''), null, { timeout: 60_000 });
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await state(page)).phase).toBe('idle');
+    expect(await page.$eval('#status', (el) => el.textContent)).not.toMatch(/restored/);
+    await page.close();
+    expect(consoleErrors).toEqual([]);
+  }, 300_000);
+
   it('trains on picked image files (decoded in Web Workers), names an unreadable one, scores a sample grid', async () => {
     // checkpoint-every 1000: checkpointFiles() leaks the optimizers' 'iter' scalars (2 per checkpoint, reported), kept out of the count below.
     const page = await open(`${SMALL}&diversity-every=0&checkpoint-every=1000&backend=wasm`);

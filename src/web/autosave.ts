@@ -1,0 +1,159 @@
+// The page's run survives a reload or a closed tab: its newest checkpoint,
+// with the run's config.json and metrics.jsonl up to that step, is kept in
+// IndexedDB (this origin, this browser profile) and restored when the page
+// opens again. One record, replaced at every checkpoint in one transaction:
+// IndexedDB commits it whole or not at all, so a crash mid-save leaves the
+// previous one. Browser-only (no Node imports).
+import { CHECKPOINT_DIR, loadLatestCheckpoint, type CheckpointFiles } from '../train/checkpoint';
+import type { RunStore } from '../train/store';
+
+const DB_NAME = 'ganforge';
+const DB_STORE = 'runs';
+const KEY = 'latest';
+/** Run-directory files kept with the checkpoint (samples stay behind: they can be many). */
+const RUN_FILES = ['config.json', 'metrics.jsonl'];
+
+export interface SavedRun {
+  /** The checkpoint's folder name, step-NNNNNN. */
+  dir: string;
+  step: number;
+  files: CheckpointFiles;
+  /** config.json and metrics.jsonl (lines up to `step`), when the run has them. */
+  runFiles: Record<string, Uint8Array>;
+  savedAt: string;
+}
+
+function idb(): IDBFactory {
+  const f = (globalThis as { indexedDB?: IDBFactory }).indexedDB;
+  if (!f) throw new Error('this browser gives the page no IndexedDB (private window or storage disabled)');
+  return f;
+}
+
+function request<T>(r: IDBRequest<T>): Promise<T> {
+  return new Promise((resolve, reject) => {
+    r.onsuccess = () => resolve(r.result);
+    r.onerror = () => reject(r.error ?? new Error('IndexedDB request failed'));
+  });
+}
+
+let dbPromise: Promise<IDBDatabase> | null = null;
+function openDb(): Promise<IDBDatabase> {
+  dbPromise ??= new Promise<IDBDatabase>((resolve, reject) => {
+    const r = idb().open(DB_NAME, 1);
+    r.onupgradeneeded = () => r.result.createObjectStore(DB_STORE);
+    r.onsuccess = () => resolve(r.result);
+    r.onerror = () => reject(r.error ?? new Error('cannot open IndexedDB'));
+    r.onblocked = () => reject(new Error('IndexedDB is blocked by another tab of this page'));
+  }).catch((e) => {
+    dbPromise = null;
+    throw e;
+  });
+  return dbPromise;
+}
+
+async function inStore<T>(mode: IDBTransactionMode, fn: (s: IDBObjectStore) => IDBRequest<T>): Promise<T> {
+  const db = await openDb();
+  const tx = db.transaction(DB_STORE, mode);
+  const result = request(fn(tx.objectStore(DB_STORE)));
+  await new Promise<void>((resolve, reject) => {
+    tx.oncomplete = () => resolve();
+    tx.onabort = tx.onerror = () => reject(tx.error ?? new Error('IndexedDB transaction failed'));
+  });
+  return result;
+}
+
+/** The newest checkpoint of `store` as a SavedRun, or null when it has none. */
+export async function savedRunOf(store: RunStore): Promise<SavedRun | null> {
+  const ck = await loadLatestCheckpoint(store);
+  if (!ck) return null;
+  const dir = ck.dir.split('/').pop()!;
+  const step = Number(dir.replace('step-', ''));
+  const runFiles: Record<string, Uint8Array> = {};
+  for (const f of RUN_FILES) {
+    if (!(await store.exists(f))) continue;
+    let data = await store.readBytes(f);
+    if (f === 'metrics.jsonl') {
+      // lines after the checkpoint would be replayed twice on resume
+      const keep = new TextDecoder().decode(data).split('\n').filter((l) => {
+        try {
+          return l.trim() !== '' && JSON.parse(l).step <= step;
+        } catch {
+          return false;
+        }
+      });
+      data = new TextEncoder().encode(keep.map((l) => l + '\n').join(''));
+    }
+    runFiles[f] = data;
+  }
+  const files: CheckpointFiles = {};
+  for (const [k, v] of Object.entries(ck.files)) files[k] = typeof v === 'string' ? new TextEncoder().encode(v) : v.slice();
+  return { dir, step, files, runFiles, savedAt: new Date().toISOString() };
+}
+
+/** Replaces the saved run (one transaction). */
+export async function saveRun(run: SavedRun): Promise<void> {
+  await inStore('readwrite', (s) => s.put(run, KEY));
+}
+
+/** The saved run, or null. A record that is not a SavedRun counts as none. */
+export async function loadSavedRun(): Promise<SavedRun | null> {
+  const r = (await inStore('readonly', (s) => s.get(KEY))) as SavedRun | undefined;
+  if (!r || typeof r.dir !== 'string' || !/^step-\d+$/.test(r.dir) || !r.files || typeof r.files !== 'object') return null;
+  return r;
+}
+
+export async function clearSavedRun(): Promise<void> {
+  await inStore('readwrite', (s) => s.delete(KEY));
+}
+
+/** Writes a SavedRun's files into a fresh store, as a run directory. */
+export async function putSavedRun(store: RunStore, run: SavedRun): Promise<void> {
+  for (const [name, data] of Object.entries(run.runFiles ?? {})) await store.writeAtomic(name, data);
+  await store.writeDirAtomic(`${CHECKPOINT_DIR}/${run.dir}`, run.files);
+  await store.writeAtomic(`${CHECKPOINT_DIR}/latest.json`, JSON.stringify({ step: run.step, dir: run.dir }) + '\n');
+}
+
+/**
+ * Saves the newest checkpoint of a store whenever asked, one save at a time:
+ * requests that arrive during a save coalesce into one more save of
+ * whatever is newest then. Failures go to `warn` (once per kind) and never
+ * stop training.
+ */
+export class Autosaver {
+  private dirty = false;
+  private running: Promise<void> | null = null;
+  private warned = new Set<string>();
+  constructor(private readonly source: () => RunStore | null, private readonly warn: (msg: string) => void) {}
+
+  request(): void {
+    this.dirty = true;
+    this.running ??= this.loop();
+  }
+
+  /** Resolves when no save is pending. */
+  async idle(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
+  private async loop(): Promise<void> {
+    try {
+      while (this.dirty) {
+        this.dirty = false;
+        const store = this.source();
+        if (!store) continue;
+        try {
+          const run = await savedRunOf(store);
+          if (run) await saveRun(run);
+        } catch (e) {
+          const msg = `the run could not be kept in this browser (it is lost on reload unless you Save checkpoint): ${(e as Error).message}`;
+          if (!this.warned.has(msg)) {
+            this.warned.add(msg);
+            this.warn(msg);
+          }
+        }
+      }
+    } finally {
+      this.running = null;
+    }
+  }
+}
