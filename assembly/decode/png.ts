@@ -463,7 +463,8 @@ export function decodePng(src: usize, len: usize, maxPixels: f64, res: usize): i
   if (rawTotal > idatTotal * 1032 + 1024) return fail(res, PNG_CORRUPT, D_SHORT_DATA);
   const outBytes = pixels * 4;
   if (outBytes > MAX_BLOCK || rawTotal + DST_SLACK > MAX_BLOCK || idatTotal + 16 > MAX_BLOCK) return fail(res, PNG_TOO_LARGE, D_MEMORY);
-  if (!reserve(outBytes + rawTotal + idatTotal + maxRow + 16384)) return fail(res, PNG_TOO_LARGE, D_MEMORY);
+  // + 32 KiB: inflate's tables (2 x 8.9 KiB + 384), the zero row's slack and block headers
+  if (!reserve(outBytes + rawTotal + idatTotal + maxRow + 32768)) return fail(res, PNG_TOO_LARGE, D_MEMORY);
 
   // ---- pass 2: concatenate IDAT payloads (a single IDAT is inflated in place:
   // inflate never reads outside [src, src + srcLen))
