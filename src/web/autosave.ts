@@ -6,6 +6,7 @@
 // previous one. Browser-only (no Node imports).
 import { CHECKPOINT_DIR, loadLatestCheckpoint, type CheckpointFiles } from '../train/checkpoint';
 import type { RunStore } from '../train/store';
+import { runFilesAt } from './store_browser';
 
 const DB_NAME = 'ganforge';
 const DB_STORE = 'runs';
@@ -68,23 +69,7 @@ export async function savedRunOf(store: RunStore): Promise<SavedRun | null> {
   if (!ck) return null;
   const dir = ck.dir.split('/').pop()!;
   const step = Number(dir.replace('step-', ''));
-  const runFiles: Record<string, Uint8Array> = {};
-  for (const f of RUN_FILES) {
-    if (!(await store.exists(f))) continue;
-    let data = await store.readBytes(f);
-    if (f === 'metrics.jsonl') {
-      // lines after the checkpoint would be replayed twice on resume
-      const keep = new TextDecoder().decode(data).split('\n').filter((l) => {
-        try {
-          return l.trim() !== '' && JSON.parse(l).step <= step;
-        } catch {
-          return false;
-        }
-      });
-      data = new TextEncoder().encode(keep.map((l) => l + '\n').join(''));
-    }
-    runFiles[f] = data;
-  }
+  const runFiles = await runFilesAt(store, RUN_FILES, step);
   const files: CheckpointFiles = {};
   for (const [k, v] of Object.entries(ck.files)) files[k] = typeof v === 'string' ? new TextEncoder().encode(v) : v.slice();
   return { dir, step, files, runFiles, savedAt: new Date().toISOString() };

@@ -422,9 +422,9 @@ async function onReset(): Promise<void> {
   els.divValue.textContent = 'not scored yet';
   els.caption.textContent = 'samples from a fixed z';
   banner(els.banner, null);
+  await forgetSavedRun(); // before the page says idle: a reload right after must not bring the run back
   showState(els.status, 'idle', 'idle');
   setPhase('idle');
-  await forgetSavedRun();
   log('reset: the run is gone, also from this browser\'s storage (save a checkpoint first to keep it)');
 }
 

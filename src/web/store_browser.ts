@@ -41,11 +41,22 @@ export async function latestCheckpointZip(store: RunStore, config?: object): Pro
   const entries: Record<string, Uint8Array> = {};
   for (const [name, data] of Object.entries(ck.files)) entries[`${root}/${CHECKPOINT_DIR}/${dir}/${name}`] = bytesOf(data);
   entries[`${root}/${CHECKPOINT_DIR}/latest.json`] = bytesOf(JSON.stringify({ step, dir }) + '\n');
-  for (const f of RUN_FILES) {
+  for (const [f, data] of Object.entries(await runFilesAt(store, RUN_FILES, step))) entries[`${root}/${f}`] = data;
+  if (!entries[`${root}/config.json`] && config) entries[`${root}/config.json`] = bytesOf(JSON.stringify(config, null, 2) + '\n');
+  return { name: `${root}.zip`, zip: zipSync(entries, { level: 6 }), step };
+}
+
+/**
+ * The run-directory files `names` that the store has, as they stand at
+ * checkpoint `step`: metrics.jsonl keeps only its lines up to that step
+ * (later ones would be replayed twice on resume).
+ */
+export async function runFilesAt(store: RunStore, names: readonly string[], step: number): Promise<Record<string, Uint8Array>> {
+  const out: Record<string, Uint8Array> = {};
+  for (const f of names) {
     if (!(await store.exists(f))) continue;
     let data = await store.readBytes(f);
     if (f === 'metrics.jsonl') {
-      // Lines after the checkpoint would be replayed twice on resume.
       const keep = new TextDecoder().decode(data).split('\n').filter((l) => {
         try {
           return l.trim() !== '' && JSON.parse(l).step <= step;
@@ -55,10 +66,9 @@ export async function latestCheckpointZip(store: RunStore, config?: object): Pro
       });
       data = bytesOf(keep.map((l) => l + '\n').join(''));
     }
-    entries[`${root}/${f}`] = data;
+    out[f] = data;
   }
-  if (!entries[`${root}/config.json`] && config) entries[`${root}/config.json`] = bytesOf(JSON.stringify(config, null, 2) + '\n');
-  return { name: `${root}.zip`, zip: zipSync(entries, { level: 6 }), step };
+  return out;
 }
 
 export interface PickedFile {
