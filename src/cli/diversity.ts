@@ -9,7 +9,7 @@ import { loadSampleInput, useNodeWorkers, type LoadInputOptions } from '../metri
 import { renderReportHtml } from '../metrics/report_html';
 import { SampleError, type Layout, type ValueRange } from '../metrics/samples';
 import { makeProgressBar } from './progress';
-import { intFlag } from './args';
+import { intFlag, CliArgError } from './args';
 
 const USAGE = `usage: node scripts/diversity.js INPUT [--ref DIR] [--json] [--report OUT.html] [--pairs N]
        [--grid ROWSxCOLS] [--pad P] [--range auto|-1,1|0,1|0,255] [--layout auto|nhwc|nchw] [--strict]
@@ -21,7 +21,6 @@ interface Args extends LoadInputOptions { input: string; ref?: string; json: boo
 function parseArgs(argv: string[]): Args | 'help' {
   const a: Args = { input: '', json: false, threads: Math.max(1, Math.min(8, availableParallelism())), seed: 1 };
   const need = (i: number, flag: string) => { if (i >= argv.length) throw new SampleError(`${flag} needs a value`); return argv[i]; };
-  const int = (v: string, flag: string, min: number) => { try { return intFlag(v, flag, min); } catch (e) { throw new SampleError((e as Error).message); } };
   for (let i = 0; i < argv.length; i++) {
     const t = argv[i];
     switch (t) {
@@ -30,11 +29,11 @@ function parseArgs(argv: string[]): Args | 'help' {
       case '--strict': a.strict = true; break;
       case '--ref': a.ref = need(++i, t); break;
       case '--report': a.report = need(++i, t); break;
-      case '--pairs': a.pairs = int(need(++i, t), t, 1); break;
-      case '--threads': a.threads = int(need(++i, t), t, 1); break;
-      case '--seed': a.seed = int(need(++i, t), t, 0); break;
+      case '--pairs': a.pairs = intFlag(need(++i, t), t, 1); break;
+      case '--threads': a.threads = intFlag(need(++i, t), t, 1); break;
+      case '--seed': a.seed = intFlag(need(++i, t), t, 0); break;
       case '--grid': a.grid = need(++i, t); break;
-      case '--pad': a.pad = int(need(++i, t), t, 0); break;
+      case '--pad': a.pad = intFlag(need(++i, t), t, 0); break;
       case '--range': {
         const v = need(++i, t);
         if (!['auto', '-1,1', '0,1', '0,255'].includes(v)) throw new SampleError(`--range: expected auto, -1,1, 0,1 or 0,255, got '${v}'`);
@@ -111,7 +110,7 @@ export async function runDiversityCli(argv: string[]): Promise<number> {
     }
     return 0;
   } catch (e) {
-    if (e instanceof SampleError || (e as Error).name === 'ImageDecodeError') { err((e as Error).message); return 2; }
+    if (e instanceof SampleError || e instanceof CliArgError || (e as Error).name === 'ImageDecodeError') { err((e as Error).message); return 2; }
     err(`internal error: ${(e as Error).stack ?? e}`);
     return 1;
   }

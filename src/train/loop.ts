@@ -70,7 +70,8 @@ export function totalSteps(cfg: TrainConfig, datasetSize: number): number {
   return cfg.steps;
 }
 
-function parseJsonl(text: string): Record<string, number>[] {
+/** The records of a metrics.jsonl text (blank and torn lines dropped). */
+export function parseJsonl(text: string): Record<string, number>[] {
   const out: Record<string, number>[] = [];
   for (const line of text.split('\n')) {
     if (!line.trim()) continue;

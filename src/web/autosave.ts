@@ -4,9 +4,9 @@
 // opens again. One record, replaced at every checkpoint in one transaction:
 // IndexedDB commits it whole or not at all, so a crash mid-save leaves the
 // previous one. Browser-only (no Node imports).
-import { CHECKPOINT_DIR, loadLatestCheckpoint, type CheckpointFiles } from '../train/checkpoint';
+import { loadLatestCheckpoint, type CheckpointFiles } from '../train/checkpoint';
 import type { RunStore } from '../train/store';
-import { runFilesAt } from './store_browser';
+import { putCheckpoint, runFilesAt } from './store_browser';
 
 const DB_NAME = 'ganforge';
 const DB_STORE = 'runs';
@@ -70,9 +70,8 @@ export async function savedRunOf(store: RunStore): Promise<SavedRun | null> {
   const dir = ck.dir.split('/').pop()!;
   const step = Number(dir.replace('step-', ''));
   const runFiles = await runFilesAt(store, RUN_FILES, step);
-  const files: CheckpointFiles = {};
-  for (const [k, v] of Object.entries(ck.files)) files[k] = typeof v === 'string' ? new TextEncoder().encode(v) : v.slice();
-  return { dir, step, files, runFiles, savedAt: new Date().toISOString() };
+  // no copy here: IndexedDB's put clones the bytes itself
+  return { dir, step, files: ck.files, runFiles, savedAt: new Date().toISOString() };
 }
 
 /** Replaces the saved run (one transaction). */
@@ -94,8 +93,7 @@ export async function clearSavedRun(): Promise<void> {
 /** Writes a SavedRun's files into a fresh store, as a run directory. */
 export async function putSavedRun(store: RunStore, run: SavedRun): Promise<void> {
   for (const [name, data] of Object.entries(run.runFiles ?? {})) await store.writeAtomic(name, data);
-  await store.writeDirAtomic(`${CHECKPOINT_DIR}/${run.dir}`, run.files);
-  await store.writeAtomic(`${CHECKPOINT_DIR}/latest.json`, JSON.stringify({ step: run.step, dir: run.dir }) + '\n');
+  await putCheckpoint(store, run.dir, run.files);
 }
 
 /**

@@ -11,7 +11,7 @@
 import { tf } from '../tf';
 import { initBackend, forgetLostGl, BackendError, type BackendInfo, type GlContext } from '../backend/select';
 import { browserBackendHooks, browserThreads, createBrowserGl, isCrossOriginIsolated } from '../platform/browser';
-import { runTraining, type RunHooks, type RunSummary, type Sampler } from '../train/loop';
+import { parseJsonl, runTraining, type RunHooks, type RunSummary, type Sampler } from '../train/loop';
 import { MemoryStore } from '../train/store';
 import { GanTrainer, fixedNoise } from '../train/trainer';
 import { CheckpointError, loadLatestCheckpoint, restoreCheckpoint, type CheckpointState, type CheckpointFiles } from '../train/checkpoint';
@@ -536,14 +536,10 @@ async function restoreSavedRun(): Promise<void> {
     setPhase('preparing');
     const state = await adoptCheckpoint((next) => putSavedRun(next, run), run.files, 'restored');
     // the curves up to the checkpoint, from the run's metrics.jsonl
-    const lines = new TextDecoder().decode(run.runFiles?.['metrics.jsonl'] ?? new Uint8Array(0)).split('\n');
-    for (const l of lines) {
-      try {
-        const m = JSON.parse(l) as Record<string, unknown>;
-        const rec: Record<string, number> = {};
-        for (const [k, v] of Object.entries(m)) if (typeof v === 'number') rec[k] = v;
-        if (typeof rec.step === 'number' && rec.step <= state.step) records.push(rec);
-      } catch { /* blank line */ }
+    for (const m of parseJsonl(new TextDecoder().decode(run.runFiles?.['metrics.jsonl'] ?? new Uint8Array(0)))) {
+      const rec: Record<string, number> = {};
+      for (const [k, v] of Object.entries(m)) if (typeof v === 'number') rec[k] = v;
+      if (typeof rec.step === 'number' && rec.step <= state.step) records.push(rec);
     }
     drawCharts(els.charts, records, true);
     const msg = `restored the run kept in this browser: ${run.dir} (step ${state.step}; ${describe(cfg!)}), saved ${new Date(run.savedAt).toLocaleString()}. Press Resume to continue it, or Reset to drop it`;
