@@ -11,7 +11,20 @@ import { MetricsPool, type MsssimTask } from './pool';
 import { kmeans, binCounts, ndbFromCounts, type KMeans, type NdbResult } from './kmeans';
 import { checkSampleSet, luminance, pixelFeatures, SampleError, type SampleSet } from './samples';
 
-export type Verdict = 'collapsed' | 'suspicious' | 'healthy';
+/**
+ * 'too-few-samples' is no judgement: the set (or the reference) is smaller
+ * than MIN_SAMPLES_FOR_VERDICT. It is neither collapsed nor diversified
+ * (src/train/collapse.ts ignores it).
+ */
+export type Verdict = 'collapsed' | 'suspicious' | 'healthy' | 'too-few-samples';
+
+/**
+ * Fewest samples (and reference images) for a verdict. Below it the scores are
+ * still computed but the verdict is 'too-few-samples': with 15 samples one
+ * pair of look-alikes is 13% near duplicates, and the thresholds were
+ * calibrated on 256 (docs/diversity.md).
+ */
+export const MIN_SAMPLES_FOR_VERDICT = 16;
 
 export interface DiversityProgress { stage: string; done: number; total: number }
 
@@ -385,6 +398,8 @@ function cacheFor(ref: SampleSet, key: string): { scores?: SetScores; ndb?: NdbM
 
 /** The verdict from the scores (relative when a reference is given). */
 export function decideVerdict(g: SetScores, ref?: SetScores, ndb?: { ndb_k: number }): { verdict: Verdict; reasons: string[] } {
+  const few = [g.n < MIN_SAMPLES_FOR_VERDICT ? `${g.n} samples` : '', ref && ref.n < MIN_SAMPLES_FOR_VERDICT ? `a reference of ${ref.n} images` : ''].filter(Boolean);
+  if (few.length) return { verdict: 'too-few-samples', reasons: [`too few samples to judge: ${few.join(' and ')}, at least ${MIN_SAMPLES_FOR_VERDICT} are needed (the scores are shown, without a verdict)`] };
   const reasons: string[] = [];
   let level = 0;
   const flag = (lv: number, why: string) => { reasons.push(`${lv === 2 ? 'collapsed' : 'suspicious'}: ${why}`); level = Math.max(level, lv); };

@@ -42,7 +42,7 @@ export function renderReportHtml(r: DiversityReport, samples: SampleSet, title =
   if (r.ndb) rows.push([`NDB/K (K=${r.ndb.k})`, `${f(r.ndb.ndb_k)} (${r.ndb.different} bins)`, ''], ['JS divergence of bins', f(r.ndb.js, 4), '']);
   const pairs = r.duplicates.pairs.slice(0, maxPairs).map(([i, j, d]) =>
     `<figure><img src="${sampleDataUrl(samples, i)}"><img src="${sampleDataUrl(samples, j)}"><figcaption>#${i} – #${j}: ${f(d, 4)}${d < r.duplicates.threshold ? ' (duplicate)' : ''}</figcaption></figure>`).join('\n');
-  const colour = r.verdict === 'collapsed' ? '#c0392b' : r.verdict === 'suspicious' ? '#d68910' : '#1e8449';
+  const colour = r.verdict === 'collapsed' ? '#c0392b' : r.verdict === 'suspicious' ? '#d68910' : r.verdict === 'too-few-samples' ? '#7f8c8d' : '#1e8449';
   return `<!doctype html><html><head><meta charset="utf-8"><title>${esc(title)}</title><style>
 body{font:14px system-ui,sans-serif;margin:2em;max-width:60em}table{border-collapse:collapse}td,th{padding:.3em .8em;border-bottom:1px solid #ddd;text-align:left}
 .verdict{font-size:1.6em;font-weight:bold;color:${colour}}figure{display:inline-block;margin:.4em;text-align:center}figure img{width:96px;height:96px;image-rendering:pixelated;margin:1px}figcaption{font-size:12px}

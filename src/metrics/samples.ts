@@ -5,6 +5,7 @@
 // Uint8Array values 0..255. Grayscale inputs are replicated to 3 channels,
 // alpha is dropped.
 import { resizeToSquare } from '../kernels/resize';
+import { Rng } from '../util/rng';
 
 export interface SampleSet {
   n: number;
@@ -89,31 +90,134 @@ export function subsetSamples(s: SampleSet, idx: ArrayLike<number>): SampleSet {
 
 // ---------------------------------------------------------------- .npy
 
-interface NpyHeader { dtype: string; fortran: boolean; shape: number[]; offset: number }
+/** What a .npy header says, checked: an array of n images, h x w x c (c in 1, 3, 4). */
+export interface NpyInfo {
+  kind: 'f4' | 'f8' | 'u1';
+  /** Bytes per value. */
+  esize: number;
+  /** The shape as written in the header. */
+  shape: number[];
+  n: number;
+  h: number;
+  w: number;
+  c: number;
+  layout: 'nhwc' | 'nchw';
+  /** Byte offset of the data. */
+  offset: number;
+  /** Values and bytes of one image (one row of axis 0). */
+  rowValues: number;
+  rowBytes: number;
+}
 
-function parseNpyHeader(b: Uint8Array): NpyHeader {
+/**
+ * The size of a .npy header (magic, version, length and dict), from the first
+ * 12 bytes (10 suffice for format 1). Throws SampleError for a bad magic or
+ * version.
+ */
+export function npyHeaderSize(b: Uint8Array): number {
   if (b.length < 10 || b[0] !== 0x93 || String.fromCharCode(b[1], b[2], b[3], b[4], b[5]) !== 'NUMPY') {
     throw new SampleError('.npy: not a NumPy file (bad magic)');
   }
   const major = b[6];
-  let hlen: number, start: number;
-  if (major === 1) { hlen = b[8] | (b[9] << 8); start = 10; }
-  else if (major === 2 || major === 3) {
+  if (major === 1) return 10 + (b[8] | (b[9] << 8));
+  if (major === 2 || major === 3) {
     if (b.length < 12) throw new SampleError('.npy: truncated header');
-    hlen = (b[8] | (b[9] << 8) | (b[10] << 16) | (b[11] << 24)) >>> 0; start = 12;
-  } else throw new SampleError(`.npy: unsupported format version ${major}`);
-  if (start + hlen > b.length) throw new SampleError('.npy: truncated header');
+    return 12 + ((b[8] | (b[9] << 8) | (b[10] << 16) | (b[11] << 24)) >>> 0);
+  }
+  throw new SampleError(`.npy: unsupported format version ${major}`);
+}
+
+/**
+ * Parses and checks a .npy header (`b` holds at least the header, see
+ * npyHeaderSize): dtype float32/float64/uint8, C order, shape (N,H,W,C),
+ * (N,C,H,W) or (N,H,W) with C in {1,3,4}. `layout` auto: NHWC when the last
+ * axis is 1/3/4, else NCHW when axis 1 is. Does not look at the data.
+ */
+export function readNpyInfo(b: Uint8Array, opts: { layout?: Layout } = {}): NpyInfo {
+  const end = npyHeaderSize(b);
+  const start = b[6] === 1 ? 10 : 12;
+  if (end > b.length) throw new SampleError('.npy: truncated header');
   let h = '';
-  for (let i = start; i < start + hlen; i++) h += String.fromCharCode(b[i]);
+  for (let i = start; i < end; i++) h += String.fromCharCode(b[i]);
   const descr = /'descr'\s*:\s*'([^']+)'/.exec(h);
   const fo = /'fortran_order'\s*:\s*(True|False)/.exec(h);
   const sh = /'shape'\s*:\s*\(([^)]*)\)/.exec(h);
   if (!descr || !fo || !sh) throw new SampleError(`.npy: malformed header ${JSON.stringify(h.trim().slice(0, 80))}`);
-  const shape = sh[1].split(',').map((t) => t.trim()).filter((t) => t.length).map((t) => {
+  const hdShape = sh[1].split(',').map((t) => t.trim()).filter((t) => t.length).map((t) => {
     if (!/^\d+$/.test(t)) throw new SampleError(`.npy: malformed shape (${sh[1]})`);
     return Number(t);
   });
-  return { dtype: descr[1], fortran: fo[1] === 'True', shape, offset: start + hlen };
+  if (fo[1] === 'True') throw new SampleError('.npy: fortran_order arrays are not supported (save with C order)');
+  const dt = descr[1];
+  const kind = dt === '<f4' || dt === '=f4' ? 'f4' : dt === '<f8' || dt === '=f8' ? 'f8' : dt === '|u1' || dt === 'u1' || dt === '<u1' ? 'u1' : '';
+  if (!kind) throw new SampleError(`.npy: dtype ${dt} not supported (float32, float64 or uint8)`);
+  let shape = hdShape;
+  if (shape.length === 3) shape = [shape[0], shape[1], shape[2], 1];
+  if (shape.length !== 4) throw new SampleError(`.npy: expected 3 or 4 dimensions (N,H,W[,C]), got shape (${hdShape.join(',')})`);
+  const isC = (v: number) => v === 1 || v === 3 || v === 4;
+  let layout = opts.layout ?? 'auto';
+  if (layout === 'auto') {
+    if (isC(shape[3])) layout = 'nhwc';
+    else if (isC(shape[1])) layout = 'nchw';
+    else throw new SampleError(`.npy: cannot tell the channel axis of shape (${hdShape.join(',')}); pass --layout`);
+  }
+  const [n, hh, w, c] = layout === 'nhwc' ? shape : [shape[0], shape[2], shape[3], shape[1]];
+  if (!isC(c)) throw new SampleError(`.npy: ${c} channels with layout ${layout} (need 1, 3 or 4)`);
+  const esize = kind === 'f4' ? 4 : kind === 'f8' ? 8 : 1;
+  const rowValues = hh * w * c;
+  return { kind, esize, shape: hdShape, n, h: hh, w, c, layout, offset: end, rowValues, rowBytes: rowValues * esize };
+}
+
+/** The error parseNpy and the Node loader give when the file is shorter than its header says. */
+export function npyTruncatedError(info: NpyInfo, dataBytes: number): SampleError {
+  return new SampleError(`.npy: truncated data (${dataBytes} bytes for ${info.n * info.rowValues} values of ${info.esize})`);
+}
+
+function npyRowView(info: NpyInfo, row: Uint8Array): (j: number) => number {
+  const view = new DataView(row.buffer, row.byteOffset, info.rowBytes);
+  return info.kind === 'f4' ? (j) => view.getFloat32(j * 4, true) : info.kind === 'f8' ? (j) => view.getFloat64(j * 8, true) : (j) => row[j];
+}
+
+/**
+ * The value range of .npy rows, fed one row at a time (`row` holds
+ * info.rowBytes bytes of image number `index` of the file). Non-finite values
+ * throw with their flat index in the file.
+ */
+export class NpyRangeScan {
+  lo = Infinity;
+  hi = -Infinity;
+  constructor(private readonly info: NpyInfo) {}
+  add(row: Uint8Array, index: number): void {
+    const get = npyRowView(this.info, row);
+    let lo = this.lo, hi = this.hi;
+    for (let j = 0; j < this.info.rowValues; j++) {
+      const v = get(j);
+      if (!Number.isFinite(v)) throw new SampleError(`.npy: non-finite value at flat index ${index * this.info.rowValues + j}`);
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
+    this.lo = lo; this.hi = hi;
+  }
+  /** `range` auto: uint8 is 0..255; floats with a value below -0.01 are [-1,1], with a maximum above 1.5 are [0,255], otherwise [0,1]. */
+  range(range: ValueRange = 'auto'): Exclude<ValueRange, 'auto'> {
+    if (range !== 'auto') return range;
+    return this.info.kind === 'u1' ? '0,255' : this.lo < -0.01 ? '-1,1' : this.hi > 1.5 ? '0,255' : '0,1';
+  }
+}
+
+/** Converts one .npy row (one image) to sample k of `out` (NHWC, 3 channels, [0,1], clamped). */
+export function npyRowToSamples(info: NpyInfo, row: Uint8Array, range: Exclude<ValueRange, 'auto'>, out: Float32Array, k: number): void {
+  const get = npyRowView(info, row);
+  const { h, w, c, layout } = info;
+  const [a, b] = range === '-1,1' ? [-1, 1] : range === '0,1' ? [0, 1] : [0, 255];
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
+    for (let ch = 0; ch < 3; ch++) {
+      const sc = c === 1 ? 0 : ch;
+      const src = layout === 'nhwc' ? (y * w + x) * c + sc : (sc * h + y) * w + x;
+      const v = (get(src) - a) / (b - a);
+      out[((k * h + y) * w + x) * 3 + ch] = v < 0 ? 0 : v > 1 ? 1 : v;
+    }
+  }
 }
 
 /**
@@ -122,51 +226,20 @@ function parseNpyHeader(b: Uint8Array): NpyHeader {
  * floats with a value below -0.01 are [-1,1], with a maximum above 1.5 are
  * [0,255], otherwise [0,1]. `layout` auto: NHWC when the last axis is 1/3/4,
  * else NCHW when axis 1 is. Returns a Float32Array SampleSet in [0,1].
+ * (The Node loader reads only chosen rows of a big file with the same pieces:
+ * readNpyInfo, NpyRangeScan, npyRowToSamples.)
  */
 export function parseNpy(bytes: Uint8Array, opts: { range?: ValueRange; layout?: Layout } = {}): SampleSet & { detected: { range: string; layout: string; dtype: string } } {
-  const hd = parseNpyHeader(bytes);
-  if (hd.fortran) throw new SampleError('.npy: fortran_order arrays are not supported (save with C order)');
-  const dt = hd.dtype;
-  const kind = dt === '<f4' || dt === '=f4' ? 'f4' : dt === '<f8' || dt === '=f8' ? 'f8' : dt === '|u1' || dt === 'u1' || dt === '<u1' ? 'u1' : '';
-  if (!kind) throw new SampleError(`.npy: dtype ${dt} not supported (float32, float64 or uint8)`);
-  let shape = hd.shape;
-  if (shape.length === 3) shape = [shape[0], shape[1], shape[2], 1];
-  if (shape.length !== 4) throw new SampleError(`.npy: expected 3 or 4 dimensions (N,H,W[,C]), got shape (${hd.shape.join(',')})`);
-  const isC = (v: number) => v === 1 || v === 3 || v === 4;
-  let layout = opts.layout ?? 'auto';
-  if (layout === 'auto') {
-    if (isC(shape[3])) layout = 'nhwc';
-    else if (isC(shape[1])) layout = 'nchw';
-    else throw new SampleError(`.npy: cannot tell the channel axis of shape (${hd.shape.join(',')}); pass --layout`);
-  }
-  const [n, h, w, c] = layout === 'nhwc' ? shape : [shape[0], shape[2], shape[3], shape[1]];
-  if (!isC(c)) throw new SampleError(`.npy: ${c} channels with layout ${layout} (need 1, 3 or 4)`);
-  const count = n * h * w * c;
-  const esize = kind === 'f4' ? 4 : kind === 'f8' ? 8 : 1;
-  if (bytes.length - hd.offset < count * esize) throw new SampleError(`.npy: truncated data (${bytes.length - hd.offset} bytes for ${count} values of ${esize})`);
-  const view = new DataView(bytes.buffer, bytes.byteOffset + hd.offset, count * esize);
-  const raw = new Float64Array(count);
-  let lo = Infinity, hi = -Infinity;
-  for (let i = 0; i < count; i++) {
-    const v = kind === 'f4' ? view.getFloat32(i * 4, true) : kind === 'f8' ? view.getFloat64(i * 8, true) : view.getUint8(i);
-    if (!Number.isFinite(v)) throw new SampleError(`.npy: non-finite value at flat index ${i}`);
-    raw[i] = v;
-    if (v < lo) lo = v;
-    if (v > hi) hi = v;
-  }
-  let range = opts.range ?? 'auto';
-  if (range === 'auto') range = kind === 'u1' ? '0,255' : lo < -0.01 ? '-1,1' : hi > 1.5 ? '0,255' : '0,1';
-  const [a, b] = range === '-1,1' ? [-1, 1] : range === '0,1' ? [0, 1] : [0, 255];
+  const info = readNpyInfo(bytes, opts);
+  const { n, h, w, rowBytes, offset } = info;
+  if (bytes.length - offset < n * rowBytes) throw npyTruncatedError(info, bytes.length - offset);
+  const row = (k: number) => bytes.subarray(offset + k * rowBytes, offset + (k + 1) * rowBytes);
+  const scan = new NpyRangeScan(info);
+  for (let k = 0; k < n; k++) scan.add(row(k), k);
+  const range = scan.range(opts.range);
   const out = new Float32Array(n * h * w * 3);
-  for (let k = 0; k < n; k++) for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
-    for (let ch = 0; ch < 3; ch++) {
-      const sc = c === 1 ? 0 : ch;
-      const src = layout === 'nhwc' ? ((k * h + y) * w + x) * c + sc : ((k * c + sc) * h + y) * w + x;
-      const v = (raw[src] - a) / (b - a);
-      out[((k * h + y) * w + x) * 3 + ch] = v < 0 ? 0 : v > 1 ? 1 : v;
-    }
-  }
-  return { n, height: h, width: w, channels: 3, data: out, detected: { range, layout, dtype: kind } };
+  for (let k = 0; k < n; k++) npyRowToSamples(info, row(k), range, out, k);
+  return { n, height: h, width: w, channels: 3, data: out, detected: { range, layout: info.layout, dtype: info.kind } };
 }
 
 /** Builds a .npy file (little-endian, C order) — for tests and tools. */
@@ -238,27 +311,115 @@ export function boxResizeRgb(src: Uint8Array, sw: number, sh: number, dw: number
 }
 
 /**
+ * Writes one decoded image (RGBA8 or RGB8) as sample k of `out` (u8 NHWC RGB,
+ * w x h per sample), resizing it (area average) when its size differs: square
+ * to square through the pipeline's SIMD resize (src/kernels/resize.ts), other
+ * shapes with boxResizeRgb. Returns whether it was resized.
+ */
+export function writeImageSample(img: RgbaImage, w: number, h: number, out: Uint8Array, k: number): boolean {
+  const c = img.data.length === img.width * img.height * 4 ? 4 : 3;
+  let rgb: Uint8Array = new Uint8Array(img.width * img.height * 3);
+  for (let p = 0; p < img.width * img.height; p++) { rgb[p * 3] = img.data[p * c]; rgb[p * 3 + 1] = img.data[p * c + 1]; rgb[p * 3 + 2] = img.data[p * c + 2]; }
+  const resized = img.width !== w || img.height !== h;
+  if (resized) rgb = img.width === img.height && w === h ? resizeToSquare({ width: img.width, height: img.height, data: rgb }, w, false) : boxResizeRgb(rgb, img.width, img.height, w, h);
+  out.set(rgb, k * w * h * 3);
+  return resized;
+}
+
+/**
  * Decoded images (RGBA8 or RGB8) to one u8 SampleSet. Mixed sizes are
  * resized (area average) to the smallest width and the smallest height;
- * `resized` counts them. Square to square goes through the pipeline's SIMD
- * resize (src/kernels/resize.ts); other shapes use boxResizeRgb.
+ * `resized` counts them (see writeImageSample).
  */
 export function fromImages(images: RgbaImage[]): SampleSet & { resized: number } {
   if (!images.length) throw new SampleError('no images');
   const w = Math.min(...images.map((i) => i.width)), h = Math.min(...images.map((i) => i.height));
   const out = new Uint8Array(images.length * w * h * 3);
   let resized = 0;
-  images.forEach((img, k) => {
-    const c = img.data.length === img.width * img.height * 4 ? 4 : 3;
-    let rgb: Uint8Array = new Uint8Array(img.width * img.height * 3);
-    for (let p = 0; p < img.width * img.height; p++) { rgb[p * 3] = img.data[p * c]; rgb[p * 3 + 1] = img.data[p * c + 1]; rgb[p * 3 + 2] = img.data[p * c + 2]; }
-    if (img.width !== w || img.height !== h) {
-      rgb = img.width === img.height && w === h ? resizeToSquare({ width: img.width, height: img.height, data: rgb }, w, false) : boxResizeRgb(rgb, img.width, img.height, w, h);
-      resized++;
-    }
-    out.set(rgb, k * w * h * 3);
-  });
+  images.forEach((img, k) => { if (writeImageSample(img, w, h, out, k)) resized++; });
   return { n: images.length, height: h, width: w, channels: 3, data: out, resized };
+}
+
+/**
+ * Width and height from a PNG's IHDR or a JPEG's SOF marker, without decoding:
+ * `bytes` may be only the start of the file. 'more' when the answer lies past
+ * the bytes given (a JPEG with big metadata segments), null when the bytes are
+ * not a PNG or JPEG this can read (decodeImage then says why).
+ */
+export function imageDimensions(bytes: Uint8Array): { width: number; height: number } | 'more' | null {
+  const b = bytes;
+  if (b.length >= 8 && b[0] === 0x89 && b[1] === 0x50 && b[2] === 0x4e && b[3] === 0x47) {
+    if (b.length < 24) return 'more';
+    if (String.fromCharCode(b[12], b[13], b[14], b[15]) !== 'IHDR') return null;
+    const u32 = (o: number) => ((b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]) >>> 0;
+    const width = u32(16), height = u32(20);
+    return width > 0 && height > 0 ? { width, height } : null;
+  }
+  if (b.length >= 2 && b[0] === 0xff && b[1] === 0xd8) {
+    let i = 2;
+    for (;;) {
+      if (i + 4 > b.length) return 'more';
+      if (b[i] !== 0xff) return null;
+      const m = b[i + 1];
+      if (m === 0xff) { i++; continue; } // fill byte
+      if (m === 0xd8 || m === 0x01 || (m >= 0xd0 && m <= 0xd7)) { i += 2; continue; }
+      if (m === 0xd9 || m === 0xda) return null; // end of image / scan data before any frame header
+      const len = (b[i + 2] << 8) | b[i + 3];
+      if (len < 2) return null;
+      if (m >= 0xc0 && m <= 0xcf && m !== 0xc4 && m !== 0xc8 && m !== 0xcc) {
+        if (i + 9 > b.length) return 'more';
+        const height = (b[i + 5] << 8) | b[i + 6], width = (b[i + 7] << 8) | b[i + 8];
+        return width > 0 && height > 0 ? { width, height } : null;
+      }
+      i += 2 + len;
+    }
+  }
+  return null;
+}
+
+/**
+ * The trainer's sample grids (src/train/loop.ts writeSamples, tileGrid's
+ * defaults): 64 images in 8 rows of 8 columns, 2 pixels around and between
+ * the tiles, saved as samples/step-NNNNNN.png.
+ */
+export const TRAINER_GRID = { rows: 8, cols: 8, pad: 2, name: /^step-(\d{6,})\.png$/i } as const;
+
+/** The tile size when width x height is the trainer's 8x8 grid with pad 2 (width = height = 8*tile + 9*2), else null. */
+export function trainerGridTile(width: number, height: number): number | null {
+  const { cols, rows, pad } = TRAINER_GRID;
+  const t = (width - (cols + 1) * pad) / cols;
+  return Number.isInteger(t) && t >= 1 && height === rows * t + (rows + 1) * pad ? t : null;
+}
+
+// ---------------------------------------------------------------- subsets
+
+/**
+ * 0..n-1 in a uniformly random order, seeded (src/util/rng.ts), drawn lazily:
+ * a partial Fisher-Yates shuffle that keeps only the swapped positions, so k
+ * draws cost O(k) time and memory whatever n is. The first k values are a
+ * uniformly random k-subset; the values after them are replacements.
+ */
+export function* randomOrder(n: number, seed: number): Generator<number, void, undefined> {
+  const rng = new Rng(seed);
+  const swapped = new Map<number, number>();
+  for (let i = 0; i < n; i++) {
+    const j = i + rng.int(n - i);
+    const vj = swapped.get(j) ?? j;
+    swapped.set(j, swapped.get(i) ?? i);
+    swapped.delete(i);
+    yield vj;
+  }
+}
+
+/** k distinct indices of 0..n-1 (a uniformly random subset, seeded), ascending; all of them when k >= n. */
+export function seededSubset(n: number, k: number, seed: number): number[] {
+  const out: number[] = [];
+  if (k >= n) { for (let i = 0; i < n; i++) out.push(i); return out; }
+  for (const i of randomOrder(n, seed)) {
+    out.push(i);
+    if (out.length >= k) break;
+  }
+  return out.sort((a, b) => a - b);
 }
 
 // ---------------------------------------------------------------- features

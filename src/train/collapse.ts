@@ -11,7 +11,8 @@ interface Scored {
   verdict?: unknown;
 }
 
-const scored = (records: readonly Scored[]) => records.filter((r) => typeof r.verdict === 'string');
+// "too-few-samples" (fewer than 16 samples) judges nothing: neither diversified nor collapsed.
+const scored = (records: readonly Scored[]) => records.filter((r) => typeof r.verdict === 'string' && r.verdict !== 'too-few-samples');
 
 /** Step of the first scored verdict other than "collapsed", or null if the samples never diversified. */
 export function diversifiedAt(records: readonly Scored[]): number | null {
@@ -45,6 +46,7 @@ export class CollapseWatch {
    * start state); null: not collapsed.
    */
   observe(verdict: string, step = 0): 'collapse' | 'initial' | null {
+    if (verdict === 'too-few-samples') return null;
     if (verdict !== 'collapsed') {
       this.diversified = true;
       return null;

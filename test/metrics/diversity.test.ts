@@ -165,14 +165,14 @@ describe('scoreDiversity', () => {
   });
 
   it('black images: MS-SSIM 1 between them, Vendi 1', async () => {
-    const r = await scoreDiversity({ n: 4, height: 16, width: 16, channels: 3, data: new Uint8Array(4 * 16 * 16 * 3) });
+    const r = await scoreDiversity({ n: 16, height: 16, width: 16, channels: 3, data: new Uint8Array(16 * 16 * 16 * 3) });
     expect(r.msssim.mean).toBeCloseTo(1, 6);
     expect(r.vendi).toBeCloseTo(1, 6);
     expect(r.verdict).toBe('collapsed');
   });
 
   it('verdict without a reference uses absolute thresholds', () => {
-    const base = { n: 10, height: 32, width: 32, msssim: { mean: 0.9, std: 0, pairs: 45 }, vendi: 1, vendi_msssim: 1, nn: { min: 0, q10: 0, median: 0 }, duplicates: { threshold: 0.02, threshold_source: 'fallback' as const, rate: 0, pairs: [], duplicate_pairs: 0 }, support: { estimate: null, lower_bound: 45 }, timings: { msssim: 0, vendi: 0, nn: 0 } };
+    const base = { n: 16, height: 32, width: 32, msssim: { mean: 0.9, std: 0, pairs: 120 }, vendi: 1, vendi_msssim: 1, nn: { min: 0, q10: 0, median: 0 }, duplicates: { threshold: 0.02, threshold_source: 'fallback' as const, rate: 0, pairs: [], duplicate_pairs: 0 }, support: { estimate: null, lower_bound: 45 }, timings: { msssim: 0, vendi: 0, nn: 0 } };
     expect(decideVerdict(base).verdict).toBe('collapsed');
     expect(decideVerdict({ ...base, msssim: { mean: 0.1, std: 0, pairs: 45 } }).verdict).toBe('healthy');
   });

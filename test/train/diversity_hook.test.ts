@@ -14,7 +14,7 @@ describe('diversity during training', () => {
 
   it('logs the score every N steps against a held real subset', async () => {
     await tf.setBackend('cpu');
-    const cfg = tinyConfig({ steps: 4, diversityEvery: 2, diversitySamples: 12 });
+    const cfg = tinyConfig({ steps: 4, diversityEvery: 2, diversitySamples: 16 });
     const ds = randomDataset(16);
     const store = new MemoryStore();
     const s = await runTraining(cfg, new BatchSampler(ds, cfg.batch, cfg.seed), ds.n, { store, log: () => {}, diversity: makeDiversityHook(ds, cfg) }, info, false);
