@@ -9,3 +9,4 @@ export { useNodeWorkers, loadSampleInput, nodeWorkerFactory } from './metrics/no
 export { runMakeFacesCli } from './cli/make_faces';
 export { runExperimentsCli } from './cli/experiments';
 export { runSampleCli } from './cli/sample';
+export { runMain, track, spawnTracked, onStop, critical, stopRequested } from './platform/lifetime';

@@ -9,11 +9,13 @@ import { FIELDS, ConfigError, DEFAULTS, PRESETS, parsePartial, resolveConfig, co
 import { runTraining, type RunHooks } from '../train/loop';
 import { initBackend, BackendError } from '../backend/select';
 import { NodeStore, nodeBackendHooks, cleanTempFiles } from '../platform/node';
+import { onStop, critical } from '../platform/lifetime';
 import { loadImageFolder } from '../data/folder_node';
 import { DatasetError } from '../data/dataset';
 import { BatchSampler } from '../data/sampler';
 import { ensureDefaultFaces } from '../data/faces_node';
 import { makeProgressBar } from './progress';
+import { progressText } from '../train/progress_text';
 import { nodeDiversityHook } from './diversity_hook';
 import { tf } from '../tf';
 
@@ -34,13 +36,14 @@ function buildCommand(): Command {
     .configureOutput({ writeErr: () => {}, writeOut: (s) => process.stdout.write(s) });
   for (const f of FIELDS) {
     const def = (DEFAULTS as any)[f.key];
-    const shown = f.kind === 'boolean' || def === null || Number.isNaN(def) ? '' : ` (default ${def})`;
+    // A help text that states its own default (a loss-dependent one) is not given a second.
+    const shown = f.kind === 'boolean' || def === null || Number.isNaN(def) || /\(default/.test(f.help) ? '' : ` (default ${def})`;
     const flag = f.kind === 'boolean' ? `--${f.flag}` : `--${f.flag} <${f.metavar ?? (f.kind === 'enum' ? f.choices!.join('|') : f.kind === 'string' ? 'VALUE' : 'N')}>`;
     cmd.addOption(new Option(flag, f.help + shown));
   }
   cmd.addOption(new Option('--resume <RUN_DIR>', 'continue the run in RUN_DIR from its last complete checkpoint (its config.json is used; --steps sets the new total)'));
   cmd.addOption(new Option('--config <FILE.json>', 'read settings from a JSON file (keys as in config.json or flag names); flags override it'));
-  cmd.addHelpText('after', `\nPresets: ${Object.keys(PRESETS).join(', ')}.  Loss-dependent defaults: wgan = rmsprop, lr 5e-5, clip 0.01, n-critic 5; wgan-gp = adam (0, 0.9), gp 10, n-critic 5.\nExamples:\n  node scripts/train.js                              # default run on the embedded faces\n  node scripts/train.js --preset hw11 --out runs/hw11  # the course seed, DCGAN-64\n  node scripts/train.js --loss wgan-gp --steps 2000 --out runs/wgp\n  node scripts/train.js --resume runs/wgp --steps 4000\n`);
+  cmd.addHelpText('after', `\nProgress line: lossD, lossG, the mean discriminator outputs on real and generated images (D(x), D(G(z)): probabilities for bce, raw scores otherwise; critic(x), critic(G(z)) for wgan and wgan-gp), seconds per step (one generator step and its n-critic discriminator steps), and generated images per second (batch x steps / s).\nCtrl-C (or SIGTERM) finishes the current step, writes a checkpoint and exits 0; a second Ctrl-C exits at once, after any checkpoint write in progress.\nPresets: ${Object.keys(PRESETS).join(', ')}.  Loss-dependent defaults: wgan = rmsprop, lr 5e-5, clip 0.01, n-critic 5; wgan-gp = adam (0, 0.9), gp 10, n-critic 5.\nExamples:\n  node scripts/train.js                              # default run on the embedded faces\n  node scripts/train.js --preset hw11 --out runs/hw11  # the course seed, DCGAN-64\n  node scripts/train.js --loss wgan-gp --steps 2000 --out runs/wgp\n  node scripts/train.js --resume runs/wgp --steps 4000\n`);
   return cmd;
 }
 
@@ -158,30 +161,29 @@ export async function runTrainCli(argv: string[]): Promise<number> {
       if (n) log(`removed ${n} half-written temp file${n > 1 ? 's' : ''} left by an interrupted run`);
     }
     const sampler = new BatchSampler(ds, cfg.batch, cfg.seed, { flip: cfg.flip });
+    // Ctrl-C (or SIGTERM/SIGHUP) once: finish this step, checkpoint, exit 0.
+    // Again: exit at once, after any checkpoint write in flight (lifetime.ts).
     let stopRequested = false;
-    const onSigint = () => {
-      if (stopRequested) process.exit(130);
+    const offStop = onStop((signal) => {
       stopRequested = true;
-      process.stderr.write('\ntrain: interrupt: finishing this step and writing a checkpoint (Ctrl-C again to quit at once)\n');
-    };
-    process.on('SIGINT', onSigint);
-    process.on('SIGTERM', onSigint);
+      process.stderr.write(`\ntrain: ${signal === 'SIGINT' ? 'interrupt' : signal}: finishing this step and writing a checkpoint (Ctrl-C again to quit without it)\n`);
+    });
     const stepBar = makeProgressBar('train');
     const hooks: RunHooks = {
       store,
       log: (m) => stepBar.log(m),
       warn: (m) => stepBar.log(`WARNING: ${m}`),
       shouldStop: () => stopRequested,
+      critical,
       progress: (p) => stepBar.update(p.step, p.total, {
-        text: `lossD ${p.metrics.lossD.toFixed(3)} lossG ${p.metrics.lossG.toFixed(3)} D(x) ${p.metrics.dReal.toFixed(2)} D(G(z)) ${p.metrics.dFake.toFixed(2)} ${p.imagesPerSec.toFixed(0)} img/s`,
+        text: progressText(p, cfg.loss),
       }),
       diversity: cfg.diversityEvery > 0 ? nodeDiversityHook(ds, cfg) : undefined,
     };
     log(`run directory: ${out}`);
     const summary = await runTraining(cfg, sampler, ds.n, hooks, { versions: versions(), backend: { ...backend }, dataset: { dir: dataDir, n: ds.n, skipped: ds.skipped.count } }, plan.resume);
     stepBar.stop();
-    process.off('SIGINT', onSigint);
-    process.off('SIGTERM', onSigint);
+    offStop();
     log(`${summary.message}. Samples: ${join(out, 'samples')}, curves: ${join(out, 'loss.svg')}`);
     return summary.status === 'non-finite' ? 1 : 0;
   } catch (e) {

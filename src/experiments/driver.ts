@@ -5,6 +5,7 @@ import { existsSync, readFileSync, readdirSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { runTrainCli } from '../cli/train';
 import { writeFileAtomic } from '../platform/node';
+import { stopRequested } from '../platform/lifetime';
 import { planFor, type Scale } from './plan';
 import { reportMarkdown, markdownToHtml, diversityChartSvg, type RunResult } from './report';
 
@@ -72,6 +73,11 @@ export async function runExperiments(o: ExperimentOptions): Promise<{ report: st
       // a skipped run reports its own training time from its summary
       seconds: skipped && typeof prev.seconds === 'number' ? prev.seconds : (Date.now() - ts) / 1000,
     });
+    if (stopRequested()) {
+      // Ctrl-C: the run in progress checkpointed; the next ones do not start.
+      log(`interrupted during ${spec.name}: the study stops here (run the same command again to resume it)`);
+      return { report: '', results };
+    }
   }
   const md = reportMarkdown(plan, results, (Date.now() - t0) / 1000);
   await writeFileAtomic(join(o.out, 'diversity.svg'), diversityChartSvg(results));

@@ -3,11 +3,12 @@
 // backend, and the location of tfjs-backend-wasm's binaries. Only this folder
 // imports fs, child_process and gl; the browser bundle never reaches it.
 import { promises as fsp, existsSync, readdirSync, rmSync, openSync, fsyncSync, closeSync } from 'node:fs';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import type { RunStore } from '../train/store';
 import { BackendError, isSoftwareRenderer, type BackendHooks, type GlContext } from '../backend/select';
+import { spawnTracked, stopChild } from './lifetime';
 
 const req = createRequire(import.meta.url);
 
@@ -112,13 +113,18 @@ function which(cmd: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
 }
 
-/** Starts a private Xvfb when DISPLAY is unset (Linux); stopped at exit. */
+/**
+ * Starts a private Xvfb when DISPLAY is unset (Linux). It is tracked by the
+ * process lifetime (lifetime.ts): it never keeps Node running, and it is
+ * stopped when Node ends, however it ends (a SIGKILL included, through the
+ * parent-death signal).
+ */
 async function ensureDisplay(): Promise<void> {
   if (process.platform !== 'linux' || process.env.DISPLAY) return;
   if (!which('Xvfb')) throw new BackendError('webgl in Node needs an X display: DISPLAY is unset and Xvfb is not installed (Debian/Ubuntu: apt-get install xvfb)');
   for (let n = 90 + (process.pid % 50); n < 190; n++) {
     if (existsSync(`/tmp/.X11-unix/X${n}`) || existsSync(`/tmp/.X${n}-lock`)) continue;
-    const proc = spawn('Xvfb', [`:${n}`, '-screen', '0', '64x64x24', '-nolisten', 'tcp'], { stdio: 'ignore', detached: false });
+    const proc = spawnTracked('Xvfb', [`:${n}`, '-screen', '0', '64x64x24', '-nolisten', 'tcp']);
     const ok = await new Promise<boolean>((res) => {
       const t0 = Date.now();
       proc.once('exit', () => res(false));
@@ -132,18 +138,19 @@ async function ensureDisplay(): Promise<void> {
     if (ok) {
       xvfb = proc;
       process.env.DISPLAY = `:${n}`;
-      process.once('exit', stopDisplay);
       return;
     }
-    proc.kill();
+    stopChild(proc);
   }
   throw new BackendError('could not start Xvfb for the webgl backend');
 }
 
+/** Stops the private Xvfb now (tests; a CLI leaves it to the process lifetime). */
 export function stopDisplay(): void {
   if (xvfb) {
-    xvfb.kill();
+    stopChild(xvfb);
     xvfb = null;
+    delete process.env.DISPLAY;
   }
 }
 

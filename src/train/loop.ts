@@ -30,6 +30,9 @@ export interface ProgressInfo {
   step: number;
   total: number;
   metrics: StepMetrics;
+  /** Mean wall seconds per generator step since this session's first step (D steps included). */
+  secPerStep: number;
+  /** Generated images per second: batch x generator steps / wall seconds (not counting the critic's extra batches). */
   imagesPerSec: number;
   etaSec: number;
 }
@@ -46,6 +49,11 @@ export interface RunHooks {
   diversity?(samples: Float32Array, n: number, size: number): Promise<DiversityResult>;
   /** Called with every sample grid written (the page shows it). */
   onSamples?(step: number, png: Uint8Array, images: Float32Array): void;
+  /**
+   * Runs work that must not be cut in half by the process ending (a
+   * checkpoint write: the CLI's second Ctrl-C waits for it).
+   */
+  critical?<T>(fn: () => Promise<T>): Promise<T>;
   /** Yields to the event loop/page between steps (browser). */
   yield?(): Promise<void>;
 }
@@ -117,8 +125,9 @@ export async function runTraining(cfg: TrainConfig, sampler: Sampler, datasetSiz
       await store.writeAtomic(`samples/${stepDirName(tr.step)}.png`, png);
       hooks.onSamples?.(tr.step, png, imgs);
     };
+    const guard = <T>(fn: () => Promise<T>): Promise<T> => (hooks.critical ? hooks.critical(fn) : fn());
     const checkpoint = async () => {
-      await saveCheckpoint(store, tr, sampler.state(), cfg.keepCheckpoints);
+      await guard(() => saveCheckpoint(store, tr, sampler.state(), cfg.keepCheckpoints));
     };
 
     const watch = new CollapseWatch(records as { step: number; verdict?: unknown }[], cfg.collapseAfter);
@@ -143,7 +152,7 @@ export async function runTraining(cfg: TrainConfig, sampler: Sampler, datasetSiz
         throw e;
       }
       const elapsed = (Date.now() - t0) / 1000;
-      const ips = ((tr.step - startStep) * cfg.batch * (cfg.nCritic + 1)) / Math.max(elapsed, 1e-9);
+      const ips = ((tr.step - startStep) * cfg.batch) / Math.max(elapsed, 1e-9);
       const record: Record<string, number> = { step: tr.step, epoch: sampler.epoch };
       for (const [k, v] of Object.entries(last)) if (k !== 'step' && typeof v === 'number') record[k] = round(v);
       record.imagesPerSec = round(ips);
@@ -177,7 +186,7 @@ export async function runTraining(cfg: TrainConfig, sampler: Sampler, datasetSiz
         await store.writeAtomic('loss.svg', lossPlotSvg(records));
       }
       const rate = (tr.step - startStep) / Math.max(elapsed, 1e-9);
-      hooks.progress?.({ step: tr.step, total, metrics: last, imagesPerSec: ips, etaSec: (total - tr.step) / Math.max(rate, 1e-9) });
+      hooks.progress?.({ step: tr.step, total, metrics: last, secPerStep: 1 / Math.max(rate, 1e-9), imagesPerSec: ips, etaSec: (total - tr.step) / Math.max(rate, 1e-9) });
       if (stop) {
         if (status === 'done') status = 'interrupted';
         break;
