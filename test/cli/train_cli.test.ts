@@ -81,6 +81,28 @@ describe('train.js', () => {
     expect(r.code).toBe(0);
     for (const f of FIELDS) expect(r.out).toContain(`--${f.flag}`);
     for (const f of ['--resume', '--config']) expect(r.out).toContain(f);
+    // Each flag's line states a default at most once (--opt's depends on the loss).
+    for (const line of r.out.split('\n')) expect((line.match(/\(default/g) ?? []).length, line).toBeLessThanOrEqual(1);
+    expect(r.out).toMatch(/--opt <adam\|rmsprop>\s+optimizer for both networks \(default rmsprop for wgan, adam otherwise\)\n/);
+    // The progress line's terms are defined.
+    expect(r.out).toMatch(/seconds per step/);
+    expect(r.out).toMatch(/generated images per second \(batch x steps \/ s\)/);
+    expect(r.out).toMatch(/critic\(x\), critic\(G\(z\)\) for wgan/);
+  });
+
+  it('the progress line: s/step, generated img/s = batch x steps / s, critic labels for wgan', () => {
+    const out = join(work, 'run-wgan-progress');
+    const r = train(['--data', data, '--steps', '2', '--batch', '4', '--loss', 'wgan', '--n-critic', '3', '--out', out, ...tiny]);
+    expect(r.code, r.err).toBe(0);
+    const line = r.err.split('\n').find((l) => /^train 2\/2 /.test(l))!;
+    expect(line).toMatch(/critic\(x\) -?\d/);
+    expect(line).toMatch(/critic\(G\(z\)\) -?\d/);
+    expect(line).not.toMatch(/D\(x\)/);
+    const sps = Number(/([\d.]+) s\/step/.exec(line)![1]);
+    const ips = Number(/([\d.]+) img\/s/.exec(line)![1]);
+    // batch 4 per generator step: img/s x s/step = 4 (not 4 x (n-critic + 1) = 16).
+    expect(ips * sps).toBeGreaterThan(4 * 0.9);
+    expect(ips * sps).toBeLessThan(4 * 1.1);
   });
 
   it('--steps 3 --batch 8 leaves a complete run directory, and --resume continues to --steps 5', () => {
