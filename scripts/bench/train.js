@@ -13,7 +13,6 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mkdirSync, writeFileSync, renameSync } from 'node:fs';
-import { spawn } from 'node:child_process';
 import os from 'node:os';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -156,7 +155,8 @@ function copyCost(sizes) {
 let xvfb = null;
 async function ensureDisplay() {
   if (process.env.DISPLAY) return;
-  xvfb = spawn('Xvfb', [':99', '-screen', '0', '1024x768x24', '-nolisten', 'tcp'], { stdio: 'ignore' });
+  // Tracked: stopped when the benchmark ends, however it ends (src/platform/lifetime.ts).
+  xvfb = gf.spawnTracked('Xvfb', [':99', '-screen', '0', '1024x768x24', '-nolisten', 'tcp']);
   process.env.DISPLAY = ':99';
   await new Promise((r) => setTimeout(r, 1500));
 }
