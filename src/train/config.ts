@@ -96,7 +96,7 @@ export const FIELDS: readonly Field[] = [
   { key: 'keepCheckpoints', flag: 'keep-checkpoints', kind: 'int', min: 1, resumable: true, help: 'how many of the newest checkpoints to keep' },
   { key: 'logEvery', flag: 'log-every', kind: 'int', min: 1, resumable: true, help: 'append a metrics.jsonl line every N steps' },
   { key: 'diversityEvery', flag: 'diversity-every', kind: 'int', min: 0, resumable: true, web: true, help: 'score the fixed-z samples for mode collapse every N steps (0 = off)' },
-  { key: 'diversitySamples', flag: 'diversity-samples', kind: 'int', min: 2, max: 4096, help: 'number of fixed-z samples the diversity score uses' },
+  { key: 'diversitySamples', flag: 'diversity-samples', kind: 'int', min: 2, max: 4096, help: 'number of fixed-z samples the diversity score uses (below 16 the score gives no verdict: too-few-samples)' },
   { key: 'stopOnCollapse', flag: 'stop-on-collapse', kind: 'boolean', resumable: true, help: 'end the run (after saving) when the diversity verdict turns "collapsed" after the samples had diversified (every fresh generator starts as one blob, which does not count)' },
   { key: 'collapseAfter', flag: 'collapse-after', kind: 'int', min: 0, resumable: true, metavar: 'STEP', help: 'from this step on, a "collapsed" verdict counts as a collapse (warning, --stop-on-collapse) even if the samples never diversified, e.g. a generator that learned one face and stayed there (0 = only after they diversified)' },
   { key: 'strict', flag: 'strict', kind: 'boolean', help: 'a corrupt or unsupported image in --data is fatal instead of skipped' },
