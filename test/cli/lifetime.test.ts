@@ -224,6 +224,20 @@ describe('Ctrl-C once: the step finishes, a checkpoint is written, exit 0', () =
     expect(await noneLeft(r.tag)).toEqual([]);
   });
 
+  itGl('a run that fails after starting Xvfb (a corrupt checkpoint on --resume) exits non-zero and leaves no Xvfb', { timeout: 180_000 }, async () => {
+    const out = join(work, 'corrupt');
+    const r = start('train', ['--data', data, '--steps', '1', '--out', out, '--backend', 'webgl', ...tiny]);
+    expect((await exitWithin(r, 90_000)).code, r.output()).toBe(0);
+    const latest = JSON.parse(readFileSync(join(out, 'checkpoints/latest.json'), 'utf8'));
+    const ck = join(out, 'checkpoints', latest.dir);
+    for (const f of readdirSync(ck)) if (f.endsWith('.bin')) writeFileSync(join(ck, f), new Uint8Array(7));
+    const r2 = start('train', ['--resume', out, '--steps', '2', '--backend', 'webgl']);
+    const e2 = await exitWithin(r2, 90_000);
+    expect(e2.code, r2.output()).not.toBe(0);
+    expect(r2.output()).toMatch(/backend: webgl/);
+    expect(await noneLeft(r2.tag)).toEqual([]);
+  });
+
   itGl('a SIGKILLed trainer leaves no Xvfb behind (parent-death signal)', { timeout: 180_000 }, async () => {
     const r = start('train', ['--data', data, '--steps', '100000', '--checkpoint-every', '0', '--out', join(work, 'kill9'), '--backend', 'webgl', ...tiny]);
     await waitFor(r, /train \d+\/100000|\btrain \[/, 120_000);
