@@ -12,6 +12,7 @@ import { tf } from '../tf';
 import { initBackend, forgetLostGl, BackendError, type BackendInfo, type GlContext } from '../backend/select';
 import { browserBackendHooks, browserThreads, createBrowserGl, isCrossOriginIsolated } from '../platform/browser';
 import { parseJsonl, runTraining, type RunHooks, type RunSummary, type Sampler } from '../train/loop';
+import { CollapseWatch, diversifiedAt } from '../train/collapse';
 import { MemoryStore } from '../train/store';
 import { GanTrainer, fixedNoise } from '../train/trainer';
 import { CheckpointError, loadLatestCheckpoint, restoreCheckpoint, type CheckpointState, type CheckpointFiles } from '../train/checkpoint';
@@ -27,9 +28,10 @@ import { scoreDiversity } from '../metrics/diversity';
 import { fromImages, parseNpy, splitGrid, subsetSamples, type SampleSet } from '../metrics/samples';
 import { renderReportHtml } from '../metrics/report_html';
 import { decodeImage } from '../image/decode';
-import { makeFaceDataset } from './faces_browser';
+import { loadFaceDataset } from './faces_browser';
+import { facesChecksum } from './faces_cache';
 import { SettingsForm, settingsFromQuery } from './ui/form';
-import { $, banner, clearCanvas, drawCharts, drawSamples, logLine, showDiversity, showProgress, showState } from './ui/view';
+import { $, banner, clearCanvas, diversityState, drawCharts, drawSamples, logLine, scoredVerdicts, showDiversity, showProgress, showState, showVerdictHistory, verdictStates, type DiversityShown, type VerdictPoint } from './ui/view';
 import { dropZone } from './ui/drop';
 import { GatedStore, download, dropCheckpointsAfter, latestCheckpointZip, putCheckpoint, readCheckpointPicks } from './store_browser';
 import { Autosaver, clearSavedRun, loadSavedRun, putSavedRun, type SavedRun } from './autosave';
@@ -41,7 +43,7 @@ const PAGE_EXTRA_DEFAULTS: Partial<TrainConfig> = { diversitySamples: 128, check
 const els = {
   env: $('env'), banner: $('banner'), status: $('status'), log: $('log'), charts: $('charts'),
   canvas: $<HTMLCanvasElement>('samples'), caption: $('samples-caption'), progressLine: $('progress-line'),
-  diversity: $('diversity'), divValue: $('div-value'), dataProgress: $<HTMLProgressElement>('data-progress'), dataInfo: $('data-info'),
+  diversity: $('diversity'), divValue: $('div-value'), divHistory: $('div-history'), dataProgress: $<HTMLProgressElement>('data-progress'), dataInfo: $('data-info'),
   train: $<HTMLButtonElement>('train'), pause: $<HTMLButtonElement>('pause'), resume: $<HTMLButtonElement>('resume'), reset: $<HTMLButtonElement>('reset'),
   saveCkpt: $<HTMLButtonElement>('save-ckpt'), savePng: $<HTMLButtonElement>('save-png'), facesN: $<HTMLInputElement>('faces-n'),
   reportBox: $<HTMLDetailsElement>('report-box'), report: $<HTMLIFrameElement>('report'),
@@ -72,6 +74,14 @@ let lastStep = 0;
 let stepAtLoss = -1;
 let lostSignal: (() => void) | null = null;
 let collapseShown = false;
+/**
+ * The run's scored verdicts as shown (the CLI's collapse rule: src/train/collapse.ts):
+ * seeded like the training loop's own CollapseWatch, fed every score.
+ */
+let collapseWatch: CollapseWatch | null = null;
+let verdictPoints: VerdictPoint[] = [];
+/** Settles when the faces drawn last are stored in this browser (true) or could not be (false). */
+let facesSaved: Promise<boolean> = Promise.resolve(false);
 /** How long a run gets to stop by itself after its WebGL context is lost before it is abandoned. */
 const LOST_GRACE_MS = 3000;
 let records: Record<string, number>[] = [];
@@ -182,20 +192,47 @@ async function ensureData(size: number): Promise<ImageDataset> {
   const src = dataSource();
   const key = src === 'faces' ? `faces:${facesCount()}:${size}` : `files:${userFiles?.length}:${size}`;
   if (ds && dsKey === key) return ds;
-  els.dataProgress.hidden = false;
+  // shown while something is drawn or decoded (not for faces read back from the cache)
   const onProgress = (d: number, t: number) => {
+    els.dataProgress.hidden = false;
     els.dataProgress.max = t;
     els.dataProgress.value = d;
   };
   const t0 = performance.now();
+  let fromCache = false;
   if (src === 'faces') {
     const n = facesCount();
-    log(`data: drawing ${n} built-in faces (the CLI's generator) at ${size}x${size}`);
-    ds = await makeFaceDataset(n, size, onProgress);
+    let drawing = false;
+    const got = await loadFaceDataset(n, size, (d, t) => {
+      if (!drawing) {
+        drawing = true;
+        log(`data: drawing ${n} built-in faces (the CLI's generator) at ${size}x${size}; the first time only: they are kept in this browser for next time`);
+      }
+      onProgress(d, t);
+      els.dataInfo.textContent = `drawing the built-in faces: ${d}/${t} (first time only: kept in this browser)`;
+    });
+    ds = got.ds;
+    if (got.cacheMiss) log(`data: ${got.cacheMiss}; drawn again`);
+    if (got.from === 'cache') {
+      fromCache = true;
+      log(`data: ${n} built-in faces at ${size}x${size} from this browser's cache (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+    } else {
+      facesSaved = got.saved!.then(
+        () => {
+          log('data: the drawn faces are kept in this browser: the next Train starts without drawing them');
+          return true;
+        },
+        (e) => {
+          log(`WARNING: the drawn faces could not be kept in this browser (they are drawn again after a reload): ${(e as Error).message}`);
+          return false;
+        },
+      );
+    }
     runInfoDataset = { source: 'built-in faces', n };
   } else {
     if (!userFiles?.length) throw new DatasetError('no images picked: drop images or a folder, or use "pick files"');
     log(`data: decoding ${userFiles.length} files with the WASM pipeline in Web Workers`);
+    onProgress(0, userFiles.length);
     ds = await loadImageFiles(userFiles, { size, onProgress });
     runInfoDataset = { source: 'your images', n: ds.n, skipped: ds.skipped.count };
     if (ds.skipped.count) {
@@ -207,7 +244,7 @@ async function ensureData(size: number): Promise<ImageDataset> {
   }
   dsKey = key;
   els.dataProgress.hidden = true;
-  els.dataInfo.textContent = `${ds.n} images at ${size}x${size} (${((performance.now() - t0) / 1000).toFixed(1)} s)`;
+  els.dataInfo.textContent = `${ds.n} images at ${size}x${size} (${((performance.now() - t0) / 1000).toFixed(1)} s${fromCache ? ', from this browser\'s cache' : ''})`;
   return ds;
 }
 
@@ -234,7 +271,9 @@ function hooks(run: TrainConfig, data: ImageDataset, runStore: GatedStore): RunH
       if (lostRun) return; // numbers read from a lost context are garbage
       const collapse = /^mode collapse at step (\d+)/.exec(m);
       collapseShown = !!collapse;
-      banner(els.banner, collapse ? `Mode collapse at step ${collapse[1]}: the fixed-z samples look alike (see the diversity line; the numbers are in the log). Early in a run this is normal; later, try another loss (wgan-gp, hinge), sn, d-dropout or a lower lr.` : m, true);
+      const had = diversifiedAt(verdictPoints);
+      const how = had !== null ? `had diversified (step ${had}) and look alike again` : `still look alike at or after collapse-after ${cfg?.collapseAfter}`;
+      banner(els.banner, collapse ? `Mode collapse at step ${collapse[1]}: the fixed-z samples ${how} (see the diversity line; the numbers are in the log). Try another loss (wgan-gp, hinge), sn, d-dropout or a lower lr.` : m, true);
       log(`WARNING: ${m}`);
     },
     shouldStop: () => stopRequested || lostRun,
@@ -270,11 +309,42 @@ function hooks(run: TrainConfig, data: ImageDataset, runStore: GatedStore): RunH
         const step = lastStep + 1;
         pendingDiv = { step, d };
         lastDiversity = d;
-        showDiversity(els.diversity, els.divValue, step, d as never);
+        // the training loop's rule, on the same verdicts: "collapsed" before the samples ever diversified is the start
+        const state = diversityState(d.verdict, collapseWatch ? collapseWatch.observe(d.verdict, step) : null);
+        verdictPoints.push({ step, verdict: d.verdict, state });
+        showDiversity(els.diversity, els.divValue, step, d as DiversityShown, state);
+        showVerdictHistory(els.divHistory, verdictPoints);
         return d;
       }
       : undefined,
   };
+}
+
+/**
+ * The page's CollapseWatch for a run about to start, seeded as runTraining
+ * seeds its own: a resumed run's scored verdicts from metrics.jsonl up to the
+ * checkpoint it continues from; a fresh run none.
+ */
+async function seedCollapseWatch(c: TrainConfig, resume: boolean): Promise<void> {
+  let prior: { step: number; verdict: string }[] = [];
+  const ck = resume ? await loadLatestCheckpoint(store!) : null;
+  if (ck && (await store!.exists('metrics.jsonl'))) prior = scoredVerdicts(parseJsonl(await store!.readText('metrics.jsonl')), stepOfDir(ck.dir));
+  collapseWatch = new CollapseWatch(prior, c.collapseAfter);
+  verdictPoints = verdictStates(prior, c.collapseAfter);
+  showVerdictHistory(els.divHistory, verdictPoints);
+}
+
+const stepOfDir = (dir: string) => Number(dir.split('step-')[1]);
+
+/** Clears the diversity line and its history (a new run, Reset). */
+function clearDiversity(text: string): void {
+  lastDiversity = null;
+  collapseWatch = null;
+  verdictPoints = [];
+  els.diversity.dataset.verdict = '';
+  els.diversity.dataset.state = '';
+  els.divValue.textContent = text;
+  showVerdictHistory(els.divHistory, []);
 }
 
 async function run(resume: boolean): Promise<void> {
@@ -282,6 +352,7 @@ async function run(resume: boolean): Promise<void> {
   const data = ds!;
   stopRequested = false;
   lostRun = false;
+  await seedCollapseWatch(c, resume);
   setPhase('running');
   let summary: RunSummary | null = null;
   const runStore = new GatedStore(store!, () => {
@@ -374,9 +445,7 @@ async function onTrain(): Promise<void> {
     await forgetSavedRun(); // the new run replaces it from its first checkpoint on
     records = [];
     lastStep = 0;
-    lastDiversity = null;
-    els.diversity.dataset.verdict = '';
-    els.divValue.textContent = c.diversityEvery > 0 ? `scored every ${c.diversityEvery} steps` : 'off (diversity-every 0)';
+    clearDiversity(c.diversityEvery > 0 ? `scored every ${c.diversityEvery} steps` : 'off (diversity-every 0)');
     await run(false);
   } catch (e) {
     reportError(e);
@@ -414,12 +483,10 @@ async function onReset(): Promise<void> {
   cfg = null;
   records = [];
   lastGrid = null;
-  lastDiversity = null;
   sampler = null;
   clearCanvas(els.canvas);
   els.charts.innerHTML = '';
-  els.diversity.dataset.verdict = '';
-  els.divValue.textContent = 'not scored yet';
+  clearDiversity('not scored yet');
   els.caption.textContent = 'samples from a fixed z';
   banner(els.banner, null);
   await forgetSavedRun(); // before the page says idle: a reload right after must not bring the run back
@@ -517,6 +584,7 @@ async function adoptCheckpoint(fill: (next: MemoryStore) => Promise<void>, files
   records = [];
   lastStep = state.step;
   els.charts.innerHTML = '';
+  clearDiversity('not scored yet');
   sampler = null;
   return state;
 }
@@ -536,12 +604,21 @@ async function restoreSavedRun(): Promise<void> {
     setPhase('preparing');
     const state = await adoptCheckpoint((next) => putSavedRun(next, run), run.files, 'restored');
     // the curves up to the checkpoint, from the run's metrics.jsonl
-    for (const m of parseJsonl(new TextDecoder().decode(run.runFiles?.['metrics.jsonl'] ?? new Uint8Array(0)))) {
+    const metrics = parseJsonl(new TextDecoder().decode(run.runFiles?.['metrics.jsonl'] ?? new Uint8Array(0)));
+    for (const m of metrics) {
       const rec: Record<string, number> = {};
       for (const [k, v] of Object.entries(m)) if (typeof v === 'number') rec[k] = v;
       if (typeof rec.step === 'number' && rec.step <= state.step) records.push(rec);
     }
     drawCharts(els.charts, records, true);
+    // ... and the verdicts over time, read with the collapse rule as they came
+    verdictPoints = verdictStates(scoredVerdicts(metrics, state.step), cfg!.collapseAfter);
+    const lastScored = verdictPoints[verdictPoints.length - 1];
+    if (lastScored) {
+      const m = metrics.find((r) => r.step === lastScored.step) as unknown as DiversityShown;
+      showDiversity(els.diversity, els.divValue, lastScored.step, m, lastScored.state);
+    }
+    showVerdictHistory(els.divHistory, verdictPoints);
     const msg = `restored the run kept in this browser: ${run.dir} (step ${state.step}; ${describe(cfg!)}), saved ${new Date(run.savedAt).toLocaleString()}. Press Resume to continue it, or Reset to drop it`;
     log(msg);
     showState(els.status, 'paused', msg);
@@ -657,6 +734,12 @@ const api = {
   get step() { return lastStep; },
   get records() { return records; },
   get diversity() { return lastDiversity; },
+  /** The scored verdicts of the run and how the page showed each (warming-up, collapse, healthy ...). */
+  get verdicts() { return verdictPoints; },
+  /** Resolves (true) when the faces drawn last are kept in this browser's IndexedDB, false if they could not be. */
+  facesSaved(): Promise<boolean> { return facesSaved; },
+  /** The training data now in the page: count, size and a checksum of its bytes (faces_cache.ts's). */
+  get data() { return ds ? { n: ds.n, size: ds.size, checksum: facesChecksum(ds.images) } : null; },
   get backend() { return backend; },
   get errors() { return errors; },
   get config() { return cfg; },

@@ -1,5 +1,6 @@
 // The page's pure parts, in Node (no browser): the static server's headers,
-// checkpoint zip/pick handling, the gated store, URL settings.
+// checkpoint zip/pick handling, the gated store, URL settings, the checks on
+// cached faces, the face atlas, the diversity line's reading of a verdict.
 import { describe, it, expect, afterAll } from 'vitest';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +14,10 @@ import { checkpointFiles, loadLatestCheckpoint, restoreCheckpoint, saveCheckpoin
 import { ConfigError, resolveConfig } from '../../src/train/config';
 import { CHECKPOINT_NAMES, GatedStore, checkpointZip, dropCheckpointsAfter, latestCheckpointZip, putCheckpoint, readCheckpointPicks } from '../../src/web/store_browser';
 import { settingsFromQuery } from '../../src/web/ui/form';
+import { FACES_CACHE_VERSION, checkFacesRecord, facesCacheKey, facesChecksum, facesRecord, type FacesKey } from '../../src/web/faces_cache';
+import { atlasEntry, atlasSvg } from '../../src/web/faces_browser';
+import { faceSvg } from '../../src/data/faces';
+import { diversityState, scoredVerdicts, showDiversity, verdictHistoryText, verdictStates } from '../../src/web/ui/view';
 
 const pick = (path: string, data: Uint8Array | string) => ({
   name: path.split('/').pop()!,
@@ -150,5 +155,123 @@ describe('URL settings (settingsFromQuery)', () => {
     expect(() => settingsFromQuery('?lr=0')).toThrow(ConfigError);
     expect(() => settingsFromQuery('?lr=0')).toThrow('?lr must be > 0, got 0');
     expect(() => settingsFromQuery('?size=48')).toThrow('?size must be one of 32, 64, got "48"');
+  });
+});
+
+describe('the faces kept in IndexedDB (faces_cache.ts)', () => {
+  const key: FacesKey = { n: 4, size: 8, seed: 1, version: FACES_CACHE_VERSION, agent: 'Chromium/1' };
+  const bytes = () => Uint8Array.from({ length: 4 * 8 * 8 * 3 }, (_, i) => (i * 37 + 11) & 255);
+
+  it('uses a record only when it is the same set, whole and unaltered', () => {
+    const images = bytes();
+    const rec = facesRecord(key, images);
+    const ok = checkFacesRecord(structuredClone(rec), key);
+    expect('images' in ok && Array.from(ok.images)).toEqual(Array.from(images));
+
+    const why = (r: unknown, want = key) => {
+      const c = checkFacesRecord(r, want);
+      return 'reason' in c ? c.reason : 'used';
+    };
+    // another set, another drawing, another browser
+    expect(why(rec, { ...key, n: 5 })).toMatch(/^n is 4, not 5/);
+    expect(why(rec, { ...key, size: 16 })).toMatch(/^size is 8, not 16/);
+    expect(why(rec, { ...key, seed: 2 })).toMatch(/^seed is 1, not 2/);
+    expect(why(rec, { ...key, version: '2.1' })).toMatch(/^version is/);
+    expect(why(rec, { ...key, agent: 'Chromium/2' })).toMatch(/^agent is/);
+    // shape: truncated, padded, not bytes
+    expect(why({ ...rec, images: images.subarray(1) })).toBe(`${images.length - 1} bytes, not ${images.length} (4 x 8x8x3)`);
+    expect(why({ ...rec, images: new Uint8Array(images.length + 3) })).toMatch(/bytes, not 768/);
+    expect(why({ ...rec, images: Array.from(images) })).toBe('no image bytes');
+    expect(why({ ...rec, images: images.buffer })).toBe('no image bytes');
+    // content: one byte changed, no checksum
+    const bad = images.slice();
+    bad[500] ^= 1;
+    expect(why({ ...rec, images: bad })).toMatch(/checksum does not match/);
+    expect(why({ ...rec, checksum: undefined })).toMatch(/checksum does not match/);
+    for (const r of [null, undefined, 'x', 42]) expect(why(r)).toBe('not a face set record');
+  });
+
+  it('keys and checksums', () => {
+    const k = facesCacheKey(key);
+    for (const other of [{ n: 5 }, { size: 16 }, { seed: 2 }, { version: 'x' }]) expect(facesCacheKey({ ...key, ...other })).not.toBe(k);
+    const b = bytes();
+    const c = facesChecksum(b);
+    expect(facesChecksum(b.slice())).toBe(c);
+    // the same bytes at an odd offset (the DataView path) give the same sum
+    const shifted = new Uint8Array(b.length + 1);
+    shifted.set(b, 1);
+    expect(facesChecksum(shifted.subarray(1))).toBe(c);
+    for (const i of [0, 3, 4, 767]) {
+      const x = b.slice();
+      x[i] ^= 0x80;
+      expect(facesChecksum(x)).not.toBe(c);
+    }
+    // a zero byte more or less changes it too (the length is in the sum)
+    expect(facesChecksum(new Uint8Array(8))).not.toBe(facesChecksum(new Uint8Array(9)));
+  });
+});
+
+describe('the face atlas (faces_browser.ts)', () => {
+  it('places faces side by side with ids of their own; anything else is drawn alone', () => {
+    const faces = [0, 1, 2].map((i) => faceSvg(i, 1));
+    // DiceBear's one mask id, referenced once
+    expect(faces[0]).toMatch(/ id="viewboxMask"/);
+    expect(faces[0]).toMatch(/url\(#viewboxMask\)/);
+    const entries = faces.map((f, k) => atlasEntry(f, k * 96, 0, `f${k}-`)!);
+    entries.forEach((e, k) => {
+      expect(e.startsWith(`<svg x="${k * 96}" y="0" xmlns="http://www.w3.org/2000/svg"`)).toBe(true);
+      expect(e).toContain(`id="f${k}-viewboxMask"`);
+      expect(e).toContain(`url(#f${k}-viewboxMask)`);
+      expect(e).not.toMatch(/"viewboxMask"|#viewboxMask/);
+      // nothing else changed
+      expect(e.replace(`<svg x="${k * 96}" y="0" `, '<svg ').replaceAll(`f${k}-viewboxMask`, 'viewboxMask')).toBe(faces[k]);
+    });
+    const atlas = atlasSvg(entries, 8, 1);
+    expect(atlas.startsWith('<svg xmlns="http://www.w3.org/2000/svg" width="768" height="96">')).toBe(true);
+    const ids = [...atlas.matchAll(/ id="([^"]*)"/g)].map((m) => m[1]);
+    expect(new Set(ids).size).toBe(ids.length);
+    // what the rewrite does not cover: left to the one-face path
+    const f = faces[0];
+    expect(atlasEntry(f.replace('<metadata', '<style>#viewboxMask{}</style><metadata'), 0, 0, 'p')).toBeNull();
+    expect(atlasEntry(f.replace('<metadata', '<use href="#viewboxMask"/><metadata'), 0, 0, 'p')).toBeNull();
+    expect(atlasEntry(f.replace('<metadata', '<svg></svg><metadata'), 0, 0, 'p')).toBeNull();
+    expect(atlasEntry(f.replace('url(#viewboxMask)', 'url(#elsewhere)'), 0, 0, 'p')).toBeNull();
+    expect(atlasEntry(`<?xml version="1.0"?>${f}`, 0, 0, 'p')).toBeNull();
+    expect(atlasEntry(f.replace(' width="96" height="96"', ''), 0, 0, 'p')).toBeNull();
+  });
+});
+
+describe('the diversity line (ui/view.ts): verdicts read with the collapse rule of src/train/collapse.ts', () => {
+  const el = () => ({ dataset: {} as Record<string, string>, textContent: '' }) as unknown as HTMLElement;
+
+  it('a fresh generator\'s "collapsed" is warming up; "collapsed" after the samples diversified is a collapse', () => {
+    const seq = [[2, 'collapsed'], [4, 'collapsed'], [6, 'suspicious'], [8, 'healthy'], [10, 'collapsed'], [12, 'healthy']] as const;
+    const pts = verdictStates(seq.map(([step, verdict]) => ({ step, verdict })));
+    expect(pts.map((p) => p.state)).toEqual(['warming-up', 'warming-up', 'suspicious', 'healthy', 'collapse', 'healthy']);
+    expect(verdictHistoryText(pts)).toBe('warming up (steps 2–4) → suspicious (6) → healthy (8) → MODE COLLAPSE (10) → healthy (12)');
+    // collapse-after: still one mode at or after that step counts
+    expect(verdictStates([{ step: 2, verdict: 'collapsed' }, { step: 4, verdict: 'collapsed' }, { step: 6, verdict: 'collapsed' }], 4).map((p) => p.state)).toEqual(['warming-up', 'collapse', 'collapse']);
+    // no judgement is shown as such, never as a collapse nor as warming up
+    expect(diversityState('too-few-samples', null)).toBe('too-few-samples');
+    expect(verdictStates([{ step: 2, verdict: 'too-few-samples' }])[0].state).toBe('too-few-samples');
+    expect(diversityState('healthy', null)).toBe('healthy');
+    // from metrics.jsonl records: scored ones up to a step
+    expect(scoredVerdicts([{ step: 1 }, { step: 2, verdict: 'collapsed' }, { step: 4, verdict: 'healthy' }, { step: 6, verdict: 'healthy' }], 4)).toEqual([{ step: 2, verdict: 'collapsed' }, { step: 4, verdict: 'healthy' }]);
+  });
+
+  it('shows warming up without the collapse flag, a collapse with it', () => {
+    const d = { verdict: 'collapsed', msssim: 0.99, vendi: 1.1, vendi_norm: 0.07, dup_rate: 1, reasons: ['collapsed: mean MS-SSIM 0.99 above 0.9'] };
+    const box = el();
+    const value = el();
+    showDiversity(box, value, 2, d, 'warming-up');
+    expect(box.dataset).toMatchObject({ verdict: 'collapsed', state: 'warming-up', step: '2' });
+    expect(value.textContent).toMatch(/^step 2: warming up: the samples still show one mode/);
+    expect(value.textContent).not.toMatch(/MODE COLLAPSE|collapsed:/);
+    showDiversity(box, value, 10, d, 'collapse');
+    expect(box.dataset).toMatchObject({ verdict: 'collapsed', state: 'collapse', step: '10' });
+    expect(value.textContent).toMatch(/^step 10: collapsed \(MODE COLLAPSE\) · mean MS-SSIM 0\.990 .* — collapsed: mean MS-SSIM 0\.99 above 0\.9$/);
+    showDiversity(box, value, 12, { ...d, verdict: 'healthy', reasons: [] }, 'healthy');
+    expect(box.dataset.state).toBe('healthy');
+    expect(value.textContent).toMatch(/^step 12: healthy · /);
   });
 });

@@ -1,6 +1,8 @@
 // Drawing the run on the page: the sample grid (canvas), the status line,
-// the curves (the CLI's loss.svg code), the diversity line, the log.
+// the curves (the CLI's loss.svg code), the diversity line and its verdicts
+// over time, the log.
 import { tileGrid, type RgbImage } from '../../train/grid';
+import { CollapseWatch } from '../../train/collapse';
 import { lossPlotSvg } from '../../train/plot';
 import type { ProgressInfo } from '../../train/loop';
 
@@ -77,8 +79,83 @@ export interface DiversityShown {
   reasons?: unknown;
 }
 
-export function showDiversity(el: HTMLElement, valueEl: HTMLElement, step: number, d: DiversityShown): void {
+/**
+ * How the page shows a scored step: the metric's verdict read with the CLI's
+ * collapse rule (src/train/collapse.ts, CollapseWatch.observe's answer).
+ * "collapsed" before the samples ever diversified is where every fresh
+ * generator starts: 'warming-up', not a collapse. "collapsed" after they had
+ * diversified (or from --collapse-after on) is 'collapse'. Any other verdict
+ * (healthy, suspicious, too-few-samples ...) is shown as it is.
+ */
+export function diversityState(verdict: string, seen: 'collapse' | 'initial' | null): string {
+  if (seen === 'collapse') return 'collapse';
+  if (seen === 'initial') return 'warming-up';
+  return verdict;
+}
+
+export interface VerdictPoint {
+  step: number;
+  verdict: string;
+  /** diversityState of the verdict at its step. */
+  state: string;
+}
+
+/** Scored verdicts (in step order) with the state each had when it came: one CollapseWatch fed in order. */
+export function verdictStates(scored: readonly { step: number; verdict: string }[], collapseAfter = 0): VerdictPoint[] {
+  const watch = new CollapseWatch([], collapseAfter);
+  return scored.map((r) => ({ ...r, state: diversityState(r.verdict, watch.observe(r.verdict, r.step)) }));
+}
+
+/** The (step, verdict) pairs a metrics.jsonl's records scored, up to step `upTo`. */
+export function scoredVerdicts(records: readonly Record<string, unknown>[], upTo = Infinity): { step: number; verdict: string }[] {
+  return records
+    .filter((r) => typeof r.step === 'number' && typeof r.verdict === 'string' && r.step <= upTo)
+    .map((r) => ({ step: r.step as number, verdict: r.verdict as string }));
+}
+
+const STATE_LABEL: Record<string, string> = { 'warming-up': 'warming up', collapse: 'MODE COLLAPSE', 'too-few-samples': 'too few samples' };
+export const stateLabel = (state: string) => STATE_LABEL[state] ?? state;
+
+/** Consecutive scored steps in the same state, as runs: the verdict over time. */
+export function verdictRuns(points: readonly VerdictPoint[]): { state: string; from: number; to: number; count: number }[] {
+  const runs: { state: string; from: number; to: number; count: number }[] = [];
+  for (const p of points) {
+    const last = runs[runs.length - 1];
+    if (last && last.state === p.state) {
+      last.to = p.step;
+      last.count++;
+    } else {
+      runs.push({ state: p.state, from: p.step, to: p.step, count: 1 });
+    }
+  }
+  return runs;
+}
+
+/** One line: "warming up (steps 2–10) → healthy (12–40) → MODE COLLAPSE (42)". */
+export function verdictHistoryText(points: readonly VerdictPoint[]): string {
+  return verdictRuns(points).map((r, i) => `${stateLabel(r.state)} (${i ? '' : r.from === r.to ? 'step ' : 'steps '}${r.from === r.to ? r.from : `${r.from}–${r.to}`})`).join(' → ');
+}
+
+/** The verdicts over time, one coloured chip per run of equal states (data-state as on the diversity line). */
+export function showVerdictHistory(el: HTMLElement, points: readonly VerdictPoint[]): void {
+  el.textContent = '';
+  el.hidden = !points.length;
+  if (!points.length) return;
+  el.title = verdictHistoryText(points);
+  el.append('over time: ');
+  verdictRuns(points).forEach((r, i) => {
+    if (i) el.append(' → ');
+    const chip = document.createElement('span');
+    chip.className = 'verdict-run';
+    chip.dataset.state = r.state;
+    chip.textContent = `${stateLabel(r.state)} ${r.from === r.to ? r.from : `${r.from}–${r.to}`}`;
+    el.append(chip);
+  });
+}
+
+export function showDiversity(el: HTMLElement, valueEl: HTMLElement, step: number, d: DiversityShown, state: string = d.verdict): void {
   el.dataset.verdict = d.verdict;
+  el.dataset.state = state;
   el.dataset.msssim = String(d.msssim);
   el.dataset.vendi = String(d.vendi);
   el.dataset.step = String(step);
@@ -87,7 +164,13 @@ export function showDiversity(el: HTMLElement, valueEl: HTMLElement, step: numbe
   const vendi = typeof d.vendi_msssim === 'number'
     ? `Vendi (MS-SSIM) ${f(d.vendi_msssim, 1)}${real(d.ref_vendi_msssim, 1)}`
     : `Vendi ${f(d.vendi, 1)} (${f(d.vendi_norm, 2)} of n)`;
-  valueEl.textContent = `step ${step}: ${d.verdict}${d.verdict === 'collapsed' ? ' (MODE COLLAPSE)' : ''} · mean MS-SSIM ${f(d.msssim, 3)}${real(d.ref_msssim)} (lower = more varied) · ${vendi} (higher = more varied) · near-duplicates ${f((d.dup_rate ?? 0) * 100, 1)}%${why}`;
+  const head = state === 'warming-up'
+    ? 'warming up: the samples still show one mode, as every fresh generator does (not a collapse: a collapse is a loss of diversity the run had)'
+    : state === 'collapse'
+      ? `${d.verdict} (MODE COLLAPSE)`
+      : stateLabel(state);
+  // the metric's reasons explain a verdict; during warm-up they would read as a collapse diagnosis
+  valueEl.textContent = `step ${step}: ${head} · mean MS-SSIM ${f(d.msssim, 3)}${real(d.ref_msssim)} (lower = more varied) · ${vendi} (higher = more varied) · near-duplicates ${f((d.dup_rate ?? 0) * 100, 1)}%${state === 'warming-up' ? '' : why}`;
 }
 
 export function logLine(el: HTMLElement, msg: string): void {
