@@ -287,7 +287,7 @@ function hooks(run: TrainConfig, data: ImageDataset, runStore: GatedStore): RunH
       if (pendingDiv?.step === p.step) for (const [k, v] of Object.entries(pendingDiv.d)) if (typeof v === 'number') rec[k] = v;
       pendingDiv = null;
       records.push(rec);
-      showProgress(els.status, p, backend?.name ?? '');
+      showProgress(els.status, p, backend?.name ?? '', run.loss);
       drawCharts(els.charts, records);
     },
     onSamples: (step, png, images) => {

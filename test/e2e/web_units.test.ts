@@ -17,7 +17,7 @@ import { settingsFromQuery } from '../../src/web/ui/form';
 import { FACES_CACHE_VERSION, checkFacesRecord, facesCacheKey, facesChecksum, facesRecord, type FacesKey } from '../../src/web/faces_cache';
 import { atlasEntry, atlasSvg } from '../../src/web/faces_browser';
 import { faceSvg } from '../../src/data/faces';
-import { diversityState, scoredVerdicts, showDiversity, verdictHistoryText, verdictStates } from '../../src/web/ui/view';
+import { diversityState, scoredVerdicts, showDiversity, showProgress, verdictHistoryText, verdictStates } from '../../src/web/ui/view';
 
 const pick = (path: string, data: Uint8Array | string) => ({
   name: path.split('/').pop()!,
@@ -238,6 +238,24 @@ describe('the face atlas (faces_browser.ts)', () => {
     expect(atlasEntry(f.replace('url(#viewboxMask)', 'url(#elsewhere)'), 0, 0, 'p')).toBeNull();
     expect(atlasEntry(`<?xml version="1.0"?>${f}`, 0, 0, 'p')).toBeNull();
     expect(atlasEntry(f.replace(' width="96" height="96"', ''), 0, 0, 'p')).toBeNull();
+  });
+});
+
+describe('the status line (ui/view.ts): the CLI\'s terms', () => {
+  const el = () => ({ dataset: {} as Record<string, string>, textContent: '' }) as unknown as HTMLElement;
+  const p = { step: 10, total: 100, secPerStep: 0.5, imagesPerSec: 64, etaSec: 45, metrics: { step: 10, lossD: 1, lossG: 2, dReal: 0.4, dFake: -0.2, gradNormD: 1, gradNormG: 1, wasserstein: 0.6 } };
+  it('critic(x) / critic(G(z)) for wgan and wgan-gp, D(x) / D(G(z)) otherwise; s/step and generated img/s', () => {
+    for (const loss of ['wgan', 'wgan-gp'] as const) {
+      const e = el();
+      showProgress(e, p, 'wasm', loss);
+      expect(e.textContent).toMatch(/critic\(x\) 0\.4.* critic\(G\(z\)\) -0\.2/);
+      expect(e.textContent).not.toMatch(/D\(x\)/);
+    }
+    const e = el();
+    showProgress(e, p, 'wasm', 'bce');
+    expect(e.textContent).toMatch(/D\(x\) 0\.4.* D\(G\(z\)\) -0\.2/);
+    expect(e.textContent).toContain('0.500 s/step');
+    expect(e.textContent).toContain('64.0 img/s');
   });
 });
 

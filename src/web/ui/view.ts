@@ -5,6 +5,8 @@ import { tileGrid, type RgbImage } from '../../train/grid';
 import { CollapseWatch } from '../../train/collapse';
 import { lossPlotSvg } from '../../train/plot';
 import type { ProgressInfo } from '../../train/loop';
+import { outputLabels, formatSecPerStep, formatImagesPerSec } from '../../train/progress_text';
+import type { LossName } from '../../gan/losses';
 
 export const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -42,7 +44,7 @@ export function fmtTime(sec: number): string {
 }
 
 /** The one-line status the e2e test reads (data-* attributes carry the raw numbers). */
-export function showProgress(el: HTMLElement, p: ProgressInfo, backend: string): void {
+export function showProgress(el: HTMLElement, p: ProgressInfo, backend: string, loss: LossName): void {
   const m = p.metrics;
   el.dataset.state = 'running';
   el.dataset.step = String(p.step);
@@ -50,7 +52,9 @@ export function showProgress(el: HTMLElement, p: ProgressInfo, backend: string):
   el.dataset.lossg = String(m.lossG);
   el.dataset.ips = String(p.imagesPerSec);
   const extra = m.wasserstein !== undefined ? ` · W ${f(m.wasserstein)}` : '';
-  el.textContent = `step ${p.step}/${p.total} · lossD ${f(m.lossD)} · lossG ${f(m.lossG)} · D(x) ${f(m.dReal, 3)} · D(G(z)) ${f(m.dFake, 3)}${extra} · ${p.imagesPerSec.toFixed(1)} img/s · ETA ${fmtTime(p.etaSec)} · ${backend}`;
+  // The CLI's terms (src/train/progress_text.ts): critic(x) for the Wasserstein losses, s/step, generated img/s.
+  const l = outputLabels(loss);
+  el.textContent = `step ${p.step}/${p.total} · lossD ${f(m.lossD)} · lossG ${f(m.lossG)} · ${l.real} ${f(m.dReal, 3)} · ${l.fake} ${f(m.dFake, 3)}${extra} · ${formatSecPerStep(p.secPerStep)} · ${formatImagesPerSec(p.imagesPerSec)} · ETA ${fmtTime(p.etaSec)} · ${backend}`;
 }
 
 export function showState(el: HTMLElement, state: string, text: string): void {
