@@ -1,0 +1,142 @@
+// Sliced Wasserstein distance (ProGAN, Karras et al. 2018), the wasm side:
+// one swd_prepare call per set and pyramid level, then swd_chunk for a range
+// of directions against both prepared levels. JS (src/metrics/swd.ts) draws
+// the patch positions and directions and averages the result.
+//
+// swd_prepare  img u8|f32 [n][h][w][3] -> out f32 [n][h_l][w_l][3], level l of
+//              the Laplacian pyramid; with patches (count > 0): per-channel mean
+//              and std over the patches' 7x7 pixels (f64, two passes) into
+//              stats f64 [mean0..2, std0..2], and the level normalised in place.
+// swd_chunk    for each direction (dirs f32 [ndir][147]): project both sets'
+//              patches, sort, W1 -> out f64 [ndir].
+import { laplacianLevel, pyramidScratchBytes } from './swd_pyramid';
+import { project16, NH, ROW, DESC } from './swd_project';
+import { sortKeys, w1Sorted, HIST_BYTES } from './swd_sort';
+
+export const ERR_DIMS: i32 = -1;
+export const ERR_BOUNDS: i32 = -2;
+export const ERR_PATCH: i32 = -5;
+
+@inline function memBytes(): u64 { return (<u64>memory.size()) << 16; }
+@inline function fits(p: usize, bytes: u64): bool { return <u64>p + bytes <= memBytes(); }
+@inline function a16(b: usize): usize { return (b + 15) & ~<usize>15; }
+
+function levelSize(s: i32, level: i32): i32 {
+  for (let l = 0; l < level; l++) s = (s + 1) >> 1;
+  return s;
+}
+
+export function swd_prepare(img: usize, n: i32, h: i32, w: i32, isU8: i32, level: i32, lowpass: i32, offs: usize, count: i32, out: usize, stats: usize): i32 {
+  if (n < 1 || h < 1 || w < 1 || level < 0 || level > 24 || count < 0) return ERR_DIMS;
+  const hl = levelSize(h, level), wl = levelSize(w, level);
+  if (hl < 2 * NH || wl < 2 * NH) return ERR_DIMS; // the level below it is >= 7 px: reflect-101 needs >= 3
+  const px = <u64>h * <u64>w * 3, pl = <u64>hl * <u64>wl * 3;
+  if (!fits(img, <u64>n * px * (isU8 ? 1 : 4)) || !fits(out, <u64>n * pl * 4) || !fits(offs, <u64>count * 4) || !fits(stats, 48)) return ERR_BOUNDS;
+  const scratch = heap.alloc(pyramidScratchBytes(h, w));
+  if (!fits(scratch, <u64>pyramidScratchBytes(h, w))) return ERR_BOUNDS;
+  for (let i = 0; i < n; i++) {
+    laplacianLevel(img + <usize>(<u64>i * px * (isU8 ? 1 : 4)), isU8, h, w, level, lowpass, out + <usize>(<u64>i * pl * 4), scratch);
+  }
+  if (count == 0) return 0;
+  const plane = hl * wl;
+  for (let p = 0; p < count; p++) {
+    const off = load<i32>(offs + (<usize>p << 2));
+    if (off < 0 || off % 3 != 0) return ERR_PATCH;
+    const q = off / 3, im = q / plane, r = q % plane, y = r / wl, x = r % wl;
+    if (im >= n || y + NH > hl || x + NH > wl) return ERR_PATCH;
+  }
+  const rs = <usize>wl * 12;
+  let s0: f64 = 0, s1: f64 = 0, s2: f64 = 0;
+  for (let p = 0; p < count; p++) {
+    const base = out + (<usize>load<i32>(offs + (<usize>p << 2)) << 2);
+    for (let r = 0; r < NH; r++) {
+      const q = base + <usize>r * rs;
+      for (let x = 0; x < NH; x++) {
+        const o = q + <usize>x * 12;
+        s0 += <f64>load<f32>(o); s1 += <f64>load<f32>(o, 4); s2 += <f64>load<f32>(o, 8);
+      }
+    }
+  }
+  const cnt = <f64>count * <f64>(NH * NH);
+  const m0 = s0 / cnt, m1 = s1 / cnt, m2 = s2 / cnt;
+  let v0: f64 = 0, v1: f64 = 0, v2: f64 = 0;
+  for (let p = 0; p < count; p++) {
+    const base = out + (<usize>load<i32>(offs + (<usize>p << 2)) << 2);
+    for (let r = 0; r < NH; r++) {
+      const q = base + <usize>r * rs;
+      for (let x = 0; x < NH; x++) {
+        const o = q + <usize>x * 12;
+        const d0 = <f64>load<f32>(o) - m0, d1 = <f64>load<f32>(o, 4) - m1, d2 = <f64>load<f32>(o, 8) - m2;
+        v0 += d0 * d0; v1 += d1 * d1; v2 += d2 * d2;
+      }
+    }
+  }
+  const sd0 = Math.sqrt(v0 / cnt), sd1 = Math.sqrt(v1 / cnt), sd2 = Math.sqrt(v2 / cnt);
+  store<f64>(stats, m0); store<f64>(stats, m1, 8); store<f64>(stats, m2, 16);
+  store<f64>(stats, sd0, 24); store<f64>(stats, sd1, 32); store<f64>(stats, sd2, 40);
+  // a constant channel keeps scale 1 (its components are all 0 after centring)
+  normalise(out, <usize>n * <usize>pl, <f32>m0, <f32>m1, <f32>m2, <f32>(sd0 > 0 ? 1 / sd0 : 1), <f32>(sd1 > 0 ? 1 / sd1 : 1), <f32>(sd2 > 0 ? 1 / sd2 : 1));
+  return 0;
+}
+
+/** x = (x - m_c) * inv_c over interleaved RGB floats: three lane patterns, 12 floats per step. */
+function normalise(p: usize, len: usize, m0: f32, m1: f32, m2: f32, i0: f32, i1: f32, i2: f32): void {
+  const ma = f32x4(m0, m1, m2, m0), mb = f32x4(m1, m2, m0, m1), mc = f32x4(m2, m0, m1, m2);
+  const ia = f32x4(i0, i1, i2, i0), ib = f32x4(i1, i2, i0, i1), ic = f32x4(i2, i0, i1, i2);
+  const n12 = len - len % 12;
+  for (let i: usize = 0; i < n12; i += 12) {
+    const q = p + (i << 2);
+    v128.store(q, f32x4.mul(f32x4.sub(v128.load(q), ma), ia));
+    v128.store(q, f32x4.mul(f32x4.sub(v128.load(q, 16), mb), ib), 16);
+    v128.store(q, f32x4.mul(f32x4.sub(v128.load(q, 32), mc), ic), 32);
+  }
+  for (let i = n12; i < len; i++) {
+    const q = p + (i << 2), c = i % 3;
+    store<f32>(q, (load<f32>(q) - (c == 0 ? m0 : c == 1 ? m1 : m2)) * (c == 0 ? i0 : c == 1 ? i1 : i2));
+  }
+}
+
+/** Scratch bytes swd_chunk needs for ca and cb patches. */
+export function swd_scratch_bytes(ca: i32, cb: i32): usize {
+  return a16(<usize>DESC * 64) + a16(<usize>ca * 64) + a16(<usize>cb * 64) + a16(<usize>max(ca, cb) * 4) + HIST_BYTES + 16;
+}
+
+function checkOffsets(offs: usize, count: i32, len: i64, stride: i64): bool {
+  const span = <i64>(NH - 1) * stride + ROW;
+  for (let p = 0; p < count; p++) {
+    const off = <i64>load<i32>(offs + (<usize>p << 2));
+    if (off < 0 || off + span > len) return false;
+  }
+  return true;
+}
+
+export function swd_chunk(la: usize, lenA: i32, oa: usize, ca: i32, lb: usize, lenB: i32, ob: usize, cb: i32,
+  stride: i32, dirs: usize, ndir: i32, scratch: usize, out: usize): i32 {
+  if (ca < 1 || cb < 1 || ndir < 1 || stride < ROW || lenA < 0 || lenB < 0) return ERR_DIMS;
+  const sb = swd_scratch_bytes(ca, cb);
+  if (!fits(la, <u64>lenA * 4) || !fits(lb, <u64>lenB * 4) || !fits(oa, <u64>ca * 4) || !fits(ob, <u64>cb * 4) ||
+    !fits(dirs, <u64>ndir * <u64>DESC * 4) || !fits(scratch, <u64>sb) || !fits(out, <u64>ndir * 8)) return ERR_BOUNDS;
+  if (!checkOffsets(oa, ca, lenA, stride) || !checkOffsets(ob, cb, lenB, stride)) return ERR_PATCH;
+  const dirT = a16(scratch);
+  const pa = dirT + a16(<usize>DESC * 64), pb = pa + a16(<usize>ca * 64), tmp = pb + a16(<usize>cb * 64);
+  const hist = tmp + a16(<usize>max(ca, cb) * 4);
+  const rs = <usize>stride << 2;
+  for (let d0 = 0; d0 < ndir; d0 += 16) {
+    const nd = min(16, ndir - d0);
+    memory.fill(dirT, 0, <usize>DESC * 64);
+    for (let d = 0; d < nd; d++) {
+      const src = dirs + <usize>(d0 + d) * <usize>DESC * 4;
+      for (let k = 0; k < DESC; k++) store<f32>(dirT + <usize>k * 64 + (<usize>d << 2), load<f32>(src + (<usize>k << 2)));
+    }
+    project16(la, rs, oa, ca, dirT, pa);
+    project16(lb, rs, ob, cb, dirT, pb);
+    for (let d = 0; d < nd; d++) {
+      const ra = pa + <usize>d * <usize>ca * 4, rb = pb + <usize>d * <usize>cb * 4;
+      // sorted keys land in tmp; copy A's back over its row before sorting B
+      memory.copy(ra, sortKeys(ra, ca, tmp, hist), <usize>ca << 2);
+      const kb = sortKeys(rb, cb, tmp, hist);
+      store<f64>(out + (<usize>(d0 + d) << 3), w1Sorted(ra, ca, kb, cb));
+    }
+  }
+  return 0;
+}

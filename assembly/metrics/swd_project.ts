@@ -1,0 +1,54 @@
+// Projection of 7x7x3 neighbourhoods onto 16 directions at a time: a GEMM
+// whose A operand is read straight from the pyramid level (no descriptor
+// copy). A descriptor is 7 rows of 21 contiguous floats (x, then channel),
+// component k = (row * 7 + x) * 3 + c.
+//
+// Letters: P patches (offsets, in floats, of their top-left in the level),
+// 16 directions, K = 147 components.
+// Reads   level f32, offs i32 [P], dirT f32 [147][16] (k-major, zero-padded)
+// Writes  out f32 [16][P] (direction-major, ready to sort)
+//
+// Strategy: two patches against 16 directions: per component, 4 direction
+// loads and 2 splat loads feed 8 f32x4 mul+add (8 accumulators, 14 live
+// registers); lanes are stored transposed at the end.
+
+export const NH: i32 = 7;
+export const ROW: i32 = 21; // floats per descriptor row
+export const DESC: i32 = 147;
+
+export function project16(level: usize, stride: usize, offs: usize, count: i32, dirT: usize, out: usize): void {
+  const ps = <usize>count << 2;
+  for (let i = 0; i < count; i += 2) {
+    const p0 = level + (<usize>load<i32>(offs + (<usize>i << 2)) << 2);
+    const p1 = i + 1 < count ? level + (<usize>load<i32>(offs + (<usize>(i + 1) << 2)) << 2) : p0;
+    let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+    let b0 = f32x4.splat(0), b1 = f32x4.splat(0), b2 = f32x4.splat(0), b3 = f32x4.splat(0);
+    let d = dirT;
+    for (let r = 0; r < NH; r++) {
+      const q0 = p0 + <usize>r * stride, q1 = p1 + <usize>r * stride;
+      for (let c = 0; c < ROW; c++) {
+        const w0 = v128.load(d), w1 = v128.load(d, 16), w2 = v128.load(d, 32), w3 = v128.load(d, 48);
+        const x0 = v128.load32_splat(q0 + (<usize>c << 2)), x1 = v128.load32_splat(q1 + (<usize>c << 2));
+        a0 = f32x4.add(a0, f32x4.mul(x0, w0)); b0 = f32x4.add(b0, f32x4.mul(x1, w0));
+        a1 = f32x4.add(a1, f32x4.mul(x0, w1)); b1 = f32x4.add(b1, f32x4.mul(x1, w1));
+        a2 = f32x4.add(a2, f32x4.mul(x0, w2)); b2 = f32x4.add(b2, f32x4.mul(x1, w2));
+        a3 = f32x4.add(a3, f32x4.mul(x0, w3)); b3 = f32x4.add(b3, f32x4.mul(x1, w3));
+        d += 64;
+      }
+    }
+    const o = out + (<usize>i << 2);
+    store4(o, ps, a0, 0); store4(o, ps, a1, 4); store4(o, ps, a2, 8); store4(o, ps, a3, 12);
+    if (i + 1 < count) {
+      const o1 = o + 4;
+      store4(o1, ps, b0, 0); store4(o1, ps, b1, 4); store4(o1, ps, b2, 8); store4(o1, ps, b3, 12);
+    }
+  }
+}
+
+@inline function store4(o: usize, ps: usize, v: v128, d0: i32): void {
+  const p = o + <usize>d0 * ps;
+  store<f32>(p, f32x4.extract_lane(v, 0));
+  store<f32>(p + ps, f32x4.extract_lane(v, 1));
+  store<f32>(p + 2 * ps, f32x4.extract_lane(v, 2));
+  store<f32>(p + 3 * ps, f32x4.extract_lane(v, 3));
+}

@@ -1,0 +1,92 @@
+// Sliced Wasserstein distance kernels (assembly/metrics/swd*.ts): one
+// swd_prepare call per set and pyramid level, one swd_chunk call for a range
+// of directions against both prepared levels.
+import { metricsWasm } from '../wasm/metrics';
+// Pointers are unsigned: alloc's usize comes back as a signed i32 above 2 GiB, hence >>> 0.
+
+/** Neighbourhood side and descriptor length (7x7x3). */
+export const SWD_NHOOD = 7;
+export const SWD_DESC = 147;
+
+/** NHWC RGB images: Uint8Array 0..255 or Float32Array in [0,1]. */
+export interface SwdImages { data: Float32Array | Uint8Array; n: number; height: number; width: number }
+
+function check(kernel: string, code: number): void {
+  if (code === 0) return;
+  const why = code === -1 ? 'bad dimensions' : code === -2 ? 'buffer outside wasm memory' : code === -5 ? 'patch outside the level' : `error ${code}`;
+  throw new Error(`${kernel}: ${why}`);
+}
+
+/** Side of pyramid level `level` for a side of `s` (each pyr_down keeps ceil(s/2)). */
+export function levelSide(s: number, level: number): number {
+  for (let l = 0; l < level; l++) s = Math.ceil(s / 2);
+  return s;
+}
+
+function checkImages(s: SwdImages, kernel: string): void {
+  if (!(s.n >= 1 && s.height >= 1 && s.width >= 1) || s.data.length !== s.n * s.height * s.width * 3) {
+    throw new Error(`${kernel}: expected ${s.n}x${s.height}x${s.width}x3 values, got ${s.data.length}`);
+  }
+}
+
+/**
+ * Level `level` of the images' Laplacian pyramid, f32 NHWC in 0..255 units
+ * (`lowpass`: the low-pass image itself, as for the coarsest level). With
+ * `offsets` (top-left of each 7x7 patch, in floats), the level is normalised
+ * by the patches' per-channel mean and std, which are returned.
+ */
+export function swdLevel(s: SwdImages, level: number, lowpass: boolean, offsets?: Int32Array): { data: Float32Array; height: number; width: number; mean: number[]; std: number[] } {
+  checkImages(s, 'swdLevel');
+  const wasm = metricsWasm();
+  wasm.exports.reset();
+  const hl = levelSide(s.height, level), wl = levelSide(s.width, level), len = s.n * hl * wl * 3;
+  const ip = wasm.put(s.data);
+  const op = wasm.put(offsets ?? new Int32Array(0));
+  const lp = wasm.exports.alloc(len * 4) >>> 0;
+  const sp = wasm.exports.alloc(48) >>> 0;
+  check('swd_prepare', wasm.exports.swd_prepare(ip, s.n, s.height, s.width, s.data instanceof Uint8Array ? 1 : 0, level, lowpass ? 1 : 0, op, offsets?.length ?? 0, lp, sp));
+  const st = wasm.f64.slice(sp >>> 3, (sp >>> 3) + 6);
+  return { data: wasm.f32.slice(lp >>> 2, (lp >>> 2) + len), height: hl, width: wl, mean: offsets ? [st[0], st[1], st[2]] : [], std: offsets ? [st[3], st[4], st[5]] : [] };
+}
+
+/**
+ * W1 distance, per direction, between the projections of two sets of 7x7x3
+ * patches (offsets into levelA / levelB, rows of `stride` floats). dirs: f32
+ * [ndir][147]. The levels are used as given (normalise them with swdLevel).
+ */
+export function swdProject(levelA: Float32Array, offsA: Int32Array, levelB: Float32Array, offsB: Int32Array, stride: number, dirs: Float32Array): Float64Array {
+  if (dirs.length % SWD_DESC !== 0 || dirs.length === 0) throw new Error(`swdProject: dirs must hold ndir x ${SWD_DESC} floats, got ${dirs.length}`);
+  const wasm = metricsWasm();
+  wasm.exports.reset();
+  const ndir = dirs.length / SWD_DESC;
+  const la = wasm.put(levelA), lb = wasm.put(levelB), oa = wasm.put(offsA), ob = wasm.put(offsB), dp = wasm.put(dirs);
+  const sc = wasm.exports.alloc(wasm.exports.swd_scratch_bytes(offsA.length, offsB.length)) >>> 0;
+  const out = wasm.exports.alloc(ndir * 8) >>> 0;
+  check('swd_chunk', wasm.exports.swd_chunk(la, levelA.length, oa, offsA.length, lb, levelB.length, ob, offsB.length, stride, dp, ndir, sc, out));
+  return wasm.f64.slice(out >>> 3, (out >>> 3) + ndir);
+}
+
+/** One level, both sets, on this thread: the pyramid, normalisation and W1 for every direction, all in wasm memory. */
+export function swdLevelDistances(a: SwdImages, b: SwdImages, level: number, lowpass: boolean, offsA: Int32Array, offsB: Int32Array, dirs: Float32Array): Float64Array {
+  checkImages(a, 'swdLevelDistances'); checkImages(b, 'swdLevelDistances');
+  if (a.height !== b.height || a.width !== b.width) throw new Error(`swdLevelDistances: sets of different sizes (${a.width}x${a.height}, ${b.width}x${b.height})`);
+  if (dirs.length % SWD_DESC !== 0 || dirs.length === 0) throw new Error(`swdLevelDistances: dirs must hold ndir x ${SWD_DESC} floats, got ${dirs.length}`);
+  const wasm = metricsWasm();
+  const ex = wasm.exports;
+  ex.reset();
+  const hl = levelSide(a.height, level), wl = levelSide(a.width, level);
+  const prep = (s: SwdImages, offs: Int32Array) => {
+    const ip = wasm.put(s.data), op = wasm.put(offs);
+    const len = s.n * hl * wl * 3;
+    const lp = ex.alloc(len * 4), sp = ex.alloc(48) >>> 0;
+    check('swd_prepare', ex.swd_prepare(ip, s.n, s.height, s.width, s.data instanceof Uint8Array ? 1 : 0, level, lowpass ? 1 : 0, op, offs.length, lp, sp));
+    return { lp, op, len };
+  };
+  const A = prep(a, offsA), B = prep(b, offsB);
+  const ndir = dirs.length / SWD_DESC;
+  const dp = wasm.put(dirs);
+  const sc = ex.alloc(ex.swd_scratch_bytes(offsA.length, offsB.length)) >>> 0;
+  const out = ex.alloc(ndir * 8) >>> 0;
+  check('swd_chunk', ex.swd_chunk(A.lp, A.len, A.op, offsA.length, B.lp, B.len, B.op, offsB.length, wl * 3, dp, ndir, sc, out));
+  return wasm.f64.slice(out >>> 3, (out >>> 3) + ndir);
+}

@@ -1,0 +1,155 @@
+import { describe, it, expect } from 'vitest';
+import { swdLevel, swdProject, swdLevelDistances, levelSide } from '../../src/kernels/swd';
+import { laplacianPyramidRef, pyrUpRef, descriptorsRef, normaliseRef, slicedRef, swdLevelRef, w1Ref, type Img } from '../reference/swd';
+import { Rng } from '../../src/util/rng';
+
+/** n smooth-plus-noise RGB images (u8 NHWC), so every pyramid level has structure. */
+function images(n: number, h: number, w: number, seed: number): Uint8Array {
+  const rng = new Rng(seed), out = new Uint8Array(n * h * w * 3);
+  for (let i = 0; i < n; i++) {
+    const f = 0.1 + rng.next() * 0.5, ph = rng.next() * 6;
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let c = 0; c < 3; c++) {
+      const v = 128 + 80 * Math.sin(f * x + ph + c) * Math.cos(f * y * (c + 1) / 2) + 40 * (rng.next() - 0.5);
+      out[((i * h + y) * w + x) * 3 + c] = Math.max(0, Math.min(255, Math.round(v)));
+    }
+  }
+  return out;
+}
+
+function asImgs(data: ArrayLike<number>, n: number, h: number, w: number, scale = 1): Img[] {
+  return Array.from({ length: n }, (_, i) => ({ h, w, d: Float64Array.from({ length: h * w * 3 }, (_, k) => data[i * h * w * 3 + k] * scale) }));
+}
+
+function corners(n: number, h: number, w: number, per: number, rng: Rng): [number, number, number][] {
+  const out: [number, number, number][] = [];
+  for (let i = 0; i < n; i++) for (let p = 0; p < per; p++) out.push([i, rng.int(h - 6), rng.int(w - 6)]);
+  return out;
+}
+const offsetsOf = (cs: [number, number, number][], h: number, w: number) => Int32Array.from(cs, ([i, y, x]) => ((i * h + y) * w + x) * 3);
+
+function unitDirs(count: number, rng: Rng): { f32: Float32Array; f64: Float64Array[] } {
+  const f64 = Array.from({ length: count }, () => {
+    const v = Float64Array.from({ length: 147 }, () => rng.normal());
+    const s = Math.hypot(...v);
+    return v.map((x) => x / s);
+  });
+  // the reference projects with the same f32-rounded directions the kernel gets
+  const f32 = new Float32Array(count * 147);
+  f64.forEach((v, d) => f32.set(v, d * 147));
+  return { f32, f64: f64.map((_, d) => Float64Array.from(f32.subarray(d * 147, (d + 1) * 147))) };
+}
+
+describe('swd_prepare: Laplacian pyramid levels', () => {
+  it('matches the float64 reference (u8 and f32 input; 64x64, 48x32, odd 37x41)', () => {
+    for (const [h, w, levels] of [[64, 64, 3], [48, 32, 2], [37, 41, 2]] as const) {
+      const n = 2, u8 = images(n, h, w, h + w);
+      const ref = asImgs(u8, n, h, w).map((im) => laplacianPyramidRef(im, levels));
+      for (const input of [u8, Float32Array.from(u8, (v) => v / 255)]) {
+        for (let l = 0; l < levels; l++) {
+          const got = swdLevel({ data: input, n, height: h, width: w }, l, l === levels - 1);
+          expect([got.height, got.width]).toEqual([levelSide(h, l), levelSide(w, l)]);
+          let maxErr = 0;
+          for (let i = 0; i < n; i++) ref[i][l].d.forEach((v, k) => { maxErr = Math.max(maxErr, Math.abs(v - got.data[i * ref[i][l].d.length + k])); });
+          expect(maxErr).toBeLessThan(2e-3);
+        }
+      }
+    }
+  });
+
+  it('is a true Laplacian pyramid: up-sampling and adding the levels gives back the image', () => {
+    const h = 64, w = 64, u8 = images(1, h, w, 3);
+    const lv = [0, 1, 2].map((l) => swdLevel({ data: u8, n: 1, height: h, width: w }, l, l === 2));
+    let rec: Img = { h: lv[2].height, w: lv[2].width, d: Float64Array.from(lv[2].data) };
+    for (const l of [1, 0]) {
+      const up = pyrUpRef(rec, lv[l].height, lv[l].width);
+      rec = { h: up.h, w: up.w, d: up.d.map((v, k) => v + lv[l].data[k]) };
+    }
+    let maxErr = 0;
+    rec.d.forEach((v, k) => { maxErr = Math.max(maxErr, Math.abs(v - u8[k])); });
+    expect(maxErr).toBeLessThan(1e-3);
+  });
+
+  it('a constant image has all-zero band-pass levels and a constant low-pass', () => {
+    const u8 = new Uint8Array(32 * 32 * 3).fill(77);
+    const l0 = swdLevel({ data: u8, n: 1, height: 32, width: 32 }, 0, false);
+    expect(Math.max(...l0.data.map(Math.abs))).toBeLessThan(1e-4);
+    const l1 = swdLevel({ data: u8, n: 1, height: 32, width: 32 }, 1, true);
+    expect(Math.max(...l1.data.map((v) => Math.abs(v - 77)))).toBeLessThan(1e-4);
+  });
+
+  it('normalises by the patches\' per-channel mean and std (ProGAN finalize_descriptors)', () => {
+    const n = 3, h = 32, w = 32, u8 = images(n, h, w, 11);
+    const rng = new Rng(4);
+    const cs = corners(n, 16, 16, 40, rng);
+    const got = swdLevel({ data: u8, n, height: h, width: w }, 1, true, offsetsOf(cs, 16, 16));
+    const ref = asImgs(u8, n, h, w).map((im) => laplacianPyramidRef(im, 2)[1]);
+    const desc = descriptorsRef(ref, cs);
+    const st = normaliseRef(desc);
+    for (let c = 0; c < 3; c++) { expect(got.mean[c]).toBeCloseTo(st.mean[c], 3); expect(got.std[c]).toBeCloseTo(st.std[c], 3); }
+    const lvImgs = asImgs(got.data, n, 16, 16);
+    const mine = descriptorsRef(lvImgs, cs);
+    let maxErr = 0;
+    mine.forEach((v, p) => v.forEach((x, k) => { maxErr = Math.max(maxErr, Math.abs(x - desc[p][k])); }));
+    expect(maxErr).toBeLessThan(1e-4);
+  });
+
+  it('rejects patches outside the level and levels under 14 px', () => {
+    const u8 = images(1, 32, 32, 1);
+    expect(() => swdLevel({ data: u8, n: 1, height: 32, width: 32 }, 0, false, Int32Array.from([(26 * 32 + 0) * 3]))).toThrow(/patch outside/);
+    expect(() => swdLevel({ data: u8, n: 1, height: 32, width: 32 }, 0, false, Int32Array.from([1]))).toThrow(/patch outside/);
+    expect(() => swdLevel({ data: u8, n: 1, height: 32, width: 32 }, 2, true)).toThrow(/bad dimensions/);
+    expect(() => swdLevel({ data: u8.subarray(5), n: 1, height: 32, width: 32 }, 0, true)).toThrow(/expected/);
+  });
+});
+
+describe('swd_chunk: projection, sort and W1', () => {
+  it('matches the float64 reference: equal and unequal patch counts, odd counts, 21 directions', () => {
+    const h = 16, w = 16, rng = new Rng(9);
+    for (const [na, nb, per] of [[4, 4, 33], [3, 5, 17]] as const) {
+      const A = Float32Array.from({ length: na * h * w * 3 }, () => rng.normal());
+      const B = Float32Array.from({ length: nb * h * w * 3 }, () => 0.3 + 1.2 * rng.normal());
+      const ca = corners(na, h, w, per, rng), cb = corners(nb, h, w, per, rng);
+      const dirs = unitDirs(21, rng);
+      const got = swdProject(A, offsetsOf(ca, h, w), B, offsetsOf(cb, h, w), w * 3, dirs.f32);
+      const want = slicedRef(descriptorsRef(asImgs(A, na, h, w), ca), descriptorsRef(asImgs(B, nb, h, w), cb), dirs.f64);
+      expect(got.length).toBe(21);
+      for (let d = 0; d < 21; d++) expect(Math.abs(got[d] - want[d])).toBeLessThan(1e-5 * (1 + want[d]));
+    }
+  });
+
+  it('hand cases: a shift along the direction is the W1; quantile walk for unequal sizes', () => {
+    // one patch per 7x7 "image"; direction e_0 reads each patch's top-left red value
+    const patchSet = (vals: number[]) => {
+      const lv = new Float32Array(vals.length * 147);
+      vals.forEach((v, i) => { lv[i * 147] = v; });
+      return { lv, offs: Int32Array.from(vals, (_, i) => i * 147) };
+    };
+    const e0 = new Float32Array(147); e0[0] = 1;
+    const vals = [-3, 2.5, -0, 0, 1e-3, -7.25, 40, 0.5];
+    const a = patchSet(vals), b = patchSet(vals.map((v) => v + 0.5).reverse());
+    expect(swdProject(a.lv, a.offs, b.lv, b.offs, 21, e0)[0]).toBeCloseTo(0.5, 6);
+    // {0, 1} vs {0, 0.5, 1}: the quantile functions differ by 0.5 on (1/3, 2/3]: W1 = 1/6
+    const c = patchSet([1, 0]), d = patchSet([0.5, 1, 0]);
+    expect(swdProject(c.lv, c.offs, d.lv, d.offs, 21, e0)[0]).toBeCloseTo(1 / 6, 6);
+    expect(w1Ref([1, 0], [0.5, 1, 0])).toBeCloseTo(1 / 6, 12);
+    // identical patches: exactly 0
+    expect(swdProject(a.lv, a.offs, a.lv, a.offs, 21, e0)[0]).toBe(0);
+  });
+
+  it('a whole level in one call equals the reference pipeline (pyramid, normalisation, W1)', () => {
+    const h = 32, w = 32, na = 3, nb = 4, rng = new Rng(21);
+    const ua = images(na, h, w, 5), ub = images(nb, h, w, 6);
+    const fb = Float32Array.from(ub, (v) => v / 255);
+    for (const [level, lowpass] of [[0, false], [1, true]] as const) {
+      const hl = levelSide(h, level), wl = levelSide(w, level);
+      const ca = corners(na, hl, wl, 30, rng), cb = corners(nb, hl, wl, 30, rng);
+      const dirs = unitDirs(20, rng);
+      const got = swdLevelDistances({ data: ua, n: na, height: h, width: w }, { data: fb, n: nb, height: h, width: w }, level, lowpass,
+        offsetsOf(ca, hl, wl), offsetsOf(cb, hl, wl), dirs.f32);
+      const pa = asImgs(ua, na, h, w).map((im) => laplacianPyramidRef(im, 2)[level]);
+      const pb = asImgs(ub, nb, h, w).map((im) => laplacianPyramidRef(im, 2)[level]);
+      const want = swdLevelRef(pa, ca, pb, cb, dirs.f64);
+      for (let d = 0; d < 20; d++) expect(Math.abs(got[d] - want[d])).toBeLessThan(2e-5 * (1 + want[d]));
+    }
+  });
+});
