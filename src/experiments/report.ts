@@ -43,7 +43,9 @@ export function diversityChartSvg(results: RunResult[]): string {
     const steps = results.flatMap((r) => r.records.filter((x) => typeof x[refKey] === 'number'));
     if (steps.length) {
       const ref = steps[0][refKey] as number;
-      const lo = Math.min(...steps.map((x) => x.step)), hi = Math.max(...steps.map((x) => x.step));
+      // a loop, not Math.min(...steps): a spread throws past ~125k records
+      let lo = Infinity, hi = -Infinity;
+      for (const x of steps) { if (x.step < lo) lo = x.step; if (x.step > hi) hi = x.step; }
       out.push({ name: 'real images', color: '#999999', points: [[lo, ref], [hi, ref]] });
     }
     return out;

@@ -23,10 +23,10 @@ export function assembleBatch(images: Uint8Array, size: number, indices: ArrayLi
   const m = pipelineWasm();
   const ex = m.exports as any;
   ex.reset();
-  const rp = ex.alloc(len);
-  const ip = ex.alloc(b * 4);
-  const fp = flips ? ex.alloc(b) : 0;
-  const dp = ex.alloc(len * 4);
+  const rp = ex.alloc(len) >>> 0;
+  const ip = ex.alloc(b * 4) >>> 0;
+  const fp = flips ? ex.alloc(b) >>> 0 : 0;
+  const dp = ex.alloc(len * 4) >>> 0;
   const u8 = m.u8;
   const i32 = m.i32;
   for (let s = 0; s < b; s++) {

@@ -33,11 +33,11 @@ export function conv2d(pool: NnPool, g: ConvGeom, x: Float32Array, w: Float32Arr
   const wp = mod.put(w.subarray(0, K * N));
   const biasp = opts.bias ? mod.put(opts.bias.subarray(0, N)) : 0;
   const pb = packB(pool, wp, K * N, K, N, N, 1);
-  const c = mod.exports.alloc(M * N * 4) as number;
+  const c = (mod.exports.alloc(M * N * 4) as number) >>> 0;
   const [scratch, scratchBytes] = allocScratch(pool, OP_CONV, N);
   pool.run(writeJob(pool, { op: OP_CONV, M, N, K, pb, c, ldc: N, cLen: M * N, bias: biasp, act: ACT_CODE[opts.activation ?? 'linear'], alpha: opts.alpha ?? 0, scratch, scratchBytes, geom: geomArr(g, xp) }));
   const res = out ?? new Float32Array(M * N);
-  res.set(mod.f32.subarray(c >> 2, (c >> 2) + M * N));
+  res.set(mod.f32.subarray(c >>> 2, (c >>> 2) + M * N));
   return res;
 }
 
@@ -50,11 +50,11 @@ export function conv2dBackpropFilter(pool: NnPool, g: ConvGeom, x: Float32Array,
   const xp = mod.put(x.subarray(0, size(g.B, g.H, g.W, g.Ci)));
   const dyp = mod.put(dy.subarray(0, K * N));
   const pb = packB(pool, dyp, K * N, K, N, N, 1);
-  const c = mod.exports.alloc(M * N * 4) as number;
+  const c = (mod.exports.alloc(M * N * 4) as number) >>> 0;
   const [scratch, scratchBytes] = allocScratch(pool, OP_CONV_BPF, N);
   pool.run(writeJob(pool, { op: OP_CONV_BPF, M, N, K, pb, c, ldc: N, cLen: M * N, scratch, scratchBytes, geom: geomArr(g, xp) }));
   const res = out ?? new Float32Array(M * N);
-  res.set(mod.f32.subarray(c >> 2, (c >> 2) + M * N));
+  res.set(mod.f32.subarray(c >>> 2, (c >>> 2) + M * N));
   return res;
 }
 
@@ -81,11 +81,11 @@ export function conv2dBackpropInput(pool: NnPool, g: ConvGeom, dy: Float32Array,
   const wp = mod.put(w.subarray(0, K * N));
   const pb = packB(pool, wp, K * N, K, N, 1, K); // B(co, t*Ci + ci) = w[(t*Ci + ci)*Co + co]
   const dxLen = size(g.B, g.H, g.W, g.Ci);
-  const dx = mod.exports.alloc(dxLen * 4) as number;
+  const dx = (mod.exports.alloc(dxLen * 4) as number) >>> 0;
   const imgs = imagesPerChunk(g, pool.threads);
   const [scratch, scratchBytes] = allocScratch(pool, OP_CONV_BPI, N, imgs, g.OH, g.OW);
   pool.run(writeJob(pool, { op: OP_CONV_BPI, M, N, K, pb, c: 0, ldc: N, scratch, scratchBytes, a: dyp, rsA: K, csA: 1, aLen: M * K, dx, imgs, geom: geomArr(g, 0) }));
   const res = out ?? new Float32Array(dxLen);
-  res.set(mod.f32.subarray(dx >> 2, (dx >> 2) + dxLen));
+  res.set(mod.f32.subarray(dx >>> 2, (dx >>> 2) + dxLen));
   return res;
 }

@@ -8,7 +8,7 @@ export function symEigenvalues(a: Float64Array, n: number): Float64Array {
   const wasm = metricsWasm();
   wasm.exports.reset();
   const ap = wasm.put(a);
-  const wp = wasm.exports.alloc(n * 8 + 16);
+  const wp = wasm.exports.alloc(n * 8 + 16) >>> 0; // pointers are unsigned (a signed i32 above 2 GiB)
   checkCode('sym_eigenvalues', wasm.exports.sym_eigenvalues(ap, n, wp));
-  return wasm.f64.slice(wp >> 3, (wp >> 3) + n);
+  return wasm.f64.slice(wp >>> 3, (wp >>> 3) + n);
 }

@@ -21,8 +21,9 @@ export interface JobFields {
 
 /** Allocates and fills a job record in the nn memory; returns its pointer. */
 export function writeJob(pool: NnPool, f: JobFields): number {
-  const ptr = pool.exports.alloc(JOB_SLOTS * 4) as number;
-  const i32 = pool.mod.i32, f32 = pool.mod.f32, o = ptr >> 2;
+  // pointers are unsigned: a usize comes back from wasm as a signed i32
+  const ptr = (pool.exports.alloc(JOB_SLOTS * 4) as number) >>> 0;
+  const i32 = pool.mod.i32, f32 = pool.mod.f32, o = ptr >>> 2;
   const v = [f.op, f.M, f.N, f.K, f.pb, f.c, f.ldc, f.acc ?? 0, f.bias ?? 0, f.act ?? 0, 0, f.scratch, f.scratchBytes,
     f.a ?? 0, f.rsA ?? 0, f.csA ?? 0, f.dx ?? 0, f.imgs ?? 0, f.aLen ?? 0, f.cLen ?? 0, ...(f.geom ?? new Array(13).fill(0)), 0];
   for (let i = 0; i < JOB_SLOTS; i++) i32[o + i] = v[i] | 0;
@@ -32,7 +33,7 @@ export function writeJob(pool: NnPool, f: JobFields): number {
 
 /** Packs B(k, n) = src[k*rs + n*cs] (already in nn memory at `src`) into NR panels, on all threads; returns the pointer. */
 export function packB(pool: NnPool, src: number, srcLen: number, K: number, N: number, rs: number, cs: number): number {
-  const dst = pool.exports.alloc(Math.ceil(N / 8) * 8 * K * 4) as number;
+  const dst = (pool.exports.alloc(Math.ceil(N / 8) * 8 * K * 4) as number) >>> 0;
   pool.run(writeJob(pool, { op: OP_PACK_B, M: 0, N, K, pb: dst, c: 0, ldc: 0, scratch: 0, scratchBytes: 0, a: src, rsA: rs, csA: cs, aLen: srcLen }));
   return dst;
 }
@@ -40,7 +41,7 @@ export function packB(pool: NnPool, src: number, srcLen: number, K: number, N: n
 /** Per-thread scratch for a job, allocated for all threads; returns [ptr, bytesPerThread]. */
 export function allocScratch(pool: NnPool, op: number, N: number, imgs = 0, OH = 0, OW = 0): [number, number] {
   const per = pool.exports.jobScratchBytes(op, N, imgs, OH, OW);
-  return [pool.exports.alloc(per * pool.threads) as number, per];
+  return [(pool.exports.alloc(per * pool.threads) as number) >>> 0, per];
 }
 
 export interface GemmOptions {
@@ -65,7 +66,7 @@ export function gemm(pool: NnPool, a: Float32Array, b: Float32Array, M: number, 
   const bp = mod.put(b.subarray(0, K * N));
   const biasp = opts.bias ? mod.put(opts.bias.subarray(0, N)) : 0;
   const pb = opts.transposeB ? packB(pool, bp, K * N, K, N, 1, K) : packB(pool, bp, K * N, K, N, N, 1);
-  const c = mod.exports.alloc(M * N * 4) as number;
+  const c = (mod.exports.alloc(M * N * 4) as number) >>> 0;
   const [scratch, scratchBytes] = allocScratch(pool, OP_GEMM, N);
   const job = writeJob(pool, {
     op: OP_GEMM, M, N, K, pb, c, ldc: N, bias: biasp, act: ACT_CODE[opts.activation ?? 'linear'], alpha: opts.alpha ?? 0,
@@ -73,6 +74,6 @@ export function gemm(pool: NnPool, a: Float32Array, b: Float32Array, M: number, 
   });
   pool.run(job);
   const res = out ?? new Float32Array(M * N);
-  res.set(mod.f32.subarray(c >> 2, (c >> 2) + M * N));
+  res.set(mod.f32.subarray(c >>> 2, (c >>> 2) + M * N));
   return res;
 }

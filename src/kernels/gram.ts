@@ -15,7 +15,7 @@ export function dotMatrix(a: Float32Array, na: number, d: number, b?: Float32Arr
     if (b!.length !== m * d) throw new Error(`dotMatrix: b has ${b!.length} floats, expected ${m * d}`);
     bp = wasm.put(b!);
   }
-  const op = wasm.exports.alloc(na * m * 8 + 16);
+  const op = wasm.exports.alloc(na * m * 8 + 16) >>> 0; // pointers are unsigned (a signed i32 above 2 GiB)
   checkCode('dot_matrix', wasm.exports.dot_matrix(ap, na, bp, m, d, op, sym ? 1 : 0));
-  return wasm.f64.slice(op >> 3, (op >> 3) + na * m);
+  return wasm.f64.slice(op >>> 3, (op >>> 3) + na * m);
 }

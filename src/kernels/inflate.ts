@@ -33,7 +33,7 @@ export function inflate(bytes: Uint8Array, opts: { raw?: boolean; maxOutput?: nu
   for (;;) {
     ex.reset();
     const src = m.put(bytes);
-    const dst = ex.alloc(cap + SLACK);
+    const dst = ex.alloc(cap + SLACK) >>> 0;
     const n = opts.raw ? ex.inflateRaw(src, bytes.length, dst, cap) : ex.inflateZlib(src, bytes.length, dst, cap);
     if (n >= 0) return m.u8.slice(dst, dst + n);
     if (n !== OVERFLOW) fail(n);

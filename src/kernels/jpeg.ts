@@ -93,5 +93,5 @@ export function decodeJpegInWasm(bytes: Uint8Array, opts: DecodeOptions = {}): W
     const msg = (DETAIL[d] ?? (() => `decode error ${d}`))(v, w, h);
     throw new ImageDecodeError(STATUS[st] ?? 'CORRUPT', msg, file);
   }
-  return { width: w, height: h, ptr: ex.jpegOutPtr() };
+  return { width: w, height: h, ptr: ex.jpegOutPtr() >>> 0 };
 }

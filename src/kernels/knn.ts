@@ -25,9 +25,10 @@ export function nearest(a: Float32Array, na: number, d: number, b?: Float32Array
     if (b!.length !== m * d) throw new Error(`nearest: b has ${b!.length} floats, expected ${m * d}`);
     bp = wasm.put(b!);
   }
-  const np = wasm.exports.alloc(na * 4 + 16);
-  const dp = wasm.exports.alloc(na * 4 + 16);
-  const wp = wasm.exports.alloc(na * 4 + 16);
+  // pointers are unsigned (a signed i32 above 2 GiB)
+  const np = wasm.exports.alloc(na * 4 + 16) >>> 0;
+  const dp = wasm.exports.alloc(na * 4 + 16) >>> 0;
+  const wp = wasm.exports.alloc(na * 4 + 16) >>> 0;
   checkCode('nearest', wasm.exports.nearest(ap, na, bp, m, d, self ? 1 : 0, np, dp, thr2, wp));
-  return { index: wasm.i32.slice(np >> 2, (np >> 2) + na), dist2: wasm.f32.slice(dp >> 2, (dp >> 2) + na), within: wasm.i32.slice(wp >> 2, (wp >> 2) + na) };
+  return { index: wasm.i32.slice(np >>> 2, (np >>> 2) + na), dist2: wasm.f32.slice(dp >>> 2, (dp >>> 2) + na), within: wasm.i32.slice(wp >>> 2, (wp >>> 2) + na) };
 }

@@ -15,9 +15,9 @@ export function normalizeImages(src: Uint8Array, n: number, h: number, w: number
   const m = pipelineWasm();
   const ex = m.exports as any;
   ex.reset();
-  const sp = ex.alloc(len);
-  const fp = flips ? ex.alloc(n) : 0;
-  const dp = ex.alloc(len * 4);
+  const sp = ex.alloc(len) >>> 0;
+  const fp = flips ? ex.alloc(n) >>> 0 : 0;
+  const dp = ex.alloc(len * 4) >>> 0;
   m.u8.set(src.subarray(0, len), sp);
   if (flips) { const u8 = m.u8; for (let i = 0; i < n; i++) u8[fp + i] = flips[i] ? 1 : 0; }
   const rc = ex.normalizeBatch(sp, len, n, h, w, fp, dp, len * 4) as number;

@@ -66,19 +66,19 @@ export function decodePngInWasm(bytes: Uint8Array, opts: DecodeOptions = {}): Wa
   const m = pipelineWasm();
   const ex = m.exports as unknown as PngExports;
   ex.reset();
-  const res = ex.alloc(16);
+  const res = ex.alloc(16) >>> 0; // pointers are unsigned (a signed i32 above 2 GiB)
   const src = m.put(bytes);
   const rc = ex.decodePng(src, bytes.length, maxPixels, res);
   const i32 = m.i32;
   if (rc !== 0) {
-    const detail = i32[(res >> 2) + 3];
+    const detail = i32[(res >>> 2) + 3];
     const code = CLASSES[rc];
     if (!code) throw new Error(`decodePng: unexpected kernel status ${rc}`);
     let msg = DETAILS[detail] ?? `error ${detail}`;
-    const w = i32[res >> 2] >>> 0, h = i32[(res >> 2) + 1] >>> 0;
+    const w = i32[res >>> 2] >>> 0, h = i32[(res >>> 2) + 1] >>> 0;
     if (detail === 17) msg = `image is ${w}x${h} = ${w * h} pixels, more than maxPixels ${maxPixels}`;
     else if (detail === 18) msg = `image of ${w}x${h} pixels needs more memory than can be allocated`;
     throw new ImageDecodeError(code, `PNG: ${msg}`, opts.file);
   }
-  return { width: i32[res >> 2], height: i32[(res >> 2) + 1], ptr: i32[(res >> 2) + 2] >>> 0 };
+  return { width: i32[res >>> 2], height: i32[(res >>> 2) + 1], ptr: i32[(res >>> 2) + 2] >>> 0 };
 }

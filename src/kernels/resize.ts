@@ -32,7 +32,7 @@ export function resizeToSquare(img: RawImage, size: number, crop = true, out?: U
   const m = pipelineWasm();
   (m.exports as any).reset();
   const srcLen = data.length + 16; // RGB input carries pad bytes (4-byte pixel loads)
-  const src = (m.exports as any).alloc(srcLen);
+  const src = (m.exports as any).alloc(srcLen) >>> 0;
   m.u8.set(data, src);
   return run('resizeToSquare', src, srcLen, w, h, c, size, crop, dst);
 }
@@ -69,7 +69,7 @@ function run(who: string, src: number, srcLen: number, w: number, h: number, c: 
   const m = pipelineWasm();
   const ex = m.exports as any;
   const outLen = size * size * 3;
-  const dp = ex.alloc(outLen + 16);
+  const dp = ex.alloc(outLen + 16) >>> 0;
   const rc = ex.resizeSquare(src, srcLen, w, h, c, size, crop ? 1 : 0, dp, outLen) as number;
   if (rc !== 0) throw new Error(`${who}: ${CODES[rc] ?? `error ${rc}`}`);
   dst.set(m.u8.subarray(dp, dp + outLen));

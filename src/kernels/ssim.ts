@@ -15,7 +15,7 @@ export function msssimPairs(lum: Float32Array, m: number, h: number, w: number, 
   wasm.exports.reset();
   const ip = wasm.put(lum);
   const pp = wasm.put(pairs);
-  const op = wasm.exports.alloc(count * 4 + 16);
+  const op = wasm.exports.alloc(count * 4 + 16) >>> 0; // pointers are unsigned (a signed i32 above 2 GiB)
   checkCode('msssim_pairs', wasm.exports.msssim_pairs(ip, m, h, w, pp, count, op));
-  return wasm.f32.slice(op >> 2, (op >> 2) + count);
+  return wasm.f32.slice(op >>> 2, (op >>> 2) + count);
 }

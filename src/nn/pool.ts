@@ -8,9 +8,15 @@
 //   [0] generation (bumped per job; workers Atomics.wait on it)
 //   [1] command (1 = run, -1 = stop)   [2] job pointer   [3] thread count
 //   [4] workers finished               [8 + tid] error code of thread tid
+//                                          (RUNNING until the worker reports)
 // A kernel call is synchronous for tfjs, so the main thread takes share 0 and
 // then blocks (Atomics.wait in Node, a spin in a browser window, where the
-// main thread may not block) until every worker has finished its share.
+// main thread may not block) until every worker has finished its share, also
+// when share 0 threw (a wasm trap): the next job must not start while workers
+// still run this one. A worker that does not report within `timeoutMs` (a dead
+// or wedged thread) turns into an NnError naming the kernel and the worker,
+// and the pool refuses every later job with that error (the worker may still
+// be writing into the shared memory, and would never join a later job).
 import { instantiateSync, precompile, type WasmModule } from '../wasm/module';
 import { wasmBase64, wasmOptions } from '../wasm/generated/nn';
 import { wasmBase64 as stBase64, wasmOptions as stOptions } from '../wasm/generated/nn_st';
@@ -27,7 +33,19 @@ export class NnError extends Error {
   constructor(message: string, readonly code?: number) { super(message); this.name = 'NnError'; }
 }
 
-const ERRORS: Record<number, string> = { [-1]: 'bad dimensions', [-2]: 'buffer out of bounds', [-3]: 'unknown op' };
+const ERRORS: Record<number, string> = { [-1]: 'bad dimensions', [-2]: 'buffer out of bounds', [-3]: 'unknown op', [-100]: 'wasm trap in the worker' };
+/** Kernel names by job op (src/kernels/gemm.ts OP_*), for error messages. */
+const KERNELS: Record<number, string> = { 1: 'gemm', 2: 'conv2d', 3: 'conv2dBackpropFilter', 4: 'conv2dBackpropInput', 5: 'packB' };
+/** A worker's error slot while it has not reported (no kernel returns it). */
+const RUNNING = 0x7ffffff0;
+export const DEFAULT_TIMEOUT_MS = 30_000;
+
+export interface NnPoolOptions {
+  /** How long the main thread waits for a worker's share after finishing its own; default 30 s. */
+  timeoutMs?: number;
+}
+
+const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
 
 /** Platform hook: starts one worker running `source` (a classic script) with `data`. */
 export interface WorkerSpawner {
@@ -59,11 +77,15 @@ function __nnStart(d, ready) {
 
 export class NnPool {
   readonly threads: number;
+  readonly timeoutMs: number;
   private readonly ctl: Int32Array;
   private readonly canBlock: boolean;
+  /** Set when a worker missed the timeout: every later run throws it. */
+  private broken: NnError | null = null;
 
-  constructor(readonly mod: WasmModule<NnExports>, private readonly workers: { terminate(): void }[], ctl: SharedArrayBuffer | null, readonly note?: string) {
+  constructor(readonly mod: WasmModule<NnExports>, private readonly workers: { terminate(): void }[], ctl: SharedArrayBuffer | null, readonly note?: string, opts: NnPoolOptions = {}) {
     this.threads = workers.length + 1;
+    this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.ctl = new Int32Array(ctl ?? new ArrayBuffer(64 * 4));
     let canBlock = true;
     try { Atomics.wait(this.ctl as Int32Array, 31, 1, 0); } catch { canBlock = false; }
@@ -72,26 +94,59 @@ export class NnPool {
 
   get exports(): WasmModule<NnExports>['exports'] { return this.mod.exports; }
 
-  /** Runs job record `job` on every thread; throws NnError on an error code. */
+  private kernelName(job: number): string {
+    const op = this.mod.i32[job >>> 2];
+    return KERNELS[op] ?? `op ${op}`;
+  }
+
+  /**
+   * Runs job record `job` on every thread; throws NnError on an error code.
+   * If the main thread's share throws (a trap), that error is rethrown once
+   * every worker has finished its share.
+   */
   run(job: number): void {
+    if (this.broken) throw this.broken;
     const nt = this.threads, c = this.ctl;
     const pre = this.mod.exports.checkJob(job, nt);
     if (pre !== 0) throw new NnError(`nn: invalid job (${ERRORS[pre] ?? pre})`, pre);
     if (nt > 1) {
       Atomics.store(c, 4, 0);
+      for (let t = 1; t < nt; t++) Atomics.store(c, 8 + t, RUNNING);
       c[2] = job; c[3] = nt; c[1] = 1;
       Atomics.add(c, 0, 1);
       Atomics.notify(c, 0);
     }
-    const r0 = this.mod.exports.run(job, 0, nt);
+    let r0 = 0, trapped = false, trap: unknown;
+    try {
+      r0 = this.mod.exports.run(job, 0, nt);
+    } catch (e) {
+      trapped = true;
+      trap = e;
+    }
     if (nt > 1) {
+      const deadline = now() + this.timeoutMs;
       let d: number;
       while ((d = Atomics.load(c, 4)) < nt - 1) {
-        if (this.canBlock) Atomics.wait(c, 4, d, 50);
+        const left = deadline - now();
+        if (left <= 0) {
+          const late: number[] = [];
+          for (let t = 1; t < nt; t++) if (Atomics.load(c, 8 + t) === RUNNING) late.push(t);
+          const who = late.length === 1 ? `worker ${late[0]}` : `workers ${late.join(', ')}`;
+          const after = trapped ? ` (and thread 0 failed: ${(trap as Error)?.message ?? trap})` : '';
+          this.broken = new NnError(`nn pool: kernel ${this.kernelName(job)}: ${who} did not finish within ${this.timeoutMs / 1000} s (dead worker?)${after}; the pool cannot run further jobs`);
+          throw this.broken;
+        }
+        if (this.canBlock) Atomics.wait(c, 4, d, Math.min(50, left));
       }
-      for (let t = 1; t < nt; t++) if (c[8 + t] !== 0) throw new NnError(`nn: worker ${t} failed (${ERRORS[c[8 + t]] ?? c[8 + t]})`, c[8 + t]);
     }
-    if (r0 !== 0) throw new NnError(`nn: kernel failed (${ERRORS[r0] ?? r0})`, r0);
+    if (trapped) throw trap;
+    if (nt > 1) {
+      for (let t = 1; t < nt; t++) {
+        const r = c[8 + t];
+        if (r !== 0) throw new NnError(`nn pool: kernel ${this.kernelName(job)}: worker ${t} failed (${ERRORS[r] ?? r})`, r);
+      }
+    }
+    if (r0 !== 0) throw new NnError(`nn pool: kernel ${this.kernelName(job)} failed (${ERRORS[r0] ?? r0})`, r0);
   }
 
   dispose(): void {
@@ -121,11 +176,11 @@ function sharedMemoryWorks(): boolean {
  * SharedArrayBuffer (a page that is not cross-origin isolated) it loads the
  * single-threaded build and says so in `note`.
  */
-export async function createNnPool(threads: number, spawner?: WorkerSpawner, opts: { forceSingleThreadBuild?: boolean } = {}): Promise<NnPool> {
+export async function createNnPool(threads: number, spawner?: WorkerSpawner, opts: { forceSingleThreadBuild?: boolean } & NnPoolOptions = {}): Promise<NnPool> {
   if (opts.forceSingleThreadBuild || !sharedMemoryWorks()) {
     await precompile('nn_st', stBase64);
     const mod = instantiateSync<NnExports>('nn_st', stBase64, stOptions);
-    return new NnPool(mod, [], null, threads > 1 ? 'SharedArrayBuffer unavailable (page not cross-origin isolated?): nn kernels run single-threaded' : undefined);
+    return new NnPool(mod, [], null, threads > 1 ? 'SharedArrayBuffer unavailable (page not cross-origin isolated?): nn kernels run single-threaded' : undefined, opts);
   }
   const module = await precompile('nn', wasmBase64);
   const mod = instantiateSync<NnExports>('nn', wasmBase64, wasmOptions);
@@ -145,5 +200,5 @@ export async function createNnPool(threads: number, spawner?: WorkerSpawner, opt
       }
     }
   }
-  return new NnPool(mod, workers, ctl, note);
+  return new NnPool(mod, workers, ctl, note, opts);
 }

@@ -12,7 +12,7 @@ export async function nodeSpawner(): Promise<WorkerSpawner> {
       const w = new Worker(code, { eval: true, workerData: data });
       w.unref();
       return new Promise((resolve, reject) => {
-        w.once('message', () => resolve({ terminate: () => { void w.terminate(); } }));
+        w.once('message', () => resolve({ terminate: () => w.terminate() })); // resolves once the thread has exited
         w.once('error', reject);
         w.once('exit', (c) => reject(new Error(`nn worker exited with code ${c}`)));
       });

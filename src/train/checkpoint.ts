@@ -140,8 +140,14 @@ export async function restoreCheckpoint(tr: GanTrainer, files: CheckpointFiles, 
     const extra = state.optimizerExtra?.[name] ?? [];
     const o = opt as any;
     if (extra.length === 2 && o.accBeta1) {
-      o.accBeta1.assign(tf.scalar(extra[0]));
-      o.accBeta2.assign(tf.scalar(extra[1]));
+      // assign() takes its own reference to the data: the scalars are still ours to dispose
+      const [b1, b2] = [tf.scalar(extra[0]), tf.scalar(extra[1])];
+      try {
+        o.accBeta1.assign(b1);
+        o.accBeta2.assign(b2);
+      } finally {
+        tf.dispose([b1, b2]);
+      }
     }
   }
   tr.rng.restore(state.rng as any);

@@ -17,14 +17,54 @@ function fmt(v: number): string {
   return a !== 0 && (a >= 1e4 || a < 1e-2) ? v.toExponential(1) : String(Number(v.toPrecision(3)));
 }
 
+/** [min, max] of one coordinate over the finite points, by a loop (a spread into Math.min/max throws past ~125k values). */
+function extent(series: Series[], k: 0 | 1): [number, number] | null {
+  let lo = Infinity, hi = -Infinity;
+  for (const s of series) {
+    for (const p of s.points) {
+      if (!Number.isFinite(p[0]) || !Number.isFinite(p[1])) continue;
+      const v = p[k];
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
+  }
+  return lo <= hi ? [lo, hi] : null;
+}
+
+/**
+ * The vertices to draw for `good` (finite points). Up to 2 points per pixel
+ * column everything is drawn; longer series keep, per pixel column, the
+ * lowest and the highest point (in their order), so the path is bounded by the
+ * width, not the run's length, and a one-step spike stays a vertex at its y.
+ */
+function downsample(good: [number, number][], sx: (x: number) => number, left: number, columns: number): [number, number][] {
+  if (good.length <= 2 * columns) return good;
+  let pts = good;
+  for (let i = 1; i < pts.length; i++) {
+    if (pts[i][0] < pts[i - 1][0]) { pts = good.slice().sort((a, b) => a[0] - b[0]); break; }
+  }
+  const out: [number, number][] = [];
+  const col = (x: number) => Math.min(columns - 1, Math.max(0, Math.floor(sx(x) - left)));
+  let start = 0;
+  while (start < pts.length) {
+    const c = col(pts[start][0]);
+    let end = start + 1, iMin = start, iMax = start;
+    for (; end < pts.length && col(pts[end][0]) === c; end++) {
+      if (pts[end][1] < pts[iMin][1]) iMin = end;
+      if (pts[end][1] > pts[iMax][1]) iMax = end;
+    }
+    out.push(pts[Math.min(iMin, iMax)]);
+    if (iMin !== iMax) out.push(pts[Math.max(iMin, iMax)]);
+    start = end;
+  }
+  return out;
+}
+
 /** One chart: x = step, several y series, with axes and a legend. */
 export function lineChartSvg(title: string, series: Series[], width = 640, height = 280): string {
   const m = { l: 56, r: 12, t: 28, b: 32 };
-  const pts = series.flatMap((s) => s.points).filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
-  const xs = pts.map((p) => p[0]);
-  const ys = pts.map((p) => p[1]);
-  let [x0, x1] = xs.length ? [Math.min(...xs), Math.max(...xs)] : [0, 1];
-  let [y0, y1] = ys.length ? [Math.min(...ys), Math.max(...ys)] : [0, 1];
+  let [x0, x1] = extent(series, 0) ?? [0, 1];
+  let [y0, y1] = extent(series, 1) ?? [0, 1];
   if (x0 === x1) x1 = x0 + 1;
   if (y0 === y1) [y0, y1] = [y0 - 1, y1 + 1];
   const sx = (x: number) => m.l + ((x - x0) / (x1 - x0)) * (width - m.l - m.r);
@@ -39,12 +79,11 @@ export function lineChartSvg(title: string, series: Series[], width = 640, heigh
     out.push(`<text x="${sx(x)}" y="${height - m.b + 14}" font-size="10" text-anchor="middle">${fmt(Math.round(x))}</text>`);
   }
   out.push(`<text x="${(width + m.l) / 2}" y="${height - 4}" font-size="10" text-anchor="middle">step</text>`);
+  const columns = Math.max(1, Math.round(width - m.l - m.r));
   series.forEach((s, i) => {
     const good = s.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
     if (good.length) {
-      // Thin long runs to at most ~1000 points per series.
-      const stride = Math.max(1, Math.floor(good.length / 1000));
-      const d = good.filter((_, k) => k % stride === 0 || k === good.length - 1).map(([x, y], k) => `${k ? 'L' : 'M'}${sx(x).toFixed(1)},${sy(y).toFixed(1)}`).join('');
+      const d = downsample(good, sx, m.l, columns).map(([x, y], k) => `${k ? 'L' : 'M'}${sx(x).toFixed(1)},${sy(y).toFixed(1)}`).join('');
       out.push(`<path d="${d}" fill="none" stroke="${s.color}" stroke-width="1.2"/>`);
     }
     out.push(`<rect x="${m.l + 8 + i * 110}" y="${m.t + 6}" width="10" height="3" fill="${s.color}"/><text x="${m.l + 22 + i * 110}" y="${m.t + 11}" font-size="10">${esc(s.name)}</text>`);

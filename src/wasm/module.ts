@@ -62,7 +62,7 @@ export class WasmModule<E extends Record<string, unknown> = Record<string, any>>
   /** Copies `src` into freshly allocated module memory; returns the pointer. */
   put(src: ArrayBufferView): number {
     const bytes = new Uint8Array(src.buffer, src.byteOffset, src.byteLength);
-    const ptr = this.exports.alloc(bytes.length);
+    const ptr = this.exports.alloc(bytes.length) >>> 0; // usize comes back as a signed i32: unsigned above 2 GiB
     this.u8.set(bytes, ptr);
     return ptr;
   }
