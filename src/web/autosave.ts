@@ -96,20 +96,34 @@ export async function putSavedRun(store: RunStore, run: SavedRun): Promise<void>
   await putCheckpoint(store, run.dir, run.files);
 }
 
+/** Saves the newest checkpoint of `store` as the saved run (one transaction); null, and nothing written, when it has none. */
+export async function saveNewest(store: RunStore): Promise<SavedRun | null> {
+  const run = await savedRunOf(store);
+  if (run) await saveRun(run);
+  return run;
+}
+
 /**
- * Saves the newest checkpoint of a store whenever asked, one save at a time:
- * requests that arrive during a save coalesce into one more save of
- * whatever is newest then. Failures go to `warn` (once per kind) and never
- * stop training.
+ * Saves the newest checkpoint of a store whenever asked, one save at a time.
+ * Each request names the store to save (a save never reads "the page's run"
+ * later, when it may be another one); requests that arrive during a save
+ * coalesce into one more save, of the store named last. A store without a
+ * checkpoint replaces nothing. Failures go to `warn` (once per kind) and
+ * never stop training; `onSaved` hears of each save that was written.
  */
-export class Autosaver {
-  private dirty = false;
+export class Autosaver<S extends RunStore = RunStore, R = SavedRun> {
+  private next: S | null = null;
   private running: Promise<void> | null = null;
   private warned = new Set<string>();
-  constructor(private readonly source: () => RunStore | null, private readonly warn: (msg: string) => void) {}
+  constructor(
+    private readonly warn: (msg: string) => void,
+    private readonly onSaved: (store: S, run: R) => void = () => {},
+    private readonly save: (store: S) => Promise<R | null> = saveNewest as unknown as (store: S) => Promise<R | null>,
+  ) {}
 
-  request(): void {
-    this.dirty = true;
+  /** Saves `store`'s newest checkpoint (after the save under way, if any). */
+  request(store: S): void {
+    this.next = store;
     this.running ??= this.loop();
   }
 
@@ -120,15 +134,14 @@ export class Autosaver {
 
   private async loop(): Promise<void> {
     try {
-      while (this.dirty) {
-        this.dirty = false;
-        const store = this.source();
-        if (!store) continue;
+      while (this.next) {
+        const store = this.next;
+        this.next = null;
         try {
-          const run = await savedRunOf(store);
-          if (run) await saveRun(run);
+          const run = await this.save(store);
+          if (run) this.onSaved(store, run);
         } catch (e) {
-          const msg = `the run could not be kept in this browser (it is lost on reload unless you Save checkpoint): ${(e as Error).message}`;
+          const msg = `the run could not be kept in this browser (a reload brings back the run kept before, if any, unless you Save checkpoint): ${(e as Error).message}`;
           if (!this.warned.has(msg)) {
             this.warned.add(msg);
             this.warn(msg);

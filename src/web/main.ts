@@ -34,7 +34,8 @@ import { SettingsForm, settingsFromQuery } from './ui/form';
 import { $, banner, clearCanvas, diversityState, drawCharts, drawSamples, logLine, scoredVerdicts, showDiversity, showProgress, showState, showVerdictHistory, verdictStates, type DiversityShown, type VerdictPoint } from './ui/view';
 import { dropZone } from './ui/drop';
 import { GatedStore, download, dropCheckpointsAfter, latestCheckpointZip, putCheckpoint, readCheckpointPicks } from './store_browser';
-import { Autosaver, clearSavedRun, loadSavedRun, putSavedRun, type SavedRun } from './autosave';
+import { loadSavedRun, putSavedRun, type SavedRun } from './autosave';
+import { RunKeeper, browserKeeperIo, infoOf, keptRunText, type KeptRunInfo } from './run_state';
 
 /** Page defaults over the CLI's (a live page wants frequent grids, scores and checkpoints). */
 const PAGE_FORM_DEFAULTS: Partial<TrainConfig> = { sampleEvery: 10, diversityEvery: 50 };
@@ -45,6 +46,7 @@ const els = {
   canvas: $<HTMLCanvasElement>('samples'), caption: $('samples-caption'), progressLine: $('progress-line'),
   diversity: $('diversity'), divValue: $('div-value'), divHistory: $('div-history'), dataProgress: $<HTMLProgressElement>('data-progress'), dataInfo: $('data-info'),
   train: $<HTMLButtonElement>('train'), pause: $<HTMLButtonElement>('pause'), resume: $<HTMLButtonElement>('resume'), reset: $<HTMLButtonElement>('reset'),
+  savedRun: $('saved-run'), savedRunText: $('saved-run-text'), restoreSaved: $<HTMLButtonElement>('restore-saved'), discardSaved: $<HTMLButtonElement>('discard-saved'),
   saveCkpt: $<HTMLButtonElement>('save-ckpt'), savePng: $<HTMLButtonElement>('save-png'), facesN: $<HTMLInputElement>('faces-n'),
   reportBox: $<HTMLDetailsElement>('report-box'), report: $<HTMLIFrameElement>('report'),
 };
@@ -61,7 +63,6 @@ const fail = (m: string) => {
 type Phase = 'idle' | 'preparing' | 'running' | 'paused' | 'finished';
 let phase: Phase = 'idle';
 let cfg: TrainConfig | null = null; // the run's config (architecture fixed once a run exists)
-let store: MemoryStore | null = null;
 let ds: ImageDataset | null = null;
 let dsKey = '';
 let userFiles: File[] | null = null;
@@ -89,8 +90,11 @@ let pendingDiv: { step: number; d: Record<string, unknown> } | null = null;
 let lastGrid: { step: number; png: Uint8Array } | null = null;
 let lastDiversity: Record<string, unknown> | null = null;
 let queryExtra: Partial<TrainConfig> = {};
-/** Keeps the newest checkpoint of the page's run in IndexedDB (src/web/autosave.ts). */
-const autosaver = new Autosaver(() => store, (m) => log(`WARNING: ${m}`));
+/**
+ * The page's run (its store) and the run kept in IndexedDB (src/web/run_state.ts):
+ * a run is replaced only by one that is ready, the kept record only by a run with a checkpoint.
+ */
+const keeper = new RunKeeper<MemoryStore>(browserKeeperIo, (m) => log(`WARNING: ${m}`), () => showKept());
 /** Highest WebGL version to use: 2 unless the page URL says ?webgl=1. */
 let webglVersion: 1 | 2 = 2;
 let runInfoDataset: Record<string, unknown> = {};
@@ -108,6 +112,7 @@ function extra(): Partial<TrainConfig> {
 }
 
 function setPhase(p: Phase): void {
+  const store = keeper.store;
   phase = p;
   const busy = p === 'running' || p === 'preparing';
   els.train.disabled = busy;
@@ -119,6 +124,16 @@ function setPhase(p: Phase): void {
   els.savePng.disabled = !lastGrid;
   form.lock(!!store);
   document.body.dataset.phase = p;
+  showKept();
+}
+
+/** The kept run when it is not the page's: what it is, why it was not restored, Restore and Discard. */
+function showKept(): void {
+  const text = keeper.offerDiscard ? keptRunText(keeper.kept, !!keeper.store, (iso) => new Date(iso).toLocaleString()) : null;
+  els.savedRun.hidden = !text;
+  els.savedRunText.textContent = text ?? '';
+  // restoring replaces the page's run: only when the page has none going or paused
+  els.restoreSaved.disabled = phase !== 'idle';
 }
 
 /** A BatchSampler that starts a fresh epoch when a checkpoint came from another dataset (a CLI run). */
@@ -327,6 +342,7 @@ function hooks(run: TrainConfig, data: ImageDataset, runStore: GatedStore): RunH
  */
 async function seedCollapseWatch(c: TrainConfig, resume: boolean): Promise<void> {
   let prior: { step: number; verdict: string }[] = [];
+  const store = keeper.store;
   const ck = resume ? await loadLatestCheckpoint(store!) : null;
   if (ck && (await store!.exists('metrics.jsonl'))) prior = scoredVerdicts(parseJsonl(await store!.readText('metrics.jsonl')), stepOfDir(ck.dir));
   collapseWatch = new CollapseWatch(prior, c.collapseAfter);
@@ -350,13 +366,14 @@ function clearDiversity(text: string): void {
 async function run(resume: boolean): Promise<void> {
   const c = cfg!;
   const data = ds!;
+  const store = keeper.store!;
   stopRequested = false;
   lostRun = false;
   await seedCollapseWatch(c, resume);
   setPhase('running');
   let summary: RunSummary | null = null;
-  const runStore = new GatedStore(store!, () => {
-    if (!lostRun) autosaver.request(); // checkpoints written from a lost context are dropped below
+  const runStore = new GatedStore(store, () => {
+    if (!lostRun) keeper.checkpointed(store); // checkpoints written from a lost context are dropped below
   });
   try {
     const info = { versions: { tfjs: tf.version_core, page: 'ganforge-web' }, backend: { ...backend }, dataset: runInfoDataset };
@@ -389,18 +406,18 @@ async function run(resume: boolean): Promise<void> {
       }
     }
     const keep = Math.max(0, stepAtLoss - 1);
-    const dropped = await dropCheckpointsAfter(store!, keep);
-    const ck = await loadLatestCheckpoint(store!);
+    const dropped = await dropCheckpointsAfter(store, keep);
+    const ck = await loadLatestCheckpoint(store);
     records = records.filter((r) => r.step <= (ck ? Number(ck.dir.split('step-')[1]) : 0));
     log(`WebGL context lost: ${dropped} checkpoint${dropped === 1 ? '' : 's'} written after it discarded; Resume continues from ${ck ? ck.dir : 'step 0'}`);
-    autosaver.request();
+    keeper.checkpointed(store);
     showState(els.status, 'paused', `paused: WebGL context lost — Resume continues on ${form.backend} from ${ck ? ck.dir : 'step 0'}`);
     setPhase('paused');
     return;
   }
   if (!summary) {
     showState(els.status, 'error', els.banner.textContent || 'training failed');
-    setPhase(store && (await loadLatestCheckpoint(store)) ? 'paused' : 'idle');
+    setPhase((await loadLatestCheckpoint(store)) ? 'paused' : 'idle');
     return;
   }
   if (summary.status === 'non-finite') fail(summary.message);
@@ -416,15 +433,18 @@ async function prepare(c: TrainConfig): Promise<void> {
   sampler = new TolerantSampler(new BatchSampler(data, c.batch, c.seed, { flip: c.flip }));
 }
 
+/** An error as the page words it: settings:, data:, backend:, checkpoint: ... */
+function errorText(e: unknown): string {
+  if (e instanceof ConfigError) return `settings: ${e.message}`;
+  if (e instanceof DatasetError) return `data: ${e.message}`;
+  if (e instanceof BackendError) return `backend: ${e.message}`;
+  if (e instanceof CheckpointError) return `checkpoint: ${e.message}`;
+  console.warn(e);
+  return (e as Error)?.message ?? String(e);
+}
+
 function reportError(e: unknown): void {
-  if (e instanceof ConfigError) fail(`settings: ${e.message}`);
-  else if (e instanceof DatasetError) fail(`data: ${e.message}`);
-  else if (e instanceof BackendError) fail(`backend: ${e.message}`);
-  else if (e instanceof CheckpointError) fail(`checkpoint: ${e.message}`);
-  else {
-    fail((e as Error).message ?? String(e));
-    console.warn(e);
-  }
+  fail(errorText(e));
   els.dataProgress.hidden = true;
   showState(els.status, 'error', els.banner.textContent ?? 'error');
 }
@@ -435,21 +455,20 @@ async function onTrain(): Promise<void> {
     const c = form.resolve(extra());
     setPhase('preparing');
     showState(els.status, 'preparing', 'preparing data and backend ...');
-    store = null;
     form.lock(false);
-    await prepare(c);
+    // The page's run (a paused one too) stays until the new one is prepared; the
+    // kept run until the new one has written a checkpoint (the autosaver's first save).
+    await keeper.startNew(() => prepare(c), () => new MemoryStore('browser:'));
     // config.json says which data: the built-in faces (the CLI makes the same set from this count) or none.
     if (dataSource() === 'faces') c.faces = facesCount();
     cfg = c;
-    store = new MemoryStore('browser:');
-    await forgetSavedRun(); // the new run replaces it from its first checkpoint on
     records = [];
     lastStep = 0;
     clearDiversity(c.diversityEvery > 0 ? `scored every ${c.diversityEvery} steps` : 'off (diversity-every 0)');
     await run(false);
   } catch (e) {
     reportError(e);
-    setPhase(store ? 'paused' : 'idle');
+    setPhase(keeper.store ? 'paused' : 'idle');
   }
 }
 
@@ -468,7 +487,7 @@ async function onResume(): Promise<void> {
     setPhase('preparing');
     await prepare(c);
     cfg = c;
-    const ck = await loadLatestCheckpoint(store!);
+    const ck = await loadLatestCheckpoint(keeper.store!);
     const at = ck ? Number(ck.dir.split('step-')[1]) : 0;
     records = records.filter((r) => r.step <= at);
     await run(true);
@@ -479,7 +498,8 @@ async function onResume(): Promise<void> {
 }
 
 async function onReset(): Promise<void> {
-  store = null;
+  // before the page says idle: a reload right after must not bring the run back
+  const dropped = keeper.reset();
   cfg = null;
   records = [];
   lastGrid = null;
@@ -489,10 +509,11 @@ async function onReset(): Promise<void> {
   clearDiversity('not scored yet');
   els.caption.textContent = 'samples from a fixed z';
   banner(els.banner, null);
-  await forgetSavedRun(); // before the page says idle: a reload right after must not bring the run back
+  const wasKept = await dropped;
   showState(els.status, 'idle', 'idle');
   setPhase('idle');
-  log('reset: the run is gone, also from this browser\'s storage (save a checkpoint first to keep it)');
+  if (wasKept) log('reset: the run is gone, also from this browser\'s storage (save a checkpoint first to keep it)');
+  else log(`reset: the run is gone from this page${keeper.kept ? `; the run kept in this browser (${keeper.kept.run.dir}) stays: Discard saved run drops it` : ''}`);
 }
 
 // ---- checkpoints ------------------------------------------------------------
@@ -515,8 +536,8 @@ function configFromCheckpoint(state: CheckpointState): TrainConfig {
   return resolveConfig({ ...extra(), ...explicit, ...now });
 }
 
-async function previewTrainer<T>(c: TrainConfig, fn: (tr: GanTrainer) => T | Promise<T>): Promise<T> {
-  const ck = await loadLatestCheckpoint(store!);
+async function previewTrainer<T>(store: MemoryStore, c: TrainConfig, fn: (tr: GanTrainer) => T | Promise<T>): Promise<T> {
+  const ck = await loadLatestCheckpoint(store);
   const tr = new GanTrainer(c);
   try {
     if (ck) await restoreCheckpoint(tr, ck.files, ck.dir);
@@ -539,10 +560,9 @@ async function onLoadCheckpoint(files: FileList | File[]): Promise<void> {
     log(msg);
     showState(els.status, 'paused', msg);
     setPhase('paused');
-    autosaver.request();
   } catch (e) {
     reportError(e);
-    setPhase(store ? 'paused' : 'idle');
+    setPhase(keeper.store ? 'paused' : 'idle');
   }
 }
 
@@ -553,9 +573,12 @@ function describe(c: TrainConfig): string {
 /**
  * Makes a checkpoint the page's run: a fresh store filled by `fill`, its
  * weights checked against the architecture (by drawing the fixed-z grid)
- * before the page's run is replaced. Returns the checkpoint's state.json.
+ * before the page's run is replaced; a checkpoint that fails the check never
+ * becomes the page's run, nor the kept one. `kept`: the checkpoint is the
+ * kept run itself (restored); else it is saved as the kept run. Returns the
+ * checkpoint's state.json.
  */
-async function adoptCheckpoint(fill: (next: MemoryStore) => Promise<void>, files: CheckpointFiles, what: string): Promise<CheckpointState> {
+async function adoptCheckpoint(fill: (next: MemoryStore) => Promise<void>, files: CheckpointFiles, what: string, kept?: KeptRunInfo): Promise<CheckpointState> {
   let state: CheckpointState;
   try {
     state = JSON.parse(new TextDecoder().decode(files['state.json'] as Uint8Array));
@@ -566,19 +589,14 @@ async function adoptCheckpoint(fill: (next: MemoryStore) => Promise<void>, files
   await ensureBackend(c.backend);
   const next = new MemoryStore('browser:');
   await fill(next);
-  const prevStore = store;
-  store = next;
-  try {
-    await previewTrainer(c, (tr) => {
-      const imgs = tr.generate(fixedNoise(c.seed, 64, c.zDim));
-      lastGrid = { step: tr.step, png: encodePng(tileGrid(imgs, 64, c.size)) };
-      drawSamples(els.canvas, imgs, 64, c.size);
-      els.caption.textContent = `samples from a fixed z at step ${tr.step} (${what})`;
-    });
-  } catch (e) {
-    store = prevStore;
-    throw e;
-  }
+  let shown: { step: number; imgs: Float32Array } | null = null;
+  await keeper.adopt(next, async (s) => {
+    shown = await previewTrainer(s, c, (tr) => ({ step: tr.step, imgs: tr.generate(fixedNoise(c.seed, 64, c.zDim)) }));
+  }, kept);
+  const { step, imgs } = shown!;
+  lastGrid = { step, png: encodePng(tileGrid(imgs, 64, c.size)) };
+  drawSamples(els.canvas, imgs, 64, c.size);
+  els.caption.textContent = `samples from a fixed z at step ${step} (${what})`;
   cfg = c;
   form.set(c);
   records = [];
@@ -589,7 +607,12 @@ async function adoptCheckpoint(fill: (next: MemoryStore) => Promise<void>, files
   return state;
 }
 
-/** Restores the run kept in this browser (src/web/autosave.ts), if any. */
+/**
+ * Restores the run kept in this browser (src/web/autosave.ts), if any. When
+ * it cannot be restored (a backend that cannot start now, a checkpoint this
+ * page refuses) the record stays, the page says why and offers Restore saved
+ * run (e.g. after choosing another backend) and Discard saved run.
+ */
 async function restoreSavedRun(): Promise<void> {
   let saved: SavedRun | null;
   try {
@@ -598,46 +621,80 @@ async function restoreSavedRun(): Promise<void> {
     log(`no run restored: ${(e as Error).message}`);
     return;
   }
-  if (!saved) return;
+  if (!saved) {
+    if (keeper.kept && !keeper.keptIsPageRun) log('no run is kept in this browser any more');
+    keeper.noneKept();
+    return;
+  }
   const run = saved;
+  const was = phase;
+  let state: CheckpointState;
   try {
     setPhase('preparing');
-    const state = await adoptCheckpoint((next) => putSavedRun(next, run), run.files, 'restored');
-    // the curves up to the checkpoint, from the run's metrics.jsonl
-    const metrics = parseJsonl(new TextDecoder().decode(run.runFiles?.['metrics.jsonl'] ?? new Uint8Array(0)));
-    for (const m of metrics) {
-      const rec: Record<string, number> = {};
-      for (const [k, v] of Object.entries(m)) if (typeof v === 'number') rec[k] = v;
-      if (typeof rec.step === 'number' && rec.step <= state.step) records.push(rec);
-    }
-    drawCharts(els.charts, records, true);
-    // ... and the verdicts over time, read with the collapse rule as they came
-    verdictPoints = verdictStates(scoredVerdicts(metrics, state.step), cfg!.collapseAfter);
-    const lastScored = verdictPoints[verdictPoints.length - 1];
-    if (lastScored) {
-      const m = metrics.find((r) => r.step === lastScored.step) as unknown as DiversityShown;
-      showDiversity(els.diversity, els.divValue, lastScored.step, m, lastScored.state);
-    }
-    showVerdictHistory(els.divHistory, verdictPoints);
-    const msg = `restored the run kept in this browser: ${run.dir} (step ${state.step}; ${describe(cfg!)}), saved ${new Date(run.savedAt).toLocaleString()}. Press Resume to continue it, or Reset to drop it`;
-    log(msg);
-    showState(els.status, 'paused', msg);
-    setPhase('paused');
+    state = await adoptCheckpoint((next) => putSavedRun(next, run), run.files, 'restored', infoOf(run));
   } catch (e) {
-    log(`the run kept in this browser could not be restored (${(e as Error).message}): it is dropped`);
-    await forgetSavedRun();
-    setPhase(store ? 'paused' : 'idle');
+    const why = errorText(e);
+    keeper.notRestored(infoOf(run), why);
+    fail(`the run kept in this browser (${run.dir}, step ${run.step}) could not be restored: ${why}. It is kept: press Restore saved run to try again (e.g. on another backend), or Discard saved run to drop it`);
+    showState(els.status, 'idle', 'idle: the run kept in this browser was not restored (see above)');
+    setPhase(was);
+    return;
+  }
+  // the curves up to the checkpoint, from the run's metrics.jsonl
+  const metrics = parseJsonl(new TextDecoder().decode(run.runFiles?.['metrics.jsonl'] ?? new Uint8Array(0)));
+  for (const m of metrics) {
+    const rec: Record<string, number> = {};
+    for (const [k, v] of Object.entries(m)) if (typeof v === 'number') rec[k] = v;
+    if (typeof rec.step === 'number' && rec.step <= state.step) records.push(rec);
+  }
+  drawCharts(els.charts, records, true);
+  // ... and the verdicts over time, read with the collapse rule as they came
+  verdictPoints = verdictStates(scoredVerdicts(metrics, state.step), cfg!.collapseAfter);
+  const lastScored = verdictPoints[verdictPoints.length - 1];
+  if (lastScored) {
+    const m = metrics.find((r) => r.step === lastScored.step) as unknown as DiversityShown;
+    showDiversity(els.diversity, els.divValue, lastScored.step, m, lastScored.state);
+  }
+  showVerdictHistory(els.divHistory, verdictPoints);
+  const msg = `restored the run kept in this browser: ${run.dir} (step ${state.step}; ${describe(cfg!)}), saved ${new Date(run.savedAt).toLocaleString()}. Press Resume to continue it, or Reset to drop it`;
+  log(msg);
+  showState(els.status, 'paused', msg);
+  setPhase('paused');
+}
+
+/** Restore saved run: another try (after the restore on opening failed, or instead of a new run that has no checkpoint yet). */
+async function onRestoreSaved(): Promise<void> {
+  if (phase !== 'idle') return;
+  banner(els.banner, null);
+  await restoreSavedRun();
+}
+
+/** Discard saved run: the kept run that is not the page's is deleted from this browser. */
+async function onDiscardSaved(): Promise<void> {
+  els.discardSaved.disabled = true;
+  try {
+    const gone = await keeper.discard();
+    if (gone) {
+      log(`discarded the run kept in this browser: ${gone.dir} (step ${gone.step})`);
+      if (els.banner.classList.contains('bad') && /could not be restored/.test(els.banner.textContent ?? '')) banner(els.banner, null);
+    }
+  } catch (e) {
+    fail(`the run kept in this browser could not be discarded: ${(e as Error).message}`);
+  } finally {
+    els.discardSaved.disabled = false;
   }
 }
 
-async function forgetSavedRun(): Promise<void> {
-  await autosaver.idle();
+/** At autostart=1: is a run kept? (It stays until the new run has a checkpoint; Discard saved run drops it now.) */
+async function noteKeptRun(): Promise<void> {
   try {
-    await clearSavedRun();
-  } catch { /* no IndexedDB: nothing was kept */ }
+    const saved = await loadSavedRun();
+    if (saved) keeper.notRestored(infoOf(saved), null);
+  } catch { /* no IndexedDB: nothing is kept */ }
 }
 
 async function onSaveCheckpoint(): Promise<void> {
+  const store = keeper.store;
   const z = store && (await latestCheckpointZip(store, cfg ?? undefined));
   if (!z) {
     fail('no checkpoint yet: press Pause (a checkpoint is written at every pause) or wait for checkpoint-every steps');
@@ -715,6 +772,8 @@ els.pause.onclick = () => {
 };
 els.resume.onclick = () => void onResume();
 els.reset.onclick = () => void onReset();
+els.restoreSaved.onclick = () => void onRestoreSaved();
+els.discardSaved.onclick = () => void onDiscardSaved();
 els.saveCkpt.onclick = () => void onSaveCheckpoint();
 els.savePng.onclick = () => lastGrid && download(`samples-step-${String(lastGrid.step).padStart(6, '0')}.png`, lastGrid.png, 'image/png');
 $<HTMLInputElement>('pick-files').onchange = (e) => useImages(pickedFiles(e.target as HTMLInputElement));
@@ -729,7 +788,10 @@ els.facesN.onchange = () => {
 };
 
 /** Test and console hooks (the e2e test drives the page through them). */
+let started = false;
 const api = {
+  /** True once the page has opened: the kept run restored (or not), or an autostart run begun. */
+  get ready() { return started; },
   get phase() { return phase; },
   get step() { return lastStep; },
   get records() { return records; },
@@ -745,11 +807,12 @@ const api = {
   get config() { return cfg; },
   /** Generator output (eval mode, NHWC in [-1, 1]) for z of the current run's latest checkpoint. */
   async generate(z: number[]): Promise<number[]> {
+    const store = keeper.store;
     if (!cfg || !store) throw new Error('no run: train, or load a checkpoint first');
     if (phase === 'running' || phase === 'preparing') throw new Error('pause first');
     const c = cfg;
     await ensureBackend(c.backend);
-    return previewTrainer(c, (tr) => Array.from(tr.generate(Float32Array.from(z))));
+    return previewTrainer(store, c, (tr) => Array.from(tr.generate(Float32Array.from(z))));
   },
   /** Simulates a GPU reset (WEBGL_lose_context) on the training context. */
   loseContext(): boolean {
@@ -759,7 +822,7 @@ const api = {
   },
   pause() { stopRequested = true; },
   /** Resolves when the run kept in this browser's storage is up to date. */
-  autosaved(): Promise<void> { return autosaver.idle(); },
+  autosaved(): Promise<void> { return keeper.idle(); },
   tf,
 };
 (window as unknown as { ganforge: typeof api }).ganforge = api;
@@ -798,8 +861,14 @@ async function start(): Promise<void> {
   }
   els.env.textContent = `${probe} · ${isCrossOriginIsolated() ? `cross-origin isolated: ${browserThreads()} threads` : 'not cross-origin isolated: 1 thread'}`;
   log(probe);
-  if (query.page.get('autostart') === '1') void onTrain();
-  else await restoreSavedRun();
+  if (query.page.get('autostart') === '1') {
+    // a fresh run; the kept one stays until the new one has a checkpoint
+    await noteKeptRun();
+    void onTrain();
+  } else {
+    await restoreSavedRun();
+  }
+  started = true;
 }
 
 void start();

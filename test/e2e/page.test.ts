@@ -348,6 +348,56 @@ describe.skipIf(!haveChromium)('browser page (Chromium + SwiftShader)', () => {
     expect(consoleErrors).toEqual([]);
   }, 300_000);
 
+  it('a new run replaces the kept run only once it has a checkpoint: after autostart=1 or Train (new run), a reload before that brings the kept run back', async () => {
+    const q = `${SMALL}&backend=wasm&diversity-every=0`;
+    const page = await open(`${q}&autostart=1`);
+    await waitSteps(page, 4);
+    await pause(page);
+    const at = (await state(page)).step;
+    const before: number[] = await page.evaluate((zz) => (window as any).ganforge.generate(zz), Array.from(z));
+    await page.evaluate(() => (window as any).ganforge.autosaved());
+    const restored = async (step: number, out: number[]) => {
+      await page.waitForFunction(() => (window as any).ganforge.ready, null, { timeout: 60_000 });
+      const s = await state(page);
+      expect(s.errors).toEqual([]);
+      expect(await page.$eval('#status', (el) => el.textContent)).toMatch(new RegExp(`restored the run kept in this browser: step-0*${step} \\(step ${step};`));
+      expect(s.phase).toBe('paused');
+      expect(maxDiff(await page.evaluate((zz) => (window as any).ganforge.generate(zz), Array.from(z)), out)).toBe(0);
+      expect(await page.$eval('#saved-run', (el) => (el as HTMLElement).hidden)).toBe(true);
+    };
+    // a new run that writes no checkpoint for a long while
+    const noCheckpoint = `${q}&checkpoint-every=100000`;
+    const newRunGoing = () => page.waitForFunction(() => (window as any).ganforge.phase === 'running' && (window as any).ganforge.records.length >= 3, null, { timeout: 120_000, polling: 100 });
+
+    // autostart=1: the kept run stays kept (and Discard is offered) until the new run has a checkpoint
+    await page.goto(`${url}?${noCheckpoint}&autostart=1`);
+    await newRunGoing();
+    expect(await page.$eval('#saved-run', (el) => ((el as HTMLElement).hidden ? '' : el.textContent))).toMatch(new RegExp(`step-0*${at}[^]*replaces it at its first checkpoint[^]*Discard saved run`));
+    await page.goto(`${url}?${q}`);
+    await restored(at, before);
+
+    // Train (new run): the same
+    await page.goto(`${url}?${noCheckpoint}`);
+    await page.waitForFunction(() => (window as any).ganforge.ready && (window as any).ganforge.phase === 'paused', null, { timeout: 60_000 });
+    await page.click('#train');
+    await newRunGoing();
+    await page.goto(`${url}?${q}`);
+    await restored(at, before);
+
+    // once the new run has a checkpoint (a pause writes one), it is the kept run
+    await page.click('#train');
+    await newRunGoing();
+    await pause(page);
+    const at2 = (await state(page)).step;
+    const out2: number[] = await page.evaluate((zz) => (window as any).ganforge.generate(zz), Array.from(z));
+    expect(maxDiff(out2, before)).toBeGreaterThan(0);
+    await page.evaluate(() => (window as any).ganforge.autosaved());
+    await page.goto(`${url}?${q}`);
+    await restored(at2, out2);
+    await page.close();
+    expect(consoleErrors).toEqual([]);
+  }, 300_000);
+
   it('shows a fresh run\'s one-mode start as "warming up", not a collapse; a collapse (here from collapse-after on) as the red warning', async () => {
     const page = await open(`${SMALL}&backend=wasm&collapse-after=6`);
     await page.waitForFunction(() => /WebGL|wasm/.test(document.getElementById('env')!.textContent ?? ''), null, { timeout: 60_000 });
@@ -524,32 +574,100 @@ describe.skipIf(!haveChromium)('browser page (Chromium + SwiftShader)', () => {
 });
 
 describe.skipIf(!haveChromium)('browser page without WebGL', () => {
-  it('says so, refuses webgl with a reason, and trains on wasm with auto', async () => {
+  let browser: Browser;
+  let server: { close(): void };
+  let url = '';
+  beforeAll(async () => {
     const { serve } = await import('../../scripts/serve.js' as string);
-    const { server, url } = await serve({ port: 0, quiet: true });
+    ({ server, url } = await serve({ port: 0, quiet: true }));
     const { chromium } = await import('playwright-core');
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: [...ARGS.filter((a) => a !== '--headless'), '--disable-3d-apis'], headless: true });
-    try {
-      const page = await browser.newPage();
-      const errs: string[] = [];
-      page.on('console', (m) => m.type() === 'error' && errs.push(m.text()));
-      await page.goto(`${url}?${SMALL}&diversity-every=0&backend=webgl`);
-      await page.waitForFunction(() => /No WebGL/.test(document.getElementById('banner')!.textContent ?? ''), null, { timeout: 60_000 });
-      await page.click('#train');
-      await page.waitForFunction(() => (window as any).ganforge.errors.length > 0, null, { timeout: 60_000 });
-      expect((await page.evaluate(() => (window as any).ganforge.errors as string[])).join('\n')).toMatch(/^backend: this browser gives no WebGL context/);
-      await page.selectOption('#f-backend', 'auto');
-      await page.click('#train');
-      await page.waitForFunction(() => (window as any).ganforge.step >= 2, null, { timeout: 120_000 });
-      const be = await page.evaluate(() => (window as any).ganforge.backend);
-      expect(be.name).toBe('wasm');
-      expect(be.reason).toMatch(/^auto: no WebGL/);
-      expect(errs).toEqual([]);
-    } finally {
-      await browser.close();
-      server.close();
-    }
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: [...ARGS.filter((a) => a !== '--headless'), '--disable-3d-apis'], headless: true });
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+    server?.close();
+  });
+
+  it('says so, refuses webgl with a reason, and trains on wasm with auto', async () => {
+    const page = await browser.newPage();
+    const errs: string[] = [];
+    page.on('console', (m) => m.type() === 'error' && errs.push(m.text()));
+    await page.goto(`${url}?${SMALL}&diversity-every=0&backend=webgl`);
+    await page.waitForFunction(() => /No WebGL/.test(document.getElementById('banner')!.textContent ?? ''), null, { timeout: 60_000 });
+    await page.click('#train');
+    await page.waitForFunction(() => (window as any).ganforge.errors.length > 0, null, { timeout: 60_000 });
+    expect((await page.evaluate(() => (window as any).ganforge.errors as string[])).join('\n')).toMatch(/^backend: this browser gives no WebGL context/);
+    await page.selectOption('#f-backend', 'auto');
+    await page.click('#train');
+    await page.waitForFunction(() => (window as any).ganforge.step >= 2, null, { timeout: 120_000 });
+    const be = await page.evaluate(() => (window as any).ganforge.backend);
+    expect(be.name).toBe('wasm');
+    expect(be.reason).toMatch(/^auto: no WebGL/);
+    expect(errs).toEqual([]);
+    await page.close();
   }, 180_000);
+
+  it('loses nothing: a new run that cannot start keeps the paused run; a kept run that cannot be restored (webgl here) is kept with the reason, restores on wasm, and goes only by Discard saved run', async () => {
+    const page = await browser.newPage();
+    const errs: string[] = [];
+    page.on('console', (m) => m.type() === 'error' && errs.push(m.text()));
+    const g = () => page.evaluate(() => {
+      const w = (window as any).ganforge;
+      return { phase: w.phase as string, step: w.step as number, errors: w.errors as string[] };
+    });
+    const generate = (): Promise<number[]> => page.evaluate((zz) => (window as any).ganforge.generate(zz), Array.from(new Rng(7).fillNormal(new Float32Array(4 * 16))));
+    const savedBox = () => page.$eval('#saved-run', (el) => ((el as HTMLElement).hidden ? null : el.textContent ?? ''));
+    const q = `${SMALL}&diversity-every=0`;
+    await page.goto(`${url}?${q}&backend=wasm&autostart=1`);
+    await page.waitForFunction(() => (window as any).ganforge.step >= 4 || (window as any).ganforge.errors.length > 0, null, { timeout: 120_000 });
+    await page.click('#pause');
+    await page.waitForFunction(() => (window as any).ganforge.phase === 'paused', null, { timeout: 60_000 });
+    const at = (await g()).step;
+    const before = await generate();
+    await page.evaluate(() => (window as any).ganforge.autosaved());
+
+    // Train (new run) on webgl fails while preparing: the paused run is still the page's, Resume still offered
+    await page.selectOption('#f-backend', 'webgl');
+    await page.click('#train');
+    await page.waitForFunction(() => (window as any).ganforge.errors.length > 0, null, { timeout: 60_000 });
+    expect((await g()).errors.join('\n')).toMatch(/^backend: this browser gives no WebGL context/);
+    expect((await g()).phase).toBe('paused');
+    expect(await page.$eval('#resume', (el) => (el as HTMLButtonElement).disabled)).toBe(false);
+    expect(maxDiff(await generate(), before)).toBe(0);
+
+    // opened with ?backend=webgl the kept run cannot be restored: it is kept, the page says why and offers Discard
+    const failedRestore = async () => {
+      await page.goto(`${url}?${q}&backend=webgl`);
+      await page.waitForFunction(() => (window as any).ganforge.ready, null, { timeout: 60_000 });
+      const s = await g();
+      expect(s.phase).toBe('idle');
+      expect(s.errors.join('\n')).toMatch(new RegExp(`the run kept in this browser \\(step-0*${at}, step ${at}\\) could not be restored: backend: this browser gives no WebGL context[^]*kept`));
+      expect(await page.$eval('#banner', (el) => ((el as HTMLElement).hidden ? '' : el.textContent))).toMatch(/could not be restored: backend: this browser gives no WebGL context/);
+      expect(await savedBox()).toMatch(new RegExp(`step-0*${at}[^]*could not be restored[^]*Restore saved run[^]*Discard saved run`));
+    };
+    await failedRestore();
+    await failedRestore(); // still there on the next open
+    // ... and restores with a backend this browser has
+    await page.selectOption('#f-backend', 'wasm');
+    await page.click('#restore-saved');
+    await page.waitForFunction(() => /restored the run kept in this browser/.test(document.getElementById('status')!.textContent ?? ''), null, { timeout: 60_000 });
+    expect((await g()).phase).toBe('paused');
+    expect((await g()).step).toBe(at);
+    expect(maxDiff(await generate(), before)).toBe(0);
+    expect(await savedBox()).toBeNull();
+
+    // Discard saved run is the way to drop it
+    await failedRestore();
+    await page.click('#discard-saved');
+    await page.waitForFunction(() => document.getElementById('saved-run')!.hidden, null, { timeout: 30_000 });
+    expect(await page.$eval('#log', (el) => el.textContent)).toMatch(/discarded the run kept in this browser/);
+    await page.goto(`${url}?${q}&backend=webgl`);
+    await page.waitForFunction(() => (window as any).ganforge.ready, null, { timeout: 60_000 });
+    expect(await g()).toMatchObject({ phase: 'idle', errors: [] });
+    expect(await savedBox()).toBeNull();
+    expect(errs).toEqual([]);
+    await page.close();
+  }, 300_000);
 });
 
 describe('browser bundle', () => {

@@ -1,6 +1,7 @@
 // The page's pure parts, in Node (no browser): the static server's headers,
 // checkpoint zip/pick handling, the gated store, URL settings, the checks on
-// cached faces, the face atlas, the diversity line's reading of a verdict.
+// cached faces, the face atlas, the diversity line's reading of a verdict,
+// the rules that keep the page's run and the run kept in IndexedDB.
 import { describe, it, expect, afterAll } from 'vitest';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,6 +19,8 @@ import { FACES_CACHE_VERSION, checkFacesRecord, facesCacheKey, facesChecksum, fa
 import { atlasEntry, atlasSvg } from '../../src/web/faces_browser';
 import { faceSvg } from '../../src/data/faces';
 import { diversityState, scoredVerdicts, showDiversity, showProgress, verdictHistoryText, verdictStates } from '../../src/web/ui/view';
+import { Autosaver, savedRunOf } from '../../src/web/autosave';
+import { RunKeeper, keptRunText, type KeptRunInfo } from '../../src/web/run_state';
 
 const pick = (path: string, data: Uint8Array | string) => ({
   name: path.split('/').pop()!,
@@ -291,5 +294,199 @@ describe('the diversity line (ui/view.ts): verdicts read with the collapse rule 
     showDiversity(box, value, 12, { ...d, verdict: 'healthy', reasons: [] }, 'healthy');
     expect(box.dataset.state).toBe('healthy');
     expect(value.textContent).toMatch(/^step 12: healthy · /);
+  });
+});
+
+describe('the page\'s run and the kept run (run_state.ts, autosave.ts): nothing a user made is lost', () => {
+  /** A store whose newest checkpoint is step `step` (state.json only: enough for savedRunOf). */
+  async function runAt(step: number): Promise<MemoryStore> {
+    const s = new MemoryStore('browser:');
+    await putCheckpoint(s, `step-${String(step).padStart(6, '0')}`, { 'state.json': `{"step":${step}}` });
+    return s;
+  }
+  /** The IndexedDB record, in memory; `gate` holds saves until released. */
+  function fakeIo() {
+    const io = {
+      record: null as KeptRunInfo | null,
+      saves: [] as MemoryStore[],
+      clears: 0,
+      gate: null as Promise<void> | null,
+      async save(store: MemoryStore): Promise<KeptRunInfo | null> {
+        io.saves.push(store);
+        if (io.gate) await io.gate;
+        const r = await savedRunOf(store);
+        if (!r) return null;
+        io.record = { dir: r.dir, step: r.step, savedAt: r.savedAt };
+        return io.record;
+      },
+      async clear() {
+        io.clears++;
+        io.record = null;
+      },
+    };
+    return io;
+  }
+  const old: KeptRunInfo = { dir: 'step-000040', step: 40, savedAt: '2024-05-01T10:00:00.000Z' };
+  const warnings: string[] = [];
+
+  it('a new run replaces the kept run only once it has a checkpoint; until then Discard is offered', async () => {
+    const io = fakeIo();
+    io.record = old;
+    const k = new RunKeeper(io, (m) => warnings.push(m));
+    k.notRestored(old, null); // autostart=1: a new run was asked for
+    const run = await k.startNew(async () => {}, () => new MemoryStore('browser:'));
+    expect(k.store).toBe(run);
+    expect(k.offerDiscard).toBe(true);
+    expect(keptRunText(k.kept, true)).toMatch(/^A run is kept in this browser: step-000040 \(step 40\), saved 2024-05-01T10:00:00\.000Z\. The run on this page replaces it at its first checkpoint; until then a reload brings the kept one back\.$/);
+    k.checkpointed(run); // nothing to save yet
+    await k.idle();
+    expect(io.record).toEqual(old);
+    expect(io.clears).toBe(0);
+    await putCheckpoint(run, 'step-000002', { 'state.json': '{"step":2}' });
+    k.checkpointed(run);
+    await k.idle();
+    expect(io.record).toMatchObject({ dir: 'step-000002', step: 2 });
+    expect(k.keptIsPageRun).toBe(true);
+    expect(k.offerDiscard).toBe(false);
+    expect(keptRunText(k.keptIsPageRun ? null : k.kept, true)).toBeNull();
+    expect(io.clears).toBe(0);
+  });
+
+  it('a new run that fails to prepare (e.g. batch larger than the data) leaves the paused run the page\'s run', async () => {
+    const io = fakeIo();
+    const k = new RunKeeper(io, (m) => warnings.push(m));
+    const paused = await runAt(5);
+    await k.adopt(paused, async () => {}, { dir: 'step-000005', step: 5, savedAt: 'x' });
+    let made = 0;
+    await expect(k.startNew(async () => {
+      throw new Error('batch 128 is larger than the dataset (64 images)');
+    }, () => {
+      made++;
+      return new MemoryStore('browser:');
+    })).rejects.toThrow(/larger than the dataset/);
+    expect(made).toBe(0);
+    expect(k.store).toBe(paused);
+    expect(k.keptIsPageRun).toBe(true);
+    expect(io.saves).toEqual([]);
+  });
+
+  it('adopt checks a checkpoint before it becomes the page\'s run; a save asked for meanwhile saves the store it named, never the rejected one', async () => {
+    const io = fakeIo();
+    const k = new RunKeeper(io, (m) => warnings.push(m));
+    const good = await k.startNew(async () => {}, () => new MemoryStore('browser:'));
+    await putCheckpoint(good, 'step-000010', { 'state.json': '{"step":10}' });
+    let release!: () => void;
+    io.gate = new Promise((r) => (release = r));
+    k.checkpointed(good); // a save under way (the pause's checkpoint) ...
+    await putCheckpoint(good, 'step-000011', { 'state.json': '{"step":11}' });
+    k.checkpointed(good); // ... and one queued behind it
+    const bad = await runAt(99);
+    let seenDuringCheck: MemoryStore | null = null;
+    const adopting = k.adopt(bad, async () => {
+      seenDuringCheck = k.store;
+      release(); // the queued save runs while the checkpoint is being checked
+      await new Promise((r) => setTimeout(r, 20));
+      throw new CheckpointError('a different architecture');
+    });
+    await expect(adopting).rejects.toThrow(/different architecture/);
+    await k.idle();
+    expect(seenDuringCheck).toBe(good);
+    expect(k.store).toBe(good);
+    expect(io.saves.every((s) => s === good)).toBe(true);
+    expect(io.record).toMatchObject({ dir: 'step-000011', step: 11 });
+    expect(k.keptIsPageRun).toBe(true);
+
+    // a checkpoint that passes becomes the page's run and the kept one
+    io.gate = null;
+    await k.adopt(bad, async () => {});
+    await k.idle();
+    expect(k.store).toBe(bad);
+    expect(io.record).toMatchObject({ step: 99 });
+    expect(k.keptIsPageRun).toBe(true);
+  });
+
+  it('the Autosaver saves the store each request names; requests during a save coalesce into one save of the store named last', async () => {
+    const saved: string[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const a = await runAt(1);
+    const b = await runAt(2);
+    const c = await runAt(3);
+    const heard: number[] = [];
+    const saver = new Autosaver<MemoryStore, number>(() => {}, (_s, step) => heard.push(step), async (s) => {
+      const r = (await savedRunOf(s))!;
+      if (s === a) await gate;
+      saved.push(r.dir);
+      return r.step;
+    });
+    saver.request(a);
+    saver.request(b);
+    saver.request(c);
+    release();
+    await saver.idle();
+    expect(saved).toEqual(['step-000001', 'step-000003']);
+    expect(heard).toEqual([1, 3]);
+    // a failing save is a warning (once), never an exception
+    const warned: string[] = [];
+    const failing = new Autosaver<MemoryStore, number>((m) => warned.push(m), () => {}, async () => {
+      throw new Error('QuotaExceededError');
+    });
+    failing.request(a);
+    await failing.idle();
+    failing.request(a);
+    await failing.idle();
+    expect(warned).toHaveLength(1);
+    expect(warned[0]).toMatch(/could not be kept in this browser[^]*QuotaExceededError/);
+  });
+
+  it('a kept run that could not be restored stays kept, with the reason, until Discard; Reset drops only the page\'s own run', async () => {
+    const io = fakeIo();
+    io.record = old;
+    const k = new RunKeeper(io, (m) => warnings.push(m));
+    k.notRestored(old, 'backend: this browser gives no WebGL context');
+    expect(k.offerDiscard).toBe(true);
+    expect(keptRunText(k.kept, false)).toBe('A run is kept in this browser: step-000040 (step 40), saved 2024-05-01T10:00:00.000Z. It could not be restored: backend: this browser gives no WebGL context. It stays kept: fix what stopped it (e.g. choose another backend) and press Restore saved run, or Discard saved run to drop it. A new run replaces it at its first checkpoint.');
+    // a new run without a checkpoint, then Reset: the kept run is not that run, it stays
+    await k.startNew(async () => {}, () => new MemoryStore('browser:'));
+    expect(await k.reset()).toBe(false);
+    expect(k.store).toBeNull();
+    expect(io.record).toEqual(old);
+    expect(io.clears).toBe(0);
+    expect(k.offerDiscard).toBe(true);
+    // Discard saved run
+    expect(await k.discard()).toEqual(old);
+    expect(io.record).toBeNull();
+    expect(k.kept).toBeNull();
+    expect(k.offerDiscard).toBe(false);
+    expect(await k.discard()).toBeNull();
+    expect(io.clears).toBe(1);
+
+    // a restored run is the kept one: Reset drops both (as the README says)
+    const k2 = new RunKeeper(io, (m) => warnings.push(m));
+    io.record = old;
+    const restored = await runAt(40);
+    await k2.adopt(restored, async () => {}, old);
+    expect(io.saves).toEqual([]); // restored from the record: nothing to write
+    expect(k2.keptIsPageRun).toBe(true);
+    expect(k2.offerDiscard).toBe(false);
+    expect(await k2.discard()).toBeNull(); // Discard never drops the page's own run
+    expect(io.record).toEqual(old);
+    expect(await k2.reset()).toBe(true);
+    expect(io.record).toBeNull();
+  });
+
+  it('Discard waits for a save under way: when it made the page\'s run the kept one, that record stays', async () => {
+    const io = fakeIo();
+    io.record = old;
+    const k = new RunKeeper(io, (m) => warnings.push(m));
+    k.notRestored(old, null);
+    const run = await k.startNew(async () => {}, () => new MemoryStore('browser:'));
+    await putCheckpoint(run, 'step-000002', { 'state.json': '{"step":2}' });
+    k.checkpointed(run);
+    expect(await k.discard()).toBeNull();
+    expect(io.clears).toBe(0);
+    expect(io.record).toMatchObject({ step: 2 });
+    expect(k.keptIsPageRun).toBe(true);
+    expect(warnings).toEqual([]);
   });
 });
