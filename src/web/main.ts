@@ -635,7 +635,7 @@ async function restoreSavedRun(): Promise<void> {
   } catch (e) {
     const why = errorText(e);
     keeper.notRestored(infoOf(run), why);
-    fail(`the run kept in this browser (${run.dir}, step ${run.step}) could not be restored: ${why}. It is kept: press Restore saved run to try again (e.g. on another backend), or Discard saved run to drop it`);
+    fail(`the run kept in this browser (${run.dir}, step ${run.step}) could not be restored: ${why}. It is kept (Restore saved run tries again, Discard saved run drops it)`);
     showState(els.status, 'idle', 'idle: the run kept in this browser was not restored (see above)');
     setPhase(was);
     return;
