@@ -18,6 +18,8 @@ const cases: Case[] = [
 describe('baseline Conv2DBackpropFilter on wasm (tf ops)', () => {
   beforeAll(async () => {
     expect(await initWasmBackend()).toBe(true);
+    // Whatever ran before in this file: the stock kernels plus the baseline, not ours.
+    unregisterWasmTrainingKernels();
     registerBaselineConv2DBackpropFilter();
   });
 
@@ -172,14 +174,40 @@ for (const threads of [1, 2]) {
 }
 
 describe('unregister', () => {
-  it('our kernels did run (and the broadcast matMul fell back)', () => {
-    for (const k of ['Conv2D', 'FusedConv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'BatchMatMul', '_FusedMatMul', 'Sum', 'Mean', 'Tile']) expect(nnKernelStats.ours[k]).toBeGreaterThan(0);
-    expect(nnKernelStats.fallback.BatchMatMul).toBeGreaterThan(0);
-  });
-  it('puts stock kernels back', async () => {
+  // Self-contained (no reliance on the describes above having run): register
+  // ours over a known stock set, run every op they take, put the stock set back.
+  it('our kernels run (the broadcast matMul falls back), and unregister puts the stock kernels back', async () => {
+    expect(await initWasmBackend()).toBe(true);
     unregisterWasmTrainingKernels();
-    expect(tf.getKernel('Conv2D', 'wasm')).toBeTruthy();
-    expect(tf.getKernel('Conv2DBackpropFilter', 'wasm')).toBeTruthy();
+    registerBaselineConv2DBackpropFilter();
+    const stockConv = tf.getKernel('Conv2D', 'wasm')!.kernelFunc;
+    const stockFilter = tf.getKernel('Conv2DBackpropFilter', 'wasm')!.kernelFunc;
+    await registerWasmTrainingKernels({ threads: 1 });
+    const ours0 = { ...nnKernelStats.ours };
+    const fb0 = { ...nnKernelStats.fallback };
+    await tf.setBackend('wasm');
+    tf.tidy(() => {
+      const x = tf.tensor4d(randArray(2 * 8 * 8 * 3, 5), [2, 8, 8, 3]);
+      const f = tf.tensor4d(randArray(3 * 3 * 3 * 4, 6), [3, 3, 3, 4]);
+      const g = tf.grads((xx: tf.Tensor4D, ff: tf.Tensor4D) => tf.sum(tf.conv2d(xx, ff, 2, 'same')));
+      g([x, f]);
+      tf.fused.conv2d({ x, filter: f, strides: 1, pad: 'same', bias: tf.ones([4]), activation: 'relu' });
+      const a = tf.tensor2d(randArray(6 * 5, 7), [6, 5]);
+      const b = tf.tensor2d(randArray(5 * 4, 8), [5, 4]);
+      tf.matMul(a, b);
+      tf.fused.matMul({ a, b, bias: tf.ones([4]) });
+      tf.matMul(tf.tensor3d(randArray(2 * 3 * 5, 9), [2, 3, 5]), tf.tensor3d(randArray(5 * 4, 10), [1, 5, 4]));
+      tf.mean(x, [0, 1, 2]);
+      tf.tile(a, [2, 1]);
+    });
+    await tf.setBackend('cpu');
+    for (const k of ['Conv2D', 'FusedConv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'BatchMatMul', '_FusedMatMul', 'Sum', 'Mean', 'Tile']) {
+      expect(nnKernelStats.ours[k] ?? 0, k).toBeGreaterThan(ours0[k] ?? 0);
+    }
+    expect(nnKernelStats.fallback.BatchMatMul ?? 0).toBeGreaterThan(fb0.BatchMatMul ?? 0);
+    unregisterWasmTrainingKernels();
+    expect(tf.getKernel('Conv2D', 'wasm')!.kernelFunc).toBe(stockConv);
+    expect(tf.getKernel('Conv2DBackpropFilter', 'wasm')!.kernelFunc).toBe(stockFilter);
   });
 });
 

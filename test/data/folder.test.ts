@@ -1,31 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 // @ts-ignore pngjs ships no types (test-only reference library)
 import { PNG } from 'pngjs';
 import sharp from 'sharp';
-import { standInDecode } from './decode_stand_in';
-
-// Until src/image/decode.ts lands (written in parallel), decode through
-// jpeg-js/pngjs with the same signature; afterwards the real decoder is used.
-let realDecoder = true;
-vi.mock('../../src/data/decode_resize', async (importOriginal) => {
-  try {
-    return await importOriginal();
-  } catch {
-    realDecoder = false;
-    const { resizeToSquare } = await import('../../src/kernels/resize');
-    return {
-      decodeToRow: (bytes: Uint8Array, file: string, size: number, crop: boolean, out: Uint8Array) => resizeToSquare(standInDecode(bytes, { file }), size, crop, out),
-    };
-  }
-});
-
-const { loadImageFolder } = await import('../../src/data/folder_node');
-const { DatasetError } = await import('../../src/data/dataset');
-const { cachePaths } = await import('../../src/data/cache');
-const { resizeRef } = await import('../reference/resize');
+import { loadImageFolder } from '../../src/data/folder_node';
+import { DatasetError } from '../../src/data/dataset';
+import { cachePaths } from '../../src/data/cache';
+import { resizeRef } from '../reference/resize';
 
 function pattern(w: number, h: number, seed: number): Uint8Array {
   const d = new Uint8Array(w * h * 4);
@@ -222,9 +205,7 @@ describe('loadImageFolder', () => {
   it('decodes with a worker_threads pool, same rows as the calling thread', async () => {
     const esbuild = await import('esbuild');
     const out = join(root, 'worker-bundle', 'worker.mjs');
-    // Without the real decoder yet, the worker bundle gets the same stand-in as this thread.
-    const standIn = { name: 'stand-in-decoder', setup(b: any) { b.onResolve({ filter: /image\/decode$/ }, () => ({ path: join(__dirname, 'decode_stand_in.ts') })); } };
-    await esbuild.build({ entryPoints: [join(__dirname, '../../src/platform/node_worker.ts')], bundle: true, platform: 'node', format: 'esm', outfile: out, logLevel: 'error', mainFields: ['module', 'main'], banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" }, plugins: realDecoder ? [] : [standIn] });
+    await esbuild.build({ entryPoints: [join(__dirname, '../../src/platform/node_worker.ts')], bundle: true, platform: 'node', format: 'esm', outfile: out, logLevel: 'error', mainFields: ['module', 'main'], banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" } });
     const ref = await loadImageFolder({ dir, size: 16, threads: 1, cache: false });
     const calls: number[] = [];
     const ds = await loadImageFolder({ dir, size: 16, threads: 2, cache: false, workerUrl: out, onProgress: (d) => calls.push(d) });
