@@ -8,6 +8,7 @@ import { writeFileSync, renameSync } from 'node:fs';
 import { scoreDiversity, validateSet, MAX_VENDI_MS, MIN_SAMPLES_FOR_VERDICT, type DiversityReport } from '../metrics/diversity';
 import { loadSampleInput, useNodeWorkers, type LoadedInput, type LoadInputOptions } from '../metrics/node';
 import { renderReportHtml } from '../metrics/report_html';
+import type { SwdResult } from '../metrics/swd';
 import { SampleError, type Layout, type ValueRange } from '../metrics/samples';
 import { makeProgressBar } from './progress';
 import { intFlag, CliArgError } from './args';
@@ -22,7 +23,9 @@ INPUT: a folder of images, a grid image (with --grid), or a .npy (float32/uint8,
   A folder of the trainer's sample grids (runs/X/samples/step-NNNNNN.png): the newest grid is scored.
 --n, --ref-n: at most this many images of INPUT / of the reference (default ${DEFAULT_SAMPLE_LIMIT}): a bigger
   folder or .npy is subsampled, seeded by --seed; only the chosen files are read. 'all' scores everything.
-Fewer than ${MIN_SAMPLES_FOR_VERDICT} samples: the scores without a verdict ("too few samples to judge").`;
+Fewer than ${MIN_SAMPLES_FOR_VERDICT} samples: the scores without a verdict ("too few samples to judge").
+With --ref: also the sliced Wasserstein distance (x1e3 per pyramid level); INPUT and the reference must then
+  be of one size, at least 16x16.`;
 
 interface Args extends LoadInputOptions { input: string; ref?: string; json: boolean; report?: string; pairs?: number; threads: number; seed: number; n: number; refN: number }
 
@@ -68,6 +71,11 @@ function parseArgs(argv: string[]): Args | 'help' {
   return a;
 }
 
+/** e.g. "SWD x1e3 (64/32/16, avg)  12.3 / 8.1 / 9.9, avg 10.1" */
+export function swdLine(s: SwdResult): string {
+  return `SWD x1e3 (${s.resolutions.join('/')}, avg)  ${s.per_level.map((v) => v.toFixed(1)).join(' / ')}, avg ${s.avg.toFixed(1)}`;
+}
+
 function pct(v: number): string { return `${(v * 100).toFixed(1)}%`; }
 
 export function formatSummary(r: DiversityReport): string {
@@ -82,6 +90,7 @@ export function formatSummary(r: DiversityReport): string {
   L.push(`near duplicates    ${pct(r.duplicates.rate)} of samples, ${r.duplicates.duplicate_pairs} pairs below ${r.duplicates.threshold.toFixed(4)} RMS (${r.duplicates.threshold_source})${refCol(r.ref ? pct(r.ref.duplicates.rate) : '')}`);
   L.push(`support (birthday) ${r.support.estimate === null ? `> ${Math.round(r.support.lower_bound)}` : `~${Math.round(r.support.estimate)}`}`);
   if (r.ndb) L.push(`NDB/K              ${r.ndb.ndb_k.toFixed(3)} (${r.ndb.different}/${r.ndb.k} bins differ), JS ${r.ndb.js.toFixed(4)}`);
+  if (r.swd) L.push(swdLine(r.swd));
   L.push('closest pairs      ' + r.duplicates.pairs.slice(0, 5).map(([i, j, d]) => `#${i}-#${j} ${d.toFixed(4)}`).join(', '));
   L.push(`verdict            ${r.verdict === 'too-few-samples' ? 'TOO FEW SAMPLES TO JUDGE' : r.verdict.toUpperCase()}`);
   for (const x of r.reasons) L.push(`  - ${x}`);
@@ -124,7 +133,7 @@ export async function runDiversityCli(argv: string[]): Promise<number> {
     if (ref && args.ref) validateSet(ref.set, args.ref);
     const bar = args.json ? null : makeProgressBar('diversity');
     const report = await scoreDiversity(input.set, {
-      ref: ref?.set, pairs: args.pairs, seed: args.seed, threads: args.threads,
+      ref: ref?.set, swd: !!ref, pairs: args.pairs, seed: args.seed, threads: args.threads,
       onProgress: bar ? (p) => bar.update(p.done, p.total, { text: p.stage }) : undefined,
     });
     bar?.stop();

@@ -78,7 +78,7 @@ export function swdLevelDistances(a: SwdImages, b: SwdImages, level: number, low
   const prep = (s: SwdImages, offs: Int32Array) => {
     const ip = wasm.put(s.data), op = wasm.put(offs);
     const len = s.n * hl * wl * 3;
-    const lp = ex.alloc(len * 4), sp = ex.alloc(48) >>> 0;
+    const lp = ex.alloc(len * 4) >>> 0, sp = ex.alloc(48) >>> 0;
     check('swd_prepare', ex.swd_prepare(ip, s.n, s.height, s.width, s.data instanceof Uint8Array ? 1 : 0, level, lowpass ? 1 : 0, op, offs.length, lp, sp));
     return { lp, op, len };
   };

@@ -10,6 +10,7 @@ import { Rng } from '../util/rng';
 import { MetricsPool, type MsssimTask } from './pool';
 import { kmeans, binCounts, ndbFromCounts, type KMeans, type NdbResult } from './kmeans';
 import { checkSampleSet, luminance, pixelFeatures, SampleError, type SampleSet } from './samples';
+import { slicedWasserstein, checkSwdSets, type SwdResult } from './swd';
 
 /**
  * 'too-few-samples' is no judgement: the set (or the reference) is smaller
@@ -43,6 +44,11 @@ export interface DiversityOptions {
   threads?: number;
   /** How many closest pairs to list (default 10). */
   closest?: number;
+  /**
+   * With `ref`: also the sliced Wasserstein distance (src/metrics/swd.ts), seeded
+   * by `seed`. Both sets must then be of one size, at least 16 px (SwdError).
+   */
+  swd?: boolean;
   onProgress?: (p: DiversityProgress) => void;
 }
 
@@ -75,6 +81,8 @@ export interface SetScores {
 export interface DiversityReport extends SetScores {
   ref?: SetScores;
   ndb?: Omit<NdbResult, 'bins'> & { bins: NdbResult['bins'] };
+  /** Sliced Wasserstein distance x 1e3 to the reference, per pyramid level (with `swd` and `ref`). */
+  swd?: SwdResult;
   verdict: Verdict;
   reasons: string[];
   notes: string[];
@@ -444,12 +452,14 @@ export async function scoreDiversity(samples: SampleSet, opts: DiversityOptions 
   const t0 = typeof performance !== 'undefined' ? performance.now() : Date.now();
   validateSet(samples, 'samples');
   if (opts.ref) validateSet(opts.ref, 'reference');
+  if (opts.swd && opts.ref) checkSwdSets(samples, opts.ref);
   const notes: string[] = ['MS-SSIM on luminance (Rec. 601), small-image rule: window min(11, h, w) per scale, sigma 1.5*window/11, valid, 2x2 box downsampling'];
   if (opts.pairs !== undefined && opts.pairs < (samples.n * (samples.n - 1)) / 2) notes.push(`MS-SSIM on ${opts.pairs} random pairs (seed ${opts.seed ?? 1}); no MS-SSIM Vendi`);
   let refScores: SetScores | undefined;
   let thr = FALLBACK_DUP_THRESHOLD;
   let src: 'reference' | 'fallback' = 'fallback';
   let g: SetScores;
+  let swd: SwdResult | undefined;
   const pool = await MetricsPool.create(opts.threads ?? 1);
   try {
     if (opts.ref) {
@@ -459,6 +469,10 @@ export async function scoreDiversity(samples: SampleSet, opts: DiversityOptions 
       src = 'reference';
     }
     g = await scoreSet(samples, { ...opts, pool, dupThreshold: thr, dupSource: src, label: 'samples' });
+    if (opts.swd && opts.ref) {
+      opts.onProgress?.({ stage: 'SWD', done: 0, total: 1 });
+      swd = await slicedWasserstein(samples, opts.ref, { seed: opts.seed ?? 1, pool, onProgress: (done, total) => opts.onProgress?.({ stage: 'SWD', done, total }) });
+    }
   } finally {
     pool?.close();
   }
@@ -473,5 +487,5 @@ export async function scoreDiversity(samples: SampleSet, opts: DiversityOptions 
   } else notes.push(`no reference: near-duplicate threshold is the fallback ${FALLBACK_DUP_THRESHOLD} RMS, verdict uses absolute thresholds`);
   const { verdict, reasons } = decideVerdict(g, refScores, ndb);
   const t1 = typeof performance !== 'undefined' ? performance.now() : Date.now();
-  return { ...g, ref: refScores, ndb, verdict, reasons, notes, seconds: (t1 - t0) / 1000 };
+  return { ...g, ref: refScores, ndb, ...(swd ? { swd } : {}), verdict, reasons, notes, seconds: (t1 - t0) / 1000 };
 }

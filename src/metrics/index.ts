@@ -3,6 +3,8 @@ export { scoreDiversity, scoreSet, pairwiseMsssim, ndbScore, ndbModel, decideVer
 export { fromGeneratorOutput, parseNpy, encodeNpy, splitGrid, fromImages, concatSamples, subsetSamples, luminance, pixelFeatures, SampleError, type SampleSet } from './samples';
 export { setWorkerFactory, MetricsPool, type WorkerFactory } from './pool';
 export { renderReportHtml } from './report_html';
+export { slicedWasserstein, swdPlan, swdLevels, swdPatchOffsets, swdDirections, checkSwdSets, SwdError, SWD_DEFAULTS, type SwdResult, type SwdOptions } from './swd';
+export { swdLevel, swdProject, swdLevelDistances } from '../kernels/swd';
 export { syntheticFaces, collapsedFrom, withRepeats } from './synthetic';
 export { scoreGeneratedSamples, diversityRecord, referenceFromU8, type DiversityRecord } from './trainer';
 export { symEigenvalues } from '../kernels/eigen';

@@ -11,6 +11,7 @@
 // compute on the calling thread.
 import { metricsWasm } from '../wasm/metrics';
 import { compiledModule } from '../wasm/module';
+import type { SwdImages } from '../kernels/swd';
 
 export interface WorkerLike {
   postMessage(msg: unknown, transfer?: Transferable[]): void;
@@ -31,10 +32,11 @@ if (typeof self === 'undefined' || typeof self.postMessage !== 'function') {
   post = (m, t) => self.postMessage(m, t);
   listen = (f) => { self.onmessage = (e) => f(e.data); };
 }
-let ex = null, lum = null, H = 0, W = 0, mat = null, matD = 0;
+let ex = null, lum = null, H = 0, W = 0, mat = null, matD = 0, swd = null;
 function u8() { return new Uint8Array(ex.memory.buffer); }
 listen((msg) => {
   try {
+    if (swd && msg.type !== 'swd') swd.prep = null; // any other task resets the heap
     if (msg.type === 'init') {
       const inst = new WebAssembly.Instance(msg.module, { env: {
         abort: (m, f, l, c) => { throw new Error('metrics.wasm aborted at ' + l + ':' + c); },
@@ -48,14 +50,14 @@ listen((msg) => {
       ex.reset();
       const ip = ex.alloc(m * sz * 4);
       let f = new Float32Array(ex.memory.buffer);
-      for (let k = 0; k < m; k++) f.set(lum.subarray(idx[k] * sz, (idx[k] + 1) * sz), (ip >> 2) + k * sz);
+      for (let k = 0; k < m; k++) f.set(lum.subarray(idx[k] * sz, (idx[k] + 1) * sz), (ip >>> 2) + k * sz);
       const pp = ex.alloc(msg.pairs.length * 4);
-      new Int32Array(ex.memory.buffer).set(msg.pairs, pp >> 2);
+      new Int32Array(ex.memory.buffer).set(msg.pairs, pp >>> 2);
       const count = msg.pairs.length >> 1;
       const op = ex.alloc(count * 4 + 16);
       const code = ex.msssim_pairs(ip, m, H, W, pp, count, op);
       if (code !== 0) throw new Error('msssim_pairs failed with code ' + code);
-      const out = new Float32Array(ex.memory.buffer).slice(op >> 2, (op >> 2) + count);
+      const out = new Float32Array(ex.memory.buffer).slice(op >>> 2, (op >>> 2) + count);
       post({ type: 'done', id: msg.id, out }, [out.buffer]);
     } else if (msg.type === 'matrix') {
       mat = msg.x; matD = msg.d;
@@ -64,12 +66,44 @@ listen((msg) => {
       const x = mat, d = matD, i0 = msg.i0, i1 = msg.i1;
       ex.reset();
       const bp = ex.alloc(i1 * d * 4);
-      new Float32Array(ex.memory.buffer).set(x.subarray(0, i1 * d), bp >> 2);
+      new Float32Array(ex.memory.buffer).set(x.subarray(0, i1 * d), bp >>> 2);
       const rows = i1 - i0;
       const op = ex.alloc(rows * i1 * 8 + 16);
       const code = i0 === 0 ? ex.dot_matrix(bp, i1, bp, i1, d, op, 1) : ex.dot_matrix(bp + i0 * d * 4, rows, bp, i1, d, op, 0);
       if (code !== 0) throw new Error('dot_matrix failed with code ' + code);
-      const out = new Float64Array(ex.memory.buffer).slice(op >> 3, (op >> 3) + rows * i1);
+      const out = new Float64Array(ex.memory.buffer).slice(op >>> 3, (op >>> 3) + rows * i1);
+      post({ type: 'done', id: msg.id, out }, [out.buffer]);
+    } else if (msg.type === 'swd-sets') {
+      swd = { a: msg.a, b: msg.b, h: msg.h, w: msg.w, prep: null };
+    } else if (msg.type === 'swd') {
+      // one SWD level, directions [d0, d1): both sets' levels are prepared once per level and kept
+      const S = swd;
+      if (!S.prep || S.prep.level !== msg.level) {
+        S.prep = null;
+        ex.reset();
+        const prep = (s, offs) => {
+          const bytes = new Uint8Array(s.data.buffer, s.data.byteOffset, s.data.byteLength);
+          const ip = ex.alloc(bytes.length) >>> 0;
+          u8().set(bytes, ip);
+          const op = ex.alloc(offs.length * 4) >>> 0;
+          new Int32Array(ex.memory.buffer).set(offs, op >>> 2);
+          const len = s.n * msg.hl * msg.wl * 3;
+          const lp = ex.alloc(len * 4) >>> 0, sp = ex.alloc(48) >>> 0;
+          const code = ex.swd_prepare(ip, s.n, S.h, S.w, s.data instanceof Uint8Array ? 1 : 0, msg.level, msg.lowpass ? 1 : 0, op, offs.length, lp, sp);
+          if (code !== 0) throw new Error('swd_prepare failed with code ' + code);
+          return { lp, op, len, count: offs.length };
+        };
+        const A = prep(S.a, msg.offsA), B = prep(S.b, msg.offsB);
+        const dp = ex.alloc(msg.maxDirs * 147 * 4) >>> 0;
+        const sc = ex.alloc(ex.swd_scratch_bytes(A.count, B.count)) >>> 0;
+        const op = ex.alloc(msg.maxDirs * 8) >>> 0;
+        S.prep = { level: msg.level, A, B, dp, sc, op, stride: msg.wl * 3 };
+      }
+      const P = S.prep, ndir = msg.dirs.length / 147;
+      new Float32Array(ex.memory.buffer).set(msg.dirs, P.dp >>> 2);
+      const code = ex.swd_chunk(P.A.lp, P.A.len, P.A.op, P.A.count, P.B.lp, P.B.len, P.B.op, P.B.count, P.stride, P.dp, ndir, P.sc, P.op);
+      if (code !== 0) throw new Error('swd_chunk failed with code ' + code);
+      const out = new Float64Array(ex.memory.buffer).slice(P.op >>> 3, (P.op >>> 3) + ndir);
       post({ type: 'done', id: msg.id, out }, [out.buffer]);
     }
   } catch (e) {
@@ -101,6 +135,9 @@ function browserFactory(): WorkerFactory | null {
 }
 
 export interface MsssimTask { images: Int32Array; pairs: Int32Array }
+
+/** One SWD level (size hl x wl) and some of its directions (f32 [ndir][147]); maxDirs bounds ndir for the level's tasks. */
+export interface SwdTask { level: number; lowpass: boolean; hl: number; wl: number; offsA: Int32Array; offsB: Int32Array; dirs: Float32Array; maxDirs: number }
 
 /** A pool of `threads` workers, each with its own instance of the metrics module. */
 export class MetricsPool {
@@ -176,6 +213,17 @@ export class MetricsPool {
       }
     });
     return out;
+  }
+
+  /**
+   * Sliced Wasserstein levels (src/metrics/swd.ts): both image sets go to every
+   * worker once; each task is one level and a range of its directions, and a
+   * worker prepares a level's pyramids and normalisation once for all the
+   * level's tasks it takes (send the tasks level by level).
+   */
+  async swd(a: SwdImages, b: SwdImages, tasks: SwdTask[], onResult: (task: number, out: Float64Array) => void): Promise<void> {
+    for (const wk of this.workers) wk.postMessage({ type: 'swd-sets', a: { data: a.data, n: a.n }, b: { data: b.data, n: b.n }, h: a.height, w: a.width });
+    await this.runAll(tasks.map((t) => ({ type: 'swd', ...t })), onResult);
   }
 
   close(): void {

@@ -39,6 +39,7 @@ export function renderReportHtml(r: DiversityReport, samples: SampleSet, title =
     ['NN distance median (RMS)', f(r.nn.median, 4), r.ref ? f(r.ref.nn.median, 4) : ''],
     ['support estimate (birthday)', r.support.estimate === null ? `> ${Math.round(r.support.lower_bound)}` : String(Math.round(r.support.estimate)), ''],
   ];
+  if (r.swd) rows.push([`SWD ×1e3 to the reference (${r.swd.resolutions.join('/')} px)`, `${r.swd.per_level.map((v) => f(v, 1)).join(' / ')}, avg ${f(r.swd.avg, 1)}`, '']);
   if (r.ndb) rows.push([`NDB/K (K=${r.ndb.k})`, `${f(r.ndb.ndb_k)} (${r.ndb.different} bins)`, ''], ['JS divergence of bins', f(r.ndb.js, 4), '']);
   const pairs = r.duplicates.pairs.slice(0, maxPairs).map(([i, j, d]) =>
     `<figure><img src="${sampleDataUrl(samples, i)}"><img src="${sampleDataUrl(samples, j)}"><figcaption>#${i} – #${j}: ${f(d, 4)}${d < r.duplicates.threshold ? ' (duplicate)' : ''}</figcaption></figure>`).join('\n');

@@ -1,0 +1,149 @@
+import { describe, it, expect, vi } from 'vitest';
+import { mkdtempSync, writeFileSync, rmSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { slicedWasserstein, swdPlan, swdLevels, SwdError } from '../../src/metrics/swd';
+import { swdLevelDistances } from '../../src/kernels/swd';
+import { scoreDiversity } from '../../src/metrics/diversity';
+import { useNodeWorkers } from '../../src/metrics/node';
+import { encodeNpy, type SampleSet } from '../../src/metrics/samples';
+import { syntheticFaces } from '../../src/metrics/synthetic';
+import { runDiversityCli } from '../../src/cli/diversity';
+import { Rng } from '../../src/util/rng';
+import { laplacianPyramidRef, swdLevelRef, type Img } from '../reference/swd';
+
+/** Textured RGB images in [0.2, 0.8] (f32 NHWC): random sinusoids plus pixel noise, so every level has structure. */
+function textures(n: number, s: number, seed: number, h = s): SampleSet {
+  const rng = new Rng(seed), data = new Float32Array(n * h * s * 3);
+  for (let i = 0; i < n; i++) {
+    const f = 0.15 + rng.next() * 0.6, g = 0.15 + rng.next() * 0.6, ph = rng.next() * 6, col = [rng.next(), rng.next(), rng.next()];
+    for (let y = 0; y < h; y++) for (let x = 0; x < s; x++) for (let c = 0; c < 3; c++) {
+      data[((i * h + y) * s + x) * 3 + c] = 0.5 + 0.12 * Math.sin(f * x + ph) * Math.cos(g * y) + 0.1 * (col[c] - 0.5) + 0.06 * (rng.next() - 0.5);
+    }
+  }
+  return { n, height: h, width: s, channels: 3, data };
+}
+
+function map(s: SampleSet, fn: (i: number, y: number, x: number, c: number, v: number) => number): SampleSet {
+  const d = new Float32Array(s.data.length), { height: h, width: w } = s;
+  for (let i = 0; i < s.n; i++) for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let c = 0; c < 3; c++) {
+    const k = ((i * h + y) * w + x) * 3 + c;
+    d[k] = fn(i, y, x, c, s.data[k]);
+  }
+  return { ...s, data: d };
+}
+
+/** 3x3 box blur (edges clamped). */
+function blur(s: SampleSet): SampleSet {
+  const { height: h, width: w } = s;
+  return map(s, (i, y, x, c) => {
+    let t = 0;
+    for (let dy = -1; dy <= 1; dy++) for (let dx = -1; dx <= 1; dx++) {
+      const yy = Math.min(h - 1, Math.max(0, y + dy)), xx = Math.min(w - 1, Math.max(0, x + dx));
+      t += s.data[((i * h + yy) * w + xx) * 3 + c];
+    }
+    return t / 9;
+  });
+}
+
+const small = { nhoodsPerImage: 24, dirRepeats: 2, dirsPerRepeat: 16 };
+
+describe('slicedWasserstein', () => {
+  it('equals the float64 reference end to end with the same draws (u8 against f32; 32x32 and 40x48)', async () => {
+    for (const [h, w] of [[32, 32], [40, 48]] as const) {
+      const a8 = syntheticFaces(5, 64, 3);
+      const a: SampleSet = { n: 5, height: h, width: w, channels: 3, data: Uint8Array.from({ length: 5 * h * w * 3 }, (_, k) => a8.data[k]) };
+      const b = textures(4, w, 7, h);
+      const got = await slicedWasserstein(a, b, { ...small, seed: 3 });
+      const plan = swdPlan(a, b, { ...small, seed: 3 });
+      expect(got.resolutions).toEqual(swdLevels(h, w).map((l) => Math.min(l.height, l.width)));
+      const imgs = (s: SampleSet, scale: number): Img[] => Array.from({ length: s.n }, (_, i) => ({ h, w, d: Float64Array.from(s.data.subarray(i * h * w * 3, (i + 1) * h * w * 3), (v) => v * scale) }));
+      const pa = imgs(a, 1).map((im) => laplacianPyramidRef(im, plan.length)), pb = imgs(b, 255).map((im) => laplacianPyramidRef(im, plan.length));
+      const corners = (offs: Int32Array, hl: number, wl: number) => Array.from(offs, (o): [number, number, number] => {
+        const p = o / 3, i = Math.floor(p / (hl * wl)), r = p % (hl * wl);
+        return [i, Math.floor(r / wl), r % wl];
+      });
+      plan.forEach((p, l) => {
+        const dirs = Array.from({ length: p.dirs.length / 147 }, (_, d) => Float64Array.from(p.dirs.subarray(d * 147, (d + 1) * 147)));
+        const want = swdLevelRef(pa.map((x) => x[l]), corners(p.offsA, p.hl, p.wl), pb.map((x) => x[l]), corners(p.offsB, p.hl, p.wl), dirs);
+        const mean = (want.reduce((s, v) => s + v, 0) / want.length) * 1e3;
+        expect(Math.abs(got.per_level[l] - mean)).toBeLessThan(1e-4 * mean);
+      });
+      expect(got.avg).toBeCloseTo(got.per_level.reduce((s, v) => s + v, 0) / got.per_level.length, 10);
+    }
+  });
+
+  it('is deterministic for a seed, differs for another, and is the same on 2 worker threads', async () => {
+    const a = textures(12, 32, 1), b = textures(10, 32, 2);
+    const r1 = await slicedWasserstein(a, b, { seed: 5 });
+    expect(await slicedWasserstein(a, b, { seed: 5 })).toEqual(r1);
+    expect((await slicedWasserstein(a, b, { seed: 6 })).per_level).not.toEqual(r1.per_level);
+    useNodeWorkers();
+    expect(await slicedWasserstein(a, b, { seed: 5, threads: 2 })).toEqual(r1);
+  });
+
+  it('hand cases: identical draws of one set score 0; a whole-set colour offset is normalised away', async () => {
+    const a = textures(6, 32, 4);
+    const plan = swdPlan(a, a, small);
+    const d = swdLevelDistances(a, a, 0, false, plan[0].offsA, plan[0].offsA, plan[0].dirs);
+    expect(Math.max(...d)).toBe(0);
+    // each set is normalised by its own per-channel mean and std (ProGAN's finalize_descriptors)
+    const shifted = map(a, (_i, _y, _x, c, v) => v + [0.1, -0.05, 0.02][c]);
+    const r0 = await slicedWasserstein(a, a, small), r1 = await slicedWasserstein(a, shifted, small);
+    r1.per_level.forEach((v, l) => expect(v).toBeCloseTo(r0.per_level[l], 1));
+  });
+
+  it('a blur raises the finest level most; a colour cast per image raises the coarsest only', async () => {
+    const a = textures(60, 64, 10), b = textures(60, 64, 11);
+    const base = await slicedWasserstein(a, b);
+    expect(base.resolutions).toEqual([64, 32, 16]);
+    const blurred = await slicedWasserstein(a, blur(b));
+    const rise = blurred.per_level.map((v, l) => v - base.per_level[l]);
+    expect(rise[0]).toBeGreaterThan(5 * Math.max(rise[1], rise[2], 1));
+    // a random colour cast per image lives in the low-pass level; the band-pass levels ignore constants
+    const rng = new Rng(3), cast = Array.from({ length: b.n * 3 }, () => 0.3 * (rng.next() - 0.5));
+    const tinted = await slicedWasserstein(a, map(b, (i, _y, _x, c, v) => v + cast[i * 3 + c]));
+    expect(tinted.per_level[0]).toBeCloseTo(base.per_level[0], 3);
+    expect(tinted.per_level[1]).toBeCloseTo(base.per_level[1], 3);
+    expect(tinted.per_level[2]).toBeGreaterThan(1.5 * base.per_level[2]);
+  });
+
+  it('sets under 16 px or of different sizes: SwdError naming the sizes', async () => {
+    await expect(slicedWasserstein(textures(3, 15, 1), textures(3, 15, 2))).rejects.toThrow(SwdError);
+    await expect(slicedWasserstein(textures(3, 32, 1), textures(3, 48, 2))).rejects.toThrow(/32x32 but reference 48x48/);
+    await expect(scoreDiversity(textures(16, 32, 1), { ref: textures(16, 48, 2), swd: true, threads: 1 })).rejects.toThrow(SwdError);
+  });
+});
+
+describe('diversity CLI: SWD with --ref', () => {
+  async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
+    let out = '', err = '';
+    const o = vi.spyOn(process.stdout, 'write').mockImplementation((s: any) => { out += String(s); return true; });
+    const e = vi.spyOn(process.stderr, 'write').mockImplementation((s: any) => { err += String(s); return true; });
+    try { return { code: await runDiversityCli([...args, '--threads', '1']), out, err }; } finally { o.mockRestore(); e.mockRestore(); }
+  }
+
+  it('--json has swd {resolutions, per_level, avg}, the summary a line, the report a row; other sizes exit 2', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gf-swd-'));
+    try {
+      const a = syntheticFaces(20, 32, 1), b = syntheticFaces(24, 32, 2), c = syntheticFaces(20, 48, 3);
+      writeFileSync(join(dir, 'a.npy'), encodeNpy(a.data as Uint8Array, [20, 32, 32, 3]));
+      writeFileSync(join(dir, 'b.npy'), encodeNpy(b.data as Uint8Array, [24, 32, 32, 3]));
+      writeFileSync(join(dir, 'c.npy'), encodeNpy(c.data as Uint8Array, [20, 48, 48, 3]));
+      const j = JSON.parse((await run([join(dir, 'a.npy'), '--ref', join(dir, 'b.npy'), '--json', '--seed', '4'])).out);
+      const want = await slicedWasserstein(a, b, { seed: 4 });
+      expect(j.swd).toEqual(want);
+      const noRef = JSON.parse((await run([join(dir, 'a.npy'), '--json'])).out);
+      expect(noRef.swd).toBeUndefined();
+      const html = join(dir, 'r.html');
+      const text = await run([join(dir, 'a.npy'), '--ref', join(dir, 'b.npy'), '--seed', '4', '--report', html]);
+      const f = (v: number) => v.toFixed(1);
+      expect(text.out).toContain(`SWD x1e3 (32/16, avg)  ${f(want.per_level[0])} / ${f(want.per_level[1])}, avg ${f(want.avg)}`);
+      expect(readFileSync(html, 'utf8')).toMatch(/SWD ×1e3 to the reference \(32\/16 px\)/);
+      const bad = await run([join(dir, 'a.npy'), '--ref', join(dir, 'c.npy')]);
+      expect(bad.code).toBe(2);
+      expect(bad.err.trim().split('\n')).toHaveLength(1);
+      expect(bad.err).toMatch(/32x32 but reference 48x48/);
+    } finally { rmSync(dir, { recursive: true, force: true }); }
+  });
+});
