@@ -524,8 +524,8 @@ describe.skipIf(!haveChromium)('browser page (Chromium + SwiftShader)', () => {
   }, 300_000);
 
   it('trains on picked image files (decoded in Web Workers), names an unreadable one, scores a sample grid', async () => {
-    // checkpoint-every 1000: checkpointFiles() leaks the optimizers' 'iter' scalars (2 per checkpoint, reported), kept out of the count below.
-    const page = await open(`${SMALL}&diversity-every=0&checkpoint-every=1000&backend=wasm`);
+    // SMALL's checkpoint-every 2: the leak check below spans checkpoints (and a pause's restore on resume).
+    const page = await open(`${SMALL}&diversity-every=0&backend=wasm`);
     const picks = join(tmp, 'picks');
     mkdirSync(picks, { recursive: true });
     for (const n of readdirSync(dataDir).filter((f) => f.endsWith('.png'))) writeFileSync(join(picks, n), readFileSync(join(dataDir, n)));
@@ -544,12 +544,18 @@ describe.skipIf(!haveChromium)('browser page (Chromium + SwiftShader)', () => {
     await page.click('#train');
     await waitSteps(page, 3);
     expect(await page.$eval('#data-info', (el) => el.textContent)).toMatch(/^8 images at 32x32/);
-    // No tensors leak from step to step (read between steps, while the page yields).
+    // No tensors leak from step to step, nor from checkpoints (every 2 steps) and the
+    // resume after a pause: the count is read at two pauses, when nothing is in flight.
     const tensorsAt = async () => page.evaluate(() => (window as any).ganforge.tf.memory().numTensors as number);
+    await pause(page);
     const n1 = await tensorsAt();
     const s1 = (await state(page)).step;
-    await waitSteps(page, s1 + 3);
+    await page.click('#resume');
+    await waitSteps(page, s1 + 5);
+    await pause(page);
     expect(await tensorsAt()).toBe(n1);
+    await page.click('#resume');
+    await waitSteps(page, s1 + 6);
     expect(await page.$eval('#log', (el) => el.textContent)).toMatch(/skipped 1 unreadable image: broken\.png \(/);
     // The decoding ran in the page's Web Workers (dist/web/worker.js was fetched).
     expect(await page.evaluate(() => performance.getEntriesByType('resource').some((e) => e.name.endsWith('/worker.js')))).toBe(true);
