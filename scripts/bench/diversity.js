@@ -3,8 +3,10 @@
 //   all 499,500 MS-SSIM pairs of 1,000 64x64x3 samples   <= 15 s
 //   >= 50x faster per pair than ssim.js (timed on a subset, scaled)
 //   Vendi (cosine, 32x32 pixels) on 2,000 samples         <= 5 s
+//   SWD, 1,000 against 1,000 at 64x64 (issue 12)           <= 3 s
 // Prints a table and writes bench/results/diversity.json (atomically).
-//   node scripts/bench/diversity.js [--n 1000] [--vendi-n 2000] [--threads 2] [--ssimjs-pairs 300]
+//   node scripts/bench/diversity.js [--n 1000] [--vendi-n 2000] [--threads 2] [--ssimjs-pairs 300] [--only swd]
+// --only swd runs the SWD rows alone and prints them (bench/results/diversity.json is left as it is).
 import { writeFileSync, renameSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,7 +14,7 @@ import { availableParallelism, cpus, loadavg } from 'node:os';
 import { createRequire } from 'node:module';
 import { loadDist } from '../lib/load-dist.js';
 
-const { syntheticFaces, pairwiseMsssim, pixelFeatures, vendiCosinePool, MetricsPool, scoreDiversity, useNodeWorkers, symEigenvalues } = await loadDist();
+const { syntheticFaces, pairwiseMsssim, pixelFeatures, vendiCosinePool, MetricsPool, scoreDiversity, useNodeWorkers, symEigenvalues, slicedWasserstein } = await loadDist();
 const require = createRequire(import.meta.url);
 const { ssim } = require('ssim.js');
 
@@ -31,9 +33,30 @@ const row = (name, seconds, target, note = '') => { rows.push({ name, seconds, c
 
 const set = syntheticFaces(N, 64, 1);
 const totalPairs = (N * (N - 1)) / 2;
+const pad = (s, n) => String(s).padEnd(n);
+const printRows = () => {
+  console.log(pad('benchmark', 78) + pad('wall s', 9) + pad('cpu s', 9) + pad('target', 9) + 'note');
+  for (const x of rows) console.log(pad(x.name, 78) + pad(x.seconds.toFixed(2), 9) + pad(x.cpu_seconds.toFixed(2), 9) + pad(x.target === null ? '' : `<= ${x.target}${x.ok ? '' : ' !'}`, 9) + x.note);
+  console.log(`load average at the end: ${loadavg().map((v) => v.toFixed(2)).join(' ')} on ${cpus().length} cores (shared machines: compare cpu s)`);
+};
+
+// 0. SWD (ProGAN's 3 levels x 128 patches per image x 4 x 128 directions), N against N at 64x64
+let t = now();
+cpuSince();
+const swdSet = syntheticFaces(N, 64, 6);
+cpuSince();
+t = now();
+const swd = await slicedWasserstein(set, swdSet, { threads: THREADS });
+const tSwd = now() - t;
+row(`SWD ${N} vs ${N} (64x64: 3 levels, ${N * 128} patches, 512 directions; ${THREADS} threads)`, tSwd, 3, `x1e3 ${swd.per_level.map((v) => v.toFixed(1)).join(' / ')}, avg ${swd.avg.toFixed(1)}`);
+t = now();
+await slicedWasserstein({ ...set, n: 200, data: set.data.subarray(0, 200 * 64 * 64 * 3) }, { ...swdSet, n: 200, data: swdSet.data.subarray(0, 200 * 64 * 64 * 3) }, { threads: 1 });
+row('SWD 1 thread (200 vs 200, scaled x5)', (now() - t) * (N / 200), null);
+rows[rows.length - 1].cpu_seconds *= N / 200;
+if (process.argv.includes('--only')) { printRows(); process.exit(0); }
 
 // 1. MS-SSIM over all pairs, pool of THREADS workers
-let t = now();
+t = now();
 cpuSince();
 const ms = await pairwiseMsssim(set, { threads: THREADS });
 const tMs = now() - t;
@@ -125,10 +148,7 @@ cpuSince();
 await scoreDiversity(g2, { ref: r, threads: THREADS });
 row('  again, same reference object (its scores and bins cached): the trainer case', now() - t, 3);
 
-const pad = (s, n) => String(s).padEnd(n);
-console.log(pad('benchmark', 78) + pad('wall s', 9) + pad('cpu s', 9) + pad('target', 9) + 'note');
-for (const x of rows) console.log(pad(x.name, 78) + pad(x.seconds.toFixed(2), 9) + pad(x.cpu_seconds.toFixed(2), 9) + pad(x.target === null ? '' : `<= ${x.target}${x.ok ? '' : ' !'}`, 9) + x.note);
-console.log(`load average at the end: ${loadavg().map((v) => v.toFixed(2)).join(' ')} on ${cpus().length} cores (shared machines: compare cpu s)`);
+printRows();
 console.log(`speed-up per pair vs ssim.js: ${speedup.toFixed(0)}x (weber, default), ${speedupOrig.toFixed(0)}x ('original'), ${speedupOne.toFixed(0)}x one thread vs one thread (weber), ${speedupCpu.toFixed(0)}x in CPU seconds (weber)  [target >= 50x]`);
 
 const out = {
@@ -136,6 +156,7 @@ const out = {
   msssim: { n: N, pairs: totalPairs, seconds: tMs, seconds_one_thread_est: tOne, pairs_per_second: totalPairs / tMs },
   ssimjs: { seconds_per_pair: perPair, speedup_vs_weber: speedup, speedup_vs_original: speedupOrig, speedup_one_thread_vs_weber: speedupOne, speedup_cpu_seconds_vs_weber: speedupCpu, subset_pairs: SUB },
   vendi: { n: VN, seconds: tV, value: vendi },
+  swd: { n: N, size: 64, seconds: tSwd, per_level: swd.per_level, avg: swd.avg },
   trainer_case: { seconds_first: rows[rows.length - 2].seconds, seconds_cached_reference: rows[rows.length - 1].seconds },
   rows,
 };
