@@ -129,8 +129,15 @@ export async function runDiversityCli(argv: string[]): Promise<number> {
     // --ref naming one big folder give two different subsets.
     const input = load(args.input, 'input', '--n', { ...args, limit: args.n, seed: args.seed }, args.json);
     validateSet(input.set, args.input); // checked here too, so that a problem names its file
-    const ref = args.ref ? load(args.ref, 'reference', '--ref-n', { strict: args.strict, range: args.range, layout: args.layout, limit: args.refN, seed: (args.seed + 0x9e3779b9) >>> 0 }, args.json) : undefined;
+    // A folder reference is read at the samples' size (the README's `--ref data/`
+    // of 96x96 photos for 32x32 samples): SWD needs one size, and it is how
+    // the trainer reads its data. A .npy or grid reference must match.
+    const size = { width: input.set.width, height: input.set.height };
+    const ref = args.ref ? load(args.ref, 'reference', '--ref-n', { strict: args.strict, range: args.range, layout: args.layout, limit: args.refN, seed: (args.seed + 0x9e3779b9) >>> 0, size }, args.json) : undefined;
     if (ref && args.ref) validateSet(ref.set, args.ref);
+    if (ref && (ref.set.width !== input.set.width || ref.set.height !== input.set.height)) {
+      throw new SampleError(`--ref ${args.ref} is ${ref.set.width}x${ref.set.height} but the samples (${args.input}) are ${input.set.width}x${input.set.height}: the reference must have the samples' size (a folder given as --ref is read at that size; a .npy or grid is not resized)`);
+    }
     const bar = args.json ? null : makeProgressBar('diversity');
     const report = await scoreDiversity(input.set, {
       ref: ref?.set, swd: !!ref, pairs: args.pairs, seed: args.seed, threads: args.threads,
@@ -138,7 +145,6 @@ export async function runDiversityCli(argv: string[]): Promise<number> {
     });
     bar?.stop();
     report.notes.unshift(...input.notes.map((n) => `input: ${n}`), ...(ref?.notes ?? []).map((n) => `reference: ${n}`));
-    if (ref && (ref.set.width !== input.set.width || ref.set.height !== input.set.height)) report.notes.push(`reference is ${ref.set.width}x${ref.set.height}, samples ${input.set.width}x${input.set.height}: features are compared at 32x32 / 16x16`);
     if (args.report) {
       const tmp = `${args.report}.tmp-${process.pid}`;
       writeFileSync(tmp, renderReportHtml(report, input.set, `Diversity of ${args.input}`));

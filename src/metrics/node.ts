@@ -46,6 +46,12 @@ export interface LoadInputOptions {
   seed?: number;
   /** Progress while files or rows are read: done of total, and what is being done. */
   onProgress?: (done: number, total: number, stage: string) => void;
+  /**
+   * A folder's images are read at this size (area average; square to square
+   * through the pipeline's resize) instead of at the smallest size among them:
+   * a reference is compared at the samples' size, as the trainer reads its data.
+   */
+  size?: { width: number; height: number };
 }
 
 export interface LoadedInput {
@@ -126,6 +132,8 @@ function loadFolder(dir: string, opts: LoadInputOptions): LoadedInput {
   // 2. decode them one at a time into one buffer at the smallest width and height
   let w = Infinity, h = Infinity;
   for (const c of chosen) { w = Math.min(w, c.width); h = Math.min(h, c.height); }
+  const native = { w, h };
+  if (opts.size) ({ width: w, height: h } = opts.size);
   const sz = w * h * 3;
   if (chosen.length * sz > 2 ** 31) throw new SampleError(`${dir}: ${fmt(chosen.length)} images of ${w}x${h} are too many to hold at once; ask for fewer (--n / --ref-n)`);
   let out = new Uint8Array(chosen.length * sz);
@@ -141,7 +149,8 @@ function loadFolder(dir: string, opts: LoadInputOptions): LoadedInput {
   if (skipped.length) notes.push(`${skipped.length} unreadable file(s) skipped (first: ${skipped[0].file}: ${skipped[0].reason})`);
   if (n < 2) throw new SampleError(`${dir}: need at least 2 readable images, found ${n}`);
   if (n < chosen.length) out = out.slice(0, n * sz);
-  if (resized) notes.push(`mixed sizes: ${resized} image(s) resized (area average) to the smallest, ${w}x${h}`);
+  if (resized && opts.size) notes.push(`read at ${w}x${h}, the samples' size (${resized === n ? 'all' : resized} image(s) resized by area average${native.w !== w || native.h !== h ? `; the smallest is ${native.w}x${native.h}` : ''})`);
+  else if (resized) notes.push(`mixed sizes: ${resized} image(s) resized (area average) to the smallest, ${w}x${h}`);
   return { set: { n, height: h, width: w, channels: 3, data: out }, kind: 'folder', notes, skipped, available: files.length, subsampled: files.length > limit };
 }
 

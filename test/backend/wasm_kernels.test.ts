@@ -189,7 +189,7 @@ describe('unregister', () => {
     tf.tidy(() => {
       const x = tf.tensor4d(randArray(2 * 8 * 8 * 3, 5), [2, 8, 8, 3]);
       const f = tf.tensor4d(randArray(3 * 3 * 3 * 4, 6), [3, 3, 3, 4]);
-      const g = tf.grads((xx: tf.Tensor4D, ff: tf.Tensor4D) => tf.sum(tf.conv2d(xx, ff, 2, 'same')));
+      const g = tf.grads((xx, ff) => tf.sum(tf.conv2d(xx as tf.Tensor4D, ff as tf.Tensor4D, 2, 'same')));
       g([x, f]);
       tf.fused.conv2d({ x, filter: f, strides: 1, pad: 'same', bias: tf.ones([4]), activation: 'relu' });
       const a = tf.tensor2d(randArray(6 * 5, 7), [6, 5]);

@@ -1,5 +1,6 @@
 import { describe, it, expect, vi } from 'vitest';
-import { mkdtempSync, writeFileSync, rmSync, readFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, writeFileSync, rmSync, readFileSync } from 'node:fs';
+import { encodePng } from '../../src/train/grid';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { slicedWasserstein, swdPlan, swdLevels, SwdError } from '../../src/metrics/swd';
@@ -143,7 +144,17 @@ describe('diversity CLI: SWD with --ref', () => {
       const bad = await run([join(dir, 'a.npy'), '--ref', join(dir, 'c.npy')]);
       expect(bad.code).toBe(2);
       expect(bad.err.trim().split('\n')).toHaveLength(1);
-      expect(bad.err).toMatch(/32x32 but reference 48x48/);
+      expect(bad.err).toMatch(/c\.npy is 48x48 but the samples .*a\.npy\) are 32x32/);
+      // A folder reference is read at the samples' size instead (the README's `--ref data/`).
+      const refDir = join(dir, 'ref48');
+      mkdirSync(refDir);
+      for (let i = 0; i < 20; i++) writeFileSync(join(refDir, `r${i}.png`), encodePng({ width: 48, height: 48, data: (c.data as Uint8Array).subarray(i * 48 * 48 * 3, (i + 1) * 48 * 48 * 3) }));
+      const ok = await run([join(dir, 'a.npy'), '--ref', refDir, '--json', '--seed', '4']);
+      expect(ok.code, ok.err).toBe(0);
+      const jj = JSON.parse(ok.out);
+      expect(jj.swd.resolutions).toEqual([32, 16]);
+      expect(jj.ref.n).toBe(20);
+      expect(jj.notes.join('\n')).toMatch(/reference: read at 32x32, the samples' size/);
     } finally { rmSync(dir, { recursive: true, force: true }); }
   });
 });
