@@ -16,7 +16,7 @@ export { decodeToSquare } from './data/decode_resize';
 export { normalizeImages } from './kernels/normalize';
 export { assembleBatch } from './kernels/assemble';
 export { decodeImage, InternalDecodeError, isInternalDecodeError } from './image/decode';
-export { ImageDecodeError, DEFAULT_MAX_PIXELS, type DecodedImage, type DecodeOptions, type ImageDecodeErrorCode } from './image/errors';
+export { ImageDecodeError, DEFAULT_MAX_PIXELS, type DecodedImage, type DecodeOptions, type ImageDecodeErrorCode } from './kernels/errors';
 export { decodePng, isPng } from './kernels/png';
 export * from './metrics';
 export { loadImageFiles, type FileLike, type FilesLoadOptions } from './data/files_browser';

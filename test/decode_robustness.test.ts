@@ -6,7 +6,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import jpeg from 'jpeg-js';
 import { decodeImage, isInternalDecodeError } from '../src/image/decode';
-import { ImageDecodeError } from '../src/image/errors';
+import { ImageDecodeError } from '../src/kernels/errors';
 import { pipelineWasm } from '../src/wasm/pipeline';
 // the same mutators as `npm run fuzz` (a plain JS module, untyped)
 // @ts-ignore
@@ -134,7 +134,7 @@ describe('last line of defence', () => {
       decodePng: () => { throw new WebAssembly.RuntimeError('unreachable'); },
     }));
     const mod = await import('../src/image/decode');
-    const errors = await import('../src/image/errors');
+    const errors = await import('../src/kernels/errors');
     let err: any;
     try { mod.decodeImage(generated.find((g) => isPngBytes(g.bytes))!.bytes, { file: 'bug.png' }); } catch (e) { err = e; }
     expect(err).toBeInstanceOf(errors.ImageDecodeError);

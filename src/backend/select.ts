@@ -8,7 +8,6 @@ import { tf } from '../tf';
 import { GPGPUContext, MathBackendWebGL } from '@tensorflow/tfjs-backend-webgl';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { registerWasmTrainingKernels } from './wasm_kernels';
-import type { BackendName } from '../train/config';
 
 export interface GlContext {
   gl: WebGLRenderingContext | WebGL2RenderingContext;
@@ -85,6 +84,13 @@ async function initWasm(hooks: BackendHooks): Promise<{ threads: number; note?: 
 }
 
 /** Initialises the requested backend; `log` gets one line saying which and why. */
+/**
+ * What a run asks for. train/config.ts's `backend` field has the same type
+ * (declared there too, for now; tsc rejects a name one side lacks wherever
+ * a config's backend reaches initBackend).
+ */
+export type BackendName = 'auto' | 'webgl' | 'wasm' | 'cpu';
+
 export async function initBackend(req: BackendName, hooks: BackendHooks, log: (msg: string) => void = () => {}): Promise<BackendInfo> {
   let info: BackendInfo;
   if (req === 'cpu') {

@@ -1,11 +1,13 @@
 // Runs a study's runs one after another through the ordinary trainer CLI
 // (each a normal run directory under `out`), then writes the report.
-// Re-running skips finished runs and resumes a partial one.
+// Re-running skips finished runs and resumes a partial one. The trainer is
+// passed in (cli/experiments.ts gives cli/train.ts's runTrainCli) so this
+// layer never imports the CLI layer above it.
 import { existsSync, readFileSync, readdirSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { runTrainCli } from '../cli/train';
 import { writeFileAtomic } from '../platform/node';
 import { stopRequested } from '../platform/lifetime';
+import { parseJsonl } from '../train/loop';
 import { planFor, type Scale } from './plan';
 import { reportMarkdown, markdownToHtml, diversityChartSvg, type RunResult } from './report';
 
@@ -14,6 +16,8 @@ export interface ExperimentOptions {
   out: string;
   /** Extra trainer flags for every run, after the plan's (so they win). */
   trainArgs?: string[];
+  /** The trainer CLI, `node scripts/train.js` in-process: flags in, exit code out (0 ok, 1 failed, 2 bad usage). */
+  train: (argv: string[]) => Promise<number>;
   log?: (msg: string) => void;
 }
 
@@ -26,14 +30,7 @@ function readJson(p: string): any {
 }
 
 function readJsonl(p: string): Record<string, any>[] {
-  if (!existsSync(p)) return [];
-  return readFileSync(p, 'utf8').split('\n').filter(Boolean).flatMap((l) => {
-    try {
-      return [JSON.parse(l)];
-    } catch {
-      return [];
-    }
-  });
+  return existsSync(p) ? parseJsonl(readFileSync(p, 'utf8')) : [];
 }
 
 export async function runExperiments(o: ExperimentOptions): Promise<{ report: string; results: RunResult[] }> {
@@ -56,10 +53,10 @@ export async function runExperiments(o: ExperimentOptions): Promise<{ report: st
       log(`[${i + 1}/${plan.runs.length}] ${spec.name}: already done, skipped`);
     } else if (existsSync(join(dir, 'config.json'))) {
       log(`[${i + 1}/${plan.runs.length}] ${spec.name}: resuming`);
-      exitCode = await runTrainCli(['--resume', dir, ...(steps ? ['--steps', steps] : [])]);
+      exitCode = await o.train(['--resume', dir, ...(steps ? ['--steps', steps] : [])]);
     } else {
       log(`[${i + 1}/${plan.runs.length}] ${spec.name}: ${spec.title}`);
-      exitCode = await runTrainCli([...argv, '--out', dir]);
+      exitCode = await o.train([...argv, '--out', dir]);
     }
     const samples = existsSync(join(dir, 'samples')) ? readdirSync(join(dir, 'samples')).filter((n) => /^step-\d+\.png$/.test(n)).sort() : [];
     results.push({

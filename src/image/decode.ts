@@ -1,6 +1,6 @@
 // decodeImage: the one entry point for image files. Dispatches on the magic
 // bytes to the PNG or JPEG kernel; every failure is an ImageDecodeError.
-import { ImageDecodeError, type DecodedImage, type DecodeOptions, type WasmImage } from './errors';
+import { ImageDecodeError, type DecodedImage, type DecodeOptions, type WasmImage } from '../kernels/errors';
 import { decodePng, decodePngInWasm } from '../kernels/png';
 import { decodeJpeg, decodeJpegInWasm } from '../kernels/jpeg';
 

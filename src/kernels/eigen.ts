@@ -1,6 +1,6 @@
 // Eigenvalues of a symmetric matrix (assembly/metrics/eigen.ts).
 import { metricsWasm } from '../wasm/metrics';
-import { checkCode } from '../metrics/wasm_errors';
+import { checkCode } from './wasm_errors';
 
 /** Eigenvalues, ascending, of the symmetric n x n row-major matrix `a` (not modified). */
 export function symEigenvalues(a: Float64Array, n: number): Float64Array {

@@ -1,6 +1,6 @@
 // Gram and cross-Gram matrices in f64 (assembly/metrics/gram.ts).
 import { metricsWasm } from '../wasm/metrics';
-import { checkCode } from '../metrics/wasm_errors';
+import { checkCode } from './wasm_errors';
 
 /** out[i][j] = a_i . b_j for rows of a (na x d) and b (nb x d); b omitted: Gram of a. Row-major f64 [na][nb]. */
 export function dotMatrix(a: Float32Array, na: number, d: number, b?: Float32Array, nb?: number): Float64Array {

@@ -1,6 +1,6 @@
 // Typed wrapper of assembly/decode/inflate.ts (zlib / raw DEFLATE), mainly for tests.
 import { pipelineWasm } from '../wasm/pipeline';
-import { ImageDecodeError } from '../image/errors';
+import { ImageDecodeError } from './errors';
 
 interface InflateExports {
   reset(): void;

@@ -2,8 +2,9 @@
 //
 // The kernel returns a status (0 ok, else an error class) plus a detail code
 // and a detail value that this file turns into a message naming the problem.
-import { pipelineWasm, copyImageOut } from '../wasm/pipeline';
-import { DEFAULT_MAX_PIXELS, ImageDecodeError, type DecodedImage, type WasmImage, type DecodeOptions, type ImageDecodeErrorCode } from '../image/errors';
+import { pipelineWasm } from '../wasm/pipeline';
+import { copyImageOut } from './image_out';
+import { DEFAULT_MAX_PIXELS, ImageDecodeError, type DecodedImage, type WasmImage, type DecodeOptions, type ImageDecodeErrorCode } from './errors';
 
 const STATUS: Record<number, ImageDecodeErrorCode> = { 1: 'UNSUPPORTED', 2: 'CORRUPT', 3: 'TRUNCATED', 4: 'TOO_LARGE' };
 

@@ -1,6 +1,6 @@
 // Nearest neighbours under squared L2 (assembly/metrics/knn.ts).
 import { metricsWasm } from '../wasm/metrics';
-import { checkCode } from '../metrics/wasm_errors';
+import { checkCode } from './wasm_errors';
 
 export interface Nearest {
   index: Int32Array;

@@ -1,6 +1,7 @@
 // Typed wrapper of assembly/decode/png.ts: one wasm call per file.
-import { pipelineWasm, copyImageOut } from '../wasm/pipeline';
-import { ImageDecodeError, DEFAULT_MAX_PIXELS, type DecodedImage, type WasmImage, type DecodeOptions, type ImageDecodeErrorCode } from '../image/errors';
+import { pipelineWasm } from '../wasm/pipeline';
+import { copyImageOut } from './image_out';
+import { ImageDecodeError, DEFAULT_MAX_PIXELS, type DecodedImage, type WasmImage, type DecodeOptions, type ImageDecodeErrorCode } from './errors';
 
 interface PngExports {
   reset(): void;

@@ -1,6 +1,6 @@
 // Typed wrapper of assembly/image/resize.ts: one wasm call per image.
 import { pipelineWasm } from '../wasm/pipeline';
-import type { WasmImage } from '../image/errors';
+import type { WasmImage } from './errors';
 
 export interface RawImage {
   width: number;

@@ -1,6 +1,6 @@
 // MS-SSIM of pairs of luminance images (assembly/metrics/ssim.ts).
 import { metricsWasm } from '../wasm/metrics';
-import { checkCode } from '../metrics/wasm_errors';
+import { checkCode } from './wasm_errors';
 
 /**
  * MS-SSIM for each pair [i, j] of `pairs` (flat i32, 2 per pair) among the `m`

@@ -13,6 +13,8 @@ import type { RunStore } from './store';
 import type { TrainConfig } from './config';
 
 export const CHECKPOINT_DIR = 'checkpoints';
+/** Run-directory files that travel with a checkpoint (page download, autosave); samples stay behind: they can be many. */
+export const RUN_FILES = ['config.json', 'metrics.jsonl', 'loss.svg'] as const;
 const FORMAT = 'ganforge-checkpoint/1';
 
 export type CheckpointFiles = Record<string, Uint8Array | string>;

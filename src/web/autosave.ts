@@ -4,15 +4,13 @@
 // opens again. One record, replaced at every checkpoint in one transaction:
 // IndexedDB commits it whole or not at all, so a crash mid-save leaves the
 // previous one. Browser-only (no Node imports).
-import { loadLatestCheckpoint, type CheckpointFiles } from '../train/checkpoint';
+import { RUN_FILES, loadLatestCheckpoint, type CheckpointFiles } from '../train/checkpoint';
 import type { RunStore } from '../train/store';
 import { putCheckpoint, runFilesAt } from './store_browser';
 
 const DB_NAME = 'ganforge';
 const DB_STORE = 'runs';
 const KEY = 'latest';
-/** Run-directory files kept with the checkpoint (samples stay behind: they can be many). */
-const RUN_FILES = ['config.json', 'metrics.jsonl'];
 
 export interface SavedRun {
   /** The checkpoint's folder name, step-NNNNNN. */

@@ -5,7 +5,8 @@
 //         directory (config.json, metrics.jsonl, checkpoints/...) that the CLI resumes
 //   load: the files of a step-NNNNNN/ folder (picked one by one or as a folder), or a .zip
 import { unzipSync, zipSync } from 'fflate';
-import { CHECKPOINT_DIR, CheckpointError, loadLatestCheckpoint, stepDirName, type CheckpointFiles } from '../train/checkpoint';
+import { CHECKPOINT_DIR, CheckpointError, RUN_FILES, loadLatestCheckpoint, stepDirName, type CheckpointFiles } from '../train/checkpoint';
+import { parseJsonl } from '../train/loop';
 import type { RunStore } from '../train/store';
 
 /** The files a complete checkpoint has (checkpoint.ts writes them all). */
@@ -22,9 +23,6 @@ export function checkpointZip(dir: string, files: CheckpointFiles): Uint8Array {
   for (const [name, data] of Object.entries(files)) entries[`${dir}/${name}`] = bytesOf(data);
   return zipSync(entries, { level: 6 });
 }
-
-/** Run-directory files that travel with a saved checkpoint (samples stay behind: they can be many). */
-const RUN_FILES = ['config.json', 'metrics.jsonl', 'loss.svg'];
 
 /**
  * The newest checkpoint in the store as one .zip holding a run directory,
@@ -57,14 +55,8 @@ export async function runFilesAt(store: RunStore, names: readonly string[], step
     if (!(await store.exists(f))) continue;
     let data = await store.readBytes(f);
     if (f === 'metrics.jsonl') {
-      const keep = new TextDecoder().decode(data).split('\n').filter((l) => {
-        try {
-          return l.trim() !== '' && JSON.parse(l).step <= step;
-        } catch {
-          return false;
-        }
-      });
-      data = bytesOf(keep.map((l) => l + '\n').join(''));
+      const keep = parseJsonl(new TextDecoder().decode(data)).filter((r) => r.step <= step);
+      data = bytesOf(keep.map((r) => JSON.stringify(r) + '\n').join(''));
     }
     out[f] = data;
   }

@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest';
 import { deflateSync, deflateRawSync, crc32 as zlibCrc32 } from 'node:zlib';
 import { inflate } from '../../src/kernels/inflate';
 import { pipelineWasm } from '../../src/wasm/pipeline';
-import { ImageDecodeError } from '../../src/image/errors';
+import { ImageDecodeError } from '../../src/kernels/errors';
 
 function rng(seed: number) {
   let s = seed >>> 0;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import jpegjs from 'jpeg-js';
 import sharp from 'sharp';
 import { decodeJpeg, isJpeg } from '../../src/kernels/jpeg';
-import { ImageDecodeError, type DecodedImage } from '../../src/image/errors';
+import { ImageDecodeError, type DecodedImage } from '../../src/kernels/errors';
 import { pipelineWasm } from '../../src/wasm/pipeline';
 import { idctFloat64, idctIslow } from '../reference/jpeg_idct';
 import { yccRef, h2v1Ref, h2v2Ref, h1v2Ref, cmykRef } from '../reference/jpeg_rows';

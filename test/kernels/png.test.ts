@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { decodePng, isPng } from '../../src/kernels/png';
-import { ImageDecodeError } from '../../src/image/errors';
+import { ImageDecodeError } from '../../src/kernels/errors';
 import { pipelineWasm } from '../../src/wasm/pipeline';
 import { encodePng, expectedRgba, chunk, CHANNELS, type EncodeSpec } from '../reference/png_encode';
 
