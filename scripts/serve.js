@@ -11,6 +11,7 @@ import { createServer } from 'node:http';
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { dirname, extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const DEFAULT_PORT = 8080;
@@ -75,37 +76,47 @@ export function serve({ dir = join(root, 'dist/web'), port = DEFAULT_PORT, host 
   });
 }
 
-function parseArgs(argv) {
-  const o = { port: DEFAULT_PORT };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const [k, inline] = a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
-    const val = () => inline ?? argv[++i];
-    if (k === '--port' || k === '-p') {
-      const v = val();
+/**
+ * Command-line options through commander (as the other CLIs): { port, host?, dir? },
+ * or 'help' after printing the usage. Throws on a bad option or port.
+ */
+export function parseServeArgs(argv, write = (s) => process.stdout.write(s)) {
+  const cmd = new Command('serve.js')
+    .usage('[options]   (npm run serve -- [options])')
+    .description('Serve the built page (dist/web) on localhost, cross-origin isolated.')
+    .helpOption('-h, --help', 'show this help')
+    .option('-p, --port <N>', 'port (0 = any free port)', (v) => {
       const n = Number(v);
-      if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`--port must be an integer in [0, 65535], got ${JSON.stringify(v)}`);
-      o.port = n;
-    } else if (k === '--host') o.host = val();
-    else if (k === '--dir') o.dir = resolve(val());
-    else if (k === '--help' || k === '-h') o.help = true;
-    else throw new Error(`unknown option ${a} (options: --port N, --host H, --dir D)`);
+      if (v.trim() === '' || !Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError(`must be an integer in [0, 65535], got ${JSON.stringify(v)}`);
+      return n;
+    }, DEFAULT_PORT)
+    .option('--host <H>', 'address to listen on (default 127.0.0.1)')
+    .option('--dir <D>', 'folder to serve (default dist/web)', (v) => resolve(v))
+    .allowExcessArguments(false)
+    .exitOverride()
+    .configureOutput({ writeOut: write, writeErr: () => {} });
+  try {
+    cmd.parse(argv, { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.help') return 'help';
+      throw new Error(e.message.replace(/^error: /, ''));
+    }
+    throw e;
   }
-  return o;
+  const o = cmd.opts();
+  return { port: o.port, ...(o.host !== undefined ? { host: o.host } : {}), ...(o.dir !== undefined ? { dir: o.dir } : {}) };
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   let opts;
   try {
-    opts = parseArgs(process.argv.slice(2));
+    opts = parseServeArgs(process.argv.slice(2));
   } catch (e) {
     console.error(`serve: error: ${e.message}`);
     process.exit(2);
   }
-  if (opts.help) {
-    console.log(`usage: npm run serve [-- --port N (default ${DEFAULT_PORT}; 0 = any free port)] [--host H (default 127.0.0.1)] [--dir D (default dist/web)]`);
-    process.exit(0);
-  }
+  if (opts === 'help') process.exit(0);
   const dir = opts.dir ?? join(root, 'dist/web');
   if (!existsSync(join(dir, 'index.html'))) {
     console.error(`serve: error: ${dir}/index.html not found: run npm run build first`);
