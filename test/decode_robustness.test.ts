@@ -2,23 +2,25 @@
 // stability over many decodes, and mutation fuzzing (PNG and JPEG) asserting
 // that every failure is a typed ImageDecodeError.
 import { describe, it, expect, vi } from 'vitest';
-import { existsSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import jpeg from 'jpeg-js';
 import { decodeImage, isInternalDecodeError } from '../src/image/decode';
 import { ImageDecodeError } from '../src/kernels/errors';
 import { pipelineWasm } from '../src/wasm/pipeline';
+import { CORPORA, haveCorpus } from './env';
 // the same mutators as `npm run fuzz` (a plain JS module, untyped)
 // @ts-ignore
 import { makeRng, generatedSeeds, corpusFiles, runFuzz, classify, isPngBytes } from '../scripts/fuzz.js';
 
-const CORPORA = join(__dirname, '../../shared/corpora');
 const SUITE = join(CORPORA, 'pngsuite');
 const CRASH = join(CORPORA, 'jpeg-crashtest');
 const api = { decodeImage, ImageDecodeError, isInternalDecodeError };
 const CODES = ['UNSUPPORTED', 'CORRUPT', 'TRUNCATED', 'TOO_LARGE'];
 
-for (const d of [SUITE, CRASH]) if (!existsSync(d)) console.warn(`decode_robustness: ${d} not found; its part is skipped (generated files still run)`);
+// generated files run always; the corpora skip only outside CI (test/env.ts)
+const haveSuite = haveCorpus('pngsuite');
+const haveCrash = haveCorpus('jpeg-crashtest');
 
 const encodeJpeg = (img: { width: number; height: number; data: Uint8Array }, q: number) => new Uint8Array(jpeg.encode(img as any, q).data);
 const generated = generatedSeeds(7, encodeJpeg) as Array<{ name: string; bytes: Uint8Array }>;
@@ -32,8 +34,8 @@ function timedOutcome(bytes: Uint8Array, file: string) {
   return { ...r, ms };
 }
 
-describe.skipIf(!existsSync(SUITE))('deliberately corrupt PNGs (pngsuite x*.png)', () => {
-  const files = existsSync(SUITE) ? readdirSync(SUITE).filter((f) => /^x.*\.png$/.test(f)) : [];
+describe.skipIf(!haveSuite)('deliberately corrupt PNGs (pngsuite x*.png)', () => {
+  const files = haveSuite ? readdirSync(SUITE).filter((f) => /^x.*\.png$/.test(f)) : [];
   it.each(files)('%s: typed error within 1 s', (f) => {
     const bytes = corpusFiles(SUITE).find((c: { name: string }) => c.name === f)!.bytes;
     const r = timedOutcome(bytes, f);
@@ -42,7 +44,7 @@ describe.skipIf(!existsSync(SUITE))('deliberately corrupt PNGs (pngsuite x*.png)
   });
 });
 
-describe.skipIf(!existsSync(CRASH))('jpeg-crashtest files', () => {
+describe.skipIf(!haveCrash)('jpeg-crashtest files', () => {
   const files = corpusFiles(CRASH) as Array<{ name: string; bytes: Uint8Array }>;
   it(`all ${files.length} give a typed error or a valid image within 1 s`, () => {
     const bad: string[] = [];
@@ -85,7 +87,7 @@ describe('decodeImage basics', () => {
 
 describe('memory', () => {
   it('WASM memory does not grow over 10,000 decodes of small files', () => {
-    const seeds = [...generated, ...(existsSync(SUITE) ? corpusFiles(SUITE).slice(0, 40) : [])];
+    const seeds = [...generated, ...(haveSuite ? corpusFiles(SUITE).slice(0, 40) : [])];
     for (const s of seeds) classify(api, s.bytes, {}); // warm up: reach the high-water mark once
     const mem = pipelineWasm().memory;
     const before = mem.buffer.byteLength;
@@ -98,9 +100,9 @@ describe('memory', () => {
 
 describe('fuzz', () => {
   const corpus = [
-    ...(existsSync(SUITE) ? corpusFiles(SUITE) : []),
-    ...(existsSync(CORPORA) ? corpusFiles(join(CORPORA, 'jpeg-reftest'), 48 * 1024) : []),
-    ...(existsSync(CRASH) ? corpusFiles(CRASH, 48 * 1024) : []),
+    ...(haveSuite ? corpusFiles(SUITE) : []),
+    ...(haveCorpus('jpeg-reftest') ? corpusFiles(join(CORPORA, 'jpeg-reftest'), 48 * 1024) : []),
+    ...(haveCrash ? corpusFiles(CRASH, 48 * 1024) : []),
   ] as Array<{ name: string; bytes: Uint8Array }>;
   const pngSeeds = [...corpus.filter((c) => isPngBytes(c.bytes)), ...generated.filter((g) => isPngBytes(g.bytes))];
   const jpegSeeds = [...corpus.filter((c) => /\.jpe?g$/i.test(c.name)), ...generated.filter((g) => g.name.endsWith('.jpg'))];

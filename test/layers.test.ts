@@ -1,7 +1,7 @@
 // The layering check (scripts/check-layers.js) on the real src/, and on small
 // made-up trees that break each rule, so a check that passes everything fails here.
 import { describe, expect, it } from 'vitest';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 // @ts-expect-error plain JS module without declarations
@@ -43,6 +43,11 @@ describe('layer check', () => {
     const units = (LAYERS as string[][]).flat();
     expect(new Set(units).size).toBe(units.length);
     for (const f of ['util', 'wasm', 'nn', 'kernels', 'image', 'data', 'gan', 'metrics', 'backend', 'train', 'platform', 'experiments', 'cli', 'web']) expect(units).toContain(f);
+  });
+
+  it('the README states the same order', () => {
+    const order = (LAYERS as string[][]).map((l) => l.join(', ')).join(' < ');
+    expect(readFileSync(join(__dirname, '..', 'README.md'), 'utf8')).toContain(`**${order}**`);
   });
 
   it('reads every kind of import: multi-line, type-only, re-export, side effect, dynamic', () => {

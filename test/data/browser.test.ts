@@ -2,16 +2,15 @@
 // found next to the bundle by default) gives the same rows as the calling
 // thread and as Node. Skips (with a notice) when no Chromium is installed.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { build } from 'esbuild';
 // @ts-ignore pngjs ships no types (test-only reference library)
 import { PNG } from 'pngjs';
 import sharp from 'sharp';
 import { loadImageFiles, type FileLike } from '../../src/data/files_browser';
+import { chromiumOrSkip } from '../env';
 
-const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].find((p) => existsSync(p));
-if (!CHROMIUM) console.warn('test/data/browser.test.ts: no Chromium found, skipping the browser loader check');
+const CHROMIUM = chromiumOrSkip('loadImageFiles in the browser'); // a skip only outside CI (test/env.ts)
 
 function pattern(w: number, h: number, seed: number): Buffer {
   const d = Buffer.alloc(w * h * 4);

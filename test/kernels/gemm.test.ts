@@ -80,11 +80,10 @@ describe('kernel-side validation', () => {
 
 // The browser path: Web Workers from a Blob URL on a cross-origin-isolated
 // page (2 threads), and the single-threaded build on a page that is not.
-import { existsSync } from 'node:fs';
+import { chromiumOrSkip } from '../env';
 import { createServer, type Server } from 'node:http';
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-if (!existsSync(CHROMIUM)) console.warn(`NOTICE nn pool browser test skipped: no Chromium at ${CHROMIUM} (set CHROMIUM_PATH)`);
-describe.skipIf(!existsSync(CHROMIUM))('nn pool in Chromium (Web Workers)', () => {
+const CHROMIUM = chromiumOrSkip('nn pool in Chromium'); // a skip only outside CI (test/env.ts)
+describe.skipIf(!CHROMIUM)('nn pool in Chromium (Web Workers)', () => {
   let server: Server, base = '', browser: any, bundle = '';
   beforeAll(async () => {
     const esbuild = await import('esbuild');

@@ -1,14 +1,13 @@
 // The same library in a real browser: Web Workers from a Blob URL, and the
 // same numbers as Node. Skips (with a notice) when no Chromium is installed.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { build } from 'esbuild';
 import { scoreDiversity } from '../../src/metrics/diversity';
 import { syntheticFaces } from '../../src/metrics/synthetic';
+import { chromiumOrSkip } from '../env';
 
-const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].find((p) => existsSync(p));
-if (!CHROMIUM) console.warn('browser.test.ts: no Chromium found, skipping the browser check');
+const CHROMIUM = chromiumOrSkip('diversity in the browser'); // a skip only outside CI (test/env.ts)
 
 describe.skipIf(!CHROMIUM)('diversity in the browser', () => {
   let server: Server;

@@ -6,6 +6,7 @@ import { nodeBackendHooks, createNodeGl, stopDisplay } from '../../src/platform/
 import { GanTrainer } from '../../src/train/trainer';
 import { BatchSampler } from '../../src/data/sampler';
 import { tinyConfig, randomDataset, checkResumeEquality } from './helpers';
+import { required } from '../env';
 
 async function glAvailable(): Promise<string | null> {
   try {
@@ -55,6 +56,7 @@ describe('wasm backend', () => {
 
 describe('webgl backend (headless-gl)', async () => {
   const why = await glAvailable();
+  required(why === null, 'headless-gl (webgl in Node)', `${why}: install the optional gl package and run Xvfb`);
   it.skipIf(why !== null)(`two steps give finite losses and change the weights${why ? ` (skipped: ${why})` : ''}`, async () => {
     const logs: string[] = [];
     const info = await initBackend('webgl', nodeBackendHooks(), (m) => logs.push(m));
