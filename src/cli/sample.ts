@@ -1,5 +1,5 @@
 // `node scripts/sample.js RUN_DIR`: draw samples from a run's newest
-// checkpoint (or a given step) and write them as a uint8 NHWC .npy, a folder
+// checkpoint (or a given step) — its EMA generator when it has one — and write them as a uint8 NHWC .npy, a folder
 // of PNGs, or one grid PNG, e.g. to score them with scripts/diversity.js.
 // Exit codes: 0 done, 2 bad usage or an unreadable run (one line on stderr).
 import { existsSync } from 'node:fs';
@@ -68,8 +68,10 @@ export async function runSampleCli(argv: string[]): Promise<number> {
     const tr = new GanTrainer(cfg);
     try {
       await restoreCheckpoint(tr, ck.files, join(runDir, ck.dir));
+      // the EMA generator when the checkpoint holds one, else the raw G (--ema 0, or a run from before EMA)
+      const useEma = !!tr.ema && tr.emaFromCheckpoint;
       const z = new Rng((seed ^ 0x5a3c1e77) >>> 0).fillNormal(new Float32Array(n * cfg.zDim));
-      const imgs = tr.generate(z);
+      const imgs = tr.generate(z, 64, { raw: !useEma });
       const s = cfg.size;
       if (out.toLowerCase().endsWith('.npy')) {
         const u8 = new Uint8Array(imgs.length);
@@ -82,7 +84,8 @@ export async function runSampleCli(argv: string[]): Promise<number> {
         const width = String(n - 1).length;
         for (let i = 0; i < n; i++) await writeFileAtomic(join(out, `${String(i).padStart(width, '0')}.png`), encodePng(tileGrid(imgs.subarray(i * px, (i + 1) * px), 1, s, 1, 0)));
       }
-      process.stdout.write(`${n} samples of ${s}x${s} from ${ck.dir} (step ${tr.step}) -> ${out}\n`);
+      const which = useEma ? `the EMA generator (beta ${cfg.ema})` : 'the raw generator: this checkpoint has no EMA weights (--ema 0, or a run from before --ema)';
+      process.stdout.write(`${n} samples of ${s}x${s} from ${ck.dir} (step ${tr.step}), ${which} -> ${out}\n`);
     } finally {
       tr.dispose();
       tf.disposeVariables();

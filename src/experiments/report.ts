@@ -50,10 +50,19 @@ export function diversityChartSvg(results: RunResult[]): string {
     }
     return out;
   };
-  return stackSvg([
+  const charts = [
     lineChartSvg('Mean MS-SSIM of the fixed-z samples (higher = less diverse)', series('msssim', 'ref_msssim'), 780, 280),
     lineChartSvg('MS-SSIM Vendi: effective number of distinct samples (higher = more diverse)', series('vendi_msssim', 'ref_vendi_msssim'), 780, 280),
-  ], 780, 280);
+  ];
+  if (results.some((r) => r.records.some((x) => typeof x.swd === 'number'))) charts.push(lineChartSvg('SWD x1e3 to the held-out real images, average of the levels (lower = closer to real)', series('swd', ''), 780, 280));
+  return stackSvg(charts, 780, 280);
+}
+
+/** The SWD levels (sides, finest first) that any run logged, e.g. [32, 16]. */
+export function swdLevelsOf(results: RunResult[]): number[] {
+  const levels = new Set<number>();
+  for (const r of results) for (const x of r.records) for (const k of Object.keys(x)) if (/^swd\d+$/.test(k) && typeof x[k] === 'number') levels.add(Number(k.slice(3)));
+  return [...levels].sort((a, b) => b - a);
 }
 
 export function discussion(results: RunResult[]): string[] {
@@ -110,14 +119,18 @@ export function reportMarkdown(plan: Plan, results: RunResult[], totalSeconds: n
   }
   L.push('', '## Final scores', '');
   L.push('At the last scored step, against the same number of held-out real images. A run "collapses" when its verdict turns collapsed after its samples had diversified (every generator starts as one blob).', '');
-  L.push('| run | verdict | mean MS-SSIM | MS-SSIM std | MS-SSIM Vendi | Vendi (cosine) | duplicate rate | NDB/K | real: MS-SSIM / MS-SSIM Vendi | diversified at | collapsed at |', '|---|---|---|---|---|---|---|---|---|---|---|');
+  const levels = swdLevelsOf(results);
+  if (levels.length) L.push(`SWD: sliced Wasserstein distance x1e3 to the held-out real images (lower = closer to real), the average of the levels and per level (${levels.map((l) => `${l} px`).join(', ')}).`, '');
+  const swdHead = levels.length ? ` SWD x1e3 avg (${levels.join(' / ')} px) |` : '';
+  L.push(`| run | verdict | mean MS-SSIM | MS-SSIM std | MS-SSIM Vendi | Vendi (cosine) | duplicate rate | NDB/K | real: MS-SSIM / MS-SSIM Vendi |${swdHead} diversified at | collapsed at |`, `|---|---|---|---|---|---|---|---|---|${levels.length ? '---|' : ''}---|---|`);
   for (const r of results) {
     const s = finalScores(r) ?? {};
     const div = firstDiversified(r);
-    L.push(`| ${r.spec.name} | ${s.verdict ?? '–'} | ${f(s.msssim)} | ${f(s.msssim_std)} | ${f(s.vendi_msssim, 1)} | ${f(s.vendi, 2)} | ${f(s.dup_rate, 2)} | ${f(s.ndb_k, 2)} | ${f(s.ref_msssim)} / ${f(s.ref_vendi_msssim, 1)} | ${div ?? (s.verdict ? 'never' : '–')} | ${firstCollapse(r) ?? '–'} |`);
+    const swd = levels.length ? ` ${f(s.swd, 1)}${typeof s.swd === 'number' ? ` (${levels.map((l) => f(s[`swd${l}`], 1)).join(' / ')})` : ''} |` : '';
+    L.push(`| ${r.spec.name} | ${s.verdict ?? '–'} | ${f(s.msssim)} | ${f(s.msssim_std)} | ${f(s.vendi_msssim, 1)} | ${f(s.vendi, 2)} | ${f(s.dup_rate, 2)} | ${f(s.ndb_k, 2)} | ${f(s.ref_msssim)} / ${f(s.ref_vendi_msssim, 1)} |${swd} ${div ?? (s.verdict ? 'never' : '–')} | ${firstCollapse(r) ?? '–'} |`);
   }
   L.push('', '## Discussion', '', ...discussion(results).map((x) => `- ${x}`), '');
-  L.push('## Diversity over training', '', '![diversity over training](diversity.svg)', '');
+  L.push('## Diversity over training', '', levels.length ? 'Mean MS-SSIM, MS-SSIM Vendi and SWD (sample quality) of every run at each scored step.' : '', '![diversity over training](diversity.svg)', '');
   L.push('## Samples and curves', '');
   for (const r of results) {
     L.push(`### ${r.spec.name}: ${r.spec.title}`, '');

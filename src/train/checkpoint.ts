@@ -1,6 +1,7 @@
 // Checkpoints: checkpoints/step-NNNNNN/ holding, in tfjs's weights format
 // (a JSON manifest + a flat little-endian .bin, as tf.io.encodeWeights makes):
 //   generator.json + generator.weights.bin          G weights and BN buffers
+//   generator-ema.json + generator-ema.weights.bin  the EMA of G (--ema > 0; same names as generator.json)
 //   discriminator.json + discriminator.weights.bin  D weights, BN buffers, SN u vectors
 //   optimizer-g.json/.bin, optimizer-d.json/.bin    optimizer slots (Adam m, v; RMSprop ms)
 //   state.json                                      step, PRNG and sampler state, config
@@ -78,6 +79,12 @@ export async function checkpointFiles(tr: GanTrainer, sampler: unknown, extra?: 
     files[`${name}.json`] = json;
     files[`${name}.weights.bin`] = bin;
   }
+  if (tr.ema) {
+    const list = [...tr.ema.entries()].map(([n, v]) => ({ name: n, tensor: v as Tensor }));
+    const { json, bin } = await encodeNamed('ganforge/generator-ema', list, 'generator-ema.weights.bin', { ...mc, ema: tr.cfg.ema });
+    files['generator-ema.json'] = json;
+    files['generator-ema.weights.bin'] = bin;
+  }
   for (const [name, opt] of [['optimizer-g', tr.optG], ['optimizer-d', tr.optD]] as const) {
     const weights = await opt.getWeights();
     const { json, bin } = await encodeNamed(`ganforge/${name}`, weights, `${name}.weights.bin`, { optimizer: opt.getClassName() });
@@ -133,6 +140,24 @@ export async function restoreCheckpoint(tr: GanTrainer, files: CheckpointFiles, 
       for (const [n, v] of net.params.vars) v.assign(map[n]);
     } finally {
       tf.dispose(Object.values(map));
+    }
+  }
+  if (tr.ema) {
+    if (files['generator-ema.json'] === undefined) {
+      // written with --ema 0 or before EMA existed: the average starts from the raw G
+      tr.resetEmaToRaw();
+    } else {
+      const { map } = decodeNamed(text(need('generator-ema.json'))!, bytes(need('generator-ema.weights.bin'))!, `${where}/generator-ema`);
+      try {
+        for (const [n, v] of tr.ema) {
+          const t = map[n];
+          if (!t || t.shape.join('x') !== v.shape.join('x')) throw new CheckpointError(`${where}: generator-ema has no "${n}" of shape [${v.shape}] — a different architecture`);
+        }
+        for (const [n, v] of tr.ema) v.assign(map[n]);
+        tr.emaFromCheckpoint = true;
+      } finally {
+        tf.dispose(Object.values(map));
+      }
     }
   }
   for (const [name, opt] of [['optimizer-g', tr.optG], ['optimizer-d', tr.optD]] as const) {

@@ -29,6 +29,8 @@ export interface TrainConfig {
   ndf: number;
   zDim: number;
   dDropout: number;
+  /** Generator EMA decay (0 = off); see trainer.ts emaBeta. */
+  ema: number;
   flip: boolean;
   seed: number;
   backend: BackendName;
@@ -87,6 +89,7 @@ export const FIELDS: readonly Field[] = [
   { key: 'ndf', flag: 'ndf', kind: 'int', min: 1, max: 1024, web: true, help: 'discriminator width (channels of its first layer)' },
   { key: 'zDim', flag: 'z-dim', kind: 'int', min: 1, max: 4096, web: true, help: 'latent size' },
   { key: 'dDropout', flag: 'd-dropout', kind: 'number', min: 0, max: 0.95, web: true, help: 'dropout rate after each hidden D layer (a mode-collapse mitigation; 0 = off)' },
+  { key: 'ema', flag: 'ema', kind: 'number', min: 0, max: 0.99999, metavar: 'BETA', web: true, help: 'exponential moving average of the generator weights (and BN statistics) with decay BETA, warmed up as min(BETA, (1+t)/(10+t)); sample grids, diversity/SWD scores, sample.js and exports use the average (0 = off: the raw generator)' },
   { key: 'flip', flag: 'flip', kind: 'boolean', web: true, help: 'random horizontal flips of real images' },
   { key: 'seed', flag: 'seed', kind: 'int', min: 0, max: 4294967295, web: true, help: 'seed of every random number in the run' },
   { key: 'backend', flag: 'backend', kind: 'enum', choices: ['auto', 'webgl', 'wasm', 'cpu'], resumable: true, web: true, help: 'tfjs backend: auto = webgl on a hardware GPU, else wasm' },
@@ -128,6 +131,7 @@ export const DEFAULTS: TrainConfig = {
   ndf: 32,
   zDim: 100,
   dDropout: 0,
+  ema: 0.999,
   flip: false,
   seed: 1,
   backend: 'auto',
@@ -240,5 +244,6 @@ export function describeConfig(c: TrainConfig): string {
   if (c.gp > 0) parts.push(`gp ${c.gp}`);
   if (c.nCritic > 1) parts.push(`n-critic ${c.nCritic}`);
   if (c.dDropout > 0) parts.push(`D dropout ${c.dDropout}`);
+  if (c.ema > 0) parts.push(`G EMA ${c.ema}`);
   return parts.join(', ');
 }

@@ -1,7 +1,9 @@
 // --diversity-every: scores the fixed-z samples against a held real subset of
 // the training data (same size, drawn once with the run's seed), so the
-// verdict is relative to what real faces score. Platform-free: the page and
-// the CLI both use it (Node additionally enables worker threads).
+// verdict is relative to what real faces score, and the sliced Wasserstein
+// distance to that subset (swd = the average x1e3, swd32/swd16/... per level)
+// measures sample quality. Platform-free: the page and the CLI both use it
+// (Node additionally enables worker threads).
 import { scoreGeneratedSamples, referenceFromU8 } from '../metrics/trainer';
 import { Rng } from '../util/rng';
 import type { ImageDataset } from '../data/dataset';
@@ -20,7 +22,7 @@ export function makeDiversityHook(ds: ImageDataset, cfg: TrainConfig, threads = 
   const nRef = Math.min(cfg.diversitySamples, ds.n);
   const ref = referenceFromU8(heldRealSubset(ds, nRef, cfg.seed), nRef, ds.size);
   return async (samples, n, size) => {
-    const r = await scoreGeneratedSamples(samples, n, size, { ref, threads, seed: cfg.seed });
+    const r = await scoreGeneratedSamples(samples, n, size, { ref, threads, seed: cfg.seed, swd: true });
     return r as unknown as DiversityResult;
   };
 }

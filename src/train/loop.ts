@@ -1,8 +1,8 @@
 // The run loop, the same in Node and in the browser: trains a GanTrainer on a
 // batch source and keeps the run directory (through a RunStore) up to date:
 //   config.json         every resolved setting, versions, backend, dataset
-//   metrics.jsonl       one JSON line per logged step
-//   samples/step-NNNNNN.png   8x8 grid from a fixed z
+//   metrics.jsonl       one JSON line per logged step (+ diversity and SWD fields)
+//   samples/step-NNNNNN.png   8x8 grid from a fixed z (the EMA generator with --ema)
 //   checkpoints/        see checkpoint.ts
 //   loss.svg            curves from metrics.jsonl
 //   summary.json        the final summary
@@ -106,6 +106,7 @@ export async function runTraining(cfg: TrainConfig, sampler: Sampler, datasetSiz
         const st = await restoreCheckpoint(tr, ck.files, `${store.root}/${ck.dir}`);
         sampler.restore(st.sampler as object);
         hooks.log(`resumed from ${ck.dir} (step ${tr.step})`);
+        if (tr.ema && !tr.emaFromCheckpoint) hooks.log(`${ck.dir} has no EMA weights (written with --ema 0 or before --ema): the generator average starts from its weights`);
       } else {
         hooks.log('no checkpoint yet: starting from step 0');
       }

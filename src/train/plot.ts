@@ -104,5 +104,19 @@ export function lossPlotSvg(records: Record<string, number>[]): string {
   const charts = [lineChartSvg('Losses', [s('lossD', 'loss D', '#d62728'), s('lossG', 'loss G', '#1f77b4')]), lineChartSvg('Discriminator outputs', [s('dReal', 'D(x)', '#2ca02c'), s('dFake', 'D(G(z))', '#ff7f0e')])];
   if (records.some((r) => typeof r.wasserstein === 'number')) charts.push(lineChartSvg('Wasserstein estimate / GP', [s('wasserstein', 'W estimate', '#9467bd'), s('gp', 'GP term', '#8c564b')]));
   if (records.some((r) => typeof r.msssim === 'number')) charts.push(lineChartSvg('Diversity (fixed z)', [s('msssim', 'mean MS-SSIM', '#17becf'), s('vendi_norm', 'Vendi / n', '#bcbd22')]));
+  if (records.some((r) => typeof r.swd === 'number')) charts.push(lineChartSvg('SWD x1e3 to held-out reals (lower = closer)', swdSeries(records)));
   return stackSvg(charts);
+}
+
+const SWD_COLORS = ['#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
+
+/** The SWD panel's series: the average, then each level (swd64, swd32, swd16: finest first). */
+export function swdSeries(records: Record<string, number>[]): Series[] {
+  const levels = new Set<number>();
+  for (const r of records) for (const k of Object.keys(r)) if (/^swd\d+$/.test(k) && typeof r[k] === 'number') levels.add(Number(k.slice(3)));
+  const pts = (key: string): [number, number][] => records.filter((r) => typeof r[key] === 'number').map((r) => [r.step, r[key]]);
+  return [
+    { name: 'SWD avg', color: '#000000', points: pts('swd') },
+    ...[...levels].sort((a, b) => b - a).map((l, i) => ({ name: `SWD ${l}px`, color: SWD_COLORS[i % SWD_COLORS.length], points: pts(`swd${l}`) })),
+  ];
 }

@@ -62,6 +62,19 @@ function globalNorm(grads: tf.NamedTensorMap): Tensor {
   return tf.tidy(() => tf.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g))))));
 }
 
+/**
+ * The EMA decay of the update after `t` completed steps (t = 0 for the first
+ * update): min(beta, (1 + t) / (10 + t)), so the average follows the early,
+ * fast-moving weights (0.1 at the first step, 0.5 at t = 8) and only settles
+ * to `beta` after about 9 / (1 - beta) steps.
+ */
+export function emaBeta(beta: number, t: number): number {
+  return Math.min(beta, (1 + t) / (10 + t));
+}
+
+/** Name of the EMA copy of a generator variable ("generator/fc/kernel" -> "generator-ema/fc/kernel"). */
+export const emaName = (name: string) => name.replace(/^generator\//, 'generator-ema/');
+
 export class GanTrainer {
   readonly G: Generator;
   readonly D: Discriminator;
@@ -69,6 +82,17 @@ export class GanTrainer {
   readonly optD: tf.Optimizer;
   readonly rng: Rng;
   step = 0;
+  /**
+   * With cfg.ema > 0: an exponential moving average of every generator
+   * variable (weights and BN running statistics), keyed by G's names. It
+   * starts as a copy of the initial G; generate() uses it.
+   */
+  readonly ema: Map<string, Variable> | null = null;
+  /**
+   * False when the average was not restored from a checkpoint but copied from
+   * the raw G (a checkpoint written without EMA weights): it then equals G.
+   */
+  emaFromCheckpoint = true;
 
   constructor(readonly cfg: TrainConfig) {
     this.rng = new Rng(cfg.seed);
@@ -77,6 +101,38 @@ export class GanTrainer {
     this.D = new Discriminator(mc, this.rng);
     this.optG = makeOptimizer(cfg, cfg.lr);
     this.optD = makeOptimizer(cfg, cfg.lrD);
+    if (cfg.ema > 0) {
+      // tf.variable names are global: the copies get their own prefix
+      this.ema = new Map([...this.G.params.vars].map(([n, v]) => {
+        const copy = v.clone();
+        const e = tf.variable(copy, false, emaName(n));
+        copy.dispose(); // the variable holds its own reference to the data
+        return [n, e] as const;
+      }));
+    }
+  }
+
+  /**
+   * One EMA update over every G variable, in one tidy:
+   * ema <- beta_t * ema + (1 - beta_t) * G with beta_t = emaBeta(cfg.ema, t),
+   * t = the steps completed before the one just taken.
+   */
+  updateEma(t: number): void {
+    if (!this.ema) return;
+    const b = emaBeta(this.cfg.ema, t);
+    tf.tidy(() => {
+      const beta = tf.scalar(b), rest = tf.scalar(1 - b);
+      for (const [n, e] of this.ema!) e.assign(tf.add(tf.mul(e, beta), tf.mul(this.G.params.vars.get(n)!, rest)));
+    });
+  }
+
+  /** Sets the average to the raw G's current values (a checkpoint without EMA weights). */
+  resetEmaToRaw(): void {
+    if (!this.ema) return;
+    tf.tidy(() => {
+      for (const [n, e] of this.ema!) e.assign(this.G.params.vars.get(n)!);
+    });
+    this.emaFromCheckpoint = false;
   }
 
   private noise(n: number): Tensor2D {
@@ -170,6 +226,7 @@ export class GanTrainer {
     }
     const g = this.generatorStep();
     if (!Number.isFinite(g.lossG)) throw new NonFiniteLossError(this.step + 1, 'lossG', g.lossG);
+    this.updateEma(this.step);
     this.step++;
     const m: StepMetrics = { step: this.step, lossD: d.lossD, lossG: g.lossG, dReal: d.dReal, dFake: d.dFake, gradNormD: d.gradNormD, gradNormG: g.gradNormG };
     if (this.cfg.loss === 'wgan' || this.cfg.loss === 'wgan-gp') m.wasserstein = d.w;
@@ -177,26 +234,43 @@ export class GanTrainer {
     return m;
   }
 
-  /** Generator output in eval mode (running BN statistics) for fixed z: NHWC in [-1, 1]. */
-  generate(z: Float32Array, chunk = 64): Float32Array {
+  /**
+   * Generator output in eval mode (running BN statistics) for fixed z: NHWC in
+   * [-1, 1]. The EMA generator when there is one (cfg.ema > 0), unless `raw`.
+   */
+  generate(z: Float32Array, chunk = 64, opts: { raw?: boolean } = {}): Float32Array {
     const n = z.length / this.cfg.zDim;
     const s = this.cfg.size;
     const out = new Float32Array(n * s * s * 3);
-    for (let i = 0; i < n; i += chunk) {
-      const m = Math.min(chunk, n - i);
-      const img = tf.tidy(() => this.G.apply(tf.tensor2d(z.subarray(i * this.cfg.zDim, (i + m) * this.cfg.zDim), [m, this.cfg.zDim]), { training: false }));
-      out.set(img.dataSync(), i * s * s * 3);
-      img.dispose();
+    const vars = this.G.params.vars;
+    const saved = this.ema && !opts.raw ? new Map(vars) : null;
+    try {
+      // G.apply reads its variables by name from params.vars: point the names at the averages for the call
+      if (saved) for (const [k, e] of this.ema!) vars.set(k, e);
+      for (let i = 0; i < n; i += chunk) {
+        const m = Math.min(chunk, n - i);
+        const img = tf.tidy(() => this.G.apply(tf.tensor2d(z.subarray(i * this.cfg.zDim, (i + m) * this.cfg.zDim), [m, this.cfg.zDim]), { training: false }));
+        out.set(img.dataSync(), i * s * s * 3);
+        img.dispose();
+      }
+    } finally {
+      if (saved) for (const [k, v] of saved) vars.set(k, v);
     }
     return out;
   }
 
-  /** Every variable of both networks (weights and buffers) by name. */
+  /** Every variable of both networks (weights and buffers) by name (the EMA copies: emaVariables()). */
   variables(): Map<string, Variable> {
     return new Map([...this.G.params.vars, ...this.D.params.vars]);
   }
 
+  /** The EMA copies of G's variables by their own names (generator-ema/...), empty without EMA. */
+  emaVariables(): Map<string, Variable> {
+    return new Map([...(this.ema ?? [])].map(([n, v]) => [emaName(n), v]));
+  }
+
   dispose(): void {
+    if (this.ema) for (const v of this.ema.values()) v.dispose();
     this.G.params.dispose();
     this.D.params.dispose();
     this.optG.dispose();

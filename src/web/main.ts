@@ -315,7 +315,7 @@ function hooks(run: TrainConfig, data: ImageDataset, runStore: GatedStore): RunH
     diversity: ref
       ? async (samples, n, size) => {
         if (lostRun) return { verdict: 'skipped' };
-        const d = await scoreGeneratedSamples(samples, n, size, { ref });
+        const d = await scoreGeneratedSamples(samples, n, size, { ref, swd: true });
         if (collapseShown && d.verdict !== 'collapsed') {
           // The warning was about an earlier score: this one is not collapsed.
           banner(els.banner, null);

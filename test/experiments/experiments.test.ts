@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { encode } from 'fast-png';
 import { planFor } from '../../src/experiments/plan';
-import { discussion, firstCollapse, type RunResult } from '../../src/experiments/report';
+import { discussion, firstCollapse, reportMarkdown, diversityChartSvg, swdLevelsOf, type RunResult } from '../../src/experiments/report';
 
 const root = resolve(__dirname, '../..');
 
@@ -36,6 +36,10 @@ describe('experiments.js', () => {
     for (const m of md.matchAll(/!\[[^\]]*\]\(([^)]+)\)/g)) expect(existsSync(join(out, m[1])), m[1]).toBe(true);
     expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain('<table>');
     expect(readFileSync(join(out, 'diversity.svg'), 'utf8')).toMatch(/^<svg/);
+    // SWD is scored with the diversity: a column of the final scores and a chart over training
+    expect(md).toMatch(/\| SWD x1e3 avg \(32 \/ 16 px\) \|/);
+    expect(md).toMatch(/\| \d+(\.\d)? \(\d+(\.\d)? \/ \d+(\.\d)?\) \|/);
+    expect(readFileSync(join(out, 'diversity.svg'), 'utf8')).toContain('SWD x1e3 to the held-out real images');
     const again = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: 60_000 });
     expect(again.status).toBe(0);
     expect(again.stdout.match(/already done, skipped/g)).toHaveLength(planFor('tiny').runs.length);
@@ -62,6 +66,31 @@ describe('the generated discussion', () => {
     expect(text).toMatch(/clip0.1 diversified by step 20 and then collapsed: the score first said "collapsed" at step 30; final verdict collapsed/);
     expect(text).toMatch(/The setting meant to collapse \(clip0.1\) collapsed, and the score says so/);
     expect(text).toMatch(/gp vs clip0.1: healthier — verdict healthy vs collapsed; mean MS-SSIM 0.3 vs 0.9 \(0.6 lower, 66.7% less self-similar\)/);
+  });
+
+  it('the final-scores table has an SWD column (average and per level) and diversity.svg an SWD-over-training chart', () => {
+    const swdRec = (step: number, swd: number) => ({ ...rec(step, 'healthy', 0.3), swd, swd32: swd + 10, swd16: swd - 10 });
+    const a = res('base', 'baseline', [swdRec(10, 120), swdRec(20, 60.25)]);
+    const b = res('ema', 'mitigation', [swdRec(10, 110), swdRec(20, 40)]);
+    expect(swdLevelsOf([a, b])).toEqual([32, 16]);
+    const plan = { scale: 'tiny', common: [], runs: [a.spec, b.spec], note: 'test' } as any;
+    const md = reportMarkdown(plan, [a, b], 60);
+    const head = md.split('\n').find((l) => l.startsWith('| run | verdict'))!;
+    expect(head).toContain('| SWD x1e3 avg (32 / 16 px) |');
+    const cols = head.split('|').length;
+    // the last scored step's values, in the column under the header
+    const row = md.split('\n').find((l) => l.startsWith('| base | healthy'))!;
+    expect(row.split('|').length).toBe(cols);
+    expect(row).toContain('| 60.3 (70.3 / 50.3) |');
+    expect(md.split('\n').find((l) => l.startsWith('| ema | healthy'))).toContain('| 40 (50 / 30) |');
+    const svg = diversityChartSvg([a, b]);
+    expect(svg).toContain('SWD x1e3 to the held-out real images');
+    // one path per run in the SWD chart
+    expect(svg.split('SWD x1e3 to the held-out real images')[1].match(/<path /g)!.length).toBe(2);
+    // records without SWD (older studies): no column, no chart
+    const old = res('old', 'baseline', [rec(10, 'healthy', 0.3)]);
+    expect(reportMarkdown(plan, [old], 60)).not.toContain('SWD');
+    expect(diversityChartSvg([old])).not.toContain('SWD');
   });
 
   it('a run that never left the start state is said to be so, not "collapsed at step 10"', () => {

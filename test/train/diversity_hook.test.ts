@@ -27,6 +27,15 @@ describe('diversity during training', () => {
     expect(l.msssim).toBeGreaterThanOrEqual(0);
     expect(l.msssim).toBeLessThanOrEqual(1);
     expect(Number.isFinite(l.vendi)).toBe(true);
+    // SWD x1e3 to the held-out reals: the average and each level (32 and 16 px at --size 32)
+    for (const x of lines.filter((y) => 'verdict' in y)) {
+      expect(x.swd).toBeGreaterThan(0);
+      expect(x.swd).toBeCloseTo((x.swd32 + x.swd16) / 2, 2);
+      expect(x.swd_seconds).toBeGreaterThan(0);
+    }
+    expect(lines.some((x) => 'swd' in x && !('verdict' in x))).toBe(false);
+    // and loss.svg charts it
+    expect(await store.readText('loss.svg')).toContain('SWD x1e3');
   });
 
   it('warns on a collapsed verdict and --stop-on-collapse ends the run after a checkpoint', async () => {

@@ -33,7 +33,8 @@ export async function finalWeights(store: MemoryStore, cfg: TrainConfig): Promis
   const ck = (await loadLatestCheckpoint(store))!;
   const tr = new GanTrainer(cfg);
   await restoreCheckpoint(tr, ck.files);
-  const out = new Map([...tr.variables()].map(([n, v]) => [n, v.dataSync().slice() as Float32Array]));
+  // the EMA copies (generator-ema/...) too: resume must continue the average bit for bit
+  const out = new Map([...tr.variables(), ...tr.emaVariables()].map(([n, v]) => [n, v.dataSync().slice() as Float32Array]));
   tr.dispose();
   return out;
 }

@@ -73,3 +73,27 @@ describe('lineChartSvg on long series', () => {
     expect(grey[0]).toMatch(/^M56\.0,[\d.]+L768\.0,[\d.]+$/);
   });
 });
+
+describe('loss.svg SWD panel', () => {
+  const base = (step: number) => ({ step, lossD: 1, lossG: 2, dReal: 0.6, dFake: 0.4 });
+
+  it('adds an "SWD x1e3" panel with the average and each level when records have swd', () => {
+    const records = [base(1), { ...base(2), msssim: 0.4, vendi_norm: 0.5, swd: 80, swd32: 90, swd16: 70 }, base(3), { ...base(4), msssim: 0.3, vendi_norm: 0.6, swd: 40, swd32: 50, swd16: 30 }];
+    const svg = lossPlotSvg(records);
+    expect(svg).toContain('SWD x1e3');
+    for (const name of ['SWD avg', 'SWD 32px', 'SWD 16px']) expect(svg).toContain(`>${name}</text>`);
+    // four panels stacked: losses, D outputs, diversity, SWD
+    expect(svg).toMatch(/height="1120"/);
+    // the SWD panel's average path goes through (2, 80) and (4, 40): two vertices, falling
+    const paths = vertices(svg);
+    const avg = paths[paths.length - 3];
+    expect(avg).toHaveLength(2);
+    expect(avg[1][1]).toBeGreaterThan(avg[0][1]);
+  });
+
+  it('has no SWD panel without swd records', () => {
+    const svg = lossPlotSvg([base(1), { ...base(2), msssim: 0.4, vendi_norm: 0.5 }]);
+    expect(svg).not.toContain('SWD');
+    expect(svg).toMatch(/height="840"/);
+  });
+});
