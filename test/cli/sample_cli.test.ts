@@ -6,6 +6,12 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { encode, decode } from 'fast-png';
 import { parseNpy } from '../../src/metrics/samples';
+import { tf } from '../../src/tf';
+import { GanTrainer } from '../../src/train/trainer';
+import { restoreCheckpoint, type CheckpointFiles } from '../../src/train/checkpoint';
+import { resolveConfig, parsePartial } from '../../src/train/config';
+import { toByte } from '../../src/train/grid';
+import { Rng } from '../../src/util/rng';
 
 const root = resolve(__dirname, '../..');
 const run = (script: string, args: string[]) => {
@@ -62,6 +68,55 @@ describe('sample.js', () => {
     expect([img.width, img.height, img.channels]).toEqual([32, 32, 3]);
     // parseNpy hands uint8 back as [0, 1] floats
     expect(Array.from(img.data as Uint8Array)).toEqual(Array.from(npy.data.subarray(32 * 32 * 3, 2 * 32 * 32 * 3), (v) => Math.round(v * 255)));
+  }, 120_000);
+
+  /** The uint8 samples the raw G and the EMA generator of `dir`'s checkpoint `step` draw for sample.js's z of `seed`. */
+  async function drawInProcess(dir: string, step: string, n: number, seed: number) {
+    await tf.setBackend('cpu');
+    const ckDir = join(dir, 'checkpoints', step);
+    const files: CheckpointFiles = {};
+    for (const f of readdirSync(ckDir)) files[f] = new Uint8Array(readFileSync(join(ckDir, f)));
+    const cfg = resolveConfig(parsePartial(JSON.parse(new TextDecoder().decode(files['state.json'] as Uint8Array)).config, 'state'));
+    const tr = new GanTrainer(cfg);
+    try {
+      await restoreCheckpoint(tr, files, ckDir);
+      const z = new Rng((seed ^ 0x5a3c1e77) >>> 0).fillNormal(new Float32Array(n * cfg.zDim));
+      const u8 = (x: Float32Array) => Array.from(x, toByte);
+      return { hasEma: !!tr.ema && tr.emaFromCheckpoint, ema: u8(tr.generate(z)), raw: u8(tr.generate(z, 64, { raw: true })) };
+    } finally {
+      tr.dispose();
+      tf.disposeVariables();
+    }
+  }
+  const npyBytes = (path: string) => Array.from(parseNpy(new Uint8Array(readFileSync(path))).data, (v) => Math.round(v * 255));
+
+  it('samples the EMA generator: the .npy equals what the checkpoint\'s EMA weights draw, not the raw G\'s', async () => {
+    const r = run('sample.js', [runDir, '--n', '6', '--seed', '5', '--out', join(work, 'ema.npy'), '--backend', 'cpu']);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/the EMA generator \(beta 0\.999\)/);
+    const got = npyBytes(join(work, 'ema.npy'));
+    const want = await drawInProcess(runDir, 'step-000004', 6, 5);
+    expect(want.hasEma).toBe(true);
+    expect(got).toEqual(want.ema);
+    expect(got).not.toEqual(want.raw);
+  }, 120_000);
+
+  it('a checkpoint without EMA weights (--ema 0, or an older run) still loads: the raw G, and it says so', async () => {
+    const dir = join(work, 'run-noema');
+    const t = run('train.js', ['--data', join(work, 'data'), '--out', dir, '--size', '32', '--ngf', '4', '--ndf', '4', '--z-dim', '8', '--batch', '4', '--steps', '2', '--sample-every', '0', '--ema', '0', '--backend', 'cpu']);
+    expect(t.code, t.err).toBe(0);
+    expect(readdirSync(join(dir, 'checkpoints', 'step-000002'))).not.toContain('generator-ema.json');
+    // an old run's state.json has no "ema" at all: sample.js resolves it to the default, finds no average, uses G
+    const statePath = join(dir, 'checkpoints', 'step-000002', 'state.json');
+    const state = JSON.parse(readFileSync(statePath, 'utf8'));
+    delete state.config.ema;
+    writeFileSync(statePath, JSON.stringify(state));
+    const r = run('sample.js', [dir, '--n', '4', '--out', join(work, 'noema.npy'), '--backend', 'cpu']);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/the raw generator: this checkpoint has no EMA weights/);
+    const want = await drawInProcess(dir, 'step-000002', 4, 1);
+    expect(want.hasEma).toBe(false);
+    expect(npyBytes(join(work, 'noema.npy'))).toEqual(want.raw);
   }, 120_000);
 
   it.each([

@@ -24,12 +24,18 @@ describe('resume', () => {
     await checkResumeEquality('cpu', 'wgan-gp', { sn: true, nCritic: 1 });
   });
 
+  it('the generator EMA continues bit for bit too (a fast average, so every step shows), and --ema 0 resumes without one', async () => {
+    await checkResumeEquality('cpu', 'bce', { ema: 0.6 });
+    tf.disposeVariables();
+    await checkResumeEquality('cpu', 'bce', { ema: 0 });
+  });
+
   it('writes the run directory: config, metrics, samples, checkpoints, loss plot, summary', async () => {
     await tf.setBackend('cpu');
     const store = new MemoryStore();
     const cfg = tinyConfig({ steps: 3, sampleEvery: 2, checkpointEvery: 2, keepCheckpoints: 1 });
     await run(cfg, store, false);
-    for (const f of ['config.json', 'metrics.jsonl', 'loss.svg', 'summary.json', 'samples/step-000002.png', 'samples/step-000003.png', 'checkpoints/latest.json', 'checkpoints/step-000003/state.json', 'checkpoints/step-000003/generator.json', 'checkpoints/step-000003/generator.weights.bin']) {
+    for (const f of ['config.json', 'metrics.jsonl', 'loss.svg', 'summary.json', 'samples/step-000002.png', 'samples/step-000003.png', 'checkpoints/latest.json', 'checkpoints/step-000003/state.json', 'checkpoints/step-000003/generator.json', 'checkpoints/step-000003/generator.weights.bin', 'checkpoints/step-000003/generator-ema.json', 'checkpoints/step-000003/generator-ema.weights.bin']) {
       expect(await store.exists(f), f).toBe(true);
     }
     // keepCheckpoints: 1 removed step 2
