@@ -14,6 +14,8 @@ export const CHECKPOINT_NAMES = [
   'generator.json', 'generator.weights.bin', 'discriminator.json', 'discriminator.weights.bin',
   'optimizer-g.json', 'optimizer-g.weights.bin', 'optimizer-d.json', 'optimizer-d.weights.bin', 'state.json',
 ] as const;
+/** Files a checkpoint may have: the generator's EMA (--ema > 0; absent with --ema 0 and in older runs). */
+export const CHECKPOINT_OPTIONAL_NAMES = ['generator-ema.json', 'generator-ema.weights.bin'] as const;
 
 const bytesOf = (v: Uint8Array | string) => (typeof v === 'string' ? new TextEncoder().encode(v) : v);
 
@@ -78,7 +80,7 @@ export async function readCheckpointPicks(picked: ArrayLike<PickedFile>): Promis
   const add = (path: string, data: Uint8Array) => {
     const parts = path.split('/').filter(Boolean);
     const name = parts.pop()!;
-    if (!(CHECKPOINT_NAMES as readonly string[]).includes(name)) return;
+    if (!(CHECKPOINT_NAMES as readonly string[]).includes(name) && !(CHECKPOINT_OPTIONAL_NAMES as readonly string[]).includes(name)) return;
     const folder = parts.pop() ?? '';
     const key = /^step-\d+$/.test(folder) ? folder : '';
     if (!groups.has(key)) groups.set(key, {});

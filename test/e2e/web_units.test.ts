@@ -13,7 +13,7 @@ import { GanTrainer } from '../../src/train/trainer';
 import { MemoryStore } from '../../src/train/store';
 import { checkpointFiles, loadLatestCheckpoint, restoreCheckpoint, saveCheckpoint, CheckpointError } from '../../src/train/checkpoint';
 import { ConfigError, resolveConfig } from '../../src/train/config';
-import { CHECKPOINT_NAMES, GatedStore, checkpointZip, dropCheckpointsAfter, latestCheckpointZip, putCheckpoint, readCheckpointPicks } from '../../src/web/store_browser';
+import { CHECKPOINT_NAMES, CHECKPOINT_OPTIONAL_NAMES, GatedStore, checkpointZip, dropCheckpointsAfter, latestCheckpointZip, putCheckpoint, readCheckpointPicks } from '../../src/web/store_browser';
 import { settingsFromQuery } from '../../src/web/ui/form';
 import { FACES_CACHE_VERSION, checkFacesRecord, facesCacheKey, facesChecksum, facesRecord, type FacesKey } from '../../src/web/faces_cache';
 import { atlasEntry, atlasSvg } from '../../src/web/faces_browser';
@@ -93,12 +93,15 @@ describe('checkpoints in the page (store_browser.ts)', () => {
     expect(z!.name).toBe('ganforge-run-step-000007.zip');
     const entries = unzipSync(z!.zip);
     const root = 'ganforge-run-step-000007/';
-    expect(Object.keys(entries).sort()).toEqual([...CHECKPOINT_NAMES.map((n) => `${root}checkpoints/step-000007/${n}`), `${root}checkpoints/latest.json`, `${root}config.json`, `${root}metrics.jsonl`].sort());
+    // cfg's default --ema 0.999: the checkpoint holds the generator's EMA too.
+    expect(Object.keys(entries).sort()).toEqual([...CHECKPOINT_NAMES, ...CHECKPOINT_OPTIONAL_NAMES].map((n) => `${root}checkpoints/step-000007/${n}`).concat([`${root}checkpoints/latest.json`, `${root}config.json`, `${root}metrics.jsonl`]).sort());
     expect(new TextDecoder().decode(entries[`${root}metrics.jsonl`])).toBe('{"step":7}\n');
     expect(JSON.parse(new TextDecoder().decode(entries[`${root}checkpoints/latest.json`]))).toEqual({ step: 7, dir: 'step-000007' });
 
     const fromZip = await readCheckpointPicks([pick('ganforge-run-step-000007.zip', z!.zip)]);
     expect(fromZip.dir).toBe('step-000007');
+    // The EMA weights travel with the picked checkpoint (the page's grid draws them).
+    for (const n of CHECKPOINT_OPTIONAL_NAMES) expect(fromZip.files[n], n).toBeDefined();
     const files = await checkpointFiles(tr, { v: 1 });
     const loose = await readCheckpointPicks(Object.entries(files).map(([n, d]) => pick(`run/checkpoints/step-000007/${n}`, d)));
     expect(loose.dir).toBe('step-000007');
