@@ -275,7 +275,7 @@ describe.skipIf(!haveChromium)('browser page (Chromium + SwiftShader)', () => {
     const entries = unzipSync(new Uint8Array(readFileSync(zipPath)));
     const files: CheckpointFiles = {};
     for (const [p, d] of Object.entries(entries)) if (/\/checkpoints\/step-\d+\//.test(p)) files[p.split('/').pop()!] = d;
-    expect(Object.keys(files).sort()).toEqual(['discriminator.json', 'discriminator.weights.bin', 'generator.json', 'generator.weights.bin', 'optimizer-d.json', 'optimizer-d.weights.bin', 'optimizer-g.json', 'optimizer-g.weights.bin', 'state.json']);
+    expect(Object.keys(files).sort()).toEqual(['discriminator.json', 'discriminator.weights.bin', 'generator-ema.json', 'generator-ema.weights.bin', 'generator.json', 'generator.weights.bin', 'optimizer-d.json', 'optimizer-d.weights.bin', 'optimizer-g.json', 'optimizer-g.weights.bin', 'state.json']);
     const web = await page.evaluate((zz) => (window as any).ganforge.generate(zz), Array.from(z));
     expect(maxDiff(web, await nodeGenerate(files, z))).toBeLessThan(1e-3);
 
