@@ -7,6 +7,7 @@
 import { RUN_FILES, loadLatestCheckpoint, type CheckpointFiles } from '../train/checkpoint';
 import type { RunStore } from '../train/store';
 import { putCheckpoint, runFilesAt } from './store_browser';
+import { openDatabase, request } from './idb';
 
 const DB_NAME = 'ganforge';
 const DB_STORE = 'runs';
@@ -22,33 +23,7 @@ export interface SavedRun {
   savedAt: string;
 }
 
-function idb(): IDBFactory {
-  const f = (globalThis as { indexedDB?: IDBFactory }).indexedDB;
-  if (!f) throw new Error('this browser gives the page no IndexedDB (private window or storage disabled)');
-  return f;
-}
-
-function request<T>(r: IDBRequest<T>): Promise<T> {
-  return new Promise((resolve, reject) => {
-    r.onsuccess = () => resolve(r.result);
-    r.onerror = () => reject(r.error ?? new Error('IndexedDB request failed'));
-  });
-}
-
-let dbPromise: Promise<IDBDatabase> | null = null;
-function openDb(): Promise<IDBDatabase> {
-  dbPromise ??= new Promise<IDBDatabase>((resolve, reject) => {
-    const r = idb().open(DB_NAME, 1);
-    r.onupgradeneeded = () => r.result.createObjectStore(DB_STORE);
-    r.onsuccess = () => resolve(r.result);
-    r.onerror = () => reject(r.error ?? new Error('cannot open IndexedDB'));
-    r.onblocked = () => reject(new Error('IndexedDB is blocked by another tab of this page'));
-  }).catch((e) => {
-    dbPromise = null;
-    throw e;
-  });
-  return dbPromise;
-}
+const openDb = () => openDatabase(DB_NAME, [DB_STORE]);
 
 async function inStore<T>(mode: IDBTransactionMode, fn: (s: IDBObjectStore) => IDBRequest<T>): Promise<T> {
   const db = await openDb();

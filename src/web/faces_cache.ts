@@ -12,6 +12,7 @@
 // the newest MAX_SETS sets. Browser-only at run time; the record checks are
 // pure (test/e2e/web_units.test.ts runs them in Node).
 import { FACES_VERSION } from '../data/faces';
+import { openDatabase, request } from './idb';
 
 /** Bumped whenever the page draws the faces differently (rasterising, resizing). */
 export const FACES_DRAW_VERSION = 1;
@@ -85,36 +86,7 @@ export function checkFacesRecord(r: unknown, want: FacesKey): { images: Uint8Arr
 }
 
 // ---- IndexedDB ----------------------------------------------------------------
-function idb(): IDBFactory {
-  const f = (globalThis as { indexedDB?: IDBFactory }).indexedDB;
-  if (!f) throw new Error('this browser gives the page no IndexedDB (private window or storage disabled)');
-  return f;
-}
-
-function request<T>(r: IDBRequest<T>): Promise<T> {
-  return new Promise((resolve, reject) => {
-    r.onsuccess = () => resolve(r.result);
-    r.onerror = () => reject(r.error ?? new Error('IndexedDB request failed'));
-  });
-}
-
-let dbPromise: Promise<IDBDatabase> | null = null;
-function openDb(): Promise<IDBDatabase> {
-  dbPromise ??= new Promise<IDBDatabase>((resolve, reject) => {
-    const r = idb().open(DB_NAME, 1);
-    r.onupgradeneeded = () => {
-      r.result.createObjectStore(SETS);
-      r.result.createObjectStore(META);
-    };
-    r.onsuccess = () => resolve(r.result);
-    r.onerror = () => reject(r.error ?? new Error('cannot open IndexedDB'));
-    r.onblocked = () => reject(new Error('IndexedDB is blocked by another tab of this page'));
-  }).catch((e) => {
-    dbPromise = null;
-    throw e;
-  });
-  return dbPromise;
-}
+const openDb = () => openDatabase(DB_NAME, [SETS, META]);
 
 /** Settles when the transaction commits (or fails); made right after the transaction, before its requests. */
 function done(tx: IDBTransaction): Promise<void> {
