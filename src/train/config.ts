@@ -2,6 +2,7 @@
 // config.json all come from FIELDS below (defaults, types, help, validation).
 // A run is a pure function of its resolved config.
 import { LOSSES, type LossName } from '../gan/losses';
+import { AUGMENTS, type AugmentName } from '../gan/diffaugment';
 
 export type BackendName = 'auto' | 'webgl' | 'wasm' | 'cpu';
 
@@ -31,6 +32,12 @@ export interface TrainConfig {
   dDropout: number;
   /** Generator EMA decay (0 = off); see trainer.ts emaBeta. */
   ema: number;
+  /**
+   * DiffAugment policy: 'none', or a comma list of color, translation, cutout
+   * in the order they are applied (canonical: no spaces, no repeats); see
+   * augmentOps() and src/gan/diffaugment.ts.
+   */
+  augment: string;
   flip: boolean;
   seed: number;
   backend: BackendName;
@@ -46,7 +53,8 @@ export interface TrainConfig {
   strict: boolean;
 }
 
-type Kind = 'int' | 'number' | 'string' | 'boolean' | 'enum';
+/** 'list': a comma list of `choices` (or 'none'), stored as its canonical string. */
+type Kind = 'int' | 'number' | 'string' | 'boolean' | 'enum' | 'list';
 
 export interface Field {
   key: keyof TrainConfig;
@@ -90,6 +98,7 @@ export const FIELDS: readonly Field[] = [
   { key: 'zDim', flag: 'z-dim', kind: 'int', min: 1, max: 4096, web: true, help: 'latent size' },
   { key: 'dDropout', flag: 'd-dropout', kind: 'number', min: 0, max: 0.95, web: true, help: 'dropout rate after each hidden D layer (a mode-collapse mitigation; 0 = off)' },
   { key: 'ema', flag: 'ema', kind: 'number', min: 0, max: 0.99999, metavar: 'BETA', web: true, help: 'exponential moving average of the generator weights (and BN statistics) with decay BETA, warmed up as min(BETA, (1+t)/(10+t)); sample grids, diversity/SWD scores, sample.js and exports use the average (0 = off: the raw generator)' },
+  { key: 'augment', flag: 'augment', kind: 'list', choices: AUGMENTS, metavar: 'POLICY', web: true, help: `DiffAugment: a comma list of ${AUGMENTS.join(', ')} (random brightness/saturation/contrast, shifts by up to 1/8 of the image, a zeroed square of half its side), applied to every image D sees, real and fake, in D and G steps; helps on small datasets (none = off)` },
   { key: 'flip', flag: 'flip', kind: 'boolean', web: true, help: 'random horizontal flips of real images' },
   { key: 'seed', flag: 'seed', kind: 'int', min: 0, max: 4294967295, web: true, help: 'seed of every random number in the run' },
   { key: 'backend', flag: 'backend', kind: 'enum', choices: ['auto', 'webgl', 'wasm', 'cpu'], resumable: true, web: true, help: 'tfjs backend: auto = webgl on a hardware GPU, else wasm' },
@@ -132,6 +141,7 @@ export const DEFAULTS: TrainConfig = {
   zDim: 100,
   dDropout: 0,
   ema: 0.999,
+  augment: 'none',
   flip: false,
   seed: 1,
   backend: 'auto',
@@ -180,6 +190,8 @@ export function coerce(field: Field, raw: unknown, where = `--${field.flag}`): u
       if (!field.choices!.includes(s)) throw new ConfigError(`${where} must be one of ${field.choices!.join(', ')}, got ${JSON.stringify(raw)}`);
       return field.key === 'size' ? Number(s) : s;
     }
+    case 'list':
+      return parseList(field, raw, where);
     case 'int':
     case 'number': {
       const n = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;
@@ -192,6 +204,36 @@ export function coerce(field: Field, raw: unknown, where = `--${field.flag}`): u
       return n;
     }
   }
+}
+
+/**
+ * A list field's canonical string: 'none', or its names joined by commas in the
+ * given order without spaces or repeats. Accepts a string ("color, cutout") or
+ * an array of names (a JSON config).
+ */
+function parseList(field: Field, raw: unknown, where: string): string {
+  const expected = `expected ${field.choices!.join(', ')}`;
+  const names = Array.isArray(raw) ? raw.map(String) : typeof raw === 'string' ? raw.split(',') : null;
+  if (!names) throw new ConfigError(`${where} must be a comma list of ${field.choices!.join(', ')}, or none; got ${JSON.stringify(raw)}`);
+  const trimmed = names.map((s) => s.trim());
+  if (trimmed.length === 1 && trimmed[0] === 'none') return 'none';
+  if (Array.isArray(raw) && raw.length === 0) return 'none';
+  const out: string[] = [];
+  for (const s of trimmed) {
+    if (s === '') throw new ConfigError(`${where}: empty name in ${JSON.stringify(raw)} (${expected}, or none)`);
+    if (s === 'none') throw new ConfigError(`${where}: 'none' cannot be combined with other names`);
+    if (!field.choices!.includes(s)) throw new ConfigError(`${where}: unknown ${field.key === 'augment' ? 'augmentation' : 'name'} '${s}' (${expected})`);
+    if (!out.includes(s)) out.push(s);
+  }
+  return out.join(',');
+}
+
+/** The DiffAugment ops of a config, in order ([] for 'none', and for a config from before --augment). */
+export function augmentOps(c: Pick<TrainConfig, 'augment'>): AugmentName[] {
+  const a = c.augment as string | undefined | null;
+  if (a === undefined || a === null || a === 'none') return [];
+  const p = parseList(fieldByKey.get('augment')!, a, '--augment');
+  return p === 'none' ? [] : (p.split(',') as AugmentName[]);
 }
 
 /** Validates a partial config from JSON (config file or config.json): unknown keys and bad values are errors. */
@@ -245,5 +287,6 @@ export function describeConfig(c: TrainConfig): string {
   if (c.nCritic > 1) parts.push(`n-critic ${c.nCritic}`);
   if (c.dDropout > 0) parts.push(`D dropout ${c.dDropout}`);
   if (c.ema > 0) parts.push(`G EMA ${c.ema}`);
+  if (augmentOps(c).length > 0) parts.push(`DiffAugment ${c.augment}`);
   return parts.join(', ');
 }

@@ -3,15 +3,17 @@
 //
 // A "step" is one generator update preceded by nCritic discriminator updates,
 // each on a fresh real batch. Every random number (initial weights, z, GP
-// interpolation weights, dropout masks) comes from `rng`, so a checkpoint that
+// interpolation weights, dropout masks, DiffAugment parameters) comes from
+// `rng`, so a checkpoint that
 // stores the weights, the optimizer slots and the PRNG state resumes exactly.
 import { tf, type Tensor, type Tensor2D, type Tensor4D, type Variable } from '../tf';
 import { Generator, Discriminator, type ModelConfig } from '../gan/models';
 import { discriminatorLoss, generatorLoss, gradientPenalty } from '../gan/losses';
 import { commitRunningStats, discardRunningStats, type BnState } from '../gan/batchnorm';
 import { commitSpectralNorm, discardSpectralNorm, type SnState } from '../gan/spectral_norm';
+import { diffAugment, type AugmentName } from '../gan/diffaugment';
 import { Rng } from '../util/rng';
-import type { TrainConfig } from './config';
+import { augmentOps, type TrainConfig } from './config';
 
 export interface BatchSource {
   /** One real batch [batch, size, size, 3] in [-1, 1]. */
@@ -93,9 +95,12 @@ export class GanTrainer {
    * the raw G (a checkpoint written without EMA weights): it then equals G.
    */
   emaFromCheckpoint = true;
+  /** DiffAugment ops (--augment) applied to every image D sees in training; [] = none. */
+  readonly augment: readonly AugmentName[];
 
   constructor(readonly cfg: TrainConfig) {
     this.rng = new Rng(cfg.seed);
+    this.augment = augmentOps(cfg);
     const mc = modelConfigOf(cfg);
     this.G = new Generator(mc, this.rng);
     this.D = new Discriminator(mc, this.rng);
@@ -159,16 +164,21 @@ export class GanTrainer {
     const real = this.realBatch(src);
     const z = this.noise(c.batch);
     const fake = tf.tidy(() => this.G.apply(z, { training: true, bn: gBn }));
+    // DiffAugment: D sees augmented reals and fakes (each image its own draw);
+    // the gradient penalty is taken on interpolates of these augmented images,
+    // the inputs D is trained on. Without --augment these are real and fake.
+    const realA = diffAugment(real, this.augment, this.rng);
+    const fakeA = diffAugment(fake, this.augment, this.rng);
     const alpha = c.gp > 0 ? tf.tensor1d(Float32Array.from({ length: c.batch }, () => this.rng.next())) : null;
     let kept: Tensor[] = [];
     try {
       const { value, grads } = tf.variableGrads(() => {
-        const dr = this.D.apply(real, { training: true, bn: dBn, sn, rng: this.rng });
-        const df = this.D.apply(fake, { training: true, bn: dBn, rng: this.rng });
+        const dr = this.D.apply(realA, { training: true, bn: dBn, sn, rng: this.rng });
+        const df = this.D.apply(fakeA, { training: true, bn: dBn, rng: this.rng });
         let loss = discriminatorLoss(c.loss, dr, df);
         kept = [tf.keep(this.shown(dr)), tf.keep(this.shown(df)), tf.keep(tf.sub(tf.mean(dr), tf.mean(df)))];
         if (alpha) {
-          const pen = gradientPenalty((x) => this.D.apply(x as Tensor4D, { training: true, rng: this.rng }), real, fake, alpha);
+          const pen = gradientPenalty((x) => this.D.apply(x as Tensor4D, { training: true, rng: this.rng }), realA, fakeA, alpha);
           kept.push(tf.keep(pen));
           loss = tf.add(loss, tf.mul(pen, c.gp));
         }
@@ -191,7 +201,7 @@ export class GanTrainer {
       discardRunningStats(dBn);
       discardRunningStats(gBn);
       discardSpectralNorm(sn);
-      tf.dispose([real, z, fake, ...(alpha ? [alpha] : []), ...kept]);
+      tf.dispose([real, z, fake, ...(realA !== real ? [realA] : []), ...(fakeA !== fake ? [fakeA] : []), ...(alpha ? [alpha] : []), ...kept]);
     }
   }
 
@@ -202,7 +212,8 @@ export class GanTrainer {
     try {
       const { value, grads } = tf.variableGrads(() => {
         const fake = this.G.apply(z, { training: true, bn: gBn });
-        const df = this.D.apply(fake, { training: true, rng: this.rng });
+        // gradients flow to G through the augmentation
+        const df = this.D.apply(diffAugment(fake, this.augment, this.rng), { training: true, rng: this.rng });
         return generatorLoss(c.loss, df);
       }, this.G.params.trainable());
       const norm = globalNorm(grads);

@@ -39,7 +39,8 @@ export class SettingsForm {
       } else {
         const t = document.createElement('input');
         t.type = 'text';
-        t.inputMode = 'decimal';
+        // a list field (--augment) is typed as on the command line: "color,translation,cutout"
+        if (f.kind !== 'list') t.inputMode = 'decimal';
         t.placeholder = defaultText(f);
         input = t;
       }
