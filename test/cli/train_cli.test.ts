@@ -43,6 +43,7 @@ describe('train.js usage errors: one line, exit 2, nothing written', () => {
     ['non-numeric value', ['--batch', 'many'], /--batch must be a number/],
     ['bad size', ['--size', '48'], /--size must be one of 32, 64/],
     ['unknown preset', ['--preset', 'hw99'], /--preset must be one of hw11/],
+    ['unknown augmentation', ['--augment', 'color,blur'], /--augment: unknown augmentation 'blur' \(expected color, translation, cutout\)/],
   ];
   for (const [what, args, re] of cases) {
     it(what, () => {

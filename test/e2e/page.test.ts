@@ -261,6 +261,24 @@ describe.skipIf(!haveChromium)('browser page (Chromium + SwiftShader)', () => {
     expect(consoleErrors).toEqual([]);
   }, 300_000);
 
+  it('--augment in the form: an unknown name gets the CLI message; color,translation,cutout (DiffAugment) trains on webgl', async () => {
+    const bad = await open(`${SMALL}&backend=webgl`);
+    await bad.fill('#f-augment', 'blur');
+    await bad.click('#train');
+    await bad.waitForFunction(() => (window as any).ganforge.errors.length > 0, null, { timeout: 10_000 });
+    expect(await bad.$eval('#form-error', (el) => el.textContent)).toBe("augment: unknown augmentation 'blur' (expected color, translation, cutout)");
+    expect((await state(bad)).phase).toBe('idle');
+    await bad.evaluate(() => (window as any).ganforge.errors.splice(0));
+    await bad.close();
+    const page = await open(`${SMALL}&backend=webgl&augment=color,translation,cutout&autostart=1`);
+    expect(await page.$eval('#f-augment', (el) => (el as HTMLInputElement).value)).toBe('color,translation,cutout');
+    await checkTraining(page, 'webgl');
+    await pause(page);
+    expect((await state(page)).errors).toEqual([]);
+    await page.close();
+    expect(consoleErrors).toEqual([]);
+  }, 300_000);
+
   it('trains on wasm, saves a checkpoint zip that Node restores to the same samples, rejects a different architecture', async () => {
     const page = await open(`${SMALL}&backend=wasm&autostart=1`);
     await checkTraining(page, 'wasm');
