@@ -1,7 +1,7 @@
 // DiffAugment (src/gan/diffaugment.ts): each op against a plain JS reference on
 // known draws, gradients against finite differences on cpu and wasm, the
 // config flag, and training / resume with it.
-import { describe, it, expect, afterEach } from 'vitest';
+import { describe, it, expect, afterEach, afterAll } from 'vitest';
 import { tf, type Tensor4D } from '../../src/tf';
 import {
   AUGMENTS, applyAugment, cutoutSide, diffAugment, drawAugment, translationRange, type AugmentDraws, type AugmentName,
@@ -12,6 +12,9 @@ import { GanTrainer } from '../../src/train/trainer';
 import { BatchSampler } from '../../src/data/sampler';
 import { MemoryStore } from '../../src/train/store';
 import { Rng } from '../../src/util/rng';
+import { initBackend } from '../../src/backend/select';
+import { createNodeGl, nodeBackendHooks, stopDisplay } from '../../src/platform/node';
+import { required } from '../env';
 import { initWasmBackend, onBackend, randArray, relErr } from '../reference/backends';
 import { checkResumeEquality, finalWeights, randomDataset, run, tinyConfig } from '../train/helpers';
 
@@ -150,6 +153,33 @@ describe('DiffAugment ops', () => {
     expect(rng.state()).not.toEqual(before);
     expect(Array.from(a.dataSync())).not.toEqual(Array.from(b.dataSync()));
     tf.dispose([x, a, b]);
+  });
+});
+
+afterAll(() => stopDisplay());
+describe('DiffAugment on webgl (headless-gl)', async () => {
+  let why: string | null = null;
+  try {
+    (await createNodeGl()).dispose();
+  } catch (e) {
+    why = (e as Error).message;
+  }
+  required(why === null, 'headless-gl (webgl in Node)', `${why}: install the optional gl package and run Xvfb`);
+  it.skipIf(why !== null)('outputs and gradients agree with cpu', async () => {
+    await initBackend('webgl', nodeBackendHooks());
+    const shape: [number, number, number, number] = [2, 16, 16, 3];
+    const x = randArray(2 * 16 * 16 * 3, 5), wts = randArray(2 * 16 * 16 * 3, 6);
+    const d = drawAugment(ALL, 2, 16, 16, new Rng(17));
+    const both = () => {
+      const t = tf.tensor4d(x, shape);
+      const f = (y: tf.Tensor) => tf.sum(tf.mul(applyAugment(y as Tensor4D, ALL, d), tf.tensor4d(wts, shape)));
+      return [applyAugment(t, ALL, d), tf.grad(f)(t)];
+    };
+    const [yCpu, gCpu] = await onBackend('cpu', both);
+    const [yGl, gGl] = await onBackend('webgl', both);
+    expect(maxAbs(yGl, yCpu)).toBeLessThan(1e-4);
+    expect(maxAbs(gGl, gCpu)).toBeLessThan(1e-4);
+    await tf.setBackend('cpu');
   });
 });
 
