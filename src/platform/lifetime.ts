@@ -5,10 +5,11 @@
 //                      exits with main's code, so no handle (a private Xvfb, a
 //                      worker, a GL context) can keep the process up after the
 //                      last output.
-//   track(child)       a child process that must die with us: killed on normal
+//   spawnTracked(...)  a child process that must die with us: killed on normal
 //                      exit, on an error, on SIGINT/SIGTERM/SIGHUP; spawned
-//                      with a parent-death signal where the OS has one
-//                      (childCommand), so even a SIGKILLed Node leaves no orphan.
+//                      with a parent-death signal where the OS has one, so
+//                      even a SIGKILLed Node leaves no orphan (track(child)
+//                      for one spawned elsewhere).
 //   onStop(handler)    a graceful stop: the first signal calls it (the trainer
 //                      finishes its step, checkpoints and returns, exit 0)
 //                      instead of exiting.
@@ -89,11 +90,6 @@ function hasPdeathsig(): boolean {
 export function spawnTracked(cmd: string, args: string[], opts: SpawnOptions = {}): ChildProcess {
   const [file, argv] = hasPdeathsig() ? ['setpriv', ['--pdeathsig', 'TERM', '--', cmd, ...args]] : [cmd, args];
   return track(spawn(file, argv, { stdio: 'ignore', ...opts, detached: true }));
-}
-
-/** The pids of the tracked children that are still running. */
-export function trackedPids(): number[] {
-  return [...children].filter((c) => c.exitCode === null && c.signalCode === null && c.pid).map((c) => c.pid!);
 }
 
 /**

@@ -21,7 +21,7 @@ export function formatImagesPerSec(ips: number): string {
 }
 
 /** The metrics part of a progress line: losses, the D/critic means, speed. */
-export function progressText(p: ProgressInfo, loss: LossName, sep = ' '): string {
+export function progressText(p: ProgressInfo, loss: LossName): string {
   const m = p.metrics;
   const l = outputLabels(loss);
   return [
@@ -31,5 +31,5 @@ export function progressText(p: ProgressInfo, loss: LossName, sep = ' '): string
     `${l.fake} ${m.dFake.toFixed(2)}`,
     formatSecPerStep(p.secPerStep),
     formatImagesPerSec(p.imagesPerSec),
-  ].join(sep);
+  ].join(' ');
 }
