@@ -26,7 +26,7 @@ export const LAYERS = [
   ['data', 'gan'],
   ['metrics', 'backend'],
   ['train'],
-  ['platform'],
+  ['platform', 'bridge'],
   ['experiments'],
   ['cli', 'web'],
   ['entry'],

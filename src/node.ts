@@ -10,3 +10,5 @@ export { runMakeFacesCli } from './cli/make_faces';
 export { runExperimentsCli } from './cli/experiments';
 export { runSampleCli } from './cli/sample';
 export { runMain, track, spawnTracked, onStop, critical, stopRequested } from './platform/lifetime';
+export { runImportCli } from './cli/import';
+export { runExportCli } from './cli/export';

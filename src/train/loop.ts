@@ -104,7 +104,8 @@ export async function runTraining(cfg: TrainConfig, sampler: Sampler, datasetSiz
       const ck = await loadLatestCheckpoint(store);
       if (ck) {
         const st = await restoreCheckpoint(tr, ck.files, `${store.root}/${ck.dir}`);
-        sampler.restore(st.sampler as object);
+        // a checkpoint made by scripts/import.js has no data order yet: the sampler starts fresh
+        if (st.sampler) sampler.restore(st.sampler as object);
         hooks.log(`resumed from ${ck.dir} (step ${tr.step})`);
         if (tr.ema && !tr.emaFromCheckpoint) hooks.log(`${ck.dir} has no EMA weights (written with --ema 0 or before --ema): the generator average starts from its weights`);
       } else {

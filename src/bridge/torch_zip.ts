@@ -1,0 +1,102 @@
+// torch.save's zip format (the default since PyTorch 1.6): <root>/data.pkl (a
+// pickle whose tensors point at storages by persistent id), <root>/data/<key>
+// (each storage's raw little-endian bytes) and <root>/version. The root
+// folder's name varies ('archive', or the file's stem). The older formats
+// (a bare pickle stream, or a tar) are recognised and named, not read.
+import { unzipSync, zipSync, type Zippable } from 'fflate';
+import { BridgeError, decodeElements, encodeElements, numel, type RawTensor, type StateDict } from './errors';
+import { PyDict, pickleStateDict, unpickle, type TensorRef } from './pickle';
+
+const LEGACY_MAGIC = [0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19];
+
+export function isZip(b: Uint8Array): boolean {
+  return b.length >= 4 && b[0] === 0x50 && b[1] === 0x4b && b[2] === 0x03 && b[3] === 0x04;
+}
+
+/** A LEGACY error when `b` is one of torch.save's pre-1.6 formats, else nothing. */
+export function checkLegacy(b: Uint8Array, file: string): void {
+  const tar = b.length > 262 && new TextDecoder().decode(b.subarray(257, 262)) === 'ustar';
+  if (LEGACY_MAGIC.every((x, i) => b[i] === x) || tar) {
+    throw new BridgeError('LEGACY', `the legacy PyTorch format (torch.save before 1.6, or _use_new_zipfile_serialization=False${tar ? ', tar variant' : ''}), which is not read; re-save it with PyTorch >= 1.6: torch.save(torch.load(OLD), NEW)`, file);
+  }
+}
+
+/** Flattens nested dicts of tensors to 'a.b.c' names (e.g. {'G': G.state_dict(), 'D': ...}). */
+function flatten(obj: unknown, prefix: string, out: Map<string, TensorRef>, file: string): void {
+  if (!(obj instanceof PyDict)) throw new BridgeError('ARCHITECTURE', `the pickle holds ${Array.isArray(obj) ? 'a list or tuple' : typeof obj}${prefix ? ` at "${prefix}"` : ''}, not a state_dict (a dict of tensors)`, file);
+  for (const [k, v] of obj) {
+    const name = prefix ? `${prefix}.${String(k)}` : String(k);
+    if (v && typeof v === 'object' && (v as TensorRef).kind === 'tensor') out.set(name, v as TensorRef);
+    else if (v instanceof PyDict) flatten(v, name, out, file);
+    // other values (epoch numbers, option strings saved next to the weights) are not weights: skipped
+  }
+}
+
+/** The row-major elements of a possibly strided view of a storage. */
+function gather(t: TensorRef, storage: RawTensor, name: string, file: string): RawTensor {
+  const n = numel(t.size);
+  const contiguous = t.stride.every((s, d) => t.size[d] === 1 || s === numel(t.size.slice(d + 1)));
+  let maxIndex = t.offset;
+  for (let d = 0; d < t.size.length; d++) if (t.size[d] > 0) maxIndex += (t.size[d] - 1) * t.stride[d];
+  if (n > 0 && maxIndex >= storage.data.length) throw new BridgeError('CORRUPT', `tensor "${name}" of size (${t.size}) reads past its storage of ${storage.data.length} elements`, file);
+  if (contiguous) {
+    const data = storage.data.slice(t.offset, t.offset + n);
+    return { dtype: storage.dtype, shape: t.size, data } as RawTensor;
+  }
+  const data = storage.dtype === 'float32' ? new Float32Array(n) : new BigInt64Array(n);
+  const idx = new Array(t.size.length).fill(0);
+  for (let i = 0; i < n; i++) {
+    let off = t.offset;
+    for (let d = 0; d < idx.length; d++) off += idx[d] * t.stride[d];
+    (data as Float32Array)[i] = (storage.data as Float32Array)[off];
+    for (let d = idx.length - 1; d >= 0; d--) {
+      if (++idx[d] < t.size[d]) break;
+      idx[d] = 0;
+    }
+  }
+  return { dtype: storage.dtype, shape: t.size, data } as RawTensor;
+}
+
+/** Reads a torch.save zip into a flat state_dict (nested dicts become 'a.b' names). */
+export function readTorchZip(bytes: Uint8Array, file = 'checkpoint'): StateDict {
+  checkLegacy(bytes, file);
+  if (!isZip(bytes)) {
+    if (bytes[0] === 0x80) throw new BridgeError('LEGACY', 'a bare pickle stream, not a torch.save zip: this is the legacy PyTorch format (before 1.6) or a plain pickle, which is not read', file);
+    throw new BridgeError('CORRUPT', 'not a PyTorch checkpoint: neither a zip (torch.save since 1.6) nor a safetensors file', file);
+  }
+  let entries: Record<string, Uint8Array>;
+  try {
+    entries = unzipSync(bytes);
+  } catch (e) {
+    throw new BridgeError('CORRUPT', `a truncated or corrupt zip (${(e as Error).message})`, file);
+  }
+  const pkl = Object.keys(entries).filter((k) => /^[^/]+\/data\.pkl$/.test(k));
+  if (pkl.length !== 1) throw new BridgeError('CORRUPT', `a zip that is not a torch.save checkpoint: ${pkl.length ? 'several' : 'no'} <root>/data.pkl entries (it has ${Object.keys(entries).slice(0, 5).join(', ') || 'nothing'})`, file);
+  const root = pkl[0].slice(0, -'/data.pkl'.length);
+  const refs = new Map<string, TensorRef>();
+  flatten(unpickle(entries[pkl[0]], `${file}:${pkl[0]}`), '', refs, file);
+  const storages = new Map<string, RawTensor>();
+  const out: StateDict = new Map();
+  for (const [name, t] of refs) {
+    const s = t.storage;
+    let st = storages.get(s.key);
+    if (!st) {
+      const raw = entries[`${root}/data/${s.key}`];
+      if (!raw) throw new BridgeError('CORRUPT', `tensor "${name}" points at storage ${s.key}, which the zip lacks (${root}/data/${s.key})`, file);
+      st = decodeElements(s.dtype, raw, [s.numel], `tensor "${name}"`);
+      storages.set(s.key, st);
+    }
+    out.set(name, gather(t, st, name, file));
+  }
+  return out;
+}
+
+/** A torch.save-compatible zip of a flat state_dict (one storage per tensor). */
+export function writeTorchZip(sd: StateDict, root = 'archive'): Uint8Array {
+  const files: Zippable = {};
+  const list = [...sd].map(([name, t], i) => ({ name, dtype: t.dtype, shape: t.shape, key: String(i) }));
+  files[`${root}/data.pkl`] = [pickleStateDict(list), { level: 0 }];
+  for (const [i, [, t]] of [...sd].entries()) files[`${root}/data/${i}`] = [encodeElements(t), { level: 0 }];
+  files[`${root}/version`] = [new TextEncoder().encode('3\n'), { level: 0 }];
+  return zipSync(files, { level: 0 });
+}
