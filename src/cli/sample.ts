@@ -9,7 +9,7 @@ import { NodeStore, nodeBackendHooks, writeFileAtomic } from '../platform/node';
 import { initBackend, BackendError } from '../backend/select';
 import { CheckpointError, loadLatestCheckpoint, readCheckpointDir, restoreCheckpoint, stepDirName, CHECKPOINT_DIR, type CheckpointFiles } from '../train/checkpoint';
 import { GanTrainer } from '../train/trainer';
-import { resolveConfig, parsePartial, ConfigError } from '../train/config';
+import { resolveConfig, parseSavedConfig, ConfigError } from '../train/config';
 import { encodePng, tileGrid, toByte } from '../train/grid';
 import { encodeNpy } from '../metrics/samples';
 import { Rng } from '../util/rng';
@@ -63,7 +63,7 @@ export async function runSampleCli(argv: string[]): Promise<number> {
     } catch {
       throw new SampleCliError(`${join(runDir, ck.dir)}/state.json is not valid JSON`);
     }
-    const cfg = resolveConfig(parsePartial(stateCfg, join(runDir, ck.dir, 'state.json')));
+    const cfg = resolveConfig(parseSavedConfig(stateCfg, join(runDir, ck.dir, 'state.json')));
     await initBackend(o.backend, nodeBackendHooks(), () => {});
     const tr = new GanTrainer(cfg);
     try {

@@ -5,7 +5,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve, join } from 'node:path';
-import { FIELDS, ConfigError, DEFAULTS, PRESETS, parsePartial, resolveConfig, coerce, type TrainConfig } from '../train/config';
+import { FIELDS, ConfigError, DEFAULTS, PRESETS, parsePartial, parseSavedConfig, resolveConfig, coerce, type TrainConfig } from '../train/config';
 import { runTraining, type RunHooks } from '../train/loop';
 import { initBackend, BackendError } from '../backend/select';
 import { NodeStore, nodeBackendHooks, cleanTempFiles } from '../platform/node';
@@ -95,7 +95,8 @@ export function planRun(p: Parsed): { cfg: TrainConfig; out: string; resume: boo
     const dir = resolve(p.resume);
     const saved = readJson(join(dir, 'config.json'), '--resume: run config') as Record<string, unknown>;
     const known = new Set(FIELDS.map((f) => f.key as string));
-    const savedCfg = parsePartial(Object.fromEntries(Object.entries(saved).filter(([k]) => known.has(k))), join(dir, 'config.json'));
+    // a config.json from before `layers` existed keeps its tfjs 'same' padding
+    const savedCfg = parseSavedConfig(Object.fromEntries(Object.entries(saved).filter(([k]) => known.has(k))), join(dir, 'config.json'));
     for (const [k, v] of Object.entries({ ...file, ...p.explicit })) {
       const f = FIELDS.find((x) => x.key === k)!;
       if (f.resumable || k === 'out') continue;

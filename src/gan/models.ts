@@ -2,16 +2,24 @@
 // (4 up/down-sampling stages) or 32x32 (3 stages) images, NHWC.
 //
 //   G: z[B, Z] -> Linear(Z, 4*4*C0, no bias) -> BN -> ReLU -> [B, 4, 4, C0]
-//      -> (stages-1) x [ConvT 5x5 s2 'same', no bias, BN, ReLU], channels halve
-//      -> ConvT 5x5 s2 'same' (bias) -> tanh          C0 = ngf * 2^(stages-1)
-//   D: x[B, S, S, 3] -> Conv 5x5 s2 (bias) + LeakyReLU(0.2)
-//      -> (stages-1) x [Conv 5x5 s2 (bias) + BN + LeakyReLU(0.2)], channels double
+//      -> (stages-1) x [ConvT 5x5 s2 pad 2, no bias, BN, ReLU], channels halve
+//      -> ConvT 5x5 s2 pad 2 (bias) -> tanh          C0 = ngf * 2^(stages-1)
+//   D: x[B, S, S, 3] -> Conv 5x5 s2 pad 2 (bias) + LeakyReLU(0.2)
+//      -> (stages-1) x [Conv 5x5 s2 pad 2 (bias) + BN + LeakyReLU(0.2)], channels double
 //      -> Conv 4x4 valid -> logits [B]   (no sigmoid here: the loss owns it)
 //
+// With layers 'torch' (every run since the PyTorch bridge) this computes what
+// the seed's modules compute: Conv2d(5, 2, padding=2) pads 2 on every side,
+// and ConvTranspose2d(5, 2, padding=2, output_padding=1) is that convolution's
+// input gradient, which is tfjs's conv2dTranspose with a numeric pad of 2.
+// Only the layouts differ (NHWC here; the Linear's 4x4xC0 features in NHWC
+// order where the seed views them as NCHW): src/gan/torch_layout.ts maps them.
+// 'tfjs-same' is the padding of runs made before that: tfjs's 'same' pads
+// stride-2 convolutions (1, 2), the output grid shifted by one pixel; it is
+// kept only so those checkpoints still draw what they were trained to draw.
+//
 // At 64x64 with ngf = ndf = 64 this is 5,142,083 + 4,316,545 parameters, as
-// in the PyTorch seed. tfjs's 'same' padding for stride 2 pads (1, 2) where
-// PyTorch's padding=2 pads (2, 2): same shapes and parameters, output grid
-// shifted by one pixel. With spectral norm or WGAN-GP the discriminator drops
+// in the PyTorch seed. With spectral norm or WGAN-GP the discriminator drops
 // its BatchNorm (as in the SNGAN and WGAN-GP papers: both normalise per sample).
 import { tf, type Tensor, type Tensor2D, type Tensor4D } from '../tf';
 import { ParamStore, normalInit } from './params';
@@ -19,8 +27,13 @@ import { addBatchNorm, batchNorm, type BnState } from './batchnorm';
 import { addSpectralNorm, spectralNormalize, type SnState } from './spectral_norm';
 import type { Rng } from '../util/rng';
 
+/** Padding convention of the 5x5 stride-2 layers (see the header). */
+export type LayerConvention = 'torch' | 'tfjs-same';
+export const LAYER_CONVENTIONS: readonly LayerConvention[] = ['torch', 'tfjs-same'];
+
 export interface ModelConfig {
   size: 32 | 64;
+  layers: LayerConvention;
   zDim: number;
   ngf: number;
   ndf: number;
@@ -38,6 +51,13 @@ export interface ForwardContext {
   sn?: SnState;
   /** Source of dropout masks (training only). */
   rng?: Rng;
+}
+
+/** The pad argument of the 5x5 stride-2 convolutions for a convention. */
+export function stridedPad(layers: LayerConvention): 2 | 'same' {
+  if (layers === 'torch') return 2;
+  if (layers === 'tfjs-same') return 'same';
+  throw new Error(`unknown layer convention ${JSON.stringify(layers)} (expected ${LAYER_CONVENTIONS.join(' or ')})`);
 }
 
 export function stagesFor(size: number): number {
@@ -73,16 +93,17 @@ export class Generator {
     let h: Tensor = tf.matMul(z, p.get('fc/kernel'));
     h = tf.relu(batchNorm(p, 'fc/bn', h, ctx.training, ctx.bn));
     let x = tf.reshape(h, [b, 4, 4, this.c0]) as Tensor4D;
+    const pad = stridedPad(this.cfg.layers);
     let c = this.c0;
     let s = 4;
     for (let i = 1; i < this.stages; i++) {
       s *= 2;
-      x = tf.conv2dTranspose(x, p.get(`up${i}/kernel`) as Tensor4D, [b, s, s, c / 2], 2, 'same');
+      x = tf.conv2dTranspose(x, p.get(`up${i}/kernel`) as Tensor4D, [b, s, s, c / 2], 2, pad);
       x = tf.relu(batchNorm(p, `up${i}/bn`, x, ctx.training, ctx.bn)) as Tensor4D;
       c /= 2;
     }
     s *= 2;
-    x = tf.conv2dTranspose(x, p.get('out/kernel') as Tensor4D, [b, s, s, 3], 2, 'same');
+    x = tf.conv2dTranspose(x, p.get('out/kernel') as Tensor4D, [b, s, s, 3], 2, pad);
     return tf.tanh(tf.add(x, p.get('out/bias'))) as Tensor4D;
   }
 }
@@ -117,9 +138,10 @@ export class Discriminator {
   /** images [B, S, S, 3] -> logits [B]. */
   apply(x: Tensor4D, ctx: ForwardContext): Tensor {
     const p = this.params;
+    const pad = stridedPad(this.cfg.layers);
     let h: Tensor4D = x;
     for (let i = 0; i < this.stages; i++) {
-      h = tf.add(tf.conv2d(h, this.kernel(`conv${i}/kernel`, ctx), 2, 'same'), p.get(`conv${i}/bias`));
+      h = tf.add(tf.conv2d(h, this.kernel(`conv${i}/kernel`, ctx), 2, pad), p.get(`conv${i}/bias`));
       if (i > 0 && this.cfg.dBatchNorm) h = batchNorm(p, `conv${i}/bn`, h, ctx.training, ctx.bn) as Tensor4D;
       h = tf.leakyRelu(h, 0.2);
       if (ctx.training && this.cfg.dDropout > 0) h = dropout(h, this.cfg.dDropout, ctx.rng);

@@ -11,7 +11,7 @@
 import { tf, type Tensor } from '../tf';
 import type { GanTrainer } from './trainer';
 import type { RunStore } from './store';
-import type { TrainConfig } from './config';
+import { savedLayers, type TrainConfig } from './config';
 
 export const CHECKPOINT_DIR = 'checkpoints';
 /** Run-directory files that travel with a checkpoint (page download, autosave); samples stay behind: they can be many. */
@@ -72,7 +72,7 @@ function optimizerExtras(opt: tf.Optimizer): number[] {
 /** Serialises the trainer (and the caller's extra state) into checkpoint files. */
 export async function checkpointFiles(tr: GanTrainer, sampler: unknown, extra?: Record<string, unknown>): Promise<CheckpointFiles> {
   const files: CheckpointFiles = {};
-  const mc = { modelConfig: { size: tr.cfg.size, zDim: tr.cfg.zDim, ngf: tr.cfg.ngf, ndf: tr.cfg.ndf, sn: tr.cfg.sn, loss: tr.cfg.loss, dDropout: tr.cfg.dDropout } };
+  const mc = { modelConfig: { size: tr.cfg.size, layers: tr.cfg.layers, zDim: tr.cfg.zDim, ngf: tr.cfg.ngf, ndf: tr.cfg.ndf, sn: tr.cfg.sn, loss: tr.cfg.loss, dDropout: tr.cfg.dDropout } };
   for (const [name, net] of [['generator', tr.G], ['discriminator', tr.D]] as const) {
     const list = [...net.params.vars.entries()].map(([n, v]) => ({ name: n, tensor: v as Tensor }));
     const { json, bin } = await encodeNamed(`ganforge/${name}`, list, `${name}.weights.bin`, mc);
@@ -127,6 +127,17 @@ export async function restoreCheckpoint(tr: GanTrainer, files: CheckpointFiles, 
     throw new CheckpointError(`${where}/state.json: not valid JSON`);
   }
   if (state.format !== FORMAT) throw new CheckpointError(`${where}: unknown format ${JSON.stringify(state.format)}`);
+  // The same weights under the other padding draw images shifted by a pixel: never load across conventions.
+  let layers: string;
+  try {
+    layers = savedLayers(state.config);
+  } catch (e) {
+    throw new CheckpointError(`${where}/state.json: ${(e as Error).message}`);
+  }
+  if (layers !== tr.cfg.layers) {
+    const what = (l: string) => (l === 'torch' ? "PyTorch's padding=2 (layers torch)" : "tfjs 'same' padding (layers tfjs-same, a run from before the PyTorch bridge)");
+    throw new CheckpointError(`${where}: the checkpoint was trained with ${what(layers)} but this model uses ${what(tr.cfg.layers)}; build the model with layers ${layers}`);
+  }
   for (const [name, net] of [['generator', tr.G], ['discriminator', tr.D]] as const) {
     const { map } = decodeNamed(text(need(`${name}.json`))!, bytes(need(`${name}.weights.bin`))!, `${where}/${name}`);
     try {

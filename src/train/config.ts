@@ -3,6 +3,7 @@
 // A run is a pure function of its resolved config.
 import { LOSSES, type LossName } from '../gan/losses';
 import { AUGMENTS, type AugmentName } from '../gan/diffaugment';
+import { LAYER_CONVENTIONS, type LayerConvention } from '../gan/models';
 
 export type BackendName = 'auto' | 'webgl' | 'wasm' | 'cpu';
 
@@ -29,6 +30,12 @@ export interface TrainConfig {
   ngf: number;
   ndf: number;
   zDim: number;
+  /**
+   * Padding of the 5x5 stride-2 layers: 'torch' = the PyTorch seed's
+   * padding=2 (every new run); 'tfjs-same' = runs from before it (a saved
+   * config without this field; see savedConfig()).
+   */
+  layers: LayerConvention;
   dDropout: number;
   /** Generator EMA decay (0 = off); see trainer.ts emaBeta. */
   ema: number;
@@ -96,6 +103,7 @@ export const FIELDS: readonly Field[] = [
   { key: 'ngf', flag: 'ngf', kind: 'int', min: 1, max: 1024, web: true, help: 'generator width (channels of its last hidden layer)' },
   { key: 'ndf', flag: 'ndf', kind: 'int', min: 1, max: 1024, web: true, help: 'discriminator width (channels of its first layer)' },
   { key: 'zDim', flag: 'z-dim', kind: 'int', min: 1, max: 4096, web: true, help: 'latent size' },
+  { key: 'layers', flag: 'layers', kind: 'enum', choices: LAYER_CONVENTIONS, help: "padding of the 5x5 stride-2 layers: torch = the PyTorch seed's padding=2, number for number (new runs); tfjs-same = tfjs 'same' padding, one pixel shifted, as in runs made before the PyTorch bridge (their checkpoints keep it)" },
   { key: 'dDropout', flag: 'd-dropout', kind: 'number', min: 0, max: 0.95, web: true, help: 'dropout rate after each hidden D layer (a mode-collapse mitigation; 0 = off)' },
   { key: 'ema', flag: 'ema', kind: 'number', min: 0, max: 0.99999, metavar: 'BETA', web: true, help: 'exponential moving average of the generator weights (and BN statistics) with decay BETA, warmed up as min(BETA, (1+t)/(10+t)); sample grids, diversity/SWD scores, sample.js and exports use the average (0 = off: the raw generator)' },
   { key: 'augment', flag: 'augment', kind: 'list', choices: AUGMENTS, metavar: 'POLICY', web: true, help: `DiffAugment: a comma list of ${AUGMENTS.join(', ')} (random brightness/saturation/contrast, shifts by up to 1/8 of the image, a zeroed square of half its side), applied to every image D sees, real and fake, in D and G steps; helps on small datasets (none = off)` },
@@ -139,6 +147,7 @@ export const DEFAULTS: TrainConfig = {
   ngf: 32,
   ndf: 32,
   zDim: 100,
+  layers: 'torch',
   dDropout: 0,
   ema: 0.999,
   augment: 'none',
@@ -249,6 +258,23 @@ export function parsePartial(obj: unknown, where: string): Partial<TrainConfig> 
 }
 
 /**
+ * The layer convention of a saved config (a run's config.json, a checkpoint's
+ * state.json): one written before the field existed was trained with tfjs
+ * 'same' padding, and must keep it, or its weights draw shifted images.
+ */
+export function savedLayers(saved: unknown): LayerConvention {
+  const v = saved && typeof saved === 'object' ? (saved as Record<string, unknown>).layers : undefined;
+  return v === undefined || v === null ? 'tfjs-same' : (coerce(fieldByKey.get('layers')!, v, 'saved config: "layers"') as LayerConvention);
+}
+
+/** parsePartial for a saved config (config.json, state.json): a missing `layers` is the old 'tfjs-same'. */
+export function parseSavedConfig(obj: unknown, where: string): Partial<TrainConfig> {
+  const out = parsePartial(obj, where);
+  if (out.layers === undefined) out.layers = 'tfjs-same';
+  return out;
+}
+
+/**
  * Layers: DEFAULTS < preset < config file < explicit settings; then the
  * loss-dependent defaults fill whatever is still unset (NaN), and cross-field
  * rules are checked.
@@ -288,5 +314,6 @@ export function describeConfig(c: TrainConfig): string {
   if (c.dDropout > 0) parts.push(`D dropout ${c.dDropout}`);
   if (c.ema > 0) parts.push(`G EMA ${c.ema}`);
   if (augmentOps(c).length > 0) parts.push(`DiffAugment ${c.augment}`);
+  if (c.layers === 'tfjs-same') parts.push("legacy tfjs 'same' padding");
   return parts.join(', ');
 }

@@ -46,6 +46,7 @@ export class NonFiniteLossError extends Error {
 export function modelConfigOf(c: TrainConfig): ModelConfig {
   return {
     size: c.size,
+    layers: c.layers,
     zDim: c.zDim,
     ngf: c.ngf,
     ndf: c.ndf,

@@ -531,6 +531,8 @@ function configFromCheckpoint(state: CheckpointState): TrainConfig {
       throw new CheckpointError((e as Error).message);
     }
   }
+  // a checkpoint from before `layers` existed keeps its tfjs 'same' padding
+  if (saved.layers === undefined || saved.layers === null) explicit.layers = 'tfjs-same';
   // The page's own choices for settings that may change on resume.
   const now: Partial<TrainConfig> = { backend: form.backend };
   return resolveConfig({ ...extra(), ...explicit, ...now });
@@ -567,7 +569,7 @@ async function onLoadCheckpoint(files: FileList | File[]): Promise<void> {
 }
 
 function describe(c: TrainConfig): string {
-  return `${c.loss}${c.sn ? '+sn' : ''}, ${c.size}x${c.size}, ngf ${c.ngf}, ndf ${c.ndf}, z ${c.zDim}`;
+  return `${c.loss}${c.sn ? '+sn' : ''}, ${c.size}x${c.size}, ngf ${c.ngf}, ndf ${c.ndf}, z ${c.zDim}${c.layers === 'tfjs-same' ? ", legacy tfjs 'same' padding" : ''}`;
 }
 
 /**

@@ -62,6 +62,10 @@ const convCases: Case[] = [
   { B: 3, H: 16, W: 16, Ci: 3, Co: 10, K: 5, s: 2, pad: 'same' },
   { B: 2, H: 4, W: 4, Ci: 12, Co: 1, K: 4, s: 1, pad: 'valid' },
   { B: 5, H: 9, W: 7, Ci: 7, Co: 13, K: 5, s: 2, pad: 'valid' },
+  // the seed's padding=2 (2 on every side), even and odd sizes
+  { B: 3, H: 16, W: 16, Ci: 3, Co: 10, K: 5, s: 2, pad: 2 },
+  { B: 2, H: 8, W: 8, Ci: 16, Co: 8, K: 5, s: 2, pad: 2 },
+  { B: 2, H: 9, W: 7, Ci: 5, Co: 6, K: 5, s: 2, pad: 2 },
 ];
 
 for (const threads of [1, 2]) {
@@ -101,6 +105,14 @@ for (const threads of [1, 2]) {
     it('conv2dTranspose (generator layer shape, small batch)', async () => {
       const x = randArray(3 * 4 * 4 * 16, 31), w = randArray(5 * 5 * 8 * 16, 32);
       const fn = () => tf.conv2dTranspose(tf.tensor4d(x, [3, 4, 4, 16]), tf.tensor4d(w, [5, 5, 8, 16]), [3, 8, 8, 8], 2, 'same');
+      const [ref] = await onBackend('cpu', fn);
+      const [got] = await onBackend('wasm', fn);
+      expect(relErr(got, ref)).toBeLessThan(1e-4);
+    });
+
+    it('conv2dTranspose with pad 2 (the seed\'s ConvTranspose2d(5, 2, padding=2, output_padding=1))', async () => {
+      const x = randArray(3 * 4 * 4 * 16, 33), w = randArray(5 * 5 * 8 * 16, 34);
+      const fn = () => tf.conv2dTranspose(tf.tensor4d(x, [3, 4, 4, 16]), tf.tensor4d(w, [5, 5, 8, 16]), [3, 8, 8, 8], 2, 2);
       const [ref] = await onBackend('cpu', fn);
       const [got] = await onBackend('wasm', fn);
       expect(relErr(got, ref)).toBeLessThan(1e-4);

@@ -3,7 +3,7 @@ import { tf } from '../../src/tf';
 import { Generator, Discriminator, type ModelConfig } from '../../src/gan/models';
 import { Rng } from '../../src/util/rng';
 
-const seed64: ModelConfig = { size: 64, zDim: 100, ngf: 64, ndf: 64, sn: false, dBatchNorm: true, dDropout: 0 };
+const seed64: ModelConfig = { size: 64, layers: 'torch', zDim: 100, ngf: 64, ndf: 64, sn: false, dBatchNorm: true, dDropout: 0 };
 
 describe('DCGAN models', () => {
   afterEach(() => tf.disposeVariables());
@@ -71,5 +71,40 @@ describe('DCGAN models', () => {
     }
     const lambda = mtm.map((row) => row.reduce((s, a, j) => s + a * v[j], 0)).reduce((s, x, i) => s + x * v[i], 0);
     expect(Math.sqrt(lambda)).toBeCloseTo(1, 2);
+  });
+
+  it("layers 'torch' pad as PyTorch: Conv2d(5, 2, padding=2) and ConvTranspose2d(5, 2, padding=2, output_padding=1)", async () => {
+    await tf.setBackend('cpu');
+    const { stridedPad } = await import('../../src/gan/models');
+    const x = tf.randomNormal([2, 8, 8, 3], 0, 1, 'float32', 7) as tf.Tensor4D;
+    const w = tf.randomNormal([5, 5, 3, 4], 0, 1, 'float32', 8) as tf.Tensor4D;
+    // PyTorch's definition: zero-pad 2 on every side, then a valid convolution
+    const ref = tf.conv2d(tf.pad(x, [[0, 0], [2, 2], [2, 2], [0, 0]]), w, 2, 'valid');
+    const got = tf.conv2d(x, w, 2, stridedPad('torch'));
+    expect(got.shape).toEqual([2, 4, 4, 4]);
+    expect(tf.max(tf.abs(tf.sub(got, ref))).dataSync()[0]).toBeLessThan(1e-5);
+    // 'same' pads (1, 2): a different result of the same shape
+    expect(tf.max(tf.abs(tf.sub(tf.conv2d(x, w, 2, stridedPad('tfjs-same')), ref))).dataSync()[0]).toBeGreaterThan(0.1);
+    // ConvTranspose2d: the full transposed convolution (size 2s + 3) with `padding` = 2
+    // rows/cols cut at the start and output_padding = 1 extra at the end: rows 2 .. 2s+1
+    const y = tf.randomNormal([2, 4, 4, 4], 0, 1, 'float32', 9) as tf.Tensor4D;
+    const full = tf.conv2dTranspose(y, w, [2, 11, 11, 3], 2, 'valid');
+    const tref = tf.slice(full, [0, 2, 2, 0], [2, 8, 8, 3]);
+    const tgot = tf.conv2dTranspose(y, w, [2, 8, 8, 3], 2, stridedPad('torch'));
+    expect(tf.max(tf.abs(tf.sub(tgot, tref))).dataSync()[0]).toBeLessThan(1e-5);
+    expect(tf.max(tf.abs(tf.sub(tf.conv2dTranspose(y, w, [2, 8, 8, 3], 2, 'same'), tref))).dataSync()[0]).toBeGreaterThan(0.1);
+  });
+
+  it("the two layer conventions draw different images from the same weights (an old checkpoint must keep its own)", async () => {
+    await tf.setBackend('cpu');
+    const cfg: ModelConfig = { ...seed64, size: 32, ngf: 4, ndf: 4 };
+    const z = tf.randomNormal([2, 100], 0, 1, 'float32', 3) as tf.Tensor2D;
+    const a = new Generator({ ...cfg, layers: 'torch' }, new Rng(11));
+    const ya = a.apply(z, { training: false });
+    a.params.dispose(); // variable names are global
+    const b = new Generator({ ...cfg, layers: 'tfjs-same' }, new Rng(11));
+    const d = tf.max(tf.abs(tf.sub(ya, b.apply(z, { training: false })))).dataSync()[0];
+    // the freshly initialised outputs are small (std 0.02 weights): compare with their scale
+    expect(d).toBeGreaterThan(0.1 * tf.max(tf.abs(ya)).dataSync()[0]);
   });
 });

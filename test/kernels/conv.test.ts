@@ -8,7 +8,8 @@ import { conv2dRef, conv2dBackpropFilterRef, conv2dBackpropInputRef, geom } from
 import { randArray, relErr } from '../reference/backends';
 
 // [B, H, W, Ci, Co, K, stride, pad]
-const cases: [number, number, number, number, number, number, number, 'same' | 'valid'][] = [
+// a number pads that many on every side (the seed's Conv2d(5, 2, padding=2))
+const cases: [number, number, number, number, number, number, number, 'same' | 'valid' | number][] = [
   [1, 5, 5, 1, 1, 1, 1, 'valid'],
   [1, 7, 6, 3, 5, 3, 1, 'same'],
   [2, 9, 9, 6, 7, 5, 2, 'same'],
@@ -20,6 +21,11 @@ const cases: [number, number, number, number, number, number, number, 'same' | '
   [5, 6, 6, 7, 9, 1, 2, 'same'],
   [2, 16, 16, 3, 10, 5, 2, 'same'],
   [4, 4, 4, 20, 8, 5, 2, 'same'],
+  [2, 8, 8, 8, 12, 5, 2, 2],
+  [3, 16, 16, 3, 10, 5, 2, 2],
+  [2, 9, 7, 5, 6, 5, 2, 2],
+  [4, 4, 4, 20, 8, 5, 2, 2],
+  [1, 6, 6, 4, 3, 3, 1, 1],
 ];
 
 for (const threads of [1, 2]) {

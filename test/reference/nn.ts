@@ -59,9 +59,13 @@ export function conv2dBackpropInputRef(g: ConvGeom, dy: Float32Array, w: Float32
 }
 
 /** Output size and top/left pads for 'same' / 'valid' (tfjs rules). */
-export function geom(B: number, H: number, W: number, Ci: number, Co: number, K: number, s: number, pad: 'same' | 'valid'): ConvGeom {
+export function geom(B: number, H: number, W: number, Ci: number, Co: number, K: number, s: number, pad: 'same' | 'valid' | number): ConvGeom {
   let OH: number, OW: number, pt = 0, pl = 0;
-  if (pad === 'same') {
+  if (typeof pad === 'number') {
+    // PyTorch's padding=p: p on every side, floor((H + 2p - K) / s) + 1 outputs
+    OH = Math.floor((H + 2 * pad - K) / s) + 1; OW = Math.floor((W + 2 * pad - K) / s) + 1;
+    pt = pl = pad;
+  } else if (pad === 'same') {
     OH = Math.ceil(H / s); OW = Math.ceil(W / s);
     pt = Math.floor(Math.max(0, (OH - 1) * s + K - H) / 2);
     pl = Math.floor(Math.max(0, (OW - 1) * s + K - W) / 2);
