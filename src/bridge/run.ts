@@ -70,7 +70,12 @@ export async function importCheckpoint(req: ImportRequest): Promise<ImportResult
   const di: DShape | null = useD ? inferDiscriminator(d!.sd, d!.prefix, d!.file) : null;
   const size = req.size ?? gi?.size ?? di!.size;
   const gs: GShape | null = gi && { size, zDim: gi.zDim, ngf: req.ngf ?? gi.ngf };
-  const ds: DShape | null = di && { size, ndf: req.ndf ?? di.ndf };
+  const ds: DShape | null = di && { size, ndf: req.ndf ?? di.ndf, bn: di.bn };
+  const bnLessRun = req.config?.loss === 'wgan-gp' || !!req.config?.sn;
+  if (ds && !ds.bn && !bnLessRun) {
+    throw new BridgeError('ARCHITECTURE', `the state_dict has no "${d!.prefix}ls.2.1.weight": a discriminator without BatchNorm, which the seed's is not (a WGAN-GP critic imports with --loss wgan-gp)`, d!.file);
+  }
+  if (ds && bnLessRun) ds.bn = false; // a BN state_dict then fails on its first BN key, named
   const ours: OurWeights = new Map();
   if (gs) {
     const entries = generatorEntries(gs);
@@ -88,7 +93,7 @@ export async function importCheckpoint(req: ImportRequest): Promise<ImportResult
   const cfg = resolveConfig({ ...(req.config ?? {}), ...arch });
   const trainer = new GanTrainer(cfg);
   try {
-    if (!modelConfigOf(cfg).dBatchNorm && useD) throw new BridgeError('UNSUPPORTED', 'the seed discriminator has BatchNorm; a run without it (--sn, wgan-gp) cannot take it');
+    if (cfg.sn && useD) throw new BridgeError('UNSUPPORTED', 'a spectrally normalised discriminator (--sn) has no seed counterpart to import into');
     const nets: ('g' | 'd')[] = [];
     for (const [net, params] of [['g', trainer.G.params], ['d', trainer.D.params]] as const) {
       if (net === 'g' ? !useG : !useD) continue;
@@ -151,6 +156,9 @@ export interface ExportResult { sd: StateDict; g?: GShape; d?: DShape }
 /** A trainer's G (its EMA with `ema`) or D as the seed's state_dict. */
 export function exportStateDict(tr: GanTrainer, net: 'g' | 'd', ema: boolean): ExportResult {
   const c = tr.cfg;
+  if (c.layers !== 'torch') {
+    throw new BridgeError('UNSUPPORTED', "this run was trained with tfjs 'same' padding (layers tfjs-same, from before the PyTorch bridge): in the seed's modules (padding=2) its weights would draw shifted images");
+  }
   if (net === 'g') {
     if (ema && !tr.ema) throw new BridgeError('UNSUPPORTED', 'this run keeps no generator average (--ema 0): export without --ema');
     if (ema && !tr.emaFromCheckpoint) throw new BridgeError('UNSUPPORTED', 'this checkpoint has no EMA weights (written with --ema 0 or before --ema): export without --ema');
@@ -159,9 +167,9 @@ export function exportStateDict(tr: GanTrainer, net: 'g' | 'd', ema: boolean): E
     return { sd: exportSeed(generatorEntries(g), weightsOf(vars), tr.step), g };
   }
   if (ema) throw new BridgeError('UNSUPPORTED', '--ema applies to the generator only');
-  if (!modelConfigOf(c).dBatchNorm) {
-    throw new BridgeError('UNSUPPORTED', `this run's discriminator has no BatchNorm (${c.sn ? '--sn' : '--loss wgan-gp'}), the seed's has: it has no seed counterpart to export (export the generator with --net g)`);
+  if (c.sn) {
+    throw new BridgeError('UNSUPPORTED', "this run's discriminator is spectrally normalised (--sn), which the seed's module has no counterpart for (export the generator with --net g)");
   }
-  const d: DShape = { size: c.size, ndf: c.ndf };
+  const d: DShape = { size: c.size, ndf: c.ndf, bn: modelConfigOf(c).dBatchNorm };
   return { sd: exportSeed(discriminatorEntries(d), weightsOf(tr.D.params.vars), tr.step), d };
 }

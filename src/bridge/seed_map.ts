@@ -13,9 +13,12 @@
 // stages = 4 at 64x64, 3 at 32x32 (one block fewer, indices shift down).
 // BatchNorm's num_batches_tracked is exported as the run's step (ours does
 // not count batches; PyTorch reads it only with momentum=None) and ignored on
-// import. A discriminator without BatchNorm (--sn, wgan-gp) has no seed
-// counterpart: exporting it is an UNSUPPORTED error and importing a BN-less
-// state_dict an ARCHITECTURE error naming the first missing BN key.
+// import. A discriminator without BatchNorm (--loss wgan-gp) maps to the seed's
+// D without its BatchNorm layers (test/reference/seed_dcgan.py, d_bn=False:
+// each hidden stage is Sequential(Conv2d, LeakyReLU), so the conv keeps its
+// name ls.{i+1}.0 and there is no ls.{i+1}.1); importing one needs
+// --loss wgan-gp. A spectrally normalised D (--sn) has no seed counterpart
+// and is neither exported nor imported.
 import {
   conv2dFromTorch, conv2dToTorch, convTransposeFromTorch, convTransposeToTorch,
   featuresNchwToNhwc, featuresNhwcToNchw, linearFromTorch, linearToTorch,
@@ -26,7 +29,7 @@ export interface Weight { shape: number[]; data: Float32Array }
 /** Our parameters by full name ('generator/fc/kernel'). */
 export type OurWeights = Map<string, Weight>;
 export interface GShape { size: 32 | 64; zDim: number; ngf: number }
-export interface DShape { size: 32 | 64; ndf: number }
+export interface DShape { size: 32 | 64; ndf: number; /** BatchNorm in the hidden stages (the seed's D; false = --loss wgan-gp) */ bn: boolean }
 
 type Kind = 'linear' | 'features' | 'convT' | 'conv' | 'plain';
 interface Entry { seed: string; ours: string | null; seedShape: number[]; kind: Kind; c0?: number }
@@ -60,7 +63,7 @@ export function generatorEntries({ size, zDim, ngf }: GShape): Entry[] {
   return e;
 }
 
-export function discriminatorEntries({ size, ndf }: DShape): Entry[] {
+export function discriminatorEntries({ size, ndf, bn: withBn }: DShape): Entry[] {
   const st = stagesOf(size);
   const e: Entry[] = [
     { seed: 'ls.0.weight', ours: 'discriminator/conv0/kernel', seedShape: [ndf, 3, 5, 5], kind: 'conv' },
@@ -70,7 +73,7 @@ export function discriminatorEntries({ size, ndf }: DShape): Entry[] {
   for (let i = 1; i < st; i++) {
     e.push({ seed: `ls.${i + 1}.0.weight`, ours: `discriminator/conv${i}/kernel`, seedShape: [2 * c, c, 5, 5], kind: 'conv' });
     e.push({ seed: `ls.${i + 1}.0.bias`, ours: `discriminator/conv${i}/bias`, seedShape: [2 * c], kind: 'plain' });
-    e.push(...bn(`ls.${i + 1}.1`, `discriminator/conv${i}/bn`, 2 * c, 'plain'));
+    if (withBn) e.push(...bn(`ls.${i + 1}.1`, `discriminator/conv${i}/bn`, 2 * c, 'plain'));
     c *= 2;
   }
   e.push({ seed: `ls.${st + 1}.weight`, ours: 'discriminator/out/kernel', seedShape: [1, c, 4, 4], kind: 'conv' });
@@ -169,7 +172,7 @@ export function inferDiscriminator(sd: StateDict, prefix: string, file: string):
   const w = sd.get(`${prefix}ls.0.weight`)!;
   if (w.shape.length !== 4) throw new BridgeError('ARCHITECTURE', `"${prefix}ls.0.weight" has shape ${fmt(w.shape)}, the seed's first Conv2d needs (ndf, 3, 5, 5)`, file);
   const size = sd.get(`${prefix}ls.5.weight`)?.shape.length === 4 && sd.get(`${prefix}ls.5.weight`)!.shape[0] === 1 ? 64 : 32;
-  return { size, ndf: w.shape[0] };
+  return { size, ndf: w.shape[0], bn: !sd.has(`${prefix}ls.2.0.weight`) || sd.has(`${prefix}ls.2.1.weight`) };
 }
 
 /** Names of the state_dict's keys under `prefix` that `entries` does not know (strict loading). */
