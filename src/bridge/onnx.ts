@@ -65,7 +65,7 @@ export const ONNX_OPSET = 13;
 let modelType: protobuf.Type | null = null;
 
 export function generatorOnnx(sd: StateDict, g: GShape, producerVersion = '0'): Uint8Array {
-  modelType ??= protobuf.parse(ONNX_SUBSET).root.lookupType('onnx.ModelProto');
+  modelType ??= protobuf.parse(ONNX_SUBSET, { keepCase: true }).root.lookupType('onnx.ModelProto');
   const st = g.size === 64 ? 4 : 3;
   const c0 = g.ngf * 2 ** (st - 1);
   const init: object[] = [];
