@@ -68,9 +68,10 @@ export async function importCheckpoint(req: ImportRequest): Promise<ImportResult
   const useG = want !== 'd', useD = want !== 'g';
   const gi: GShape | null = useG ? inferGenerator(g!.sd, g!.prefix, g!.file) : null;
   const di: DShape | null = useD ? inferDiscriminator(d!.sd, d!.prefix, d!.file) : null;
-  const size = req.size ?? gi?.size ?? di!.size;
-  const gs: GShape | null = gi && { size, zDim: gi.zDim, ngf: req.ngf ?? gi.ngf };
-  const ds: DShape | null = di && { size, ndf: req.ndf ?? di.ndf, bn: di.bn };
+  const c = req.config ?? {};
+  const size = req.size ?? c.size ?? gi?.size ?? di!.size;
+  const gs: GShape | null = gi && { size, zDim: gi.zDim, ngf: req.ngf ?? c.ngf ?? gi.ngf };
+  const ds: DShape | null = di && { size, ndf: req.ndf ?? c.ndf ?? di.ndf, bn: di.bn };
   const bnLessRun = req.config?.loss === 'wgan-gp' || !!req.config?.sn;
   if (ds && !ds.bn && !bnLessRun) {
     throw new BridgeError('ARCHITECTURE', `the state_dict has no "${d!.prefix}ls.2.1.weight": a discriminator without BatchNorm, which the seed's is not (a WGAN-GP critic imports with --loss wgan-gp)`, d!.file);
@@ -90,6 +91,10 @@ export async function importCheckpoint(req: ImportRequest): Promise<ImportResult
     if (extra.length) throw new BridgeError('ARCHITECTURE', `"${extra[0]}" is not a key of the seed's discriminator${extra.length > 1 ? ` (nor ${extra.length - 1} more)` : ''}`, d!.file);
   }
   const arch: Partial<TrainConfig> = { size, ...(gs ? { zDim: gs.zDim, ngf: gs.ngf } : {}), ...(ds ? { ndf: ds.ndf } : {}) };
+  for (const [k, v] of Object.entries(arch)) {
+    const asked = (req.config as Record<string, unknown> | undefined)?.[k];
+    if (asked !== undefined && asked !== v) throw new BridgeError('ARCHITECTURE', `the settings ask for ${k} ${asked}, the state_dict in ${names} has ${k} ${v}`);
+  }
   const cfg = resolveConfig({ ...(req.config ?? {}), ...arch });
   const trainer = new GanTrainer(cfg);
   try {

@@ -11,7 +11,7 @@ import { quietCommand, parseArgs, intFlag, CliArgError } from './args';
 import { NodeStore, nodeBackendHooks } from '../platform/node';
 import { initBackend, BackendError } from '../backend/select';
 import { CHECKPOINT_DIR, CheckpointError, stepDirName } from '../train/checkpoint';
-import { ConfigError, parsePartial } from '../train/config';
+import { ConfigError, parsePartial, type TrainConfig } from '../train/config';
 import { encodePng, tileGrid } from '../train/grid';
 import { fixedNoise } from '../train/trainer';
 import { BridgeError } from '../bridge/errors';
@@ -27,6 +27,7 @@ export async function runImportCli(argv: string[]): Promise<number> {
     .option('--size <S>', 'image size 32 or 64 (default: inferred from the shapes)')
     .option('--ngf <N>', 'generator width (default: inferred)')
     .option('--ndf <N>', 'discriminator width (default: inferred)')
+    .option('--config <FILE.json>', "the run's training settings (as train.js --config: data, batch, loss, ...); the architecture comes from the file")
     .option('--loss <L>', 'the loss the run will train with (default bce); a discriminator without BatchNorm imports with wgan-gp')
     .option('--backend <B>', 'tfjs backend for the sample grid: auto, wasm, webgl or cpu', 'auto');
   cmd.addHelpText('after', '\nThe network not imported starts from fresh random weights; the optimizer state starts empty.\nContinue with: node scripts/train.js --resume RUN_DIR --steps N');
@@ -53,8 +54,18 @@ export async function runImportCli(argv: string[]): Promise<number> {
       inputs.push({ file: f, sd: readStateDict(bytes, f) });
     }
     await initBackend(o.backend, nodeBackendHooks(), () => {});
+    let settings: Partial<TrainConfig> = {};
+    if (o.config !== undefined) {
+      let raw: unknown;
+      try {
+        raw = JSON.parse(await readFile(o.config, 'utf8'));
+      } catch (e) {
+        throw new CliArgError(`--config ${o.config}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      }
+      settings = parsePartial(raw, o.config);
+    }
     const loss = o.loss === undefined ? {} : parsePartial({ loss: o.loss }, 'import');
-    const r = await importCheckpoint({ inputs, net: o.net as NetChoice | undefined, size: o.size === undefined ? undefined : (Number(o.size) as 32 | 64), ngf, ndf, config: { out, ...loss } });
+    const r = await importCheckpoint({ inputs, net: o.net as NetChoice | undefined, size: o.size === undefined ? undefined : (Number(o.size) as 32 | 64), ngf, ndf, config: { ...settings, ...loss, out } });
     try {
       const store = new NodeStore(out);
       await store.writeAtomic('config.json', JSON.stringify({ ...r.cfg, out, imported: { from: cmd.args.map((f) => resolve(f)), nets: r.nets } }, null, 2) + '\n');
