@@ -33,6 +33,7 @@ import { facesChecksum } from './faces_cache';
 import { SettingsForm, settingsFromQuery } from './ui/form';
 import { $, banner, clearCanvas, diversityState, drawCharts, drawSamples, logLine, scoredVerdicts, showDiversity, showProgress, showState, showVerdictHistory, verdictStates, type DiversityShown, type VerdictPoint } from './ui/view';
 import { dropZone } from './ui/drop';
+import { torchCheckpointPicks } from './torch_import';
 import { GatedStore, download, dropCheckpointsAfter, latestCheckpointZip, putCheckpoint, readCheckpointPicks } from './store_browser';
 import { loadSavedRun, putSavedRun, type SavedRun } from './autosave';
 import { RunKeeper, browserKeeperIo, infoOf, keptRunText, type KeptRunInfo } from './run_state';
@@ -556,7 +557,7 @@ async function onLoadCheckpoint(files: FileList | File[]): Promise<void> {
   }
   try {
     banner(els.banner, null);
-    const picked = await readCheckpointPicks(files);
+    const picked = (await torchCheckpointPicks(files, ensureBackend)) ?? (await readCheckpointPicks(files));
     const state = await adoptCheckpoint((next) => putCheckpoint(next, picked.dir, picked.files), picked.files, 'loaded checkpoint');
     const msg = `loaded checkpoint ${picked.dir} (step ${state.step}; ${describe(cfg!)}): raise "steps" above ${state.step} if needed and press Resume`;
     log(msg);

@@ -1,0 +1,34 @@
+// The page's Load checkpoint also takes the course seed's PyTorch weights: a
+// torch.save .pth/.pt of a state_dict or a .safetensors file (G, D or both,
+// as scripts/import.js reads them), turned into checkpoint files that the
+// page then adopts like any other (checked by drawing the fixed-z grid).
+import { importCheckpoint, readStateDict } from '../bridge/run';
+import { BridgeError } from '../bridge/errors';
+import { CheckpointError, type CheckpointFiles } from '../train/checkpoint';
+import type { TrainConfig } from '../train/config';
+
+export const TORCH_FILE = /\.(pth|pt|safetensors)$/i;
+
+/**
+ * null when no picked file is a PyTorch file; else the imported checkpoint.
+ * `ensureBackend` starts tfjs before the model is built. Errors come as
+ * CheckpointError with the importer's message (naming the file).
+ */
+export async function torchCheckpointPicks(
+  picked: ArrayLike<File>,
+  ensureBackend: (name: TrainConfig['backend']) => Promise<unknown>,
+): Promise<{ dir: string; files: CheckpointFiles } | null> {
+  const torch = Array.from(picked).filter((f) => TORCH_FILE.test(f.name));
+  if (!torch.length) return null;
+  try {
+    const inputs = [];
+    for (const f of torch) inputs.push({ file: f.name, sd: readStateDict(new Uint8Array(await f.arrayBuffer()), f.name) });
+    await ensureBackend('auto');
+    const r = await importCheckpoint({ inputs });
+    r.trainer.dispose();
+    return { dir: `imported ${torch.map((f) => f.name).join(' + ')}`, files: r.files };
+  } catch (e) {
+    if (e instanceof BridgeError) throw new CheckpointError(e.message);
+    throw e;
+  }
+}
