@@ -29,6 +29,20 @@ describe('page: Load checkpoint with a PyTorch file', () => {
       trainer.dispose();
     }
   });
+  it("DDP's module.* names and a {'G': ..., 'epoch': 3} dict import the same weights", async () => {
+    const weights = async (name: string) => {
+      const r = await torchCheckpointPicks([file(name)], cpu);
+      const { trainer } = await trainerFromCheckpoint(r!.files, name);
+      try {
+        return [...trainer.G.params.vars.values()].map((v) => Array.from(v.dataSync()));
+      } finally {
+        trainer.dispose();
+      }
+    };
+    const plain = await weights('g32_z4_ngf1.pth');
+    expect(await weights('ddp.pth')).toEqual(plain);
+    expect(await weights('nested.pth')).toEqual(plain);
+  });
   it('a bad file is a CheckpointError naming it; non-PyTorch picks are not ours', async () => {
     await expect(torchCheckpointPicks([file('legacy.pth')], cpu)).rejects.toThrow(CheckpointError);
     await expect(torchCheckpointPicks([file('legacy.pth')], cpu)).rejects.toThrow(/^legacy\.pth: the legacy PyTorch format/);
