@@ -22,12 +22,14 @@ export function checkLegacy(b: Uint8Array, file: string): void {
 }
 
 /** Flattens nested dicts of tensors to 'a.b.c' names (e.g. {'G': G.state_dict(), 'D': ...}). */
-function flatten(obj: unknown, prefix: string, out: Map<string, TensorRef>, file: string): void {
+function flatten(obj: unknown, prefix: string, out: Map<string, TensorRef>, file: string, depth = 0): void {
+  // a pickle can make a dict contain itself (through the memo): nesting is bounded
+  if (depth > 8) throw new BridgeError('CORRUPT', `dicts nested more than 8 deep at "${prefix.slice(0, 80)}", not a state_dict`, file);
   if (!(obj instanceof PyDict)) throw new BridgeError('ARCHITECTURE', `the pickle holds ${Array.isArray(obj) ? 'a list or tuple' : typeof obj}${prefix ? ` at "${prefix}"` : ''}, not a state_dict (a dict of tensors)`, file);
   for (const [k, v] of obj) {
     const name = prefix ? `${prefix}.${String(k)}` : String(k);
     if (v && typeof v === 'object' && (v as TensorRef).kind === 'tensor') out.set(name, v as TensorRef);
-    else if (v instanceof PyDict) flatten(v, name, out, file);
+    else if (v instanceof PyDict) flatten(v, name, out, file, depth + 1);
     // other values (epoch numbers, option strings saved next to the weights) are not weights: skipped
   }
 }
@@ -38,6 +40,7 @@ function gather(t: TensorRef, storage: RawTensor, name: string, file: string): R
   const contiguous = t.stride.every((s, d) => t.size[d] === 1 || s === numel(t.size.slice(d + 1)));
   let maxIndex = t.offset;
   for (let d = 0; d < t.size.length; d++) if (t.size[d] > 0) maxIndex += (t.size[d] - 1) * t.stride[d];
+  if (n > storage.data.length) throw new BridgeError('CORRUPT', `tensor "${name}" of size (${t.size}) has more elements than its storage (${storage.data.length}): an expanded view, not a state_dict entry`, file);
   if (n > 0 && maxIndex >= storage.data.length) throw new BridgeError('CORRUPT', `tensor "${name}" of size (${t.size}) reads past its storage of ${storage.data.length} elements`, file);
   if (contiguous) {
     const data = storage.data.slice(t.offset, t.offset + n);
@@ -65,13 +68,24 @@ export function readTorchZip(bytes: Uint8Array, file = 'checkpoint'): StateDict 
     throw new BridgeError('CORRUPT', 'not a PyTorch checkpoint: neither a zip (torch.save since 1.6) nor a safetensors file', file);
   }
   let entries: Record<string, Uint8Array>;
+  const names: string[] = [];
+  let tooBig: string | null = null;
   try {
-    entries = unzipSync(bytes);
+    // only the pickle and the storages are extracted; a compressed entry may not claim more than 2 GiB
+    entries = unzipSync(bytes, {
+      filter: (f) => {
+        names.push(f.name);
+        const wanted = /^[^/]+\/(data\.pkl|data\/[^/]+)$/.test(f.name);
+        if (wanted && f.compression !== 0 && f.originalSize > 2 ** 31) tooBig ??= f.name;
+        return wanted && tooBig === null;
+      },
+    });
   } catch (e) {
     throw new BridgeError('CORRUPT', `a truncated or corrupt zip (${(e as Error).message})`, file);
   }
+  if (tooBig !== null) throw new BridgeError('CORRUPT', `zip entry ${tooBig} claims more than 2 GiB uncompressed`, file);
   const pkl = Object.keys(entries).filter((k) => /^[^/]+\/data\.pkl$/.test(k));
-  if (pkl.length !== 1) throw new BridgeError('CORRUPT', `a zip that is not a torch.save checkpoint: ${pkl.length ? 'several' : 'no'} <root>/data.pkl entries (it has ${Object.keys(entries).slice(0, 5).join(', ') || 'nothing'})`, file);
+  if (pkl.length !== 1) throw new BridgeError('CORRUPT', `a zip that is not a torch.save checkpoint: ${pkl.length ? 'several' : 'no'} <root>/data.pkl entries (it has ${names.slice(0, 5).join(', ') || 'nothing'})`, file);
   const root = pkl[0].slice(0, -'/data.pkl'.length);
   const refs = new Map<string, TensorRef>();
   flatten(unpickle(entries[pkl[0]], `${file}:${pkl[0]}`), '', refs, file);

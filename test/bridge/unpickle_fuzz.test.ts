@@ -6,6 +6,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { unzipSync } from 'fflate';
 import { unpickle, PyDict } from '../../src/bridge/pickle';
+import { readTorchZip } from '../../src/bridge/torch_zip';
+import { readSafetensors, writeSafetensors } from '../../src/bridge/safetensors';
 import { BridgeError } from '../../src/bridge/errors';
 import { Rng } from '../../src/util/rng';
 
@@ -111,6 +113,49 @@ describe('restricted unpickler', () => {
     expect(seen.get('TRUNCATED')).toBeGreaterThan(10);
     expect(Date.now() - t0).toBeLessThan(60_000);
   }, 90_000);
+
+  it('whole files: 3,000 mutated .pth zips and safetensors files each end in a state_dict or a BridgeError', () => {
+    const rng = new Rng(7);
+    const st = writeSafetensors(readTorchZip(pth));
+    const kinds = new Set<string>();
+    for (let k = 0; k < 3000; k++) {
+      const src = k % 2 ? pth : st;
+      const m = src.slice(0, rng.next() < 0.2 ? Math.floor(rng.next() * src.length) : src.length);
+      for (let e = 0; e < 1 + Math.floor(rng.next() * 3); e++) {
+        // flips concentrated in the headers, where the structure is
+        const at = Math.floor(rng.next() ** 3 * m.length);
+        m[at] = Math.floor(rng.next() * 256);
+      }
+      try {
+        if (k % 2) readTorchZip(m, 'f');
+        else readSafetensors(m, 'f');
+        kinds.add('ok');
+      } catch (e) {
+        if (!(e instanceof BridgeError)) throw new Error(`not a BridgeError: ${(e as Error)?.stack ?? e}`);
+        kinds.add(e.code);
+      }
+    }
+    expect(kinds.has('CORRUPT')).toBe(true);
+    expect(kinds.has('TRUNCATED')).toBe(true);
+  }, 90_000);
+
+  it('a dict that contains itself, and a tensor view larger than its storage, are CORRUPT (no stack overflow, no huge allocation)', async () => {
+    const { zipSync } = await import('fflate');
+    const zip = (p: string, data: Record<string, Uint8Array> = {}) => zipSync({ 'a/data.pkl': bytes(p), ...data });
+    // d = OrderedDict(); d['x'] = d
+    const selfRef = '\x80\x02ccollections\nOrderedDict\nq\x00)Rq\x01X\x01\x00\x00\x00xh\x01s.';
+    expect(() => readTorchZip(zip(selfRef), 'loop.pth')).toThrow(/nested more than 8 deep/);
+    // a 1-element storage viewed as (1000000000,) with stride (0,)
+    const expanded = '\x80\x02ccollections\nOrderedDict\n)R(X\x01\x00\x00\x00wctorch._utils\n_rebuild_tensor_v2\n((X\x07\x00\x00\x00storagectorch\nFloatStorage\nX\x01\x00\x00\x000X\x03\x00\x00\x00cpuK\x01tQK\x00J\x00\xca\x9a;\x85K\x00\x85\x89ccollections\nOrderedDict\n)RtRu.';
+    let err: unknown;
+    try {
+      readTorchZip(zip(expanded, { 'a/data/0': new Uint8Array(4) }), 'big.pth');
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(BridgeError);
+    expect((err as Error).message).toMatch(/more elements than its storage/);
+  });
 
   it('huge declared lengths and deep MARK/APPENDS stacks are typed errors, not RangeErrors', () => {
     expect(outcome(bytes('\x80\x02X\xff\xff\xff\x7f'))).toBe('TRUNCATED');
