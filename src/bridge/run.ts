@@ -7,7 +7,7 @@
 import { tf, type Tensor } from '../tf';
 import { GanTrainer, modelConfigOf } from '../train/trainer';
 import { checkpointFiles, restoreCheckpoint, type CheckpointFiles, type CheckpointState } from '../train/checkpoint';
-import { parsePartial, resolveConfig, type TrainConfig } from '../train/config';
+import { parseSavedConfig, resolveConfig, type TrainConfig } from '../train/config';
 import { BridgeError, type StateDict } from './errors';
 import { readTorchZip } from './torch_zip';
 import { looksLikeSafetensors, readSafetensors } from './safetensors';
@@ -139,7 +139,7 @@ export async function trainerFromCheckpoint(files: CheckpointFiles, where: strin
   } catch {
     throw new BridgeError('CORRUPT', `${where}/state.json is missing or not valid JSON`);
   }
-  const cfg = resolveConfig(parsePartial(raw.config, `${where}/state.json`));
+  const cfg = resolveConfig(parseSavedConfig(raw.config, `${where}/state.json`));
   const trainer = new GanTrainer(cfg);
   try {
     const state = await restoreCheckpoint(trainer, files, where);

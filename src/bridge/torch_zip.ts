@@ -105,12 +105,36 @@ export function readTorchZip(bytes: Uint8Array, file = 'checkpoint'): StateDict 
   return out;
 }
 
-/** A torch.save-compatible zip of a flat state_dict (one storage per tensor). */
+/**
+ * A torch.save-compatible zip of a flat state_dict (one storage per tensor),
+ * stored uncompressed with every storage's data at a multiple of 64 bytes, as
+ * torch.save aligns them (a padding extra field; torch.load(mmap=True) maps them).
+ */
 export function writeTorchZip(sd: StateDict, root = 'archive'): Uint8Array {
-  const files: Zippable = {};
   const list = [...sd].map(([name, t], i) => ({ name, dtype: t.dtype, shape: t.shape, key: String(i) }));
-  files[`${root}/data.pkl`] = [pickleStateDict(list), { level: 0 }];
-  for (const [i, [, t]] of [...sd].entries()) files[`${root}/data/${i}`] = [encodeElements(t), { level: 0 }];
-  files[`${root}/version`] = [new TextEncoder().encode('3\n'), { level: 0 }];
+  const entries: [string, Uint8Array][] = [[`${root}/data.pkl`, pickleStateDict(list)]];
+  for (const [i, [, t]] of [...sd].entries()) entries.push([`${root}/data/${i}`, encodeElements(t)]);
+  entries.push([`${root}/version`, new TextEncoder().encode('3\n')]);
+  const files: Zippable = {};
+  let offset = 0;
+  for (const [name, data] of entries) {
+    const start = offset + 30 + new TextEncoder().encode(name).length; // after the local header and the name
+    const pad = (64 - ((start + 4) % 64)) % 64;
+    files[name] = [data, { level: 0, extra: { 0x4246: new Uint8Array(pad) } }];
+    offset = start + 4 + pad + data.length;
+  }
   return zipSync(files, { level: 0 });
+}
+
+/** Where each entry's data starts in a zip (from its local headers), for checks. */
+export function zipDataOffsets(b: Uint8Array): Map<string, number> {
+  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const out = new Map<string, number>();
+  let p = 0;
+  while (p + 30 <= b.length && dv.getUint32(p, true) === 0x04034b50) {
+    const size = dv.getUint32(p + 18, true), n = dv.getUint16(p + 26, true), x = dv.getUint16(p + 28, true);
+    out.set(new TextDecoder().decode(b.subarray(p + 30, p + 30 + n)), p + 30 + n + x);
+    p += 30 + n + x + size;
+  }
+  return out;
 }

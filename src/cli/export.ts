@@ -19,6 +19,8 @@ import { generatorOnnx } from '../bridge/onnx';
 import { tf } from '../tf';
 
 export async function runExportCli(argv: string[]): Promise<number> {
+  // tfjs's console banners ("install tfjs-node") are noise for a CLI user, as in train.ts
+  tf.env().set('PROD', true);
   const cmd = quietCommand('export.js')
     .description("Export a run's weights for PyTorch (the course seed's state_dict names and layouts) or ONNX.")
     .argument('<RUN_DIR>', 'a run directory of scripts/train.js or scripts/import.js')

@@ -19,6 +19,8 @@ import { importCheckpoint, readStateDict, type NetChoice } from '../bridge/run';
 import { tf } from '../tf';
 
 export async function runImportCli(argv: string[]): Promise<number> {
+  // tfjs's console banners ("install tfjs-node") are noise for a CLI user, as in train.ts
+  tf.env().set('PROD', true);
   const cmd = quietCommand('import.js')
     .description("Import the course seed's DCGAN weights from PyTorch (a torch.save .pth/.pt of a state_dict, or .safetensors) as a ganforge run directory.")
     .argument('<FILE...>', "one file with G's and/or D's state_dict (also {'G': ..., 'D': ...} or DDP's module.* names), or two files")

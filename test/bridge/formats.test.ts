@@ -6,7 +6,7 @@ import { describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { zipSync, unzipSync } from 'fflate';
-import { readTorchZip, writeTorchZip } from '../../src/bridge/torch_zip';
+import { readTorchZip, writeTorchZip, zipDataOffsets } from '../../src/bridge/torch_zip';
 import { readSafetensors, writeSafetensors } from '../../src/bridge/safetensors';
 import { BridgeError, type StateDict } from '../../src/bridge/errors';
 import { unpickle } from '../../src/bridge/pickle';
@@ -102,6 +102,15 @@ describe('torch.save zip (files written by PyTorch 1.13)', () => {
       const z = writeTorchZip(sd, root);
       expect(Object.keys(unzipSync(z))).toContain(`${root}/data.pkl`);
       expectFixtureValues(readTorchZip(z));
+    }
+    // every entry's data 64-byte aligned, as torch.save writes them; the offsets agree with the zip's contents
+    const z = writeTorchZip(sd, 'a_longer_root_name');
+    const offsets = zipDataOffsets(z);
+    const contents = unzipSync(z);
+    expect([...offsets.keys()].sort()).toEqual(Object.keys(contents).sort());
+    for (const [name, off] of offsets) {
+      expect(off % 64, name).toBe(0);
+      expect(Buffer.from(z.subarray(off, off + contents[name].length)).equals(Buffer.from(contents[name])), name).toBe(true);
     }
     const pkl = unzipSync(writeTorchZip(sd))['archive/data.pkl'];
     expect(unpickle(pkl)).toBeInstanceOf(Map);

@@ -38,6 +38,7 @@ describe('import.js / export.js', () => {
     const run = join(work, 'run');
     const imp = node('import.js', [join(FIX, 'g32_z4_ngf1.pth'), '--out', run, '--config', cfg, '--backend', 'cpu']);
     expect(imp.code, imp.err).toBe(0);
+    expect(imp.err).toBe('');
     expect(imp.out).toMatch(/imported G \(z 4, ngf 1\) at 32x32 .*optimizer state fresh; D starts from fresh weights/);
     for (const f of ['config.json', 'checkpoints/latest.json', 'checkpoints/step-000000/state.json', 'checkpoints/step-000000/generator-ema.json', 'samples/step-000000.png']) expect(existsSync(join(run, f)), f).toBe(true);
     const state = JSON.parse(readFileSync(join(run, 'checkpoints/step-000000/state.json'), 'utf8'));
@@ -103,6 +104,19 @@ describe('import.js / export.js', () => {
       expect(r.err.trim().split('\n')).toHaveLength(1);
       expect(existsSync(out)).toBe(false);
     }
+    // a run from before the layers became seed-exact (its state.json has no "layers"): refused, not exported shifted
+    const old = join(work, 'old-run');
+    expect(node('import.js', [join(FIX, 'g32_z4_ngf1.pth'), '--out', old, '--backend', 'cpu']).code).toBe(0);
+    const sp = join(old, 'checkpoints/step-000000/state.json');
+    const st = JSON.parse(readFileSync(sp, 'utf8'));
+    expect(st.config.layers).toBe('torch');
+    delete st.config.layers;
+    writeFileSync(sp, JSON.stringify(st));
+    const o = node('export.js', [old, '--format', 'pth', '--out', join(work, 'old.pth')]);
+    expect(o.code).toBe(2);
+    expect(o.err).toMatch(/^export: error: this run was trained with tfjs 'same' padding/);
+    expect(o.err.trim().split('\n')).toHaveLength(1);
+    expect(existsSync(join(work, 'old.pth'))).toBe(false);
     const ex = node('export.js', [join(work, 'nope'), '--format', 'pth', '--out', join(work, 'x.pth')]);
     expect(ex.code).toBe(2);
     expect(ex.err).toMatch(/^export: error: .*nope is not a run directory/);
