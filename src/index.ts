@@ -6,7 +6,8 @@ export { runTraining, totalSteps, type RunHooks, type RunSummary } from './train
 export { MemoryStore, type RunStore } from './train/store';
 export { checkpointFiles, restoreCheckpoint, saveCheckpoint, loadLatestCheckpoint, CheckpointError } from './train/checkpoint';
 export { tileGrid, encodePng } from './train/grid';
-export { Generator, Discriminator } from './gan/models';
+export { Generator, Discriminator, LAYER_CONVENTIONS, type LayerConvention, type ModelConfig } from './gan/models';
+export * as torchLayout from './gan/torch_layout';
 export { initBackend, BackendError, type BackendInfo } from './backend/select';
 export { Rng } from './util/rng';
 export { datasetFromImages, DatasetError, type ImageDataset, type LoadOptions } from './data/dataset';

@@ -3,7 +3,10 @@
 // G update, Adam, BCE) on every backend in ONE process, plus a per-kernel
 // table for each conv geometry of the model. Writes bench/results/train.json.
 //
-//   npm run bench:train [-- --steps N --quick --skip webgl,cpu,baseline,kernels --out train.json]
+//   npm run bench:train [-- --steps N --quick --skip webgl,cpu,baseline,kernels --layers torch|tfjs-same --out train.json]
+//
+// --layers: the models' padding (default torch, the seed's padding=2; tfjs-same
+// is the padding of runs from before the PyTorch bridge), for a comparison.
 //
 // FLOPs = 2 x multiply-adds of the convolutions and dense layers that a step
 // needs (forward; filter gradients; input gradients except where the input is
@@ -28,18 +31,21 @@ const STEPS = Number(opt('steps', quick ? 1 : 2));
 const skip = new Set(String(opt('skip', '')).split(',').filter(Boolean));
 const cores = os.availableParallelism?.() ?? os.cpus().length;
 const B = 64;
+const LAYERS = opt('layers', 'torch');
+if (!['torch', 'tfjs-same'].includes(LAYERS)) throw new Error(`--layers must be torch or tfjs-same, got ${LAYERS}`);
+const PAD = LAYERS === 'torch' ? 2 : 'same';
 
 // ---- FLOP model of the seed DCGAN-64 ---------------------------------------
-// Conv geometries (x [S, S, Ci] -> y [S/2, S/2, Co], 5x5 s2 'same'); each is a
+// Conv geometries (x [S, S, Ci] -> y [S/2, S/2, Co], 5x5 s2, pad 2 or 'same'); each is a
 // D conv and (transposed, y -> x) a G convT.
 const GEOMS = [
-  { name: '64x64x3 -> 32x32x64', S: 64, Ci: 3, Co: 64, K: 5, s: 2, pad: 'same', roles: 'D conv0 / G out' },
-  { name: '32x32x64 -> 16x16x128', S: 32, Ci: 64, Co: 128, K: 5, s: 2, pad: 'same', roles: 'D conv1 / G up3' },
-  { name: '16x16x128 -> 8x8x256', S: 16, Ci: 128, Co: 256, K: 5, s: 2, pad: 'same', roles: 'D conv2 / G up2' },
-  { name: '8x8x256 -> 4x4x512', S: 8, Ci: 256, Co: 512, K: 5, s: 2, pad: 'same', roles: 'D conv3 / G up1' },
+  { name: '64x64x3 -> 32x32x64', S: 64, Ci: 3, Co: 64, K: 5, s: 2, pad: PAD, roles: 'D conv0 / G out' },
+  { name: '32x32x64 -> 16x16x128', S: 32, Ci: 64, Co: 128, K: 5, s: 2, pad: PAD, roles: 'D conv1 / G up3' },
+  { name: '16x16x128 -> 8x8x256', S: 16, Ci: 128, Co: 256, K: 5, s: 2, pad: PAD, roles: 'D conv2 / G up2' },
+  { name: '8x8x256 -> 4x4x512', S: 8, Ci: 256, Co: 512, K: 5, s: 2, pad: PAD, roles: 'D conv3 / G up1' },
   { name: '4x4x512 -> 1x1x1 (4x4 valid)', S: 4, Ci: 512, Co: 1, K: 4, s: 1, pad: 'valid', roles: 'D out' },
 ];
-const outSize = (g) => (g.pad === 'same' ? Math.ceil(g.S / g.s) : Math.ceil((g.S - g.K + 1) / g.s));
+const outSize = (g) => (typeof g.pad === 'number' ? Math.floor((g.S + 2 * g.pad - g.K) / g.s) + 1 : g.pad === 'same' ? Math.ceil(g.S / g.s) : Math.ceil((g.S - g.K + 1) / g.s));
 const convFlops = (g, b) => 2 * b * outSize(g) ** 2 * g.Co * g.K * g.K * g.Ci;
 function stepFlops(b) {
   const c = GEOMS.map((g) => convFlops(g, b));
@@ -68,7 +74,7 @@ function randData(n, seed) {
 
 /** Times `steps` DCGAN steps (after one warm-up step unless told not to) at batch `b` on the current backend. */
 function timeSteps(b, steps, warmup = true) {
-  const cfg = resolveConfig({ size: 64, ngf: 64, ndf: 64, zDim: 100, batch: b, steps: 1, loss: 'bce', seed: 1, sampleEvery: 0, checkpointEvery: 0, diversityEvery: 0 });
+  const cfg = resolveConfig({ size: 64, ngf: 64, ndf: 64, zDim: 100, batch: b, steps: 1, loss: 'bce', layers: LAYERS, seed: 1, sampleEvery: 0, checkpointEvery: 0, diversityEvery: 0 });
   const tr = new GanTrainer(cfg);
   const real = randData(b * 64 * 64 * 3, 7);
   const src = { next: () => real };
@@ -173,10 +179,10 @@ async function createGl() {
 // ---- run ---------------------------------------------------------------------------
 const flops64 = stepFlops(B);
 const result = {
-  date: new Date().toISOString(), node: process.version, cpu: os.cpus()[0]?.model, cores, batch: B, stepsTimed: STEPS,
+  date: new Date().toISOString(), node: process.version, cpu: os.cpus()[0]?.model, cores, batch: B, stepsTimed: STEPS, layers: LAYERS,
   flopsPerStepBatch64: flops64, note: 'shared machine: other jobs were running; numbers are noisy', steps: [], kernels: [],
 };
-log(`DCGAN-64 step: ${(flops64 / 1e9).toFixed(1)} GFLOP at batch ${B}; ${cores} cores; timing median of ${STEPS} step(s) after 1 warm-up`);
+log(`DCGAN-64 step (layers ${LAYERS}): ${(flops64 / 1e9).toFixed(1)} GFLOP at batch ${B}; ${cores} cores; timing median of ${STEPS} step(s) after 1 warm-up`);
 
 function record(path, b, r, extra = {}) {
   const scale = B / b;

@@ -127,13 +127,8 @@ export function npyHeaderSize(b: Uint8Array): number {
   throw new SampleError(`.npy: unsupported format version ${major}`);
 }
 
-/**
- * Parses and checks a .npy header (`b` holds at least the header, see
- * npyHeaderSize): dtype float32/float64/uint8, C order, shape (N,H,W,C),
- * (N,C,H,W) or (N,H,W) with C in {1,3,4}. `layout` auto: NHWC when the last
- * axis is 1/3/4, else NCHW when axis 1 is. Does not look at the data.
- */
-export function readNpyInfo(b: Uint8Array, opts: { layout?: Layout } = {}): NpyInfo {
+/** The dict of a .npy header (`b` holds at least the header, see npyHeaderSize): any dtype and shape. */
+export function readNpyHeader(b: Uint8Array): { descr: string; fortranOrder: boolean; shape: number[]; offset: number } {
   const end = npyHeaderSize(b);
   const start = b[6] === 1 ? 10 : 12;
   if (end > b.length) throw new SampleError('.npy: truncated header');
@@ -143,12 +138,22 @@ export function readNpyInfo(b: Uint8Array, opts: { layout?: Layout } = {}): NpyI
   const fo = /'fortran_order'\s*:\s*(True|False)/.exec(h);
   const sh = /'shape'\s*:\s*\(([^)]*)\)/.exec(h);
   if (!descr || !fo || !sh) throw new SampleError(`.npy: malformed header ${JSON.stringify(h.trim().slice(0, 80))}`);
-  const hdShape = sh[1].split(',').map((t) => t.trim()).filter((t) => t.length).map((t) => {
+  const shape = sh[1].split(',').map((t) => t.trim()).filter((t) => t.length).map((t) => {
     if (!/^\d+$/.test(t)) throw new SampleError(`.npy: malformed shape (${sh[1]})`);
     return Number(t);
   });
-  if (fo[1] === 'True') throw new SampleError('.npy: fortran_order arrays are not supported (save with C order)');
-  const dt = descr[1];
+  return { descr: descr[1], fortranOrder: fo[1] === 'True', shape, offset: end };
+}
+
+/**
+ * Parses and checks a .npy header (`b` holds at least the header, see
+ * npyHeaderSize): dtype float32/float64/uint8, C order, shape (N,H,W,C),
+ * (N,C,H,W) or (N,H,W) with C in {1,3,4}. `layout` auto: NHWC when the last
+ * axis is 1/3/4, else NCHW when axis 1 is. Does not look at the data.
+ */
+export function readNpyInfo(b: Uint8Array, opts: { layout?: Layout } = {}): NpyInfo {
+  const { descr: dt, fortranOrder, shape: hdShape, offset: end } = readNpyHeader(b);
+  if (fortranOrder) throw new SampleError('.npy: fortran_order arrays are not supported (save with C order)');
   const kind = dt === '<f4' || dt === '=f4' ? 'f4' : dt === '<f8' || dt === '=f8' ? 'f8' : dt === '|u1' || dt === 'u1' || dt === '<u1' ? 'u1' : '';
   if (!kind) throw new SampleError(`.npy: dtype ${dt} not supported (float32, float64 or uint8)`);
   let shape = hdShape;

@@ -275,6 +275,26 @@ export function parseSavedConfig(obj: unknown, where: string): Partial<TrainConf
 }
 
 /**
+ * The run config of a checkpoint's state.json `config` (the page's Load
+ * checkpoint and saved run): its architecture and optimisation settings over
+ * `base`, then `now` (settings the loader chooses: backend ...). Where, which
+ * data and threads are the loader's, not the checkpoint's. A config from
+ * before `layers` keeps tfjs 'same' padding. Bad values are ConfigErrors.
+ */
+export function configFromSaved(saved: unknown, base: Partial<TrainConfig> = {}, now: Partial<TrainConfig> = {}): TrainConfig {
+  const s = (saved && typeof saved === 'object' ? saved : {}) as Record<string, unknown>;
+  const explicit: Partial<TrainConfig> = {};
+  for (const f of FIELDS) {
+    if (f.key === 'data' || f.key === 'out' || f.key === 'preset' || f.key === 'backend' || f.key === 'threads') continue;
+    const v = s[f.key];
+    if (v === null || v === undefined) continue;
+    (explicit as Record<string, unknown>)[f.key] = coerce(f, v, `state.json: config.${f.key}`);
+  }
+  explicit.layers = savedLayers(s);
+  return resolveConfig({ ...base, ...explicit, ...now });
+}
+
+/**
  * Layers: DEFAULTS < preset < config file < explicit settings; then the
  * loss-dependent defaults fill whatever is still unset (NaN), and cross-field
  * rules are checked.

@@ -16,7 +16,7 @@ import { CollapseWatch, diversifiedAt } from '../train/collapse';
 import { MemoryStore } from '../train/store';
 import { GanTrainer, fixedNoise } from '../train/trainer';
 import { CheckpointError, loadLatestCheckpoint, restoreCheckpoint, type CheckpointState, type CheckpointFiles } from '../train/checkpoint';
-import { ConfigError, FIELDS, coerce, resolveConfig, type TrainConfig } from '../train/config';
+import { ConfigError, FIELDS, coerce, configFromSaved, type TrainConfig } from '../train/config';
 import { encodePng, tileGrid } from '../train/grid';
 import { BatchSampler } from '../data/sampler';
 import { DatasetError, type ImageDataset } from '../data/dataset';
@@ -520,23 +520,13 @@ async function onReset(): Promise<void> {
 // ---- checkpoints ------------------------------------------------------------
 /** The architecture and optimisation settings of a checkpoint; this page's backend and URL extras. */
 function configFromCheckpoint(state: CheckpointState): TrainConfig {
-  const saved = (state.config ?? {}) as unknown as Record<string, unknown>;
-  const explicit: Partial<TrainConfig> = {};
-  for (const f of FIELDS) {
-    if (f.key === 'data' || f.key === 'out' || f.key === 'preset' || f.key === 'backend' || f.key === 'threads') continue;
-    const v = saved[f.key];
-    if (v === null || v === undefined) continue;
-    try {
-      (explicit as Record<string, unknown>)[f.key] = coerce(f, v, `state.json: config.${f.key}`);
-    } catch (e) {
-      throw new CheckpointError((e as Error).message);
-    }
+  try {
+    // The page's own choices for settings that may change on resume.
+    return configFromSaved(state.config, extra(), { backend: form.backend });
+  } catch (e) {
+    if (e instanceof ConfigError) throw new CheckpointError(e.message);
+    throw e;
   }
-  // a checkpoint from before `layers` existed keeps its tfjs 'same' padding
-  if (saved.layers === undefined || saved.layers === null) explicit.layers = 'tfjs-same';
-  // The page's own choices for settings that may change on resume.
-  const now: Partial<TrainConfig> = { backend: form.backend };
-  return resolveConfig({ ...extra(), ...explicit, ...now });
 }
 
 async function previewTrainer<T>(store: MemoryStore, c: TrainConfig, fn: (tr: GanTrainer) => T | Promise<T>): Promise<T> {

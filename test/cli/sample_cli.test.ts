@@ -5,11 +5,11 @@ import { mkdtempSync, mkdirSync, writeFileSync, existsSync, readdirSync, readFil
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { encode, decode } from 'fast-png';
-import { parseNpy } from '../../src/metrics/samples';
+import { parseNpy, encodeNpy, readNpyHeader } from '../../src/metrics/samples';
 import { tf } from '../../src/tf';
 import { GanTrainer } from '../../src/train/trainer';
 import { restoreCheckpoint, type CheckpointFiles } from '../../src/train/checkpoint';
-import { resolveConfig, parsePartial } from '../../src/train/config';
+import { resolveConfig, parseSavedConfig } from '../../src/train/config';
 import { toByte } from '../../src/train/grid';
 import { Rng } from '../../src/util/rng';
 
@@ -34,6 +34,14 @@ beforeAll(() => {
   const t = run('train.js', ['--data', data, '--out', runDir, '--size', '32', '--ngf', '4', '--ndf', '4', '--z-dim', '8', '--batch', '4', '--steps', '4', '--checkpoint-every', '2', '--keep-checkpoints', '3', '--sample-every', '0', '--backend', 'cpu']);
   expect(t.code, t.err).toBe(0);
 }, 240_000);
+
+/** Writes a .npy (or, with data null, PNG bytes) under work/ and returns its path; `cut` drops that many trailing bytes. */
+function npyFile(name: string, data: Float32Array | Float64Array | Uint8Array | null, shape: number[], cut = 0): string {
+  const path = join(work, name);
+  const bytes = data ? encodeNpy(data, shape) : encode({ width: 2, height: 2, data: new Uint8Array(12), channels: 3 });
+  writeFileSync(path, bytes.subarray(0, bytes.length - cut));
+  return path;
+}
 
 describe('sample.js', () => {
   it('writes N uint8 NHWC samples as .npy; the same seed gives the same bytes, another seed other samples', () => {
@@ -71,12 +79,75 @@ describe('sample.js', () => {
   }, 120_000);
 
   /** The uint8 samples the raw G and the EMA generator of `dir`'s checkpoint `step` draw for sample.js's z of `seed`. */
+  /** What the checkpoint's EMA generator draws (float32 NHWC) for the latents z, in this process. */
+  async function drawZ(dir: string, step: string, z: Float32Array) {
+    await tf.setBackend('cpu');
+    const ckDir = join(dir, 'checkpoints', step);
+    const files: CheckpointFiles = {};
+    for (const f of readdirSync(ckDir)) files[f] = new Uint8Array(readFileSync(join(ckDir, f)));
+    const cfg = resolveConfig(parseSavedConfig(JSON.parse(new TextDecoder().decode(files['state.json'] as Uint8Array)).config, 'state'));
+    const tr = new GanTrainer(cfg);
+    try {
+      await restoreCheckpoint(tr, files, ckDir);
+      return { layers: cfg.layers, imgs: tr.generate(z).slice() };
+    } finally {
+      tr.dispose();
+      tf.disposeVariables();
+    }
+  }
+  const rawNpy = (path: string) => {
+    const b = new Uint8Array(readFileSync(path));
+    const h = readNpyHeader(b);
+    return { ...h, data: new Float32Array(b.buffer.slice(b.byteOffset + h.offset)) };
+  };
+
+  it('--z Z.npy draws the given latents; --raw writes the float32 NHWC output in [-1, 1]', async () => {
+    const z = new Float32Array(5 * 8).map((_, i) => 1.5 * Math.sin(i * 0.7));
+    const zPath = join(work, 'z.npy');
+    writeFileSync(zPath, encodeNpy(z, [5, 8]));
+    const r = run('sample.js', [runDir, '--z', zPath, '--raw', '--out', join(work, 'raw.npy'), '--backend', 'cpu']);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/5 float32 \[-1, 1\] samples of 32x32 for the latents of .*z\.npy from checkpoints\/step-000004/);
+    const got = rawNpy(join(work, 'raw.npy'));
+    expect([got.descr, got.shape]).toEqual(['<f4', [5, 32, 32, 3]]);
+    const want = await drawZ(runDir, 'step-000004', z);
+    expect(want.layers).toBe('torch');
+    expect(got.data).toEqual(want.imgs);
+    expect(Math.max(...got.data)).toBeLessThanOrEqual(1);
+    expect(Math.min(...got.data)).toBeGreaterThanOrEqual(-1);
+    // another latent row, another image; without --raw the same latents as uint8
+    const px = 32 * 32 * 3;
+    expect(got.data.subarray(0, px)).not.toEqual(got.data.subarray(px, 2 * px));
+    const u = run('sample.js', [runDir, '--z', zPath, '--out', join(work, 'zu8.npy'), '--backend', 'cpu']);
+    expect(u.code, u.err).toBe(0);
+    expect(npyBytes(join(work, 'zu8.npy'))).toEqual(Array.from(want.imgs, toByte));
+  }, 120_000);
+
+  it("a run from before `layers` (no field in state.json) draws with its tfjs 'same' padding, and says so", async () => {
+    const dir = join(work, 'run-old');
+    const t = run('train.js', ['--data', join(work, 'data'), '--out', dir, '--size', '32', '--ngf', '4', '--ndf', '4', '--z-dim', '8', '--batch', '4', '--steps', '2', '--sample-every', '0', '--layers', 'tfjs-same', '--backend', 'cpu']);
+    expect(t.code, t.err).toBe(0);
+    const statePath = join(dir, 'checkpoints', 'step-000002', 'state.json');
+    const state = JSON.parse(readFileSync(statePath, 'utf8'));
+    expect(state.config.layers).toBe('tfjs-same');
+    delete state.config.layers;
+    writeFileSync(statePath, JSON.stringify(state));
+    const z = new Float32Array(3 * 8).map((_, i) => Math.cos(i));
+    writeFileSync(join(work, 'z3.npy'), encodeNpy(z, [3, 8]));
+    const r = run('sample.js', [dir, '--z', join(work, 'z3.npy'), '--raw', '--out', join(work, 'old-raw.npy'), '--backend', 'cpu']);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/legacy tfjs 'same' padding/);
+    const want = await drawZ(dir, 'step-000002', z);
+    expect(want.layers).toBe('tfjs-same');
+    expect(rawNpy(join(work, 'old-raw.npy')).data).toEqual(want.imgs);
+  }, 240_000);
+
   async function drawInProcess(dir: string, step: string, n: number, seed: number) {
     await tf.setBackend('cpu');
     const ckDir = join(dir, 'checkpoints', step);
     const files: CheckpointFiles = {};
     for (const f of readdirSync(ckDir)) files[f] = new Uint8Array(readFileSync(join(ckDir, f)));
-    const cfg = resolveConfig(parsePartial(JSON.parse(new TextDecoder().decode(files['state.json'] as Uint8Array)).config, 'state'));
+    const cfg = resolveConfig(parseSavedConfig(JSON.parse(new TextDecoder().decode(files['state.json'] as Uint8Array)).config, 'state'));
     const tr = new GanTrainer(cfg);
     try {
       await restoreCheckpoint(tr, files, ckDir);
@@ -124,11 +195,23 @@ describe('sample.js', () => {
     ['a step without a checkpoint', () => [runDir, '--step', '3', '--out', join(work, 'x.npy')], /no checkpoint at step 3 \(it has: step-000002, step-000004\)/],
     ['a bad --n', () => [runDir, '--n', '0', '--out', join(work, 'x.npy')], /--n must be an integer/],
     ['no --out', () => [runDir], /required option '--out <PATH>'/],
+    ['--z of float64', () => [runDir, '--z', npyFile('f64.npy', new Float64Array(16), [2, 8]), '--out', join(work, 'x.npy')], /--z .*f64\.npy: dtype <f8, expected float32/],
+    ['--z of uint8', () => [runDir, '--z', npyFile('u8.npy', new Uint8Array(16), [2, 8]), '--out', join(work, 'x.npy')], /--z .*u8\.npy: dtype \|u1, expected float32/],
+    ['--z of one dimension', () => [runDir, '--z', npyFile('flat.npy', new Float32Array(16), [16]), '--out', join(work, 'x.npy')], /--z .*flat\.npy: shape \(16\), expected \(N, 8\)/],
+    ['--z of three dimensions', () => [runDir, '--z', npyFile('cube.npy', new Float32Array(16), [2, 8, 1]), '--out', join(work, 'x.npy')], /shape \(2, 8, 1\), expected \(N, 8\)/],
+    ['--z for another zDim', () => [runDir, '--z', npyFile('z9.npy', new Float32Array(18), [2, 9]), '--out', join(work, 'x.npy')], /latents of size 9, this run's generator takes 8/],
+    ['--z with a NaN', () => [runDir, '--z', npyFile('nan.npy', new Float32Array(16).fill(NaN, 11, 12), [2, 8]), '--out', join(work, 'x.npy')], /value NaN at \[1, 3\]/],
+    ['--z truncated', () => [runDir, '--z', npyFile('short.npy', new Float32Array(16), [2, 8], 5), '--out', join(work, 'x.npy')], /truncated data/],
+    ['--z not a .npy', () => [runDir, '--z', npyFile('png.npy', null, []), '--out', join(work, 'x.npy')], /--z .*png\.npy: not a NumPy file/],
+    ['--z missing', () => [runDir, '--z', join(work, 'nope.npy'), '--out', join(work, 'x.npy')], /--z .*nope\.npy: cannot read \(ENOENT\)/],
+    ['--z with --n', () => [runDir, '--z', npyFile('ok.npy', new Float32Array(16), [2, 8]), '--n', '4', '--out', join(work, 'x.npy')], /--z gives the latents: drop --n/],
+    ['--raw to a PNG', () => [runDir, '--raw', '--out', join(work, 'x.png')], /--raw writes float32 values to a \.npy: --out must end in \.npy/],
   ])('%s: one line, exit 2, nothing written', (_name, args, msg) => {
     const r = run('sample.js', [...(args as () => string[])(), '--backend', 'cpu']);
     expect(r.code).toBe(2);
     expect(r.err.trim().split('\n')).toHaveLength(1);
     expect(r.err).toMatch(msg);
     expect(existsSync(join(work, 'x.npy'))).toBe(false);
+    expect(existsSync(join(work, 'x.png'))).toBe(false);
   });
 });

@@ -127,6 +127,31 @@ describe('train.js', () => {
     expect(r3.err).toMatch(/--ngf 8 differs from the run being resumed/);
   });
 
+  it("--resume of a run from before `layers` (no field in config.json or state.json) continues with its tfjs 'same' padding; --layers torch is refused", () => {
+    const out = join(work, 'run-old');
+    const r = train(['--data', data, '--steps', '2', '--batch', '4', '--out', out, '--layers', 'tfjs-same', ...tiny]);
+    expect(r.code, r.err).toBe(0);
+    // make it an old run: the files as ganforge wrote them before the field existed
+    const strip = (path: string, key?: string) => {
+      const j = JSON.parse(readFileSync(path, 'utf8'));
+      delete (key ? j[key] : j).layers;
+      writeFileSync(path, JSON.stringify(j));
+    };
+    strip(join(out, 'config.json'));
+    strip(join(out, 'checkpoints', 'step-000002', 'state.json'), 'config');
+    const bad = train(['--resume', out, '--steps', '3', '--layers', 'torch']);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/--layers "torch" differs from the run being resumed \("tfjs-same"\)/);
+    const r2 = train(['--resume', out, '--steps', '3']);
+    expect(r2.code, r2.err).toBe(0);
+    expect(r2.out).toMatch(/resumed from checkpoints\/step-000002/);
+    expect(r2.out).toMatch(/legacy tfjs 'same' padding/);
+    expect(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')).layers).toBe('tfjs-same');
+    expect(JSON.parse(readFileSync(join(out, 'checkpoints', 'step-000003', 'state.json'), 'utf8')).config.layers).toBe('tfjs-same');
+    // a new run records its convention
+    expect(JSON.parse(readFileSync(join(work, 'run-a', 'config.json'), 'utf8')).layers).toBe('torch');
+  });
+
   it('skips corrupt images with a count and their names; --strict makes them fatal', () => {
     const d = makeData(10);
     writeFileSync(join(d, 'broken.png'), Buffer.from('\x89PNG\r\n\x1a\nthis is not a png'));

@@ -81,7 +81,9 @@ function randomise(net: Generator | Discriminator, seed: number): void {
     const u = randArray(v.size, k++);
     let a: Float32Array;
     if (name.endsWith('/kernel')) {
-      const fanIn = v.shape.length === 2 ? v.shape[0] : v.shape[0] * v.shape[1] * (name.includes('/up') || name.startsWith('generator/out') ? v.shape[3] / 4 : v.shape[2]);
+      const [kh, kw, a2, a3] = v.shape as number[];
+      // a transposed conv's output pixel sees about a quarter of its taps (stride 2)
+      const fanIn = v.shape.length === 2 ? kh : kh * kw * (name.includes('/up') || name.startsWith('generator/out') ? a3 / 4 : a2);
       a = u.map((x) => x * Math.sqrt(3 / fanIn));
     } else if (name.endsWith('/gamma')) a = u.map((x) => 1 + 0.3 * x);
     else if (name.endsWith('/running_var')) a = u.map((x) => 0.5 + Math.abs(x));

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { resolveConfig, parsePartial, ConfigError, FIELDS, DEFAULTS } from '../../src/train/config';
+import { resolveConfig, parsePartial, parseSavedConfig, savedLayers, configFromSaved, ConfigError, FIELDS, DEFAULTS } from '../../src/train/config';
 
 describe('config schema', () => {
   it('--preset hw11 is the course seed, and flags override it', () => {
@@ -36,5 +36,31 @@ describe('config schema', () => {
       expect(f.key in DEFAULTS, f.key).toBe(true);
       expect(f.help.length, f.key).toBeGreaterThan(8);
     }
+  });
+
+  it("layers: new runs are 'torch'; a saved config without the field is an old run, 'tfjs-same'", () => {
+    expect(resolveConfig({}).layers).toBe('torch');
+    expect(resolveConfig({ preset: 'hw11' }).layers).toBe('torch');
+    expect(resolveConfig(parsePartial({ layers: 'tfjs-same' }, 'f')).layers).toBe('tfjs-same');
+    expect(() => parsePartial({ layers: 'caffe' }, 'cfg.json')).toThrow(/cfg.json: "layers" must be one of torch, tfjs-same, got "caffe"/);
+    // a user's --config file without the field: today's default
+    expect(resolveConfig(parsePartial({ size: 64 }, 'f')).layers).toBe('torch');
+    // a run's own saved config (config.json, state.json) without it: written before the field existed
+    expect(parseSavedConfig({ size: 64 }, 'config.json').layers).toBe('tfjs-same');
+    expect(parseSavedConfig({ size: 64, layers: 'torch' }, 'config.json').layers).toBe('torch');
+    expect(savedLayers({})).toBe('tfjs-same');
+    expect(savedLayers(undefined)).toBe('tfjs-same');
+    expect(savedLayers({ layers: 'torch' })).toBe('torch');
+    expect(() => savedLayers({ layers: 2 })).toThrow(ConfigError);
+  });
+
+  it("configFromSaved (the page's Load checkpoint and saved run): the checkpoint's architecture, the loader's backend, old runs keep 'tfjs-same'", () => {
+    // as a state.json holds it (JSON: NaN becomes null)
+    const saved = JSON.parse(JSON.stringify({ ...resolveConfig({ size: 64, ngf: 8, loss: 'hinge', sn: true }), backend: 'webgl', out: '/x', data: '/d', threads: 3 }));
+    const c = configFromSaved(saved, { faces: 128 }, { backend: 'wasm' });
+    expect([c.size, c.ngf, c.loss, c.sn, c.layers, c.backend, c.out, c.data, c.threads, c.faces]).toEqual([64, 8, 'hinge', true, 'torch', 'wasm', null, null, 0, saved.faces]);
+    const { layers: _, ...old } = saved;
+    expect(configFromSaved(old).layers).toBe('tfjs-same');
+    expect(() => configFromSaved({ ...saved, size: 48 })).toThrow(/state.json: config.size must be one of 32, 64/);
   });
 });

@@ -72,6 +72,51 @@ describe('resume', () => {
   });
 });
 
+describe('layer conventions in checkpoints', () => {
+  afterEach(() => tf.disposeVariables());
+
+  /** A checkpoint's files as an older ganforge wrote them: no `layers` in state.json's config. */
+  const withoutLayers = (files: Record<string, Uint8Array | string>) => {
+    const st = JSON.parse(typeof files['state.json'] === 'string' ? files['state.json'] : new TextDecoder().decode(files['state.json']));
+    delete st.config.layers;
+    return { ...files, 'state.json': JSON.stringify(st) };
+  };
+
+  it("a checkpoint from before `layers` loads only into a tfjs-same model (drawing what it drew), is refused by a torch one; and the reverse", async () => {
+    await tf.setBackend('cpu');
+    const store = new MemoryStore();
+    const cfg = tinyConfig({ steps: 1, layers: 'tfjs-same' });
+    await run(cfg, store, false);
+    const files = withoutLayers((await loadLatestCheckpoint(store))!.files);
+    const z = new Float32Array(3 * cfg.zDim).map((_, i) => Math.sin(i));
+    const same = new GanTrainer(cfg);
+    await restoreCheckpoint(same, files, 'old');
+    const want = same.generate(z).slice();
+    same.dispose();
+    const torch = new GanTrainer({ ...cfg, layers: 'torch' });
+    await expect(restoreCheckpoint(torch, files, 'old')).rejects.toThrow(/old: the checkpoint was trained with tfjs 'same' padding \(layers tfjs-same, a run from before the PyTorch bridge\) but this model uses PyTorch's padding=2 \(layers torch\); build the model with layers tfjs-same/);
+    torch.dispose();
+    // the same weights under the torch convention would draw other images: the refusal is not cosmetic
+    const shifted = new GanTrainer({ ...cfg, layers: 'torch' });
+    const ck = JSON.parse(files['state.json'] as string);
+    ck.config.layers = 'torch';
+    await restoreCheckpoint(shifted, { ...files, 'state.json': JSON.stringify(ck) }, 'forced');
+    const got = shifted.generate(z);
+    expect(Math.max(...got.map((v, i) => Math.abs(v - want[i])))).toBeGreaterThan(1e-4);
+    shifted.dispose();
+
+    const store2 = new MemoryStore();
+    await run(tinyConfig({ steps: 1 }), store2, false);
+    const old = new GanTrainer(cfg);
+    await expect(restoreCheckpoint(old, (await loadLatestCheckpoint(store2))!.files, 'new')).rejects.toThrow(/new: the checkpoint was trained with PyTorch's padding=2 \(layers torch\) but this model uses tfjs 'same'/);
+    old.dispose();
+  });
+
+  it('a tfjs-same run still resumes bit for bit', async () => {
+    await checkResumeEquality('cpu', 'bce', { layers: 'tfjs-same' });
+  });
+});
+
 describe('faults', () => {
   afterEach(() => tf.disposeVariables());
 
