@@ -17,6 +17,7 @@ import { writeSafetensors } from '../../src/bridge/safetensors';
 import { nchwToNhwc, nhwcToNchw } from '../../src/gan/torch_layout';
 import { Rng } from '../../src/util/rng';
 import { required } from '../env';
+import { encodeNpy, npyHeaderSize } from '../../src/metrics/samples';
 import { smallTrainer } from './helpers';
 
 const PY = '/usr/bin/python3';
@@ -113,4 +114,23 @@ describe.runIf(run)('PyTorch <-> ganforge files', () => {
       }
     }, 180_000);
   }
+
+  it('the same through the command line: import.js, then sample.js --z Z.npy --raw, number for number within 1e-4', () => {
+    const g = { size: 32, ngf: 8, zDim: 100 }, n = 6;
+    const z = new Rng(12).fillNormal(new Float32Array(n * g.zDim));
+    save(join(work, 'z3.f32'), z);
+    writeFileSync(join(work, 'z3.npy'), encodeNpy(z, [n, g.zDim]));
+    const pth = join(work, 'dcgan_g.pth');
+    py('save', { ...g, n, seed: 5, z: join(work, 'z3.f32'), images: join(work, 'theirs3.f32'), out: pth });
+    const root = join(__dirname, '../..');
+    const cli = (script: string, args: string[]) => spawnSync(process.execPath, [join(root, 'scripts', script), ...args], { encoding: 'utf8', timeout: 240_000 });
+    const runDir = join(work, 'course');
+    const imp = cli('import.js', [pth, '--out', runDir, '--backend', 'cpu']);
+    expect(imp.status, imp.stderr).toBe(0);
+    const smp = cli('sample.js', [runDir, '--z', join(work, 'z3.npy'), '--raw', '--out', join(work, 'ours3.npy'), '--backend', 'cpu']);
+    expect(smp.status, smp.stderr).toBe(0);
+    const b = new Uint8Array(readFileSync(join(work, 'ours3.npy')));
+    const ours = new Float32Array(b.slice(npyHeaderSize(b)).buffer);
+    expectClose(ours, nchwToNhwc(f32(join(work, 'theirs3.f32')), n, 3, g.size, g.size), 'import.js + sample.js --raw');
+  }, 300_000);
 });
