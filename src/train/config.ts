@@ -33,7 +33,7 @@ export interface TrainConfig {
   /**
    * Padding of the 5x5 stride-2 layers: 'torch' = the PyTorch seed's
    * padding=2 (every new run); 'tfjs-same' = runs from before it (a saved
-   * config without this field; see savedConfig()).
+   * config without this field; see savedLayers()).
    */
   layers: LayerConvention;
   dDropout: number;
