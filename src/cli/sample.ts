@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { quietCommand, parseArgs, intFlag, CliArgError } from './args';
-import { NodeStore, nodeBackendHooks, writeFileAtomic } from '../platform/node';
+import { NodeStore, nodePlatform, writeFileAtomic } from '../platform/node';
 import { initBackend, BackendError } from '../backend/select';
 import { CheckpointError, loadLatestCheckpoint, readCheckpointDir, restoreCheckpoint, stepDirName, CHECKPOINT_DIR, type CheckpointFiles } from '../train/checkpoint';
 import { GanTrainer } from '../train/trainer';
@@ -64,7 +64,7 @@ export async function runSampleCli(argv: string[]): Promise<number> {
       throw new SampleCliError(`${join(runDir, ck.dir)}/state.json is not valid JSON`);
     }
     const cfg = resolveConfig(parsePartial(stateCfg, join(runDir, ck.dir, 'state.json')));
-    await initBackend(o.backend, nodeBackendHooks(), () => {});
+    await initBackend(o.backend, nodePlatform(), () => {});
     const tr = new GanTrainer(cfg);
     try {
       await restoreCheckpoint(tr, ck.files, join(runDir, ck.dir));

@@ -8,7 +8,7 @@ import { resolve, join } from 'node:path';
 import { FIELDS, ConfigError, DEFAULTS, PRESETS, parsePartial, resolveConfig, coerce, type TrainConfig } from '../train/config';
 import { runTraining, type RunHooks } from '../train/loop';
 import { initBackend, BackendError } from '../backend/select';
-import { NodeStore, nodeBackendHooks, cleanTempFiles } from '../platform/node';
+import { nodePlatform, cleanTempFiles } from '../platform/node';
 import { onStop, critical } from '../platform/lifetime';
 import { loadImageFolder } from '../data/folder_node';
 import { DatasetError } from '../data/dataset';
@@ -16,7 +16,7 @@ import { BatchSampler } from '../data/sampler';
 import { ensureDefaultFaces } from '../data/faces_node';
 import { makeProgressBar } from './progress';
 import { progressText } from '../train/progress_text';
-import { nodeDiversityHook } from './diversity_hook';
+import { makeDiversityHook } from '../train/diversity';
 import { tf } from '../tf';
 
 export class UsageError extends Error {
@@ -154,8 +154,9 @@ export async function runTrainCli(argv: string[]): Promise<number> {
     if (cfg.batch > ds.n) throw new UsageError(`--batch ${cfg.batch} is larger than the dataset (${ds.n} images in ${dataDir})`);
     log(`data: ${ds.n} images from ${dataDir} at ${cfg.size}x${cfg.size}`);
 
-    const backend = await initBackend(cfg.backend, nodeBackendHooks(cfg.threads || undefined), log);
-    const store = new NodeStore(out);
+    const platform = nodePlatform({ threads: cfg.threads || undefined });
+    const backend = await initBackend(cfg.backend, platform, log);
+    const store = platform.openStore(out);
     if (plan.resume) {
       const n = cleanTempFiles(out);
       if (n) log(`removed ${n} half-written temp file${n > 1 ? 's' : ''} left by an interrupted run`);
@@ -181,7 +182,7 @@ export async function runTrainCli(argv: string[]): Promise<number> {
       progress: (p) => stepBar.update(p.step, p.total, {
         text: progressText(p, cfg.loss),
       }),
-      diversity: cfg.diversityEvery > 0 ? nodeDiversityHook(ds, cfg) : undefined,
+      diversity: cfg.diversityEvery > 0 ? makeDiversityHook(ds, cfg, platform.threads, platform.workers) : undefined,
     };
     log(`run directory: ${out}`);
     const summary = await runTraining(cfg, sampler, ds.n, hooks, { versions: versions(), backend: { ...backend }, dataset: { dir: dataDir, n: ds.n, skipped: ds.skipped.count } }, plan.resume);

@@ -10,7 +10,7 @@
 // form; ?autostart=1 presses Train.
 import { tf } from '../tf';
 import { initBackend, forgetLostGl, BackendError, type BackendInfo, type GlContext } from '../backend/select';
-import { browserBackendHooks, browserThreads, createBrowserGl, isCrossOriginIsolated } from '../platform/browser';
+import { browserPlatform, createBrowserGl, isCrossOriginIsolated } from '../platform/browser';
 import { parseJsonl, runTraining, type RunHooks, type RunSummary, type Sampler } from '../train/loop';
 import { CollapseWatch, diversifiedAt } from '../train/collapse';
 import { MemoryStore } from '../train/store';
@@ -36,6 +36,9 @@ import { dropZone } from './ui/drop';
 import { GatedStore, download, dropCheckpointsAfter, latestCheckpointZip, putCheckpoint, readCheckpointPicks } from './store_browser';
 import { loadSavedRun, putSavedRun, type SavedRun } from './autosave';
 import { RunKeeper, browserKeeperIo, infoOf, keptRunText, type KeptRunInfo } from './run_state';
+
+/** The page's platform (src/platform/platform.ts), made once. */
+const platform = browserPlatform();
 
 /** Page defaults over the CLI's (a live page wants frequent grids, scores and checkpoints). */
 const PAGE_FORM_DEFAULTS: Partial<TrainConfig> = { sampleEvery: 10, diversityEvery: 50 };
@@ -176,9 +179,7 @@ async function ensureBackend(name: TrainConfig['backend']): Promise<BackendInfo>
     log('WebGL: making a new context after the loss');
   }
   if (backend && lastRequest === name && tf.getBackend() === backend.name) return backend;
-  const hooks = browserBackendHooks({ onLost: onContextLost, version: webglVersion }, browserThreads());
-  const make = hooks.createGl!;
-  hooks.createGl = async () => (glCtx = await make());
+  const hooks = { ...platform, createGl: async () => (glCtx = await platform.createGl({ onLost: onContextLost, version: webglVersion })) };
   backend = await initBackend(name, hooks, log);
   lastRequest = name;
   els.env.textContent = backendLabel();
@@ -859,7 +860,7 @@ async function start(): Promise<void> {
     probe = `no WebGL (${(e as Error).message}): training uses wasm`;
     banner(els.banner, `No WebGL in this browser: ${(e as Error).message}. Training runs on the wasm backend (auto) or cpu.`);
   }
-  els.env.textContent = `${probe} · ${isCrossOriginIsolated() ? `cross-origin isolated: ${browserThreads()} threads` : 'not cross-origin isolated: 1 thread'}`;
+  els.env.textContent = `${probe} · ${isCrossOriginIsolated() ? `cross-origin isolated: ${platform.threads} threads` : 'not cross-origin isolated: 1 thread'}`;
   log(probe);
   if (query.page.get('autostart') === '1') {
     // a fresh run; the kept one stays until the new one has a checkpoint
