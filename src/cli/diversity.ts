@@ -7,7 +7,7 @@ import { availableParallelism } from 'node:os';
 import { writeFileSync, renameSync } from 'node:fs';
 import { scoreDiversity, validateSet, MAX_VENDI_MS, MIN_SAMPLES_FOR_VERDICT, type DiversityReport } from '../metrics/diversity';
 import { nodeWorkerFactory } from '../platform/node';
-import { loadSampleInput, type LoadedInput, type LoadInputOptions } from '../metrics/node';
+import { loadSampleInput, type LoadedInput, type LoadInputOptions } from '../platform/samples';
 import { renderReportHtml } from '../metrics/report_html';
 import type { SwdResult } from '../metrics/swd';
 import { SampleError, type Layout, type ValueRange } from '../metrics/samples';

@@ -4,7 +4,7 @@
 // small folder is mostly done before the workers have even started. When the
 // queue is empty the calling thread also redoes files still in flight in a
 // worker (first answer wins), so a slow or starved worker never holds up the end.
-// Node only (imported by folder_node.ts, never by the browser bundle).
+// Node only (imported by folder.ts, never by the browser bundle).
 import { Worker } from 'node:worker_threads';
 
 export type RowResult = (i: number, data: Uint8Array | null, error: string | null) => void;

@@ -4,9 +4,9 @@ import { basename, join } from 'node:path';
 import {
   imageDimensions, npyHeaderSize, npyTruncatedError, NpyRangeScan, npyRowToSamples, randomOrder, readNpyInfo, SampleError, seededSubset, splitGrid,
   subsetSamples, TRAINER_GRID, trainerGridTile, writeImageSample, type Layout, type RgbaImage, type SampleSet, type ValueRange,
-} from './samples';
+} from '../metrics/samples';
 import { decodeImage } from '../image/decode';
-import { listImageFiles } from '../data/folder_node';
+import { listImageFiles } from './folder';
 
 export interface LoadInputOptions {
   grid?: string; // "ROWSxCOLS"
