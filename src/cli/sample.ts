@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { quietCommand, parseArgs, intFlag, CliArgError } from './args';
 import { NodeStore, nodePlatform, writeFileAtomic } from '../platform/node';
 import { initBackend, BackendError } from '../backend/select';
-import { CheckpointError, loadLatestCheckpoint, readCheckpointDir, restoreCheckpoint, stepDirName, CHECKPOINT_DIR, type CheckpointFiles } from '../train/checkpoint';
+import { CheckpointError, listCheckpointDirs, loadLatestCheckpoint, readCheckpointDir, restoreCheckpoint, stepDirName, CHECKPOINT_DIR, type CheckpointFiles } from '../train/checkpoint';
 import { GanTrainer } from '../train/trainer';
 import { resolveConfig, parsePartial, ConfigError } from '../train/config';
 import { encodePng, tileGrid, toByte } from '../train/grid';
@@ -25,7 +25,7 @@ async function checkpointAt(store: NodeStore, step: number | null): Promise<{ di
   }
   const path = `${CHECKPOINT_DIR}/${stepDirName(step)}`;
   if (!(await store.exists(`${path}/state.json`))) {
-    const have = (await store.list(CHECKPOINT_DIR).catch(() => [] as string[])).filter((n) => /^step-\d+$/.test(n)).sort();
+    const have = await listCheckpointDirs(store);
     throw new SampleCliError(`${store.root} has no checkpoint at step ${step} (it has: ${have.join(', ') || 'none'})`);
   }
   return readCheckpointDir(store, path);

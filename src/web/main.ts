@@ -15,7 +15,7 @@ import { parseJsonl, runTraining, type RunHooks, type RunSummary, type Sampler }
 import { CollapseWatch, diversifiedAt } from '../train/collapse';
 import { MemoryStore } from '../train/store';
 import { GanTrainer, fixedNoise } from '../train/trainer';
-import { CheckpointError, loadLatestCheckpoint, restoreCheckpoint, type CheckpointState, type CheckpointFiles } from '../train/checkpoint';
+import { CheckpointError, dropCheckpointsAfter, loadLatestCheckpoint, putCheckpoint, restoreCheckpoint, stepDirName, stepOfDir, type CheckpointState, type CheckpointFiles } from '../train/checkpoint';
 import { ConfigError, FIELDS, coerce, resolveConfig, type TrainConfig } from '../train/config';
 import { encodePng, tileGrid } from '../train/grid';
 import { BatchSampler } from '../data/sampler';
@@ -33,7 +33,7 @@ import { facesChecksum } from './faces_cache';
 import { SettingsForm, settingsFromQuery } from './ui/form';
 import { $, banner, clearCanvas, diversityState, drawCharts, drawSamples, logLine, scoredVerdicts, showDiversity, showProgress, showState, showVerdictHistory, verdictStates, type DiversityShown, type VerdictPoint } from './ui/view';
 import { dropZone } from './ui/drop';
-import { GatedStore, download, dropCheckpointsAfter, latestCheckpointZip, putCheckpoint, readCheckpointPicks } from './store_browser';
+import { GatedStore, download, latestCheckpointZip, readCheckpointPicks } from './store_browser';
 import { loadSavedRun, putSavedRun, type SavedRun } from './autosave';
 import { RunKeeper, browserKeeperIo, infoOf, keptRunText, type KeptRunInfo } from './run_state';
 
@@ -351,7 +351,6 @@ async function seedCollapseWatch(c: TrainConfig, resume: boolean): Promise<void>
   showVerdictHistory(els.divHistory, verdictPoints);
 }
 
-const stepOfDir = (dir: string) => Number(dir.split('step-')[1]);
 
 /** Clears the diversity line and its history (a new run, Reset). */
 function clearDiversity(text: string): void {
@@ -409,7 +408,7 @@ async function run(resume: boolean): Promise<void> {
     const keep = Math.max(0, stepAtLoss - 1);
     const dropped = await dropCheckpointsAfter(store, keep);
     const ck = await loadLatestCheckpoint(store);
-    records = records.filter((r) => r.step <= (ck ? Number(ck.dir.split('step-')[1]) : 0));
+    records = records.filter((r) => r.step <= (ck ? stepOfDir(ck.dir) : 0));
     log(`WebGL context lost: ${dropped} checkpoint${dropped === 1 ? '' : 's'} written after it discarded; Resume continues from ${ck ? ck.dir : 'step 0'}`);
     keeper.checkpointed(store);
     showState(els.status, 'paused', `paused: WebGL context lost — Resume continues on ${form.backend} from ${ck ? ck.dir : 'step 0'}`);
@@ -489,7 +488,7 @@ async function onResume(): Promise<void> {
     await prepare(c);
     cfg = c;
     const ck = await loadLatestCheckpoint(keeper.store!);
-    const at = ck ? Number(ck.dir.split('step-')[1]) : 0;
+    const at = ck ? stepOfDir(ck.dir) : 0;
     records = records.filter((r) => r.step <= at);
     await run(true);
   } catch (e) {
@@ -776,7 +775,7 @@ els.reset.onclick = () => void onReset();
 els.restoreSaved.onclick = () => void onRestoreSaved();
 els.discardSaved.onclick = () => void onDiscardSaved();
 els.saveCkpt.onclick = () => void onSaveCheckpoint();
-els.savePng.onclick = () => lastGrid && download(`samples-step-${String(lastGrid.step).padStart(6, '0')}.png`, lastGrid.png, 'image/png');
+els.savePng.onclick = () => lastGrid && download(`samples-${stepDirName(lastGrid.step)}.png`, lastGrid.png, 'image/png');
 $<HTMLInputElement>('pick-files').onchange = (e) => useImages(pickedFiles(e.target as HTMLInputElement));
 $<HTMLInputElement>('pick-dir').onchange = (e) => useImages(pickedFiles(e.target as HTMLInputElement));
 $<HTMLInputElement>('load-ckpt').onchange = (e) => void onLoadCheckpoint(pickedFiles(e.target as HTMLInputElement));
