@@ -1,10 +1,11 @@
-// Runs a study's runs one after another through the ordinary trainer CLI
-// (each a normal run directory under `out`), then writes the report.
-// Re-running skips finished runs and resumes a partial one. The trainer is
-// passed in (cli/experiments.ts gives cli/train.ts's runTrainCli) so this
-// layer never imports the CLI layer above it. Files are read and written
-// through the study folder's RunStore (the platform's: src/platform/).
+// Runs a study's runs one after another through the trainer of
+// `node scripts/train.js` (platform/train_node.ts's runTrainArgv over
+// train/run.ts, in this process; each a normal run directory in the study
+// folder), then writes the report. Re-running skips finished runs and resumes
+// a partial one. Files are read and written through the study folder's
+// RunStore (the platform's: src/platform/).
 import { stopRequested } from '../platform/lifetime';
+import { runTrainArgv, type ProgressFactory } from '../platform/train_node';
 import type { RunStore } from '../train/store';
 import { parseJsonl } from '../train/loop';
 import { planFor, type Scale } from './plan';
@@ -16,8 +17,8 @@ export interface ExperimentOptions {
   store: RunStore;
   /** Extra trainer flags for every run, after the plan's (so they win). */
   trainArgs?: string[];
-  /** The trainer CLI, `node scripts/train.js` in-process: flags in, exit code out (0 ok, 1 failed, 2 bad usage). */
-  train: (argv: string[]) => Promise<number>;
+  /** Progress display for each training (the CLI's bars); none: quiet. */
+  bar?: ProgressFactory;
   log?: (msg: string) => void;
 }
 
@@ -53,10 +54,10 @@ export async function runExperiments(o: ExperimentOptions): Promise<{ report: st
       log(`[${i + 1}/${plan.runs.length}] ${spec.name}: already done, skipped`);
     } else if (await store.exists(`${spec.name}/config.json`)) {
       log(`[${i + 1}/${plan.runs.length}] ${spec.name}: resuming`);
-      exitCode = await o.train(['--resume', dir, ...(steps ? ['--steps', steps] : [])]);
+      exitCode = await runTrainArgv(['--resume', dir, ...(steps ? ['--steps', steps] : [])], { bar: o.bar });
     } else {
       log(`[${i + 1}/${plan.runs.length}] ${spec.name}: ${spec.title}`);
-      exitCode = await o.train([...argv, '--out', dir]);
+      exitCode = await runTrainArgv([...argv, '--out', dir], { bar: o.bar });
     }
     const samples = (await store.list(`${spec.name}/samples`)).filter((n) => /^step-\d+\.png$/.test(n)).sort();
     results.push({
