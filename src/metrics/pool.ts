@@ -12,19 +12,9 @@
 import { metricsWasm } from '../wasm/metrics';
 import { compiledModule } from '../wasm/module';
 import type { SwdImages } from '../kernels/swd';
+import { runJobs, type WorkerFactory, type WorkerLike } from '../util/job_pool';
 
-export interface WorkerLike {
-  postMessage(msg: unknown, transfer?: Transferable[]): void;
-  onMessage(cb: (msg: any) => void): void;
-  onError(cb: (err: Error) => void): void;
-  terminate(): void;
-}
-/**
- * Starts a worker running `source` (a classic script, no imports). The
- * factory puts two functions in front of it, the only platform-specific part:
- * `__gfPost(msg, transfer)` sends to the parent, `__gfListen(fn)` receives.
- */
-export type WorkerFactory = (source: string) => WorkerLike;
+export type { WorkerLike, WorkerFactory };
 
 export const WORKER_SOURCE = `
 'use strict';
@@ -147,22 +137,14 @@ export class MetricsPool {
     for (const wk of this.workers) wk.postMessage({ type: 'images', lum, h, w });
   }
 
+  /** Hands the tasks out one per worker at a time (src/util/job_pool.ts); a task's error rejects. */
   private async runAll(msgs: Record<string, unknown>[], onResult: (task: number, out: any) => void): Promise<void> {
-    let next = 0;
-    await Promise.all(this.workers.map((wk) => new Promise<void>((resolve, reject) => {
-      const send = () => {
-        if (next >= msgs.length) { resolve(); return; }
-        const id = next++;
-        wk.postMessage({ ...msgs[id], id });
-      };
-      wk.onError(reject);
-      wk.onMessage((m) => {
-        if (m.type === 'error') { reject(new Error(m.message)); return; }
-        onResult(m.id, m.out);
-        send();
-      });
-      send();
-    })));
+    await runJobs<{ type: string; id: number; out?: any; message?: string }>(this.workers, {
+      jobs: msgs.map((_, i) => i),
+      send: (w, id) => w.postMessage({ ...msgs[id], id }),
+      receive: (m) => (m.type === 'error' ? new Error(m.message) : m.id),
+      onDone: (id, m) => onResult(id, m!.out),
+    });
   }
 
   /** Runs MS-SSIM tasks; onResult is called as blocks finish (in completion order). */
