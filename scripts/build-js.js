@@ -9,15 +9,9 @@ import * as esbuild from 'esbuild';
 import { existsSync, mkdirSync, copyFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { common, webBuildOptions } from './build-options.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const common = {
-  bundle: true,
-  sourcemap: true,
-  mainFields: ['module', 'main'],
-  logLevel: 'warning',
-  target: 'es2022',
-};
 // tfjs-backend-wasm's emscripten glue reads __dirname/require in Node.
 const nodeBanner = [
   "import { createRequire as __gfCreateRequire } from 'node:module';",
@@ -44,15 +38,9 @@ if (nodeEntries.length) {
 }
 const webEntry = join(root, 'src/web/main.ts');
 if (existsSync(webEntry)) {
-  builds.push(esbuild.build({
-    ...common,
-    entryPoints: { ganforge: webEntry, ...(existsSync(join(root, 'src/web/worker.ts')) ? { worker: join(root, 'src/web/worker.ts') } : {}) },
-    outdir: join(root, 'dist/web'),
-    platform: 'browser',
-    format: 'esm',
-    minify: true,
-    define: { 'process.env.NODE_ENV': '"production"' },
-  }).then(() => {
+  builds.push(esbuild.build(
+    webBuildOptions(root, { ganforge: webEntry, ...(existsSync(join(root, 'src/web/worker.ts')) ? { worker: join(root, 'src/web/worker.ts') } : {}) }),
+  ).then(() => {
     for (const f of ['index.html', 'style.css']) {
       const src = join(root, 'src/web', f);
       if (existsSync(src)) copyFileSync(src, join(root, 'dist/web', f));

@@ -5,7 +5,9 @@
 //      type-only imports included: they tie folders together as much);
 //   2. an import that runs up (or sideways across) LAYERS below;
 //   3. a Node module (node:*, a Node builtin, or a Node-only package) that
-//      esbuild reaches from a browser entry (src/web/main.ts, src/web/worker.ts).
+//      esbuild reaches from a browser entry (src/web/main.ts, src/web/worker.ts);
+//   4. a Node module imported outside NODE_UNITS: Node-only code lives in
+//      src/platform/ (and the command-line programs in src/cli/).
 // README.md ("How the code is laid out") states the same order.
 import * as esbuild from 'esbuild';
 import { builtinModules } from 'node:module';
@@ -34,6 +36,8 @@ export const LAYERS = [
 /** Files directly in src/ and the unit each belongs to. */
 const ROOT_FILES = { tf: 'tf', index: 'entry', node: 'entry' };
 export const BROWSER_ENTRIES = ['web/main.ts', 'web/worker.ts'];
+/** The folders that may import Node modules. */
+export const NODE_UNITS = ['platform', 'cli'];
 /** npm packages that only run in Node (besides the builtins). */
 export const NODE_ONLY_PACKAGES = ['gl', 'sharp', 'cli-progress', 'commander', 'pngjs', 'playwright-core', 'esbuild', 'vitest'];
 
@@ -72,7 +76,10 @@ export function folderEdges(srcDir) {
     const from = unitOf(f);
     if (from === null) problems.push(`src/${f}: a file directly in src/ that the layer check does not know (add it to ROOT_FILES in scripts/check-layers.js)`);
     for (const spec of importSpecifiers(readFileSync(join(srcDir, f), 'utf8'))) {
-      if (!spec.startsWith('.')) continue;
+      if (!spec.startsWith('.')) {
+        if (isNodeModule(spec) && !NODE_UNITS.includes(from)) problems.push(`src/${f} imports the Node module '${spec}': Node-only code lives in src/${NODE_UNITS.join('/ or src/')}/`);
+        continue;
+      }
       const target = relative(srcDir, resolve(srcDir, dirname(f), spec)).split(sep).join('/');
       if (target.startsWith('..')) {
         problems.push(`src/${f} imports ${spec}, outside src/`);

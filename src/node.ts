@@ -2,10 +2,12 @@
 // command-line programs that scripts/*.js call.
 export * from './index';
 export { runTrainCli } from './cli/train';
-export { loadImageFolder, listImageFiles } from './data/folder_node';
+export { loadImageFolder, listImageFiles } from './platform/folder';
 export { pipelineWasm } from './wasm/pipeline';
 export { runDiversityCli } from './cli/diversity';
-export { useNodeWorkers, loadSampleInput, nodeWorkerFactory } from './metrics/node';
+export { loadSampleInput } from './platform/samples';
+export { nodePlatform, nodeWorkerFactory, nodeSpawner, NodeStore } from './platform/node';
+export type { Platform, Clock, GlRequest } from './platform/platform';
 export { runMakeFacesCli } from './cli/make_faces';
 export { runExperimentsCli } from './cli/experiments';
 export { runSampleCli } from './cli/sample';

@@ -89,8 +89,9 @@ describe('layer check', () => {
 
   it('fails on a Node module reached from the browser entry, with the chain', async () => {
     const p = await problemsOf({ ...clean, 'kernels/png.ts': "import { readFileSync } from 'node:fs';\nexport const png = readFileSync;\n" });
-    expect(p).toHaveLength(1);
-    expect(p[0]).toMatch(/'node:fs' .* reached from the browser: src\/web\/(main|worker).ts -> .*src\/kernels\/png.ts/);
+    expect(p).toHaveLength(2);
+    expect(p[0]).toMatch(/src\/kernels\/png.ts imports the Node module 'node:fs'/);
+    expect(p[1]).toMatch(/'node:fs' .* reached from the browser: src\/web\/(main|worker).ts -> .*src\/kernels\/png.ts/);
   });
 
   it('fails on a bare builtin, a Node-only package and a literal dynamic import from the worker', async () => {
@@ -103,7 +104,16 @@ describe('layer check', () => {
     expect(p.join('\n')).toMatch(/'child_process' \(dynamic-import\)/);
   });
 
-  it('allows a Node module outside the browser graph', async () => {
-    expect(await problemsOf({ ...clean, 'train/files.ts': "import { readFileSync } from 'node:fs';\nexport const r = readFileSync;\n" })).toEqual([]);
+  it('fails on a Node module outside src/platform/ and src/cli/, even out of the browser graph', async () => {
+    const p = await problemsOf({ ...clean, 'train/files.ts': "import { readFileSync } from 'node:fs';\nexport const r = readFileSync;\n" });
+    expect(p).toEqual(["src/train/files.ts imports the Node module 'node:fs': Node-only code lives in src/platform/ or src/cli/"]);
+  });
+
+  it('allows a Node module in src/platform/ and src/cli/ outside the browser graph', async () => {
+    expect(await problemsOf({
+      ...clean,
+      'platform/files.ts': "import { readFileSync } from 'node:fs';\nexport const r = readFileSync;\n",
+      'cli/run.ts': "import { r } from '../platform/files';\nimport os from 'node:os';\nexport const x = [r, os];\n",
+    })).toEqual([]);
   });
 });

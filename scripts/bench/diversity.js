@@ -14,13 +14,12 @@ import { availableParallelism, cpus, loadavg } from 'node:os';
 import { createRequire } from 'node:module';
 import { loadDist } from '../lib/load-dist.js';
 
-const { syntheticFaces, pairwiseMsssim, pixelFeatures, vendiCosinePool, MetricsPool, scoreDiversity, useNodeWorkers, symEigenvalues, slicedWasserstein } = await loadDist();
+const { syntheticFaces, pairwiseMsssim, pixelFeatures, vendiCosinePool, MetricsPool, scoreDiversity, nodeWorkerFactory: workers, symEigenvalues, slicedWasserstein } = await loadDist();
 const require = createRequire(import.meta.url);
 const { ssim } = require('ssim.js');
 
 const arg = (name, def) => { const i = process.argv.indexOf(`--${name}`); return i >= 0 ? Number(process.argv[i + 1]) : def; };
 const N = arg('n', 1000), VN = arg('vendi-n', 2000), THREADS = arg('threads', Math.min(2, availableParallelism())), SUB = arg('ssimjs-pairs', 300);
-useNodeWorkers();
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const now = () => performance.now() / 1000;
@@ -46,7 +45,7 @@ cpuSince();
 const swdSet = syntheticFaces(N, 64, 6);
 cpuSince();
 t = now();
-const swd = await slicedWasserstein(set, swdSet, { threads: THREADS });
+const swd = await slicedWasserstein(set, swdSet, { threads: THREADS, workers });
 const tSwd = now() - t;
 row(`SWD ${N} vs ${N} (64x64: 3 levels, ${N * 128} patches, 512 directions; ${THREADS} threads)`, tSwd, 3, `x1e3 ${swd.per_level.map((v) => v.toFixed(1)).join(' / ')}, avg ${swd.avg.toFixed(1)}`);
 t = now();
@@ -58,7 +57,7 @@ if (process.argv.includes('--only')) { printRows(); process.exit(0); }
 // 1. MS-SSIM over all pairs, pool of THREADS workers
 t = now();
 cpuSince();
-const ms = await pairwiseMsssim(set, { threads: THREADS });
+const ms = await pairwiseMsssim(set, { threads: THREADS, workers });
 const tMs = now() - t;
 row(`MS-SSIM all ${totalPairs} pairs (${N}x64x64, ${THREADS} threads)`, tMs, 15, `mean ${ms.mean.toFixed(4)}`);
 t = now();
@@ -69,7 +68,7 @@ const tOne = (now() - t) * (totalPairs / 19900);
 row('MS-SSIM 1 thread (all 19,900 pairs of 200, scaled)', tOne, null);
 rows[rows.length - 1].cpu_seconds *= totalPairs / 19900;
 t = now();
-await pairwiseMsssim(set, { threads: THREADS, pairs: 20000, seed: 5 });
+await pairwiseMsssim(set, { threads: THREADS, workers, pairs: 20000, seed: 5 });
 row(`MS-SSIM --pairs 20000 random pairs of ${N} (${THREADS} threads)`, now() - t, null);
 
 // 2. ssim.js (single-scale SSIM, RGBA ImageData) on a subset, scaled
@@ -100,7 +99,7 @@ const speedupCpu = cpuOf("ssim.js 'weber'") / cpuOf('MS-SSIM all');
 const vset = syntheticFaces(VN, 64, 2);
 t = now();
 cpuSince();
-const pool = await MetricsPool.create(THREADS);
+const pool = await MetricsPool.create(THREADS, workers);
 const feats = pixelFeatures(vset, 32);
 const tF = now() - t;
 const vendi = await vendiCosinePool(feats, VN, 32 * 32 * 3, pool);
@@ -140,12 +139,12 @@ row(`Vendi cosine, ${VN} samples (32x32x3 features, ${THREADS}-thread Gram, ${VN
 const g = syntheticFaces(256, 64, 3), r = syntheticFaces(256, 64, 4);
 t = now();
 cpuSince();
-const rep = await scoreDiversity(g, { ref: r, threads: THREADS });
+const rep = await scoreDiversity(g, { ref: r, threads: THREADS, workers });
 row('scoreDiversity 256 samples + 256 reference (all scores)', now() - t, 3, `verdict ${rep.verdict}`);
 const g2 = syntheticFaces(256, 64, 5);
 t = now();
 cpuSince();
-await scoreDiversity(g2, { ref: r, threads: THREADS });
+await scoreDiversity(g2, { ref: r, threads: THREADS, workers });
 row('  again, same reference object (its scores and bins cached): the trainer case', now() - t, 3);
 
 printRows();

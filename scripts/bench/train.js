@@ -21,7 +21,7 @@ import os from 'node:os';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const dist = process.env.GANFORGE_DIST ?? join(root, 'dist/node/index.js');
 const gf = await import(dist);
-const { tf, GanTrainer, resolveConfig, initBackend, registerWasmTrainingKernels, unregisterWasmTrainingKernels, registerBaselineConv2DBackpropFilter, nnKernelStats } = gf;
+const { tf, GanTrainer, resolveConfig, initBackend, registerWasmTrainingKernels, unregisterWasmTrainingKernels, registerBaselineConv2DBackpropFilter, nnKernelStats, nodeSpawner } = gf;
 const require = createRequire(import.meta.url);
 
 const argv = process.argv.slice(2);
@@ -201,7 +201,7 @@ const kernelReps = quick ? 1 : 3;
 
 // ours, 1 thread and all threads
 for (const threads of [...new Set([1, cores])]) {
-  const info = await registerWasmTrainingKernels({ threads });
+  const info = await registerWasmTrainingKernels({ threads, spawner: nodeSpawner() });
   const path = `wasm + nn kernels, ${info.threads} thread${info.threads > 1 ? 's' : ''}`;
   record(path, B, timeSteps(B, STEPS), { note: info.note });
   if (!skip.has('kernels')) result.kernels.push(...kernelTimes(path, kernelReps));

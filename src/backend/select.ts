@@ -8,6 +8,7 @@ import { tf } from '../tf';
 import { GPGPUContext, MathBackendWebGL } from '@tensorflow/tfjs-backend-webgl';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { registerWasmTrainingKernels } from './wasm_kernels';
+import type { WorkerSpawner } from '../nn/pool';
 
 export interface GlContext {
   gl: WebGLRenderingContext | WebGL2RenderingContext;
@@ -24,7 +25,10 @@ export interface BackendHooks {
   createGl?(): Promise<GlContext>;
   /** Folder or URL prefix holding tfjs-backend-wasm's .wasm files. */
   wasmPath?: string;
+  /** Threads for our wasm kernels (default 1). */
   threads?: number;
+  /** Starts the nn pool's workers (platform/node.ts: worker_threads; platform/browser.ts: Web Workers); none: one thread. */
+  spawner?: WorkerSpawner;
 }
 
 export interface BackendInfo {
@@ -80,7 +84,7 @@ async function initWebgl(hooks: BackendHooks, made?: GlContext): Promise<GlConte
 async function initWasm(hooks: BackendHooks): Promise<{ threads: number; note?: string }> {
   if (hooks.wasmPath) setWasmPaths(hooks.wasmPath);
   if (!(await tf.setBackend('wasm'))) throw new BackendError('wasm: tfjs-backend-wasm failed to initialise');
-  return registerWasmTrainingKernels({ threads: hooks.threads });
+  return registerWasmTrainingKernels({ threads: hooks.threads, spawner: hooks.spawner });
 }
 
 /** Initialises the requested backend; `log` gets one line saying which and why. */

@@ -211,37 +211,20 @@ const KERNELS: Record<OurKernel, KernelFunc> = {
   _FusedMatMul: matMulKernel('_FusedMatMul'),
 };
 
-async function defaultThreads(): Promise<number> {
-  const nav = (globalThis as any).navigator;
-  if (nav?.hardwareConcurrency) return nav.hardwareConcurrency;
-  if (typeof process !== 'undefined' && process.versions?.node) {
-    const name = 'node:os'; // a variable: bundlers for the browser must not resolve it
-    const os = (await import(/* @vite-ignore */ name)) as typeof import('node:os');
-    return os.availableParallelism?.() ?? os.cpus().length;
-  }
-  return 1;
-}
-
-async function spawner(): Promise<WorkerSpawner | undefined> {
-  if (typeof process !== 'undefined' && process.versions?.node && typeof (globalThis as any).window === 'undefined') {
-    return (await import('../nn/pool_node')).nodeSpawner();
-  }
-  return (await import('../nn/pool_web')).webSpawner();
-}
-
 /**
  * Registers our training kernels for the 'wasm' backend (idempotent; a new
- * thread count restarts the pool). `threads` defaults to the available cores.
- * `kernels` limits which of ours replace the stock ones (benchmarks);
+ * thread count restarts the pool). `threads` (default 1) workers are started
+ * with `spawner`, the platform's (src/platform/): without one the kernels run
+ * on one thread. `kernels` limits which of ours replace the stock ones (benchmarks);
  * Conv2DBackpropFilter is always registered (baseline when not ours).
  */
-export async function registerWasmTrainingKernels(opts: { threads?: number; kernels?: readonly OurKernel[] } = {}): Promise<WasmKernelsInfo> {
-  const threads = Math.max(1, opts.threads && opts.threads > 0 ? Math.floor(opts.threads) : await defaultThreads());
+export async function registerWasmTrainingKernels(opts: { threads?: number; spawner?: WorkerSpawner; kernels?: readonly OurKernel[] } = {}): Promise<WasmKernelsInfo> {
+  const threads = Math.max(1, opts.threads && opts.threads > 0 ? Math.floor(opts.threads) : 1);
   if (pool && pool.threads !== threads && !pool.note) { pool.dispose(); pool = null; }
   registerBaselineConv2DBackpropFilter();
   if (!pool) {
     try {
-      pool = await createNnPool(threads, await spawner());
+      pool = await createNnPool(threads, opts.spawner);
     } catch (e) {
       // Training still works on stock kernels + the baseline filter gradient, only slower.
       return { threads: 1, note: `nn kernels unavailable (${(e as Error).message}): stock tfjs-wasm with the baseline Conv2DBackpropFilter` };

@@ -6,7 +6,8 @@
 import { availableParallelism } from 'node:os';
 import { writeFileSync, renameSync } from 'node:fs';
 import { scoreDiversity, validateSet, MAX_VENDI_MS, MIN_SAMPLES_FOR_VERDICT, type DiversityReport } from '../metrics/diversity';
-import { loadSampleInput, useNodeWorkers, type LoadedInput, type LoadInputOptions } from '../metrics/node';
+import { nodeWorkerFactory } from '../platform/node';
+import { loadSampleInput, type LoadedInput, type LoadInputOptions } from '../platform/samples';
 import { renderReportHtml } from '../metrics/report_html';
 import type { SwdResult } from '../metrics/swd';
 import { SampleError, type Layout, type ValueRange } from '../metrics/samples';
@@ -124,7 +125,6 @@ export async function runDiversityCli(argv: string[]): Promise<number> {
     args = p;
   } catch (e) { err((e as Error).message); process.stderr.write(USAGE + '\n'); return 2; }
   try {
-    useNodeWorkers();
     // The reference's subset uses another stream of the same seed, so INPUT and
     // --ref naming one big folder give two different subsets.
     const input = load(args.input, 'input', '--n', { ...args, limit: args.n, seed: args.seed }, args.json);
@@ -140,7 +140,7 @@ export async function runDiversityCli(argv: string[]): Promise<number> {
     }
     const bar = args.json ? null : makeProgressBar('diversity');
     const report = await scoreDiversity(input.set, {
-      ref: ref?.set, swd: !!ref, pairs: args.pairs, seed: args.seed, threads: args.threads,
+      ref: ref?.set, swd: !!ref, pairs: args.pairs, seed: args.seed, threads: args.threads, workers: nodeWorkerFactory,
       onProgress: bar ? (p) => bar.update(p.done, p.total, { text: p.stage }) : undefined,
     });
     bar?.stop();

@@ -2,7 +2,8 @@
 import { quietCommand, parseArgs } from './args';
 import { resolve } from 'node:path';
 import { runExperiments } from '../experiments/driver';
-import { runTrainCli } from './train';
+import { makeProgressBar } from './progress';
+import { nodePlatform } from '../platform/node';
 import type { Scale } from '../experiments/plan';
 
 export async function runExperimentsCli(argv: string[]): Promise<number> {
@@ -20,6 +21,6 @@ export async function runExperimentsCli(argv: string[]): Promise<number> {
   }
   const out = resolve(o.out ?? `runs/experiments-${o.scale}`);
   const trainArgs = o.trainArgs ? String(o.trainArgs).trim().split(/\s+/) : [];
-  const { results } = await runExperiments({ scale: o.scale as Scale, out, trainArgs, train: runTrainCli });
+  const { results } = await runExperiments({ scale: o.scale as Scale, store: nodePlatform().openStore(out), trainArgs, bar: makeProgressBar });
   return results.some((r) => r.exitCode === 2) ? 2 : results.some((r) => r.exitCode !== 0) ? 1 : 0;
 }

@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { quietCommand, parseArgs, intFlag, CliArgError } from './args';
 import { NodeStore, writeFileAtomic } from '../platform/node';
 import { initBackend, BackendError } from '../backend/select';
-import { nodeBackendHooks } from '../platform/node';
+import { nodePlatform } from '../platform/node';
 import { CHECKPOINT_DIR, CheckpointError, loadLatestCheckpoint, readCheckpointDir, stepDirName } from '../train/checkpoint';
 import { ConfigError } from '../train/config';
 import { BridgeError } from '../bridge/errors';
@@ -48,7 +48,7 @@ export async function runExportCli(argv: string[]): Promise<number> {
       if (!(await store.exists(`${dir}/state.json`))) throw new CliArgError(`${runDir} has no checkpoint at step ${o.step}`);
       ck = await readCheckpointDir(store, dir);
     }
-    await initBackend('cpu', nodeBackendHooks(), () => {});
+    await initBackend('cpu', nodePlatform(), () => {});
     const { trainer } = await trainerFromCheckpoint(ck.files, join(runDir, ck.dir));
     try {
       const r = exportStateDict(trainer, o.net, !!o.ema);

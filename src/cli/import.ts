@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { quietCommand, parseArgs, intFlag, CliArgError } from './args';
-import { NodeStore, nodeBackendHooks } from '../platform/node';
+import { NodeStore, nodePlatform } from '../platform/node';
 import { initBackend, BackendError } from '../backend/select';
 import { CHECKPOINT_DIR, CheckpointError, stepDirName } from '../train/checkpoint';
 import { ConfigError, parsePartial, type TrainConfig } from '../train/config';
@@ -55,7 +55,7 @@ export async function runImportCli(argv: string[]): Promise<number> {
       }
       inputs.push({ file: f, sd: readStateDict(bytes, f) });
     }
-    await initBackend(o.backend, nodeBackendHooks(), () => {});
+    await initBackend(o.backend, nodePlatform(), () => {});
     let settings: Partial<TrainConfig> = {};
     if (o.config !== undefined) {
       let raw: unknown;

@@ -1,6 +1,6 @@
 // `node scripts/make-faces.js`: the embedded face dataset, deterministic.
 import { quietCommand, parseArgs, intFlag, CliArgError } from './args';
-import { makeFaces } from '../data/faces_node';
+import { makeFaces } from '../platform/faces';
 import { DatasetError } from '../data/dataset';
 import { makeProgressBar } from './progress';
 

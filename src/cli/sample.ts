@@ -8,9 +8,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { quietCommand, parseArgs, intFlag, CliArgError } from './args';
-import { NodeStore, nodeBackendHooks, writeFileAtomic } from '../platform/node';
+import { NodeStore, nodePlatform, writeFileAtomic } from '../platform/node';
 import { initBackend, BackendError } from '../backend/select';
-import { CheckpointError, loadLatestCheckpoint, readCheckpointDir, restoreCheckpoint, stepDirName, CHECKPOINT_DIR, type CheckpointFiles } from '../train/checkpoint';
+import { CheckpointError, listCheckpointDirs, loadLatestCheckpoint, readCheckpointDir, restoreCheckpoint, stepDirName, CHECKPOINT_DIR, type CheckpointFiles } from '../train/checkpoint';
 import { GanTrainer } from '../train/trainer';
 import { resolveConfig, parseSavedConfig, ConfigError } from '../train/config';
 import { encodePng, tileGrid, toByte } from '../train/grid';
@@ -28,7 +28,7 @@ async function checkpointAt(store: NodeStore, step: number | null): Promise<{ di
   }
   const path = `${CHECKPOINT_DIR}/${stepDirName(step)}`;
   if (!(await store.exists(`${path}/state.json`))) {
-    const have = (await store.list(CHECKPOINT_DIR).catch(() => [] as string[])).filter((n) => /^step-\d+$/.test(n)).sort();
+    const have = await listCheckpointDirs(store);
     throw new SampleCliError(`${store.root} has no checkpoint at step ${step} (it has: ${have.join(', ') || 'none'})`);
   }
   return readCheckpointDir(store, path);
@@ -105,7 +105,7 @@ export async function runSampleCli(argv: string[]): Promise<number> {
     // the latents before the backend: a bad file is reported with nothing started
     const given = o.z !== undefined ? readLatents(resolve(o.z), cfg.zDim) : null;
     if (given) n = given.n;
-    await initBackend(o.backend, nodeBackendHooks(), () => {});
+    await initBackend(o.backend, nodePlatform(), () => {});
     const tr = new GanTrainer(cfg);
     try {
       await restoreCheckpoint(tr, ck.files, join(runDir, ck.dir));

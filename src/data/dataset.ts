@@ -1,7 +1,7 @@
 // The in-memory dataset every trainer batch comes from: n images of
 // size x size RGB8 in one compact Uint8Array (row i = bytes
 // [i*size*size*3, (i+1)*size*size*3)). Pure code: no fs, no workers, so the
-// browser bundle can use it; loadImageFolder (Node) lives in folder_node.ts.
+// browser bundle can use it; loadImageFolder (Node) lives in src/platform/folder.ts.
 import { resizeToSquare } from '../kernels/resize';
 
 export interface ImageDataset {

@@ -1,7 +1,7 @@
 // The embedded default dataset: anime-style avatar faces drawn by DiceBear
 // (styles "adventurer", Lisa Wischofsky, CC BY 4.0, and "lorelei", Lisa
 // Wischofsky, CC0 1.0), rasterised at 96x96 like the original anime-face set.
-// Platform-free: Node rasterises the SVG with sharp (faces_node.ts), the page
+// Platform-free: Node rasterises the SVG with sharp (src/platform/faces.ts), the page
 // with a canvas. Every face is a pure function of (index, seed).
 import { createAvatar } from '@dicebear/core';
 import { adventurer, lorelei } from '@dicebear/collection';

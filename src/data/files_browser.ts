@@ -6,6 +6,7 @@
 import { DatasetError, SKIP_EXAMPLES, checkSize, progressReporter, type ImageDataset } from './dataset';
 import { decodeToRow } from './decode_resize';
 import { initPipelineWasm } from '../wasm/pipeline';
+import { runJobs, type WorkerLike } from '../util/job_pool';
 
 export interface FileLike {
   name: string;
@@ -118,58 +119,43 @@ export async function loadImageFiles(list: ArrayLike<FileLike>, opts: FilesLoadO
   return { n: kept.length, size, images, files: kept.map((i) => names[i]), skipped };
 }
 
-// Web Worker pool. Resolves when every file is done, or early when a worker
-// fails (the caller finishes the rest itself); rejects only on strict errors.
-function decodeInWorkers(
+// Web Worker pool, on the shared job pool (src/util/job_pool.ts). Resolves
+// when every file is done, or early when a worker fails (the caller finishes
+// the rest itself); rejects only on strict errors.
+async function decodeInWorkers(
   url: string | URL, files: FileLike[], names: string[], n: number,
   cfg: { size: number; crop: boolean; maxPixels?: number }, onReply: (r: DecodeReply) => void,
 ): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    const workers: { w: Worker; inflight: number }[] = [];
-    let next = 0;
-    let remaining = files.length;
-    let finished = false;
-    const finish = (err?: unknown) => {
-      if (finished) return;
-      finished = true;
-      for (const x of workers) x.w.terminate();
-      if (err) reject(err); else resolve();
-    };
-    const feed = async (x: { w: Worker; inflight: number }) => {
-      while (!finished && x.inflight < IN_FLIGHT && next < files.length) {
-        const i = next++;
-        x.inflight++;
-        try {
-          const bytes = await files[i].arrayBuffer();
-          if (finished) return;
-          const req: DecodeRequest = { id: i, name: names[i], bytes, ...cfg };
-          x.w.postMessage(req, [bytes]);
-        } catch (e) {
-          x.inflight--;
-          try { onReply({ id: i, ok: false, error: e instanceof Error ? e.message : String(e) }); } catch (s) { finish(s); return; }
-          if (--remaining === 0) finish();
-        }
-      }
-    };
+  const workers: WorkerLike[] = [];
+  try {
     for (let k = 0; k < n; k++) {
-      let w: Worker;
-      try {
-        w = new Worker(url, { type: 'module' });
-      } catch {
-        finish();
-        return;
-      }
-      const x = { w, inflight: 0 };
-      workers.push(x);
-      w.onmessage = (ev: MessageEvent<DecodeReply>) => {
-        if (finished) return;
-        x.inflight--;
-        try { onReply(ev.data); } catch (e) { finish(e); return; }
-        if (--remaining === 0) finish();
-        else void feed(x);
-      };
-      w.onerror = () => finish();
-      void feed(x);
+      const w = new Worker(url, { type: 'module' });
+      workers.push({
+        postMessage: (m, t) => w.postMessage(m, t ?? []),
+        onMessage: (cb) => { w.onmessage = (ev: MessageEvent) => cb(ev.data); },
+        onError: (cb) => { w.onerror = (ev: ErrorEvent) => cb(new Error(ev?.message ?? 'worker error')); },
+        terminate: () => w.terminate(),
+      });
     }
-  });
+  } catch {
+    workers.forEach((w) => w.terminate());
+    return;
+  }
+  try {
+    await runJobs<DecodeReply>(workers, {
+      jobs: files.map((_, i) => i),
+      inFlight: IN_FLIGHT,
+      async send(w, i) {
+        const bytes = await files[i].arrayBuffer();
+        const req: DecodeRequest = { id: i, name: names[i], bytes, ...cfg };
+        w.postMessage(req, [bytes]);
+      },
+      onSendError: (i, e) => onReply({ id: i, ok: false, error: e instanceof Error ? e.message : String(e) }),
+      receive: (m) => m.id,
+      onDone: (_, m) => onReply(m!),
+      onWorkerError: 'resolve',
+    });
+  } finally {
+    workers.forEach((w) => w.terminate());
+  }
 }

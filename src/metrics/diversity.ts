@@ -7,7 +7,7 @@ import { dotMatrix } from '../kernels/gram';
 import { nearest } from '../kernels/knn';
 import { symEigenvalues } from '../kernels/eigen';
 import { Rng } from '../util/rng';
-import { MetricsPool, type MsssimTask } from './pool';
+import { MetricsPool, type MsssimTask, type WorkerFactory } from './pool';
 import { kmeans, binCounts, ndbFromCounts, type KMeans, type NdbResult } from './kmeans';
 import { checkSampleSet, luminance, pixelFeatures, SampleError, type SampleSet } from './samples';
 import { slicedWasserstein, checkSwdSets, type SwdResult } from './swd';
@@ -42,6 +42,8 @@ export interface DiversityOptions {
   seed?: number;
   /** Worker threads for the MS-SSIM pairs (default 1: calling thread). */
   threads?: number;
+  /** How workers start (the platform's `workers`, src/platform/); without one the calling thread computes. */
+  workers?: WorkerFactory;
   /** How many closest pairs to list (default 10). */
   closest?: number;
   /**
@@ -257,7 +259,7 @@ export function validateSet(s: SampleSet, what = 'samples'): void {
  * of a sample set; `full` is the n x n matrix (diagonal 0) when all pairs were
  * scored and n <= MAX_VENDI_MS.
  */
-export async function pairwiseMsssim(s: SampleSet, opts: { pairs?: number; seed?: number; threads?: number; pool?: MetricsPool | null; onProgress?: (p: DiversityProgress) => void } = {}): Promise<{ mean: number; std: number; pairs: number; full: Float64Array | null }> {
+export async function pairwiseMsssim(s: SampleSet, opts: { pairs?: number; seed?: number; threads?: number; workers?: WorkerFactory; pool?: MetricsPool | null; onProgress?: (p: DiversityProgress) => void } = {}): Promise<{ mean: number; std: number; pairs: number; full: Float64Array | null }> {
   validateSet(s);
   const { n, height: h, width: w } = s;
   const lum = luminance(s);
@@ -265,7 +267,7 @@ export async function pairwiseMsssim(s: SampleSet, opts: { pairs?: number; seed?
   const full = plan.all && n <= MAX_VENDI_MS ? new Float64Array(n * n) : null;
   let sum = 0, sumSq = 0, cnt = 0;
   opts.onProgress?.({ stage: 'MS-SSIM pairs', done: 0, total: plan.total });
-  const own = opts.pool === undefined ? await MetricsPool.create(Math.min(opts.threads ?? 1, plan.tasks.length)) : null;
+  const own = opts.pool === undefined ? await MetricsPool.create(Math.min(opts.threads ?? 1, plan.tasks.length), opts.workers) : null;
   try {
     await runPairs(lum, h, w, plan.tasks, opts.pool ?? own, (i, j, v) => {
       sum += v; sumSq += v * v; cnt++;
@@ -288,7 +290,7 @@ type SetOptions = DiversityOptions & {
 /** All the per-set scores (no verdict). */
 export async function scoreSet(s: SampleSet, opts: SetOptions = {}): Promise<SetScores> {
   validateSet(s, opts.label);
-  const pool = opts.pool !== undefined ? opts.pool : await MetricsPool.create(opts.threads ?? 1);
+  const pool = opts.pool !== undefined ? opts.pool : await MetricsPool.create(opts.threads ?? 1, opts.workers);
   try {
     return await scoreSetIn(s, opts, pool);
   } finally {
@@ -460,7 +462,7 @@ export async function scoreDiversity(samples: SampleSet, opts: DiversityOptions 
   let src: 'reference' | 'fallback' = 'fallback';
   let g: SetScores;
   let swd: SwdResult | undefined;
-  const pool = await MetricsPool.create(opts.threads ?? 1);
+  const pool = await MetricsPool.create(opts.threads ?? 1, opts.workers);
   try {
     if (opts.ref) {
       const cached = cacheFor(opts.ref, `${opts.pairs ?? 'all'}|${opts.seed ?? 1}`);

@@ -1,7 +1,7 @@
 // The diversity metrics' public surface (browser-safe: no Node imports).
 export { scoreDiversity, scoreSet, pairwiseMsssim, ndbScore, ndbModel, decideVerdict, vendiCosine, vendiCosinePool, vendiOfKernel, vendiFromEigenvalues, THRESHOLDS, FALLBACK_DUP_THRESHOLD, REF_DUP_FACTOR, type DiversityReport, type DiversityOptions, type DiversityProgress, type SetScores, type Verdict } from './diversity';
 export { fromGeneratorOutput, parseNpy, encodeNpy, splitGrid, fromImages, concatSamples, subsetSamples, luminance, pixelFeatures, SampleError, type SampleSet } from './samples';
-export { setWorkerFactory, MetricsPool, type WorkerFactory } from './pool';
+export { MetricsPool, type WorkerFactory, type WorkerLike } from './pool';
 export { renderReportHtml } from './report_html';
 export { slicedWasserstein, swdPlan, swdLevels, swdPatchOffsets, swdDirections, checkSwdSets, SwdError, SWD_DEFAULTS, type SwdResult, type SwdOptions } from './swd';
 export { swdLevel, swdProject, swdLevelDistances } from '../kernels/swd';

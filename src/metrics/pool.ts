@@ -5,33 +5,20 @@
 // variances), so the pairs themselves only pay for the cross term.
 //
 // The worker body is plain JavaScript in a string (no imports, no bundler
-// involvement), started by a platform factory: Web Workers from a Blob URL in
-// the browser (the default when `Worker` exists), worker_threads in Node
-// (src/metrics/node.ts registers it). No factory, or threads <= 1: callers
-// compute on the calling thread.
+// involvement), started by the platform's WorkerFactory (src/platform/: Web
+// Workers from a Blob URL in the browser, worker_threads in Node), passed in
+// by the caller. No factory, or threads <= 1: callers compute on the calling
+// thread.
 import { metricsWasm } from '../wasm/metrics';
 import { compiledModule } from '../wasm/module';
 import type { SwdImages } from '../kernels/swd';
+import { runJobs, type WorkerFactory, type WorkerLike } from '../util/job_pool';
 
-export interface WorkerLike {
-  postMessage(msg: unknown, transfer?: Transferable[]): void;
-  onMessage(cb: (msg: any) => void): void;
-  onError(cb: (err: Error) => void): void;
-  terminate(): void;
-}
-export type WorkerFactory = (source: string) => WorkerLike;
+export type { WorkerLike, WorkerFactory };
 
 export const WORKER_SOURCE = `
 'use strict';
-let post, listen;
-if (typeof self === 'undefined' || typeof self.postMessage !== 'function') {
-  const { parentPort } = require('node:worker_threads');
-  post = (m, t) => parentPort.postMessage(m, t);
-  listen = (f) => parentPort.on('message', f);
-} else {
-  post = (m, t) => self.postMessage(m, t);
-  listen = (f) => { self.onmessage = (e) => f(e.data); };
-}
+const post = __gfPost, listen = __gfListen;
 let ex = null, lum = null, H = 0, W = 0, mat = null, matD = 0, swd = null;
 function u8() { return new Uint8Array(ex.memory.buffer); }
 listen((msg) => {
@@ -112,28 +99,6 @@ listen((msg) => {
 });
 `;
 
-let factory: WorkerFactory | null = null;
-
-/** Sets how workers are started (src/metrics/node.ts does this for Node). */
-export function setWorkerFactory(f: WorkerFactory | null): void {
-  factory = f;
-}
-
-function browserFactory(): WorkerFactory | null {
-  const g = globalThis as any;
-  if (typeof g.Worker !== 'function' || typeof g.Blob !== 'function' || typeof g.URL?.createObjectURL !== 'function') return null;
-  return (source: string) => {
-    const url = g.URL.createObjectURL(new g.Blob([source], { type: 'text/javascript' }));
-    const w = new g.Worker(url);
-    return {
-      postMessage: (m, t) => w.postMessage(m, t ?? []),
-      onMessage: (cb) => { w.onmessage = (e: any) => cb(e.data); },
-      onError: (cb) => { w.onerror = (e: any) => cb(new Error(e?.message ?? 'worker error')); },
-      terminate: () => w.terminate(),
-    };
-  };
-}
-
 export interface MsssimTask { images: Int32Array; pairs: Int32Array }
 
 /** One SWD level (size hl x wl) and some of its directions (f32 [ndir][147]); maxDirs bounds ndir for the level's tasks. */
@@ -145,9 +110,8 @@ export class MetricsPool {
 
   get size(): number { return this.workers.length; }
 
-  /** Starts the pool, or returns null when threads <= 1, no worker factory is available or workers fail to start. */
-  static async create(threads: number): Promise<MetricsPool | null> {
-    const f = factory ?? browserFactory();
+  /** Starts the pool, or returns null when threads <= 1, no worker factory is given or workers fail to start. */
+  static async create(threads: number, f?: WorkerFactory | null): Promise<MetricsPool | null> {
     if (!f || threads <= 1) return null;
     metricsWasm(); // compiles the module on this thread
     const mod = compiledModule('metrics');
@@ -173,22 +137,14 @@ export class MetricsPool {
     for (const wk of this.workers) wk.postMessage({ type: 'images', lum, h, w });
   }
 
+  /** Hands the tasks out one per worker at a time (src/util/job_pool.ts); a task's error rejects. */
   private async runAll(msgs: Record<string, unknown>[], onResult: (task: number, out: any) => void): Promise<void> {
-    let next = 0;
-    await Promise.all(this.workers.map((wk) => new Promise<void>((resolve, reject) => {
-      const send = () => {
-        if (next >= msgs.length) { resolve(); return; }
-        const id = next++;
-        wk.postMessage({ ...msgs[id], id });
-      };
-      wk.onError(reject);
-      wk.onMessage((m) => {
-        if (m.type === 'error') { reject(new Error(m.message)); return; }
-        onResult(m.id, m.out);
-        send();
-      });
-      send();
-    })));
+    await runJobs<{ type: string; id: number; out?: any; message?: string }>(this.workers, {
+      jobs: msgs.map((_, i) => i),
+      send: (w, id) => w.postMessage({ ...msgs[id], id }),
+      receive: (m) => (m.type === 'error' ? new Error(m.message) : m.id),
+      onDone: (id, m) => onResult(id, m!.out),
+    });
   }
 
   /** Runs MS-SSIM tasks; onResult is called as blocks finish (in completion order). */

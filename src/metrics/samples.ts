@@ -5,6 +5,7 @@
 // Uint8Array values 0..255. Grayscale inputs are replicated to 3 channels,
 // alpha is dropped.
 import { resizeToSquare } from '../kernels/resize';
+import { areaResize } from '../image/area_resize';
 import { Rng } from '../util/rng';
 
 export interface SampleSet {
@@ -291,27 +292,10 @@ export function splitGrid(img: RgbaImage, rows: number, cols: number, pad = 0): 
   return { n, height: th, width: tw, channels: 3, data: out };
 }
 
-/** Area-average resize of one RGB8 image (any factor; bilinear-free box filter). */
+/** Area-average resize of one RGB8 image (any factor): the area-resize core (src/image/area_resize.ts). */
 export function boxResizeRgb(src: Uint8Array, sw: number, sh: number, dw: number, dh: number): Uint8Array {
   const out = new Uint8Array(dw * dh * 3);
-  const fx = sw / dw, fy = sh / dh;
-  for (let y = 0; y < dh; y++) {
-    const y0 = y * fy, y1 = (y + 1) * fy;
-    for (let x = 0; x < dw; x++) {
-      const x0 = x * fx, x1 = (x + 1) * fx;
-      let r = 0, g = 0, b = 0, wsum = 0;
-      for (let sy = Math.floor(y0); sy < Math.min(sh, Math.ceil(y1)); sy++) {
-        const wy = Math.min(sy + 1, y1) - Math.max(sy, y0);
-        for (let sx = Math.floor(x0); sx < Math.min(sw, Math.ceil(x1)); sx++) {
-          const wt = wy * (Math.min(sx + 1, x1) - Math.max(sx, x0));
-          const o = (sy * sw + sx) * 3;
-          r += wt * src[o]; g += wt * src[o + 1]; b += wt * src[o + 2]; wsum += wt;
-        }
-      }
-      const o = (y * dw + x) * 3;
-      out[o] = Math.round(r / wsum); out[o + 1] = Math.round(g / wsum); out[o + 2] = Math.round(b / wsum);
-    }
-  }
+  areaResize(src, sw, sh, dw, dh, 3, out);
   return out;
 }
 
@@ -447,52 +431,7 @@ export function pixelFeatures(s: SampleSet, size = 32): Float32Array {
   const d = size * size * 3;
   const out = new Float32Array(s.n * d);
   const { height: h, width: w } = s;
-  const k = s.data instanceof Uint8Array ? 1 / 255 : 1;
-  if (h % size === 0 && w % size === 0) return boxFeatures(s, size, h / size, w / size, k);
-  const fx = w / size, fy = h / size;
-  // precomputed 1-D overlaps
-  const spans = (f: number, lim: number) => Array.from({ length: size }, (_, i) => {
-    const a = i * f, b = (i + 1) * f, list: [number, number][] = [];
-    for (let t = Math.floor(a); t < Math.min(lim, Math.ceil(b)); t++) list.push([t, (Math.min(t + 1, b) - Math.max(t, a)) / (b - a)]);
-    return list;
-  });
-  const sx = spans(fx, w), sy = spans(fy, h);
-  for (let i = 0; i < s.n; i++) {
-    const base = i * h * w * 3;
-    for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) {
-      let r = 0, g = 0, b = 0;
-      for (const [py, wy] of sy[y]) for (const [px, wx] of sx[x]) {
-        const o = base + (py * w + px) * 3, wt = wy * wx;
-        r += wt * s.data[o]; g += wt * s.data[o + 1]; b += wt * s.data[o + 2];
-      }
-      const o = i * d + (y * size + x) * 3;
-      out[o] = r * k; out[o + 1] = g * k; out[o + 2] = b * k;
-    }
-  }
-  return out;
-}
-
-// pixelFeatures for integer factors: plain box sums.
-function boxFeatures(s: SampleSet, size: number, by: number, bx: number, k: number): Float32Array {
-  const { n, height: h, width: w, data } = s;
-  const d = size * size * 3;
-  const out = new Float32Array(n * d);
-  const acc = new Float64Array(size * 3);
-  const scale = k / (by * bx);
-  for (let i = 0; i < n; i++) {
-    for (let y = 0; y < size; y++) {
-      acc.fill(0);
-      for (let yy = y * by; yy < (y + 1) * by; yy++) {
-        let o = ((i * h + yy) * w) * 3;
-        for (let x = 0; x < size; x++) {
-          let r = 0, g = 0, b = 0;
-          for (let t = 0; t < bx; t++, o += 3) { r += data[o]; g += data[o + 1]; b += data[o + 2]; }
-          acc[x * 3] += r; acc[x * 3 + 1] += g; acc[x * 3 + 2] += b;
-        }
-      }
-      const base = i * d + y * size * 3;
-      for (let t = 0; t < size * 3; t++) out[base + t] = acc[t] * scale;
-    }
-  }
+  const scale = s.data instanceof Uint8Array ? 1 / 255 : 1;
+  for (let i = 0; i < s.n; i++) areaResize(s.data, w, h, size, size, 3, out, { scale, srcOffset: i * h * w * 3, outOffset: i * d });
   return out;
 }

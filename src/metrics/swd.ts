@@ -11,7 +11,7 @@
 // `seed`. The wasm side (assembly/metrics/swd*.ts) does the rest.
 import { swdLevelDistances, levelSide, SWD_DESC, SWD_NHOOD, type SwdImages } from '../kernels/swd';
 import { Rng } from '../util/rng';
-import { MetricsPool, type SwdTask } from './pool';
+import { MetricsPool, type SwdTask, type WorkerFactory } from './pool';
 import { SampleError, type SampleSet } from './samples';
 
 /** A set SWD cannot compare (smaller than 16 px, or of another size than the other set). */
@@ -28,6 +28,8 @@ export interface SwdOptions {
   seed?: number;
   /** Worker threads (default 1: this thread). */
   threads?: number;
+  /** How workers start (the platform's `workers`); without one this thread computes. */
+  workers?: WorkerFactory;
   /** A pool to use instead of starting one (null: this thread). */
   pool?: MetricsPool | null;
   nhoodsPerImage?: number;
@@ -128,7 +130,7 @@ export async function slicedWasserstein(a: SampleSet, b: SampleSet, opts: SwdOpt
   const plan = swdPlan(a, b, opts);
   const ndir = plan[0].dirs.length / SWD_DESC;
   const dist: Float64Array[] = plan.map(() => new Float64Array(ndir));
-  const own = opts.pool === undefined ? await MetricsPool.create(opts.threads ?? 1) : null;
+  const own = opts.pool === undefined ? await MetricsPool.create(opts.threads ?? 1, opts.workers) : null;
   const pool = opts.pool ?? own;
   try {
     if (pool) {

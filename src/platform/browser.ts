@@ -1,8 +1,13 @@
-// The browser side of the platform seam: a WebGL context from a canvas for the
-// webgl backend, the page's own folder as the home of tfjs-backend-wasm's
-// .wasm files, and the thread count (workers need a cross-origin-isolated
-// page: SharedArrayBuffer). No Node imports: part of the page bundle.
-import { BackendError, isSoftwareRenderer, type BackendHooks, type GlContext } from '../backend/select';
+// The browser side of the platform seam (browserPlatform(): see platform.ts):
+// a WebGL context from a canvas for the webgl backend, Web Workers from Blob
+// URLs, the page's own folder as the home of tfjs-backend-wasm's .wasm files,
+// and the thread count (workers need a cross-origin-isolated page:
+// SharedArrayBuffer). No Node imports: part of the page bundle.
+import { BackendError, isSoftwareRenderer, type GlContext } from '../backend/select';
+import type { WorkerSpawner, WorkerData } from '../nn/pool';
+import type { WorkerFactory } from '../metrics/pool';
+import { MemoryStore } from '../train/store';
+import { systemClock, type Platform } from './platform';
 
 export interface BrowserGlOptions {
   /** Canvas to draw on (default: a new, detached one). */
@@ -99,6 +104,53 @@ export function pageWasmPath(): string {
   return new URL('./', document.baseURI).href;
 }
 
-export function browserBackendHooks(gl: BrowserGlOptions = {}, threads = browserThreads()): BackendHooks {
-  return { createGl: async () => createBrowserGl(gl), wasmPath: pageWasmPath(), threads };
+/** Web Workers for the nn pool (a cross-origin-isolated page): a Blob URL running the shared loop. */
+export function webSpawner(): WorkerSpawner | undefined {
+  if (typeof Worker === 'undefined' || typeof Blob === 'undefined') return undefined;
+  return {
+    spawn(source: string, data: WorkerData) {
+      const code = `${source}\nself.onmessage = function (e) { self.onmessage = null; __nnStart(e.data, function () { self.postMessage('ready'); }); };`;
+      const url = URL.createObjectURL(new Blob([code], { type: 'text/javascript' }));
+      const w = new Worker(url);
+      return new Promise((resolve, reject) => {
+        w.onmessage = () => { URL.revokeObjectURL(url); resolve({ terminate: () => w.terminate() }); };
+        w.onerror = (e) => reject(new Error(e.message));
+        w.postMessage(data);
+      });
+    },
+  };
+}
+
+/** Web Workers from Blob URLs for message-passing workers (the metrics pool): the source gets __gfPost/__gfListen. */
+export function browserWorkerFactory(): WorkerFactory | undefined {
+  if (typeof Worker === 'undefined' || typeof Blob === 'undefined' || typeof URL?.createObjectURL !== 'function') return undefined;
+  return (source: string) => {
+    const prelude = 'const __gfPost = (m, t) => self.postMessage(m, t || []);\nconst __gfListen = (f) => { self.onmessage = (e) => f(e.data); };\n';
+    const url = URL.createObjectURL(new Blob([prelude + source], { type: 'text/javascript' }));
+    const w = new Worker(url);
+    return {
+      postMessage: (m, t) => w.postMessage(m, t ?? []),
+      onMessage: (cb) => { w.onmessage = (e: MessageEvent) => cb(e.data); },
+      onError: (cb) => { w.onerror = (e: ErrorEvent) => cb(new Error(e?.message ?? 'worker error')); },
+      terminate: () => w.terminate(),
+    };
+  };
+}
+
+/**
+ * The page's platform: canvas WebGL (createGl's request picks the version and
+ * the context-loss handler), Web Workers, `threads` (default browserThreads()),
+ * in-memory run stores (the page keeps its run in IndexedDB itself: web/autosave.ts).
+ */
+export function browserPlatform(opts: { threads?: number; canvas?: HTMLCanvasElement } = {}): Platform {
+  return {
+    kind: 'browser',
+    openStore: (root) => new MemoryStore(root),
+    spawner: webSpawner(),
+    workers: browserWorkerFactory(),
+    createGl: async (req = {}) => createBrowserGl({ canvas: opts.canvas, version: req.version, onLost: req.onLost }),
+    threads: opts.threads ?? browserThreads(),
+    wasmPath: pageWasmPath(),
+    clock: systemClock,
+  };
 }

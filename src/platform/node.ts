@@ -1,14 +1,21 @@
-// The Node side of the platform seam: the file system (run directories with
-// atomic writes), a private Xvfb display and headless-gl for the webgl
-// backend, and the location of tfjs-backend-wasm's binaries. Only this folder
-// imports fs, child_process and gl; the browser bundle never reaches it.
+// The Node side of the platform seam (nodePlatform(): see platform.ts): the
+// file system (run directories with atomic writes), worker_threads for the nn
+// pool and the metrics pool, a private Xvfb display and headless-gl for the
+// webgl backend, and the location of tfjs-backend-wasm's binaries. Only this
+// folder imports fs, child_process, worker_threads and gl; the browser bundle
+// never reaches it.
 import { promises as fsp, existsSync, readdirSync, rmSync, openSync, fsyncSync, closeSync } from 'node:fs';
 import { spawnSync, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
 import { dirname, join, resolve } from 'node:path';
 import type { RunStore } from '../train/store';
-import { BackendError, isSoftwareRenderer, type BackendHooks, type GlContext } from '../backend/select';
+import { BackendError, isSoftwareRenderer, type GlContext } from '../backend/select';
+import type { WorkerSpawner, WorkerData } from '../nn/pool';
+import type { WorkerFactory } from '../metrics/pool';
 import { spawnTracked, stopChild } from './lifetime';
+import { systemClock, type Platform } from './platform';
 
 const req = createRequire(import.meta.url);
 
@@ -194,6 +201,52 @@ export function nodeWasmPath(): string {
   return dirname(req.resolve('@tensorflow/tfjs-backend-wasm/package.json')) + '/dist/';
 }
 
-export function nodeBackendHooks(threads?: number): BackendHooks {
-  return { createGl: createNodeGl, wasmPath: nodeWasmPath(), threads };
+/** worker_threads for the nn pool (shared memory, Atomics). */
+export function nodeSpawner(): WorkerSpawner {
+  return {
+    spawn(source: string, data: WorkerData) {
+      const code = `${source}\nconst { workerData, parentPort } = require('node:worker_threads');\n` +
+        `__nnStart(workerData, function () { parentPort.postMessage('ready'); });`;
+      const w = new Worker(code, { eval: true, workerData: data });
+      w.unref();
+      return new Promise((resolve, reject) => {
+        w.once('message', () => resolve({ terminate: () => w.terminate() })); // resolves once the thread has exited
+        w.once('error', reject);
+        w.once('exit', (c) => reject(new Error(`nn worker exited with code ${c}`)));
+      });
+    },
+  };
+}
+
+/** worker_threads for message-passing workers (the metrics pool): the source gets __gfPost/__gfListen (see metrics/pool.ts). */
+export const nodeWorkerFactory: WorkerFactory = (source) => {
+  const prelude = "const { parentPort: __gfPort } = require('node:worker_threads');\n" +
+    'const __gfPost = (m, t) => __gfPort.postMessage(m, t);\nconst __gfListen = (f) => __gfPort.on(\'message\', f);\n';
+  const w = new Worker(prelude + source, { eval: true });
+  w.unref();
+  return {
+    postMessage: (m, t) => w.postMessage(m, t as any),
+    onMessage: (cb) => { w.removeAllListeners('message'); w.on('message', cb); },
+    onError: (cb) => { w.removeAllListeners('error'); w.on('error', cb); },
+    terminate: () => { void w.terminate(); },
+  };
+};
+
+/** The cores Node may use. */
+export function nodeThreads(): number {
+  return Math.max(1, availableParallelism());
+}
+
+/** The Node platform: run directories on disk, worker_threads, headless-gl, `threads` (default: the cores). */
+export function nodePlatform(opts: { threads?: number } = {}): Platform {
+  return {
+    kind: 'node',
+    openStore: (root) => new NodeStore(root),
+    spawner: nodeSpawner(),
+    workers: nodeWorkerFactory,
+    createGl: () => createNodeGl(),
+    threads: opts.threads && opts.threads > 0 ? Math.floor(opts.threads) : nodeThreads(),
+    wasmPath: nodeWasmPath(),
+    clock: systemClock,
+  };
 }

@@ -1,5 +1,5 @@
 // worker_threads entry (bundled to dist/node/worker.js): decodes files into
-// size x size RGB8 rows for the loader's pool (src/data/pool_node.ts).
+// size x size RGB8 rows for the loader's pool (src/platform/decode_pool.ts).
 //   workerData: { size, crop, maxPixels? }
 //   in:  { id, file }
 //   out: { id, ok: true, data: Uint8Array } (buffer transferred) | { id, ok: false, error }

@@ -8,14 +8,31 @@
 // The folder is written to a temporary name and renamed, then latest.json is
 // replaced atomically: a crash at any moment leaves the previous checkpoint
 // complete and referenced.
+//
+// This file is the one home of the checkpoint-folder layout, on any RunStore
+// (the CLI's run directory, the page's memory store, the page's kept run):
+// `checkpoints/step-NNNNNN/`, `checkpoints/latest.json`, the run files as they
+// stand at a checkpoint (runFilesAt), a checkpoint as a run directory of its
+// own (checkpointRunDirectory: the page's zip), and dropping the checkpoints
+// after a step (dropCheckpointsAfter).
 import { tf, type Tensor } from '../tf';
 import type { GanTrainer } from './trainer';
 import type { RunStore } from './store';
 import { savedLayers, type TrainConfig } from './config';
+import { jsonlUpTo } from './jsonl';
 
 export const CHECKPOINT_DIR = 'checkpoints';
+/** The file naming the newest complete checkpoint: {"step": N, "dir": "step-NNNNNN"}. */
+export const LATEST_FILE = `${CHECKPOINT_DIR}/latest.json`;
 /** Run-directory files that travel with a checkpoint (page download, autosave); samples stay behind: they can be many. */
 export const RUN_FILES = ['config.json', 'metrics.jsonl', 'loss.svg'] as const;
+/** The files a complete checkpoint has (checkpointFiles writes them all). */
+export const CHECKPOINT_NAMES = [
+  'generator.json', 'generator.weights.bin', 'discriminator.json', 'discriminator.weights.bin',
+  'optimizer-g.json', 'optimizer-g.weights.bin', 'optimizer-d.json', 'optimizer-d.weights.bin', 'state.json',
+] as const;
+/** Files a checkpoint may have: the generator's EMA (--ema > 0; absent with --ema 0 and in older runs). */
+export const CHECKPOINT_OPTIONAL_NAMES = ['generator-ema.json', 'generator-ema.weights.bin'] as const;
 const FORMAT = 'ganforge-checkpoint/1';
 
 export type CheckpointFiles = Record<string, Uint8Array | string>;
@@ -33,6 +50,91 @@ export interface CheckpointState {
 
 export function stepDirName(step: number): string {
   return `step-${String(step).padStart(6, '0')}`;
+}
+
+const STEP_DIR = /^step-(\d+)$/;
+/** Whether `name` is a checkpoint folder's name (step-NNNNNN). */
+export function isStepDirName(name: string): boolean {
+  return STEP_DIR.test(name);
+}
+/** The step of a checkpoint folder (`step-000600` or `checkpoints/step-000600`: 600), NaN for another name. */
+export function stepOfDir(dir: string): number {
+  const m = STEP_DIR.exec(dir.split('/').pop() ?? '');
+  return m ? Number(m[1]) : NaN;
+}
+
+/** The checkpoint folders of a run, oldest first (by step, not by name). */
+export async function listCheckpointDirs(store: RunStore): Promise<string[]> {
+  const names = await store.list(CHECKPOINT_DIR).catch(() => [] as string[]);
+  return names.filter(isStepDirName).sort((a, b) => stepOfDir(a) - stepOfDir(b));
+}
+
+function latestJson(dir: string): string {
+  return JSON.stringify({ step: stepOfDir(dir), dir }) + '\n';
+}
+
+/**
+ * Puts a checkpoint into a run store as its latest: the folder appears whole
+ * (writeDirAtomic), then latest.json names it (loadLatestCheckpoint finds it).
+ */
+export async function putCheckpoint(store: RunStore, dir: string, files: CheckpointFiles): Promise<void> {
+  if (!isStepDirName(dir)) throw new CheckpointError(`${dir}: not a checkpoint folder name (step-NNNNNN)`);
+  if (await store.exists(`${CHECKPOINT_DIR}/${dir}`)) await store.removeDir(`${CHECKPOINT_DIR}/${dir}`);
+  await store.writeDirAtomic(`${CHECKPOINT_DIR}/${dir}`, files);
+  await store.writeAtomic(LATEST_FILE, latestJson(dir));
+}
+
+/**
+ * Removes the checkpoints after `step` (written from a lost WebGL context,
+ * whose weights are not trustworthy) and points latest.json at the newest
+ * one left ({} when none is). Returns how many were removed.
+ */
+export async function dropCheckpointsAfter(store: RunStore, step: number): Promise<number> {
+  let removed = 0;
+  for (const d of await listCheckpointDirs(store)) {
+    if (stepOfDir(d) > step) {
+      await store.removeDir(`${CHECKPOINT_DIR}/${d}`);
+      removed++;
+    }
+  }
+  const left = await listCheckpointDirs(store);
+  if (left.length) await store.writeAtomic(LATEST_FILE, latestJson(left[left.length - 1]));
+  else if (await store.exists(LATEST_FILE)) await store.writeAtomic(LATEST_FILE, '{}\n');
+  return removed;
+}
+
+const bytesOf = (v: Uint8Array | string) => (typeof v === 'string' ? new TextEncoder().encode(v) : v);
+
+/**
+ * The run-directory files `names` that the store has, as they stand at
+ * checkpoint `step`: metrics.jsonl keeps only its lines up to that step
+ * (later ones would be replayed twice on resume).
+ */
+export async function runFilesAt(store: RunStore, step: number, names: readonly string[] = RUN_FILES): Promise<Record<string, Uint8Array>> {
+  const out: Record<string, Uint8Array> = {};
+  for (const f of names) {
+    if (!(await store.exists(f))) continue;
+    let data = await store.readBytes(f);
+    if (f === 'metrics.jsonl') data = bytesOf(jsonlUpTo(new TextDecoder().decode(data), step));
+    out[f] = data;
+  }
+  return out;
+}
+
+/**
+ * One checkpoint as the files of a run directory of its own (paths relative
+ * to it): checkpoints/step-NNNNNN/*, checkpoints/latest.json naming it, and
+ * the run files at its step. `config` stands in for a missing config.json.
+ * `node scripts/train.js --resume DIR` continues such a directory.
+ */
+export async function checkpointRunDirectory(store: RunStore, ck: { dir: string; files: CheckpointFiles }, config?: object): Promise<Record<string, Uint8Array>> {
+  const dir = ck.dir.split('/').pop()!;
+  const out: Record<string, Uint8Array> = {};
+  for (const [name, data] of Object.entries(ck.files)) out[`${CHECKPOINT_DIR}/${dir}/${name}`] = bytesOf(data);
+  out[LATEST_FILE] = bytesOf(latestJson(dir));
+  Object.assign(out, await runFilesAt(store, stepOfDir(dir)));
+  if (!out['config.json'] && config) out['config.json'] = bytesOf(JSON.stringify(config, null, 2) + '\n');
+  return out;
 }
 
 async function encodeNamed(kind: string, tensors: { name: string; tensor: Tensor }[], binName: string, meta: object) {
@@ -195,27 +297,24 @@ export async function restoreCheckpoint(tr: GanTrainer, files: CheckpointFiles, 
 
 export async function saveCheckpoint(store: RunStore, tr: GanTrainer, sampler: unknown, keep: number, extra?: Record<string, unknown>): Promise<string> {
   const files = await checkpointFiles(tr, sampler, extra);
-  const dir = `${CHECKPOINT_DIR}/${stepDirName(tr.step)}`;
-  if (await store.exists(dir)) await store.removeDir(dir);
-  await store.writeDirAtomic(dir, files);
-  await store.writeAtomic(`${CHECKPOINT_DIR}/latest.json`, JSON.stringify({ step: tr.step, dir: stepDirName(tr.step) }) + '\n');
-  const all = (await store.list(CHECKPOINT_DIR)).filter((n) => /^step-\d{6,}$/.test(n)).sort();
+  await putCheckpoint(store, stepDirName(tr.step), files);
+  const all = await listCheckpointDirs(store);
   for (const old of all.slice(0, Math.max(0, all.length - keep))) await store.removeDir(`${CHECKPOINT_DIR}/${old}`);
-  return dir;
+  return `${CHECKPOINT_DIR}/${stepDirName(tr.step)}`;
 }
 
 /** The newest complete checkpoint's files, or null when the run has none. */
 export async function loadLatestCheckpoint(store: RunStore): Promise<{ dir: string; files: CheckpointFiles } | null> {
   let dirName: string | null = null;
-  if (await store.exists(`${CHECKPOINT_DIR}/latest.json`)) {
+  if (await store.exists(LATEST_FILE)) {
     try {
-      dirName = JSON.parse(await store.readText(`${CHECKPOINT_DIR}/latest.json`)).dir;
+      dirName = JSON.parse(await store.readText(LATEST_FILE)).dir;
     } catch {
       dirName = null;
     }
   }
-  if (!dirName || !(await store.exists(`${CHECKPOINT_DIR}/${dirName}/state.json`))) {
-    const all = (await store.list(CHECKPOINT_DIR).catch(() => [])).filter((n) => /^step-\d{6,}$/.test(n)).sort();
+  if (typeof dirName !== 'string' || !isStepDirName(dirName) || !(await store.exists(`${CHECKPOINT_DIR}/${dirName}/state.json`))) {
+    const all = await listCheckpointDirs(store);
     dirName = null;
     for (const d of all.reverse()) {
       if (await store.exists(`${CHECKPOINT_DIR}/${d}/state.json`)) {

@@ -3,8 +3,9 @@
 // verdict is relative to what real faces score, and the sliced Wasserstein
 // distance to that subset (swd = the average x1e3, swd32/swd16/... per level)
 // measures sample quality. Platform-free: the page and the CLI both use it
-// (Node additionally enables worker threads).
+// (each passes its platform's worker factory for the worker threads).
 import { scoreGeneratedSamples, referenceFromU8 } from '../metrics/trainer';
+import type { WorkerFactory } from '../metrics/pool';
 import { Rng } from '../util/rng';
 import type { ImageDataset } from '../data/dataset';
 import type { TrainConfig } from './config';
@@ -18,11 +19,11 @@ export function heldRealSubset(ds: ImageDataset, n: number, seed: number): Uint8
   return out;
 }
 
-export function makeDiversityHook(ds: ImageDataset, cfg: TrainConfig, threads = 1): (samples: Float32Array, n: number, size: number) => Promise<DiversityResult> {
+export function makeDiversityHook(ds: ImageDataset, cfg: TrainConfig, threads = 1, workers?: WorkerFactory): (samples: Float32Array, n: number, size: number) => Promise<DiversityResult> {
   const nRef = Math.min(cfg.diversitySamples, ds.n);
   const ref = referenceFromU8(heldRealSubset(ds, nRef, cfg.seed), nRef, ds.size);
   return async (samples, n, size) => {
-    const r = await scoreGeneratedSamples(samples, n, size, { ref, threads, seed: cfg.seed, swd: true });
+    const r = await scoreGeneratedSamples(samples, n, size, { ref, threads, workers, seed: cfg.seed, swd: true });
     return r as unknown as DiversityResult;
   };
 }

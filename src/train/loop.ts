@@ -11,6 +11,7 @@ import { describeConfig, type TrainConfig } from './config';
 import { loadLatestCheckpoint, restoreCheckpoint, saveCheckpoint, stepDirName } from './checkpoint';
 import { tileGrid, encodePng } from './grid';
 import { lossPlotSvg } from './plot';
+import { jsonlUpTo, parseJsonl } from './jsonl';
 import type { RunStore } from './store';
 import { CollapseWatch } from './collapse';
 
@@ -78,19 +79,7 @@ export function totalSteps(cfg: TrainConfig, datasetSize: number): number {
   return cfg.steps;
 }
 
-/** The records of a metrics.jsonl text (blank and torn lines dropped). */
-export function parseJsonl(text: string): Record<string, number>[] {
-  const out: Record<string, number>[] = [];
-  for (const line of text.split('\n')) {
-    if (!line.trim()) continue;
-    try {
-      out.push(JSON.parse(line));
-    } catch {
-      // A torn last line (killed mid-append) is dropped, never half-read.
-    }
-  }
-  return out;
-}
+export { parseJsonl } from './jsonl';
 
 const round = (v: number) => (Number.isFinite(v) ? Number(v.toPrecision(6)) : v);
 
@@ -112,8 +101,9 @@ export async function runTraining(cfg: TrainConfig, sampler: Sampler, datasetSiz
         hooks.log('no checkpoint yet: starting from step 0');
       }
       if (await store.exists('metrics.jsonl')) {
-        records = parseJsonl(await store.readText('metrics.jsonl')).filter((r) => r.step <= tr.step);
-        await store.writeAtomic('metrics.jsonl', records.map((r) => JSON.stringify(r) + '\n').join(''));
+        const kept = jsonlUpTo(await store.readText('metrics.jsonl'), tr.step);
+        records = parseJsonl(kept);
+        await store.writeAtomic('metrics.jsonl', kept);
       }
     }
     await store.writeAtomic('config.json', JSON.stringify({ ...cfg, totalSteps: total, versions: info.versions, backendUsed: info.backend, dataset: info.dataset }, null, 2) + '\n');

@@ -4,9 +4,8 @@
 // opens again. One record, replaced at every checkpoint in one transaction:
 // IndexedDB commits it whole or not at all, so a crash mid-save leaves the
 // previous one. Browser-only (no Node imports).
-import { RUN_FILES, loadLatestCheckpoint, type CheckpointFiles } from '../train/checkpoint';
+import { isStepDirName, loadLatestCheckpoint, putCheckpoint, runFilesAt, stepOfDir, type CheckpointFiles } from '../train/checkpoint';
 import type { RunStore } from '../train/store';
-import { putCheckpoint, runFilesAt } from './store_browser';
 import { openDatabase, request } from './idb';
 
 const DB_NAME = 'ganforge';
@@ -41,8 +40,8 @@ export async function savedRunOf(store: RunStore): Promise<SavedRun | null> {
   const ck = await loadLatestCheckpoint(store);
   if (!ck) return null;
   const dir = ck.dir.split('/').pop()!;
-  const step = Number(dir.replace('step-', ''));
-  const runFiles = await runFilesAt(store, RUN_FILES, step);
+  const step = stepOfDir(dir);
+  const runFiles = await runFilesAt(store, step);
   // no copy here: IndexedDB's put clones the bytes itself
   return { dir, step, files: ck.files, runFiles, savedAt: new Date().toISOString() };
 }
@@ -55,7 +54,7 @@ export async function saveRun(run: SavedRun): Promise<void> {
 /** The saved run, or null. A record that is not a SavedRun counts as none. */
 export async function loadSavedRun(): Promise<SavedRun | null> {
   const r = (await inStore('readonly', (s) => s.get(KEY))) as SavedRun | undefined;
-  if (!r || typeof r.dir !== 'string' || !/^step-\d+$/.test(r.dir) || !r.files || typeof r.files !== 'object') return null;
+  if (!r || typeof r.dir !== 'string' || !isStepDirName(r.dir) || !r.files || typeof r.files !== 'object') return null;
   return r;
 }
 

@@ -10,33 +10,36 @@
 // form; ?autostart=1 presses Train.
 import { tf } from '../tf';
 import { initBackend, forgetLostGl, BackendError, type BackendInfo, type GlContext } from '../backend/select';
-import { browserBackendHooks, browserThreads, createBrowserGl, isCrossOriginIsolated } from '../platform/browser';
+import { browserPlatform, createBrowserGl, isCrossOriginIsolated } from '../platform/browser';
 import { parseJsonl, runTraining, type RunHooks, type RunSummary, type Sampler } from '../train/loop';
 import { CollapseWatch, diversifiedAt } from '../train/collapse';
-import { MemoryStore } from '../train/store';
+import { MemoryStore, type RunStore } from '../train/store';
 import { GanTrainer, fixedNoise } from '../train/trainer';
-import { CheckpointError, loadLatestCheckpoint, restoreCheckpoint, type CheckpointState, type CheckpointFiles } from '../train/checkpoint';
-import { ConfigError, FIELDS, coerce, configFromSaved, type TrainConfig } from '../train/config';
+import { CheckpointError, loadLatestCheckpoint, putCheckpoint, restoreCheckpoint, stepDirName, stepOfDir, type CheckpointState } from '../train/checkpoint';
+import { ConfigError, FIELDS, coerce, configFromSaved, resolveConfig, type TrainConfig } from '../train/config';
 import { encodePng, tileGrid } from '../train/grid';
 import { BatchSampler } from '../data/sampler';
 import { DatasetError, type ImageDataset } from '../data/dataset';
 import { loadImageFiles } from '../data/files_browser';
 import { initPipelineWasm } from '../wasm/pipeline';
 import { initMetricsWasm } from '../wasm/metrics';
-import { scoreGeneratedSamples, referenceFromU8 } from '../metrics/trainer';
-import { scoreDiversity } from '../metrics/diversity';
-import { fromImages, parseNpy, splitGrid, subsetSamples, type SampleSet } from '../metrics/samples';
+import { scoreGeneratedSamples } from '../metrics/trainer';
 import { renderReportHtml } from '../metrics/report_html';
-import { decodeImage } from '../image/decode';
 import { loadFaceDataset } from './faces_browser';
 import { facesChecksum } from './faces_cache';
 import { SettingsForm, settingsFromQuery } from './ui/form';
 import { $, banner, clearCanvas, diversityState, drawCharts, drawSamples, logLine, scoredVerdicts, showDiversity, showProgress, showState, showVerdictHistory, verdictStates, type DiversityShown, type VerdictPoint } from './ui/view';
 import { dropZone } from './ui/drop';
 import { torchCheckpointPicks } from './torch_import';
-import { GatedStore, download, dropCheckpointsAfter, latestCheckpointZip, putCheckpoint, readCheckpointPicks } from './store_browser';
-import { loadSavedRun, putSavedRun, type SavedRun } from './autosave';
-import { RunKeeper, browserKeeperIo, infoOf, keptRunText, type KeptRunInfo } from './run_state';
+import { download, latestCheckpointZip, readCheckpointPicks } from './store_browser';
+import { loadSavedRun, putSavedRun } from './autosave';
+import { RunKeeper, browserKeeperIo, infoOf, keptRunText } from './run_state';
+import { RestoreError, RunController, type Phase, type TrainOutcome } from './run_controller';
+import { GlLoss } from './gl_loss';
+import { referenceSet, sampleSetFromFiles, scoreSampleSet } from './score_samples';
+
+/** The page's platform (src/platform/platform.ts), made once. */
+const platform = browserPlatform();
 
 /** Page defaults over the CLI's (a live page wants frequent grids, scores and checkpoints). */
 const PAGE_FORM_DEFAULTS: Partial<TrainConfig> = { sampleEvery: 10, diversityEvery: 50 };
@@ -61,20 +64,14 @@ const fail = (m: string) => {
 };
 
 // ---- state ------------------------------------------------------------------
-type Phase = 'idle' | 'preparing' | 'running' | 'paused' | 'finished';
-let phase: Phase = 'idle';
-let cfg: TrainConfig | null = null; // the run's config (architecture fixed once a run exists)
 let ds: ImageDataset | null = null;
 let dsKey = '';
 let userFiles: File[] | null = null;
 let sampler: TolerantSampler | null = null;
 let backend: BackendInfo | null = null;
-let stopRequested = false;
-let glLost = false; // the page's WebGL context was taken away (a webgl request makes a new one)
-let lostRun = false; // ... and it was lost under the current run
 let lastStep = 0;
-let stepAtLoss = -1;
-let lostSignal: (() => void) | null = null;
+/** WebGL-context loss during a run (src/web/gl_loss.ts): 3 s for a run to stop by itself before it is abandoned. */
+const glLoss = new GlLoss(3000);
 let collapseShown = false;
 /**
  * The run's scored verdicts as shown (the CLI's collapse rule: src/train/collapse.ts):
@@ -84,8 +81,6 @@ let collapseWatch: CollapseWatch | null = null;
 let verdictPoints: VerdictPoint[] = [];
 /** Settles when the faces drawn last are stored in this browser (true) or could not be (false). */
 let facesSaved: Promise<boolean> = Promise.resolve(false);
-/** How long a run gets to stop by itself after its WebGL context is lost before it is abandoned. */
-const LOST_GRACE_MS = 3000;
 let records: Record<string, number>[] = [];
 let pendingDiv: { step: number; d: Record<string, unknown> } | null = null;
 let lastGrid: { step: number; png: Uint8Array } | null = null;
@@ -96,6 +91,29 @@ let queryExtra: Partial<TrainConfig> = {};
  * a run is replaced only by one that is ready, the kept record only by a run with a checkpoint.
  */
 const keeper = new RunKeeper<MemoryStore>(browserKeeperIo, (m) => log(`WARNING: ${m}`), () => showKept());
+/**
+ * The page's run as a state machine (src/web/run_controller.ts): train, pause,
+ * resume, reset, load and restore; this file does the DOM and the work it asks for.
+ */
+const ctl: RunController<MemoryStore> = new RunController<MemoryStore>(keeper, {
+  newStore: () => new MemoryStore('browser:'),
+  prepare,
+  train: trainPass,
+  checkpointsTrusted: () => glLoss.trusted,
+  configFromCheckpoint,
+  ensureBackend: async (c) => { await ensureBackend(c.backend); },
+  check: (s, c) => previewTrainer(s, c, (tr) => ({ step: tr.step, imgs: tr.generate(fixedNoise(c.seed, 64, c.zDim)) })),
+  loadSavedRun,
+  fillFromSaved: putSavedRun,
+}, {
+  phase: setPhase,
+  log,
+  error: (e) => (e instanceof RestoreError ? fail(e.message) : reportError(e)),
+  starting: startingPass,
+  adopted: showAdopted,
+});
+/** Train (new run) is preparing: the form stays open (a new run may change any setting). */
+let preparingNew = false;
 /** Highest WebGL version to use: 2 unless the page URL says ?webgl=1. */
 let webglVersion: 1 | 2 = 2;
 let runInfoDataset: Record<string, unknown> = {};
@@ -112,9 +130,9 @@ function extra(): Partial<TrainConfig> {
   return { ...PAGE_EXTRA_DEFAULTS, ...queryExtra };
 }
 
+/** Shows phase `p` (the RunController's) on the buttons, the form and the kept-run line. */
 function setPhase(p: Phase): void {
   const store = keeper.store;
-  phase = p;
   const busy = p === 'running' || p === 'preparing';
   els.train.disabled = busy;
   els.train.textContent = store ? 'Train (new run)' : 'Train';
@@ -123,7 +141,7 @@ function setPhase(p: Phase): void {
   els.reset.disabled = busy || !store;
   els.saveCkpt.disabled = busy || !store;
   els.savePng.disabled = !lastGrid;
-  form.lock(!!store);
+  form.lock(!!store && !(p === 'preparing' && preparingNew));
   document.body.dataset.phase = p;
   showKept();
 }
@@ -134,7 +152,7 @@ function showKept(): void {
   els.savedRun.hidden = !text;
   els.savedRunText.textContent = text ?? '';
   // restoring replaces the page's run: only when the page has none going or paused
-  els.restoreSaved.disabled = phase !== 'idle';
+  els.restoreSaved.disabled = ctl.phase !== 'idle';
 }
 
 /** A BatchSampler that starts a fresh epoch when a checkpoint came from another dataset (a CLI run). */
@@ -157,29 +175,23 @@ let glCtx: GlContext | null = null; // the context tfjs trains on (a fresh canva
 let lastRequest = '';
 
 function onContextLost(): void {
-  glLost = true;
-  lostRun = phase === 'running' && backend?.name === 'webgl';
-  stepAtLoss = lastStep;
+  glLoss.onLost(ctl.phase === 'running' && backend?.name === 'webgl', lastStep);
   const msg = `The WebGL context was lost (GPU reset or driver crash) at step ${lastStep}: training pauses. Backend wasm is selected for you: press Resume to continue from the last checkpoint saved before the loss, or choose webgl to try a new WebGL context.`;
   banner(els.banner, msg, true);
   log(msg);
   form.backend = 'wasm';
-  lostSignal?.();
 }
 
 async function ensureBackend(name: TrainConfig['backend']): Promise<BackendInfo> {
-  if (glLost && (name === 'webgl' || name === 'auto')) {
+  if ((name === 'webgl' || name === 'auto') && glLoss.takeLost()) {
     // the lost context is dropped; initBackend below makes a new one on a fresh canvas (or says why it cannot)
     forgetLostGl(glCtx);
     glCtx = null;
     backend = null;
-    glLost = false;
     log('WebGL: making a new context after the loss');
   }
   if (backend && lastRequest === name && tf.getBackend() === backend.name) return backend;
-  const hooks = browserBackendHooks({ onLost: onContextLost, version: webglVersion }, browserThreads());
-  const make = hooks.createGl!;
-  hooks.createGl = async () => (glCtx = await make());
+  const hooks = { ...platform, createGl: async () => (glCtx = await platform.createGl({ onLost: onContextLost, version: webglVersion })) };
   backend = await initBackend(name, hooks, log);
   lastRequest = name;
   els.env.textContent = backendLabel();
@@ -264,38 +276,27 @@ async function ensureData(size: number): Promise<ImageDataset> {
   return ds;
 }
 
-function referenceSet(d: ImageDataset, n: number): SampleSet {
-  const k = Math.min(n, d.n);
-  const row = d.size * d.size * 3;
-  const out = new Uint8Array(k * row);
-  for (let i = 0; i < k; i++) {
-    const src = Math.floor((i * d.n) / k);
-    out.set(d.images.subarray(src * row, (src + 1) * row), i * row);
-  }
-  return referenceFromU8(out, k, d.size);
-}
-
 // ---- training ---------------------------------------------------------------
-function hooks(run: TrainConfig, data: ImageDataset, runStore: GatedStore): RunHooks {
+function hooks(run: TrainConfig, data: ImageDataset, runStore: RunStore, shouldStop: () => boolean): RunHooks {
   const ref = run.diversityEvery > 0 ? referenceSet(data, run.diversitySamples) : undefined;
   return {
     store: runStore,
     log: (m) => {
-      if (!lostRun) log(m);
+      if (!glLoss.lostRun) log(m);
     },
     warn: (m) => {
-      if (lostRun) return; // numbers read from a lost context are garbage
+      if (glLoss.lostRun) return; // numbers read from a lost context are garbage
       const collapse = /^mode collapse at step (\d+)/.exec(m);
       collapseShown = !!collapse;
       const had = diversifiedAt(verdictPoints);
-      const how = had !== null ? `had diversified (step ${had}) and look alike again` : `still look alike at or after collapse-after ${cfg?.collapseAfter}`;
+      const how = had !== null ? `had diversified (step ${had}) and look alike again` : `still look alike at or after collapse-after ${run.collapseAfter}`;
       banner(els.banner, collapse ? `Mode collapse at step ${collapse[1]}: the fixed-z samples ${how} (see the diversity line; the numbers are in the log). Try another loss (wgan-gp, hinge), sn, d-dropout or a lower lr.` : m, true);
       log(`WARNING: ${m}`);
     },
-    shouldStop: () => stopRequested || lostRun,
+    shouldStop: () => shouldStop() || glLoss.lostRun,
     yield: () => new Promise((r) => setTimeout(r)),
     progress: (p) => {
-      if (lostRun) return;
+      if (glLoss.lostRun) return;
       lastStep = p.step;
       const rec: Record<string, number> = { step: p.step };
       for (const [k, v] of Object.entries(p.metrics)) if (typeof v === 'number') rec[k] = v;
@@ -307,7 +308,7 @@ function hooks(run: TrainConfig, data: ImageDataset, runStore: GatedStore): RunH
       drawCharts(els.charts, records);
     },
     onSamples: (step, png, images) => {
-      if (lostRun) return;
+      if (glLoss.lostRun) return;
       lastGrid = { step, png };
       drawSamples(els.canvas, images, 64, run.size);
       els.caption.textContent = `samples from a fixed z at step ${step}`;
@@ -315,7 +316,7 @@ function hooks(run: TrainConfig, data: ImageDataset, runStore: GatedStore): RunH
     },
     diversity: ref
       ? async (samples, n, size) => {
-        if (lostRun) return { verdict: 'skipped' };
+        if (glLoss.lostRun) return { verdict: 'skipped' };
         const d = await scoreGeneratedSamples(samples, n, size, { ref, swd: true });
         if (collapseShown && d.verdict !== 'collapsed') {
           // The warning was about an earlier score: this one is not collapsed.
@@ -351,7 +352,6 @@ async function seedCollapseWatch(c: TrainConfig, resume: boolean): Promise<void>
   showVerdictHistory(els.divHistory, verdictPoints);
 }
 
-const stepOfDir = (dir: string) => Number(dir.split('step-')[1]);
 
 /** Clears the diversity line and its history (a new run, Reset). */
 function clearDiversity(text: string): void {
@@ -364,67 +364,47 @@ function clearDiversity(text: string): void {
   showVerdictHistory(els.divHistory, []);
 }
 
-async function run(resume: boolean): Promise<void> {
-  const c = cfg!;
+/**
+ * One training pass of the page's run (RunPorts.train): runTraining with the
+ * page's hooks, raced against the WebGL-loss grace; after a loss, the
+ * recovery (gl_loss.ts). Returns the phase the page goes to.
+ */
+async function trainPass(c: TrainConfig, runStore: RunStore, resume: boolean, shouldStop: () => boolean): Promise<TrainOutcome> {
   const data = ds!;
   const store = keeper.store!;
-  stopRequested = false;
-  lostRun = false;
-  await seedCollapseWatch(c, resume);
-  setPhase('running');
   let summary: RunSummary | null = null;
-  const runStore = new GatedStore(store, () => {
-    if (!lostRun) keeper.checkpointed(store); // checkpoints written from a lost context are dropped below
-  });
   try {
     const info = { versions: { tfjs: tf.version_core, page: 'ganforge-web' }, backend: { ...backend }, dataset: runInfoDataset };
-    const training = runTraining(c, sampler!, data.n, hooks(c, data, runStore), info, resume);
+    const training = runTraining(c, sampler!, data.n, hooks(c, data, runStore, shouldStop), info, resume);
     // A lost context can leave a tfjs read pending forever: stop waiting for the run then.
-    const lost = new Promise<null>((r) => {
-      lostSignal = () => setTimeout(() => r(null), LOST_GRACE_MS);
-    });
     training.catch(() => {});
-    summary = await Promise.race([training, lost]);
-    lostSignal = null;
-    runStore.close();
-    if (summary && !lostRun) log(summary.message);
+    summary = await Promise.race([training, glLoss.abandoned()]);
+    glLoss.passEnded();
+    if (summary && !glLoss.lostRun) log(summary.message);
   } catch (e) {
-    lostSignal = null;
-    runStore.close();
-    if (!lostRun) {
+    glLoss.passEnded();
+    if (!glLoss.lostRun) {
       fail(e instanceof CheckpointError ? `cannot continue from this checkpoint: ${e.message}` : `training failed: ${(e as Error).message}`);
       console.warn(e);
     }
   }
   drawCharts(els.charts, records, true);
-  if (lostRun) {
-    if (!summary) {
-      // The abandoned run never reaches its own cleanup: free its variable names for the next trainer.
-      try {
-        tf.disposeVariables();
-      } catch {
-        (tf.engine().state as { registeredVariables: Record<string, unknown> }).registeredVariables = {};
-      }
-    }
-    const keep = Math.max(0, stepAtLoss - 1);
-    const dropped = await dropCheckpointsAfter(store, keep);
-    const ck = await loadLatestCheckpoint(store);
-    records = records.filter((r) => r.step <= (ck ? Number(ck.dir.split('step-')[1]) : 0));
-    log(`WebGL context lost: ${dropped} checkpoint${dropped === 1 ? '' : 's'} written after it discarded; Resume continues from ${ck ? ck.dir : 'step 0'}`);
+  if (glLoss.lostRun) {
+    const { dropped, dir } = await glLoss.recover(store, summary !== null);
+    records = records.filter((r) => r.step <= (dir ? stepOfDir(dir) : 0));
+    log(`WebGL context lost: ${dropped} checkpoint${dropped === 1 ? '' : 's'} written after it discarded; Resume continues from ${dir ?? 'step 0'}`);
     keeper.checkpointed(store);
-    showState(els.status, 'paused', `paused: WebGL context lost — Resume continues on ${form.backend} from ${ck ? ck.dir : 'step 0'}`);
-    setPhase('paused');
-    return;
+    showState(els.status, 'paused', `paused: WebGL context lost — Resume continues on ${form.backend} from ${dir ?? 'step 0'}`);
+    return { summary, next: 'paused' };
   }
   if (!summary) {
     showState(els.status, 'error', els.banner.textContent || 'training failed');
-    setPhase((await loadLatestCheckpoint(store)) ? 'paused' : 'idle');
-    return;
+    return { summary, next: (await loadLatestCheckpoint(store)) ? 'paused' : 'idle' };
   }
   if (summary.status === 'non-finite') fail(summary.message);
   els.status.dataset.state = summary.status === 'done' ? 'finished' : 'paused';
   els.status.textContent = `${summary.status === 'interrupted' ? 'paused' : summary.status}: ${summary.message}`;
-  setPhase(summary.status === 'interrupted' ? 'paused' : 'finished');
+  return { summary, next: summary.status === 'interrupted' ? 'paused' : 'finished' };
 }
 
 async function prepare(c: TrainConfig): Promise<void> {
@@ -451,57 +431,65 @@ function reportError(e: unknown): void {
 }
 
 async function onTrain(): Promise<void> {
+  banner(els.banner, null);
+  let c: TrainConfig;
   try {
-    banner(els.banner, null);
-    const c = form.resolve(extra());
-    setPhase('preparing');
-    showState(els.status, 'preparing', 'preparing data and backend ...');
-    form.lock(false);
-    // The page's run (a paused one too) stays until the new one is prepared; the
-    // kept run until the new one has written a checkpoint (the autosaver's first save).
-    await keeper.startNew(() => prepare(c), () => new MemoryStore('browser:'));
+    c = form.resolve(extra());
+  } catch (e) {
+    reportError(e);
+    return;
+  }
+  showState(els.status, 'preparing', 'preparing data and backend ...');
+  // The page's run (a paused one too) stays until the new one is prepared; the
+  // kept run until the new one has written a checkpoint (the autosaver's first save).
+  preparingNew = true;
+  try {
+    await ctl.train(c);
+  } finally {
+    preparingNew = false;
+  }
+}
+
+/** A training pass is about to start (RunEvents.starting): a new run's clean slate, or a resumed run's curves up to its checkpoint. */
+async function startingPass(c: TrainConfig, resume: boolean): Promise<void> {
+  preparingNew = false;
+  if (!resume) {
     // config.json says which data: the built-in faces (the CLI makes the same set from this count) or none.
     if (dataSource() === 'faces') c.faces = facesCount();
-    cfg = c;
     records = [];
     lastStep = 0;
     clearDiversity(c.diversityEvery > 0 ? `scored every ${c.diversityEvery} steps` : 'off (diversity-every 0)');
-    await run(false);
-  } catch (e) {
-    reportError(e);
-    setPhase(keeper.store ? 'paused' : 'idle');
+  } else {
+    const ck = await loadLatestCheckpoint(keeper.store!);
+    const at = ck ? stepOfDir(ck.dir) : 0;
+    records = records.filter((r) => r.step <= at);
   }
+  await seedCollapseWatch(c, resume);
 }
 
 /** Resumable settings (steps, backend, sample-every ...) may change between runs of one run directory. */
 function resumedConfig(): TrainConfig {
   const now = form.resolve(extra());
-  const c = { ...cfg! };
+  const c = { ...ctl.cfg! };
   for (const f of FIELDS) if (f.resumable) (c as Record<string, unknown>)[f.key] = now[f.key];
   return c;
 }
 
 async function onResume(): Promise<void> {
+  banner(els.banner, null);
+  let c: TrainConfig;
   try {
-    banner(els.banner, null);
-    const c = resumedConfig();
-    setPhase('preparing');
-    await prepare(c);
-    cfg = c;
-    const ck = await loadLatestCheckpoint(keeper.store!);
-    const at = ck ? Number(ck.dir.split('step-')[1]) : 0;
-    records = records.filter((r) => r.step <= at);
-    await run(true);
+    c = resumedConfig();
   } catch (e) {
     reportError(e);
-    setPhase('paused');
+    return;
   }
+  await ctl.resume(c);
 }
 
 async function onReset(): Promise<void> {
   // before the page says idle: a reload right after must not bring the run back
-  const dropped = keeper.reset();
-  cfg = null;
+  const dropped = ctl.reset();
   records = [];
   lastGrid = null;
   sampler = null;
@@ -512,7 +500,6 @@ async function onReset(): Promise<void> {
   banner(els.banner, null);
   const wasKept = await dropped;
   showState(els.status, 'idle', 'idle');
-  setPhase('idle');
   if (wasKept) log('reset: the run is gone, also from this browser\'s storage (save a checkpoint first to keep it)');
   else log(`reset: the run is gone from this page${keeper.kept ? `; the run kept in this browser (${keeper.kept.run.dir}) stays: Discard saved run drops it` : ''}`);
 }
@@ -541,63 +528,41 @@ async function previewTrainer<T>(store: MemoryStore, c: TrainConfig, fn: (tr: Ga
 }
 
 async function onLoadCheckpoint(files: FileList | File[]): Promise<void> {
-  if (phase === 'running' || phase === 'preparing') {
+  if (ctl.busy) {
     fail('pause the run before loading a checkpoint');
     return;
   }
+  banner(els.banner, null);
+  let picked: Awaited<ReturnType<typeof readCheckpointPicks>>;
   try {
-    banner(els.banner, null);
-    const picked = (await torchCheckpointPicks(files, ensureBackend)) ?? (await readCheckpointPicks(files));
-    const state = await adoptCheckpoint((next) => putCheckpoint(next, picked.dir, picked.files), picked.files, 'loaded checkpoint');
-    const msg = `loaded checkpoint ${picked.dir} (step ${state.step}; ${describe(cfg!)}): raise "steps" above ${state.step} if needed and press Resume`;
-    log(msg);
-    showState(els.status, 'paused', msg);
-    setPhase('paused');
+    picked = (await torchCheckpointPicks(files, ensureBackend)) ?? (await readCheckpointPicks(files));
   } catch (e) {
     reportError(e);
-    setPhase(keeper.store ? 'paused' : 'idle');
+    return;
   }
+  const state = await ctl.load(picked.dir, picked.files, putCheckpoint);
+  if (!state) return;
+  const msg = `loaded checkpoint ${picked.dir} (step ${state.step}; ${describe(ctl.cfg!)}): raise "steps" above ${state.step} if needed and press Resume`;
+  log(msg);
+  showState(els.status, 'paused', msg);
 }
 
 function describe(c: TrainConfig): string {
   return `${c.loss}${c.sn ? '+sn' : ''}, ${c.size}x${c.size}, ngf ${c.ngf}, ndf ${c.ndf}, z ${c.zDim}${c.layers === 'tfjs-same' ? ", legacy tfjs 'same' padding" : ''}`;
 }
 
-/**
- * Makes a checkpoint the page's run: a fresh store filled by `fill`, its
- * weights checked against the architecture (by drawing the fixed-z grid)
- * before the page's run is replaced; a checkpoint that fails the check never
- * becomes the page's run, nor the kept one. `kept`: the checkpoint is the
- * kept run itself (restored); else it is saved as the kept run. Returns the
- * checkpoint's state.json.
- */
-async function adoptCheckpoint(fill: (next: MemoryStore) => Promise<void>, files: CheckpointFiles, what: string, kept?: KeptRunInfo): Promise<CheckpointState> {
-  let state: CheckpointState;
-  try {
-    state = JSON.parse(new TextDecoder().decode(files['state.json'] as Uint8Array));
-  } catch {
-    throw new CheckpointError('state.json: not valid JSON');
-  }
-  const c = configFromCheckpoint(state);
-  await ensureBackend(c.backend);
-  const next = new MemoryStore('browser:');
-  await fill(next);
-  let shown: { step: number; imgs: Float32Array } | null = null;
-  await keeper.adopt(next, async (s) => {
-    shown = await previewTrainer(s, c, (tr) => ({ step: tr.step, imgs: tr.generate(fixedNoise(c.seed, 64, c.zDim)) }));
-  }, kept);
-  const { step, imgs } = shown!;
+/** A checkpoint became the page's run (RunEvents.adopted): its grid, its settings in the form, no curves yet. */
+function showAdopted(c: TrainConfig, state: CheckpointState, grid: { step: number; imgs: Float32Array }, what: string): void {
+  const { step, imgs } = grid;
   lastGrid = { step, png: encodePng(tileGrid(imgs, 64, c.size)) };
   drawSamples(els.canvas, imgs, 64, c.size);
   els.caption.textContent = `samples from a fixed z at step ${step} (${what})`;
-  cfg = c;
   form.set(c);
   records = [];
   lastStep = state.step;
   els.charts.innerHTML = '';
   clearDiversity('not scored yet');
   sampler = null;
-  return state;
 }
 
 /**
@@ -607,32 +572,12 @@ async function adoptCheckpoint(fill: (next: MemoryStore) => Promise<void>, files
  * run (e.g. after choosing another backend) and Discard saved run.
  */
 async function restoreSavedRun(): Promise<void> {
-  let saved: SavedRun | null;
-  try {
-    saved = await loadSavedRun();
-  } catch (e) {
-    log(`no run restored: ${(e as Error).message}`);
+  const got = await ctl.restore(errorText);
+  if (!got) {
+    if (keeper.kept?.whyNotRestored) showState(els.status, 'idle', 'idle: the run kept in this browser was not restored (see above)');
     return;
   }
-  if (!saved) {
-    if (keeper.kept && !keeper.keptIsPageRun) log('no run is kept in this browser any more');
-    keeper.noneKept();
-    return;
-  }
-  const run = saved;
-  const was = phase;
-  let state: CheckpointState;
-  try {
-    setPhase('preparing');
-    state = await adoptCheckpoint((next) => putSavedRun(next, run), run.files, 'restored', infoOf(run));
-  } catch (e) {
-    const why = errorText(e);
-    keeper.notRestored(infoOf(run), why);
-    fail(`the run kept in this browser (${run.dir}, step ${run.step}) could not be restored: ${why}. It is kept (Restore saved run tries again, Discard saved run drops it)`);
-    showState(els.status, 'idle', 'idle: the run kept in this browser was not restored (see above)');
-    setPhase(was);
-    return;
-  }
+  const { run, state } = got;
   // the curves up to the checkpoint, from the run's metrics.jsonl
   const metrics = parseJsonl(new TextDecoder().decode(run.runFiles?.['metrics.jsonl'] ?? new Uint8Array(0)));
   for (const m of metrics) {
@@ -642,22 +587,21 @@ async function restoreSavedRun(): Promise<void> {
   }
   drawCharts(els.charts, records, true);
   // ... and the verdicts over time, read with the collapse rule as they came
-  verdictPoints = verdictStates(scoredVerdicts(metrics, state.step), cfg!.collapseAfter);
+  verdictPoints = verdictStates(scoredVerdicts(metrics, state.step), ctl.cfg!.collapseAfter);
   const lastScored = verdictPoints[verdictPoints.length - 1];
   if (lastScored) {
     const m = metrics.find((r) => r.step === lastScored.step) as unknown as DiversityShown;
     showDiversity(els.diversity, els.divValue, lastScored.step, m, lastScored.state);
   }
   showVerdictHistory(els.divHistory, verdictPoints);
-  const msg = `restored the run kept in this browser: ${run.dir} (step ${state.step}; ${describe(cfg!)}), saved ${new Date(run.savedAt).toLocaleString()}. Press Resume to continue it, or Reset to drop it`;
+  const msg = `restored the run kept in this browser: ${run.dir} (step ${state.step}; ${describe(ctl.cfg!)}), saved ${new Date(run.savedAt).toLocaleString()}. Press Resume to continue it, or Reset to drop it`;
   log(msg);
   showState(els.status, 'paused', msg);
-  setPhase('paused');
 }
 
 /** Restore saved run: another try (after the restore on opening failed, or instead of a new run that has no checkpoint yet). */
 async function onRestoreSaved(): Promise<void> {
-  if (phase !== 'idle') return;
+  if (ctl.phase !== 'idle') return;
   banner(els.banner, null);
   await restoreSavedRun();
 }
@@ -688,7 +632,7 @@ async function noteKeptRun(): Promise<void> {
 
 async function onSaveCheckpoint(): Promise<void> {
   const store = keeper.store;
-  const z = store && (await latestCheckpointZip(store, cfg ?? undefined));
+  const z = store && (await latestCheckpointZip(store, ctl.cfg ?? undefined));
   if (!z) {
     fail('no checkpoint yet: press Pause (a checkpoint is written at every pause) or wait for checkpoint-every steps');
     return;
@@ -703,39 +647,13 @@ async function onScore(files: File[]): Promise<void> {
   try {
     banner(els.banner, null);
     await Promise.all([initMetricsWasm(), initPipelineWasm()]);
-    let set: SampleSet;
-    const npy = files.find((f) => /\.npy$/i.test(f.name));
-    if (npy) {
-      set = parseNpy(new Uint8Array(await npy.arrayBuffer()));
-    } else {
-      const imgs = [];
-      const bad: string[] = [];
-      for (const f of files.filter((x) => /\.(png|jpe?g)$/i.test(x.name))) {
-        try {
-          imgs.push(decodeImage(new Uint8Array(await f.arrayBuffer()), { file: f.name }));
-        } catch (e) {
-          bad.push(`${f.name} (${(e as Error).message})`);
-        }
-      }
-      if (bad.length) log(`skipped ${bad.length} unreadable image${bad.length > 1 ? 's' : ''}: ${bad.slice(0, 5).join('; ')}`);
-      if (!imgs.length) throw new DatasetError(`none of the ${files.length} picked files is a readable image${bad.length ? `: ${bad[0]}` : ''}`);
-      if (imgs.length === 1) {
-        // One picture: a grid as the trainer writes it (8 columns, 2-pixel border).
-        const img = imgs[0];
-        const tile = (img.width - 18) / 8;
-        const rows = Math.round((img.height - 2) / (tile + 2));
-        set = splitGrid(img, rows, 8, 2);
-      } else {
-        set = fromImages(imgs);
-      }
-    }
+    const set = await sampleSetFromFiles(files, log);
     log(`scoring ${set.n} samples (${set.width}x${set.height}) for diversity ...`);
-    const ref = ds && ds.size === set.width && set.height === set.width ? referenceSet(ds, Math.min(256, ds.n)) : undefined;
-    const report = await scoreDiversity(set.n > 1024 ? subsetSamples(set, Array.from({ length: 1024 }, (_, i) => i)) : set, { ref, pairs: set.n > 256 ? 20000 : undefined });
+    const { report, withReference } = await scoreSampleSet(set, ds);
     els.report.srcdoc = renderReportHtml(report, set, `Diversity report (${files.length === 1 ? files[0].name : `${files.length} files`})`);
     els.reportBox.hidden = false;
     els.reportBox.open = true;
-    log(`diversity of the sample set: ${report.verdict} (mean MS-SSIM ${report.msssim.mean.toFixed(3)}, Vendi ${report.vendi.toFixed(1)} of ${report.n})${ref ? '' : ' — no reference: load the matching data to compare with real images'}`);
+    log(`diversity of the sample set: ${report.verdict} (mean MS-SSIM ${report.msssim.mean.toFixed(3)}, Vendi ${report.vendi.toFixed(1)} of ${report.n})${withReference ? '' : ' — no reference: load the matching data to compare with real images'}`);
   } catch (e) {
     reportError(e);
   }
@@ -759,7 +677,7 @@ function useImages(files: File[]): void {
 
 els.train.onclick = () => void onTrain();
 els.pause.onclick = () => {
-  stopRequested = true;
+  if (!ctl.pause()) return;
   els.pause.disabled = true;
   showState(els.status, 'pausing', `${els.status.textContent} — pausing after this step ...`);
 };
@@ -768,7 +686,7 @@ els.reset.onclick = () => void onReset();
 els.restoreSaved.onclick = () => void onRestoreSaved();
 els.discardSaved.onclick = () => void onDiscardSaved();
 els.saveCkpt.onclick = () => void onSaveCheckpoint();
-els.savePng.onclick = () => lastGrid && download(`samples-step-${String(lastGrid.step).padStart(6, '0')}.png`, lastGrid.png, 'image/png');
+els.savePng.onclick = () => lastGrid && download(`samples-${stepDirName(lastGrid.step)}.png`, lastGrid.png, 'image/png');
 $<HTMLInputElement>('pick-files').onchange = (e) => useImages(pickedFiles(e.target as HTMLInputElement));
 $<HTMLInputElement>('pick-dir').onchange = (e) => useImages(pickedFiles(e.target as HTMLInputElement));
 $<HTMLInputElement>('load-ckpt').onchange = (e) => void onLoadCheckpoint(pickedFiles(e.target as HTMLInputElement));
@@ -785,7 +703,7 @@ let started = false;
 const api = {
   /** True once the page has opened: the kept run restored (or not), or an autostart run begun. */
   get ready() { return started; },
-  get phase() { return phase; },
+  get phase() { return ctl.phase; },
   get step() { return lastStep; },
   get records() { return records; },
   get diversity() { return lastDiversity; },
@@ -797,13 +715,13 @@ const api = {
   get data() { return ds ? { n: ds.n, size: ds.size, checksum: facesChecksum(ds.images) } : null; },
   get backend() { return backend; },
   get errors() { return errors; },
-  get config() { return cfg; },
+  get config() { return ctl.cfg; },
   /** Generator output (eval mode, NHWC in [-1, 1]) for z of the current run's latest checkpoint. */
   async generate(z: number[]): Promise<number[]> {
     const store = keeper.store;
-    if (!cfg || !store) throw new Error('no run: train, or load a checkpoint first');
-    if (phase === 'running' || phase === 'preparing') throw new Error('pause first');
-    const c = cfg;
+    if (!ctl.cfg || !store) throw new Error('no run: train, or load a checkpoint first');
+    if (ctl.busy) throw new Error('pause first');
+    const c = ctl.cfg;
     await ensureBackend(c.backend);
     return previewTrainer(store, c, (tr) => Array.from(tr.generate(Float32Array.from(z))));
   },
@@ -813,7 +731,7 @@ const api = {
     ext?.loseContext();
     return !!ext;
   },
-  pause() { stopRequested = true; },
+  pause() { ctl.pause(); },
   /** Resolves when the run kept in this browser's storage is up to date. */
   autosaved(): Promise<void> { return keeper.idle(); },
   tf,
@@ -821,7 +739,7 @@ const api = {
 (window as unknown as { ganforge: typeof api }).ganforge = api;
 
 async function start(): Promise<void> {
-  setPhase('idle');
+  setPhase(ctl.phase);
   let query: ReturnType<typeof settingsFromQuery>;
   try {
     query = settingsFromQuery(location.search);
@@ -852,7 +770,7 @@ async function start(): Promise<void> {
     probe = `no WebGL (${(e as Error).message}): training uses wasm`;
     banner(els.banner, `No WebGL in this browser: ${(e as Error).message}. Training runs on the wasm backend (auto) or cpu.`);
   }
-  els.env.textContent = `${probe} · ${isCrossOriginIsolated() ? `cross-origin isolated: ${browserThreads()} threads` : 'not cross-origin isolated: 1 thread'}`;
+  els.env.textContent = `${probe} · ${isCrossOriginIsolated() ? `cross-origin isolated: ${platform.threads} threads` : 'not cross-origin isolated: 1 thread'}`;
   log(probe);
   if (query.page.get('autostart') === '1') {
     // a fresh run; the kept one stays until the new one has a checkpoint

@@ -5,17 +5,14 @@
 //         directory (config.json, metrics.jsonl, checkpoints/...) that the CLI resumes
 //   load: the files of a step-NNNNNN/ folder (picked one by one or as a folder), or a .zip
 import { unzipSync, zipSync } from 'fflate';
-import { CHECKPOINT_DIR, CheckpointError, RUN_FILES, loadLatestCheckpoint, stepDirName, type CheckpointFiles } from '../train/checkpoint';
-import { parseJsonl } from '../train/loop';
+import {
+  CHECKPOINT_NAMES, CHECKPOINT_OPTIONAL_NAMES, CheckpointError, LATEST_FILE, checkpointRunDirectory, isStepDirName, loadLatestCheckpoint, stepDirName, stepOfDir,
+  type CheckpointFiles,
+} from '../train/checkpoint';
 import type { RunStore } from '../train/store';
 
-/** The files a complete checkpoint has (checkpoint.ts writes them all). */
-export const CHECKPOINT_NAMES = [
-  'generator.json', 'generator.weights.bin', 'discriminator.json', 'discriminator.weights.bin',
-  'optimizer-g.json', 'optimizer-g.weights.bin', 'optimizer-d.json', 'optimizer-d.weights.bin', 'state.json',
-] as const;
-/** Files a checkpoint may have: the generator's EMA (--ema > 0; absent with --ema 0 and in older runs). */
-export const CHECKPOINT_OPTIONAL_NAMES = ['generator-ema.json', 'generator-ema.weights.bin'] as const;
+// The checkpoint layout itself (folder names, latest.json, the run files at a step) is train/checkpoint.ts's.
+export { CHECKPOINT_NAMES, CHECKPOINT_OPTIONAL_NAMES, dropCheckpointsAfter, putCheckpoint } from '../train/checkpoint';
 
 const bytesOf = (v: Uint8Array | string) => (typeof v === 'string' ? new TextEncoder().encode(v) : v);
 
@@ -35,34 +32,10 @@ export function checkpointZip(dir: string, files: CheckpointFiles): Uint8Array {
 export async function latestCheckpointZip(store: RunStore, config?: object): Promise<{ name: string; zip: Uint8Array; step: number } | null> {
   const ck = await loadLatestCheckpoint(store);
   if (!ck) return null;
-  const dir = ck.dir.split('/').pop()!;
-  const step = Number(dir.replace('step-', ''));
-  const root = `ganforge-run-${dir}`;
+  const root = `ganforge-run-${ck.dir.split('/').pop()}`;
   const entries: Record<string, Uint8Array> = {};
-  for (const [name, data] of Object.entries(ck.files)) entries[`${root}/${CHECKPOINT_DIR}/${dir}/${name}`] = bytesOf(data);
-  entries[`${root}/${CHECKPOINT_DIR}/latest.json`] = bytesOf(JSON.stringify({ step, dir }) + '\n');
-  for (const [f, data] of Object.entries(await runFilesAt(store, RUN_FILES, step))) entries[`${root}/${f}`] = data;
-  if (!entries[`${root}/config.json`] && config) entries[`${root}/config.json`] = bytesOf(JSON.stringify(config, null, 2) + '\n');
-  return { name: `${root}.zip`, zip: zipSync(entries, { level: 6 }), step };
-}
-
-/**
- * The run-directory files `names` that the store has, as they stand at
- * checkpoint `step`: metrics.jsonl keeps only its lines up to that step
- * (later ones would be replayed twice on resume).
- */
-export async function runFilesAt(store: RunStore, names: readonly string[], step: number): Promise<Record<string, Uint8Array>> {
-  const out: Record<string, Uint8Array> = {};
-  for (const f of names) {
-    if (!(await store.exists(f))) continue;
-    let data = await store.readBytes(f);
-    if (f === 'metrics.jsonl') {
-      const keep = parseJsonl(new TextDecoder().decode(data)).filter((r) => r.step <= step);
-      data = bytesOf(keep.map((r) => JSON.stringify(r) + '\n').join(''));
-    }
-    out[f] = data;
-  }
-  return out;
+  for (const [path, data] of Object.entries(await checkpointRunDirectory(store, ck, config))) entries[`${root}/${path}`] = data;
+  return { name: `${root}.zip`, zip: zipSync(entries, { level: 6 }), step: stepOfDir(ck.dir) };
 }
 
 export interface PickedFile {
@@ -82,7 +55,7 @@ export async function readCheckpointPicks(picked: ArrayLike<PickedFile>): Promis
     const name = parts.pop()!;
     if (!(CHECKPOINT_NAMES as readonly string[]).includes(name) && !(CHECKPOINT_OPTIONAL_NAMES as readonly string[]).includes(name)) return;
     const folder = parts.pop() ?? '';
-    const key = /^step-\d+$/.test(folder) ? folder : '';
+    const key = isStepDirName(folder) ? folder : '';
     if (!groups.has(key)) groups.set(key, {});
     groups.get(key)![name] = data;
   };
@@ -119,28 +92,6 @@ export async function readCheckpointPicks(picked: ArrayLike<PickedFile>): Promis
   return { dir: key || stepDirName(step), files };
 }
 
-/** Puts a checkpoint into a run store as its latest (loadLatestCheckpoint then finds it). */
-export async function putCheckpoint(store: RunStore, dir: string, files: CheckpointFiles): Promise<void> {
-  await store.writeDirAtomic(`${CHECKPOINT_DIR}/${dir}`, files);
-  await store.writeAtomic(`${CHECKPOINT_DIR}/latest.json`, JSON.stringify({ step: Number(dir.replace('step-', '')), dir }) + '\n');
-}
-
-/** Removes the checkpoints after `step` (written from a lost WebGL context, whose weights are not trustworthy). */
-export async function dropCheckpointsAfter(store: RunStore, step: number): Promise<number> {
-  const dirs = (await store.list(CHECKPOINT_DIR)).filter((n) => /^step-\d+$/.test(n));
-  let removed = 0;
-  for (const d of dirs) {
-    if (Number(d.slice(5)) > step) {
-      await store.removeDir(`${CHECKPOINT_DIR}/${d}`);
-      removed++;
-    }
-  }
-  const left = (await store.list(CHECKPOINT_DIR)).filter((n) => /^step-\d+$/.test(n)).sort();
-  if (left.length) await store.writeAtomic(`${CHECKPOINT_DIR}/latest.json`, JSON.stringify({ step: Number(left[left.length - 1].slice(5)), dir: left[left.length - 1] }) + '\n');
-  else if (await store.exists(`${CHECKPOINT_DIR}/latest.json`)) await store.writeAtomic(`${CHECKPOINT_DIR}/latest.json`, '{}\n');
-  return removed;
-}
-
 /** Offers bytes to the user as a download. */
 export function download(name: string, data: Uint8Array | string, type = 'application/octet-stream'): void {
   const blob = new Blob([typeof data === 'string' ? data : (data as Uint8Array<ArrayBuffer>)], { type });
@@ -172,7 +123,7 @@ export class GatedStore implements RunStore {
   async writeAtomic(p: string, data: Uint8Array | string) {
     if (!this.open) return;
     await this.inner.writeAtomic(p, data);
-    if (p === `${CHECKPOINT_DIR}/latest.json`) this.onCheckpoint?.();
+    if (p === LATEST_FILE) this.onCheckpoint?.();
   }
   async writeDirAtomic(d: string, files: Record<string, Uint8Array | string>) { if (this.open) await this.inner.writeDirAtomic(d, files); }
   async appendText(p: string, text: string) { if (this.open) await this.inner.appendText(p, text); }

@@ -55,6 +55,7 @@ describe('baseline Conv2DBackpropFilter on wasm (tf ops)', () => {
 });
 
 import { registerWasmTrainingKernels, unregisterWasmTrainingKernels, nnKernelStats } from '../../src/backend/wasm_kernels';
+import { nodeSpawner } from '../../src/platform/node';
 
 const convCases: Case[] = [
   ...cases,
@@ -72,7 +73,7 @@ for (const threads of [1, 2]) {
   describe(`our wasm kernels vs cpu, ${threads} thread(s)`, () => {
     beforeAll(async () => {
       expect(await initWasmBackend()).toBe(true);
-      const info = await registerWasmTrainingKernels({ threads });
+      const info = await registerWasmTrainingKernels({ threads, spawner: nodeSpawner() });
       expect(info.threads).toBe(threads);
     });
 
@@ -251,7 +252,7 @@ function beforeBn(name: string, names: string[]): boolean {
 describe('full DCGAN-64 step on wasm (our kernels, 2 threads) vs cpu', () => {
   beforeAll(async () => {
     expect(await initWasmBackend()).toBe(true);
-    await registerWasmTrainingKernels({ threads: 2 });
+    await registerWasmTrainingKernels({ threads: 2, spawner: nodeSpawner() });
   });
   for (const loss of ['bce', 'wgan-gp'] as const) {
     it(`${loss}: every updated weight within 1e-3; updates agree`, async () => {

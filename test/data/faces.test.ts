@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import jpeg from 'jpeg-js';
 import { faceSvg, faceParams } from '../../src/data/faces';
-import { makeFaces, ensureDefaultFaces, faceFileName, facesCacheName, readFacesManifest } from '../../src/data/faces_node';
+import { makeFaces, ensureDefaultFaces, faceFileName, facesCacheName, readFacesManifest } from '../../src/platform/faces';
 
 const root = resolve(__dirname, '../..');
 

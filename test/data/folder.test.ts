@@ -5,9 +5,9 @@ import { join } from 'node:path';
 // @ts-ignore pngjs ships no types (test-only reference library)
 import { PNG } from 'pngjs';
 import sharp from 'sharp';
-import { loadImageFolder } from '../../src/data/folder_node';
+import { loadImageFolder } from '../../src/platform/folder';
 import { DatasetError } from '../../src/data/dataset';
-import { cachePaths } from '../../src/data/cache';
+import { cachePaths } from '../../src/platform/cache';
 import { resizeRef } from '../reference/resize';
 
 function pattern(w: number, h: number, seed: number): Uint8Array {
@@ -215,7 +215,7 @@ describe('loadImageFolder', () => {
     expect(calls.at(-1)).toBe(5);
     await expect(loadImageFolder({ dir, size: 16, threads: 2, cache: false, strict: true, workerUrl: out })).rejects.toThrow('corrupt.png');
     // The pool itself (no fallback involved): every file answered by a worker.
-    const { decodeWithWorkers } = await import('../../src/data/pool_node');
+    const { decodeWithWorkers } = await import('../../src/platform/decode_pool');
     const files = ['B.JPG', 'a.png', 'sub/c.jpeg', 'sub/corrupt.png', 'sub/deeper/d.PNG'].map((f) => join(dir, f));
     const done = new Uint8Array(files.length);
     const got: (Uint8Array | string)[] = [];

@@ -724,7 +724,7 @@ describe('browser bundle', () => {
     const sources: string[] = JSON.parse(readFileSync(map, 'utf8')).sources;
     const ours = sources.filter((s) => !s.includes('node_modules') && s.includes('/src/'));
     expect(ours.some((s) => s.endsWith('src/web/main.ts'))).toBe(true);
-    for (const banned of ['src/platform/node.ts', 'src/platform/node_worker.ts', 'src/data/folder_node.ts', 'src/data/faces_node.ts', 'src/data/pool_node.ts', 'src/metrics/node.ts', 'src/cli/']) {
+    for (const banned of ['src/platform/node.ts', 'src/platform/node_worker.ts', 'src/platform/folder.ts', 'src/platform/faces.ts', 'src/platform/decode_pool.ts', 'src/platform/samples.ts', 'src/platform/cache.ts', 'src/cli/']) {
       expect(ours.filter((s) => s.includes(banned))).toEqual([]);
     }
   });

@@ -13,7 +13,7 @@ import { BatchSampler } from '../../src/data/sampler';
 import { MemoryStore } from '../../src/train/store';
 import { Rng } from '../../src/util/rng';
 import { initBackend } from '../../src/backend/select';
-import { createNodeGl, nodeBackendHooks, stopDisplay } from '../../src/platform/node';
+import { createNodeGl, nodePlatform, stopDisplay } from '../../src/platform/node';
 import { required } from '../env';
 import { initWasmBackend, onBackend, randArray, relErr } from '../reference/backends';
 import { checkResumeEquality, finalWeights, randomDataset, run, tinyConfig } from '../train/helpers';
@@ -166,7 +166,7 @@ describe('DiffAugment on webgl (headless-gl)', async () => {
   }
   required(why === null, 'headless-gl (webgl in Node)', `${why}: install the optional gl package and run Xvfb`);
   it.skipIf(why !== null)('outputs and gradients agree with cpu', async () => {
-    await initBackend('webgl', nodeBackendHooks());
+    await initBackend('webgl', nodePlatform());
     const shape: [number, number, number, number] = [2, 16, 16, 3];
     const x = randArray(2 * 16 * 16 * 3, 5), wts = randArray(2 * 16 * 16 * 3, 6);
     const d = drawAugment(ALL, 2, 16, 16, new Rng(17));

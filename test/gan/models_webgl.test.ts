@@ -5,7 +5,7 @@ import { describe, it, expect, afterAll } from 'vitest';
 import { tf, type Tensor2D, type Tensor4D } from '../../src/tf';
 import { Generator, Discriminator, type ModelConfig } from '../../src/gan/models';
 import { initBackend } from '../../src/backend/select';
-import { createNodeGl, nodeBackendHooks, stopDisplay } from '../../src/platform/node';
+import { createNodeGl, nodePlatform, stopDisplay } from '../../src/platform/node';
 import { Rng } from '../../src/util/rng';
 import { required } from '../env';
 import { onBackend, randArray, relErr } from '../reference/backends';
@@ -21,7 +21,7 @@ describe('seed-exact layers on webgl (headless-gl) vs cpu', async () => {
   required(why === null, 'headless-gl (webgl in Node)', `${why}: install the optional gl package and run Xvfb`);
   for (const size of [32, 64] as const) {
     it.skipIf(why !== null)(`${size}x${size}: G and D outputs (train, eval) and every weight's gradient within 1e-4 (relative to each tensor's max)`, async () => {
-      await initBackend('webgl', nodeBackendHooks());
+      await initBackend('webgl', nodePlatform());
       await tf.setBackend('cpu');
       const cfg: ModelConfig = { size, layers: 'torch', zDim: 8, ngf: 4, ndf: 4, sn: false, dBatchNorm: true, dDropout: 0 };
       const G = new Generator(cfg, new Rng(3));

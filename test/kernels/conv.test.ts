@@ -2,7 +2,7 @@
 // float64 references, single- and multi-threaded.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { createNnPool, type NnPool } from '../../src/nn/pool';
-import { nodeSpawner } from '../../src/nn/pool_node';
+import { nodeSpawner } from '../../src/platform/node';
 import { conv2d, conv2dBackpropFilter, conv2dBackpropInput } from '../../src/kernels/conv';
 import { conv2dRef, conv2dBackpropFilterRef, conv2dBackpropInputRef, geom } from '../reference/nn';
 import { randArray, relErr } from '../reference/backends';
@@ -31,7 +31,7 @@ const cases: [number, number, number, number, number, number, number, 'same' | '
 for (const threads of [1, 2]) {
   describe(`conv kernels, ${threads} thread(s)`, () => {
     let pool: NnPool;
-    beforeAll(async () => { pool = await createNnPool(threads, await nodeSpawner()); });
+    beforeAll(async () => { pool = await createNnPool(threads, nodeSpawner()); });
     afterAll(() => pool.dispose());
 
     for (const [B, H, W, Ci, Co, K, s, pad] of cases) {

@@ -1,7 +1,7 @@
 // nn GEMM (SIMD, blocked, threaded) against a scalar float64 reference.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { createNnPool, type NnPool } from '../../src/nn/pool';
-import { nodeSpawner } from '../../src/nn/pool_node';
+import { nodeSpawner } from '../../src/platform/node';
 import { gemm, writeJob, OP_GEMM } from '../../src/kernels/gemm';
 import { gemmRef } from '../reference/nn';
 import { randArray, relErr } from '../reference/backends';
@@ -13,7 +13,7 @@ const shapes: [number, number, number][] = [
 for (const threads of [1, 2, 3]) {
   describe(`gemm, ${threads} thread(s)`, () => {
     let pool: NnPool;
-    beforeAll(async () => { pool = await createNnPool(threads, await nodeSpawner()); expect(pool.threads).toBe(threads); });
+    beforeAll(async () => { pool = await createNnPool(threads, nodeSpawner()); expect(pool.threads).toBe(threads); });
     afterAll(() => pool.dispose());
 
     for (const [M, N, K] of shapes) {
@@ -50,7 +50,7 @@ for (const threads of [1, 2, 3]) {
 
 describe('single-threaded build (no SharedArrayBuffer)', () => {
   it('computes the same GEMM and says why it is single-threaded', async () => {
-    const pool = await createNnPool(4, await nodeSpawner(), { forceSingleThreadBuild: true });
+    const pool = await createNnPool(4, nodeSpawner(), { forceSingleThreadBuild: true });
     expect(pool.threads).toBe(1);
     expect(pool.note).toMatch(/SharedArrayBuffer/);
     expect(pool.mod.memory.buffer instanceof SharedArrayBuffer).toBe(false);
@@ -89,7 +89,7 @@ describe.skipIf(!CHROMIUM)('nn pool in Chromium (Web Workers)', () => {
     const esbuild = await import('esbuild');
     const entry = `
       import { createNnPool } from './src/nn/pool';
-      import { webSpawner } from './src/nn/pool_web';
+      import { webSpawner } from './src/platform/browser';
       import { gemm } from './src/kernels/gemm';
       (window as any).runNn = async () => {
         const pool = await createNnPool(2, webSpawner());

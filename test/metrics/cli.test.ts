@@ -6,7 +6,7 @@ import { encode } from 'fast-png';
 import { runDiversityCli } from '../../src/cli/diversity';
 import { syntheticFaces } from '../../src/metrics/synthetic';
 import { encodeNpy, parseNpy, seededSubset } from '../../src/metrics/samples';
-import { loadSampleInput } from '../../src/metrics/node';
+import { loadSampleInput } from '../../src/platform/samples';
 import { tileGrid, encodePng } from '../../src/train/grid';
 
 let dir: string;

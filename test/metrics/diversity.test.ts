@@ -4,7 +4,7 @@ import { ndbFromCounts, kmeans, binCounts } from '../../src/metrics/kmeans';
 import { syntheticFaces, collapsedFrom, withRepeats } from '../../src/metrics/synthetic';
 import { luminance, subsetSamples } from '../../src/metrics/samples';
 import { msssimRef } from '../reference/msssim';
-import { useNodeWorkers } from '../../src/metrics/node';
+import { nodeWorkerFactory as workers } from '../../src/platform/node';
 import { lcg } from '../reference/linalg';
 import { MetricsPool } from '../../src/metrics/pool';
 import { dotMatrix } from '../../src/kernels/gram';
@@ -88,9 +88,8 @@ describe('scoreDiversity', () => {
   });
 
   it('worker pool gives the same numbers as the calling thread', async () => {
-    useNodeWorkers();
     const one = await scoreDiversity(real, { threads: 1 });
-    const two = await scoreDiversity(real, { threads: 2 });
+    const two = await scoreDiversity(real, { threads: 2, workers });
     expect(two.msssim.mean).toBeCloseTo(one.msssim.mean, 10);
     expect(two.msssim.std).toBeCloseTo(one.msssim.std, 10);
     expect(two.vendi_msssim).toBeCloseTo(one.vendi_msssim!, 8);
@@ -98,10 +97,10 @@ describe('scoreDiversity', () => {
   });
 
   it('pool Gram bands equal the single-thread Gram', async () => {
-    useNodeWorkers();
     const n = 300, d = 50, rng = lcg(4);
     const x = Float32Array.from({ length: n * d }, () => rng() - 0.5);
-    const pool = await MetricsPool.create(2);
+    expect(await MetricsPool.create(2)).toBeNull(); // no worker factory given: the calling thread computes
+    const pool = await MetricsPool.create(2, workers);
     expect(pool).not.toBeNull();
     try {
       const g = await pool!.gram(x, n, d);

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { slicedWasserstein, swdPlan, swdLevels, SwdError } from '../../src/metrics/swd';
 import { swdLevelDistances } from '../../src/kernels/swd';
 import { scoreDiversity } from '../../src/metrics/diversity';
-import { useNodeWorkers } from '../../src/metrics/node';
+import { nodeWorkerFactory as workers } from '../../src/platform/node';
 import { encodeNpy, type SampleSet } from '../../src/metrics/samples';
 import { syntheticFaces } from '../../src/metrics/synthetic';
 import { runDiversityCli } from '../../src/cli/diversity';
@@ -79,8 +79,7 @@ describe('slicedWasserstein', () => {
     const r1 = await slicedWasserstein(a, b, { seed: 5 });
     expect(await slicedWasserstein(a, b, { seed: 5 })).toEqual(r1);
     expect((await slicedWasserstein(a, b, { seed: 6 })).per_level).not.toEqual(r1.per_level);
-    useNodeWorkers();
-    expect(await slicedWasserstein(a, b, { seed: 5, threads: 2 })).toEqual(r1);
+    expect(await slicedWasserstein(a, b, { seed: 5, threads: 2, workers })).toEqual(r1);
   });
 
   it('hand cases: identical draws of one set score 0; a whole-set colour offset is normalised away', async () => {

@@ -3,14 +3,14 @@
 // into a clear error instead of a main thread blocked forever.
 import { describe, it, expect, afterEach } from 'vitest';
 import { createNnPool, NnPool, type WorkerSpawner, type WorkerData } from '../../src/nn/pool';
-import { nodeSpawner } from '../../src/nn/pool_node';
+import { nodeSpawner } from '../../src/platform/node';
 import { gemm, OP_GEMM } from '../../src/kernels/gemm';
 import { gemmRef } from '../reference/nn';
 import { randArray, relErr } from '../reference/backends';
 
 /** nodeSpawner, keeping each worker's handle (tid 1 first) so a test can kill one. */
 async function keepingSpawner(): Promise<{ spawner: WorkerSpawner; handles: { terminate(): unknown }[] }> {
-  const inner = await nodeSpawner();
+  const inner = nodeSpawner();
   const handles: { terminate(): unknown }[] = [];
   return {
     handles,
@@ -49,7 +49,7 @@ afterEach(() => { for (const p of pools.splice(0)) p.dispose(); });
 
 describe('nn pool failures', () => {
   it('a trap on thread 0 propagates only after every worker has stopped; the next jobs run correctly', async () => {
-    const pool = await createNnPool(3, await nodeSpawner());
+    const pool = await createNnPool(3, nodeSpawner());
     pools.push(pool);
     expect(pool.threads).toBe(3);
     // A long job (the workers take all of it, ~0.1-1 s) and short ones after it.

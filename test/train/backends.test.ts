@@ -2,7 +2,7 @@
 import { describe, it, expect, afterAll } from 'vitest';
 import { tf } from '../../src/tf';
 import { initBackend } from '../../src/backend/select';
-import { nodeBackendHooks, createNodeGl, stopDisplay } from '../../src/platform/node';
+import { nodePlatform, createNodeGl, stopDisplay } from '../../src/platform/node';
 import { GanTrainer } from '../../src/train/trainer';
 import { BatchSampler } from '../../src/data/sampler';
 import { tinyConfig, randomDataset, checkResumeEquality } from './helpers';
@@ -41,7 +41,7 @@ afterAll(() => stopDisplay());
 
 describe('wasm backend', () => {
   it('two steps (bce and wgan-gp) give finite losses and change the weights', async () => {
-    const info = await initBackend('wasm', nodeBackendHooks());
+    const info = await initBackend('wasm', nodePlatform());
     expect(tf.getBackend()).toBe('wasm');
     expect(info.name).toBe('wasm');
     twoSteps('bce');
@@ -49,7 +49,7 @@ describe('wasm backend', () => {
   });
 
   it('4 steps straight and 2 + resume 2 give identical weights', async () => {
-    await initBackend('wasm', nodeBackendHooks());
+    await initBackend('wasm', nodePlatform());
     await checkResumeEquality('wasm', 'bce');
   });
 });
@@ -59,7 +59,7 @@ describe('webgl backend (headless-gl)', async () => {
   required(why === null, 'headless-gl (webgl in Node)', `${why}: install the optional gl package and run Xvfb`);
   it.skipIf(why !== null)(`two steps give finite losses and change the weights${why ? ` (skipped: ${why})` : ''}`, async () => {
     const logs: string[] = [];
-    const info = await initBackend('webgl', nodeBackendHooks(), (m) => logs.push(m));
+    const info = await initBackend('webgl', nodePlatform(), (m) => logs.push(m));
     expect(tf.getBackend()).toBe('webgl');
     expect(info.renderer).toBeTruthy();
     expect(info.webglVersion).toBe(1); // headless-gl is WebGL 1
@@ -72,7 +72,7 @@ describe('webgl backend (headless-gl)', async () => {
 describe('auto backend', () => {
   it('picks wasm on a machine whose WebGL is a software rasteriser (or absent), and says why', async () => {
     const logs: string[] = [];
-    const hooks = { ...nodeBackendHooks(), createGl: async () => ({ gl: {} as WebGLRenderingContext, version: 1 as const, renderer: 'llvmpipe (LLVM 15.0.6, 256 bits)', software: true, dispose() {} }) };
+    const hooks = { ...nodePlatform(), createGl: async () => ({ gl: {} as WebGLRenderingContext, version: 1 as const, renderer: 'llvmpipe (LLVM 15.0.6, 256 bits)', software: true, dispose() {} }) };
     const info = await initBackend('auto', hooks, (m) => logs.push(m));
     expect(info.name).toBe('wasm');
     expect(logs[0]).toMatch(/backend: wasm \(auto: WebGL renderer ".+" is a software rasteriser/);

@@ -5,9 +5,9 @@ import { existsSync, readFileSync, readdirSync, realpathSync, statSync } from 'n
 import { availableParallelism } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DatasetError, SKIP_EXAMPLES, checkSize, progressReporter, type ImageDataset, type LoadOptions } from './dataset';
-import { decodeToRow } from './decode_resize';
-import { decodeWithWorkers } from './pool_node';
+import { DatasetError, SKIP_EXAMPLES, checkSize, progressReporter, type ImageDataset, type LoadOptions } from '../data/dataset';
+import { decodeToRow } from '../data/decode_resize';
+import { decodeWithWorkers } from './decode_pool';
 import { fnv1a, readCache, writeCache, type FileEntry } from './cache';
 import { wasmBase64 } from '../wasm/generated/pipeline';
 

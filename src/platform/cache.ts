@@ -12,7 +12,7 @@
 // rows it does not describe.
 import { readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ImageDataset } from './dataset';
+import type { ImageDataset } from '../data/dataset';
 
 export interface FileEntry { path: string; bytes: number; mtimeMs: number }
 /** What the rows were built from: a changed file, option or decoder build invalidates them. */

@@ -1,11 +1,11 @@
-// Node: rasterise the DiceBear faces (faces.ts) to 96x96 JPEG q90 files with
+// Node: rasterise the DiceBear faces (src/data/faces.ts) to 96x96 JPEG q90 files with
 // sharp (libvips; deterministic for a given sharp version), write them into a
 // temporary folder and rename it into place when complete, with a manifest.
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { faceSvg, FACE_SIZE, FACES_VERSION } from './faces';
-import { DatasetError } from './dataset';
+import { faceSvg, FACE_SIZE, FACES_VERSION } from '../data/faces';
+import { DatasetError } from '../data/dataset';
 
 export interface MakeFacesOptions {
   n: number;
@@ -95,7 +95,7 @@ export async function makeFaces(opts: MakeFacesOptions): Promise<string> {
 
 export function defaultCacheRoot(): string {
   if (process.env.GANFORGE_CACHE) return resolve(process.env.GANFORGE_CACHE);
-  // dist/node/index.js or src/data/faces_node.ts -> the repository root
+  // dist/node/index.js or src/platform/faces.ts -> the repository root
   const here = dirname(fileURLToPath(import.meta.url));
   return resolve(here, '..', '..', '.cache');
 }

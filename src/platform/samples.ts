@@ -1,32 +1,12 @@
-// Node side of the diversity metrics: worker_threads for the MS-SSIM pool and
-// loading sample sets from paths (a folder of images, one grid image, a .npy).
-import { Worker } from 'node:worker_threads';
+// Node side of the diversity metrics: loading sample sets from paths (a folder of images, one grid image, a .npy).
 import { closeSync, fstatSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { setWorkerFactory, type WorkerFactory } from './pool';
 import {
   imageDimensions, npyHeaderSize, npyTruncatedError, NpyRangeScan, npyRowToSamples, randomOrder, readNpyInfo, SampleError, seededSubset, splitGrid,
   subsetSamples, TRAINER_GRID, trainerGridTile, writeImageSample, type Layout, type RgbaImage, type SampleSet, type ValueRange,
-} from './samples';
+} from '../metrics/samples';
 import { decodeImage } from '../image/decode';
-import { listImageFiles } from '../data/folder_node';
-
-// Registered on import, so scoreDiversity({ threads }) uses worker_threads in Node.
-export const nodeWorkerFactory: WorkerFactory = (source) => {
-  const w = new Worker(source, { eval: true });
-  w.unref();
-  return {
-    postMessage: (m, t) => w.postMessage(m, t as any),
-    onMessage: (cb) => { w.removeAllListeners('message'); w.on('message', cb); },
-    onError: (cb) => { w.removeAllListeners('error'); w.on('error', cb); },
-    terminate: () => { void w.terminate(); },
-  };
-};
-
-/** Makes scoreDiversity's `threads` option use worker_threads in this process. */
-export function useNodeWorkers(): void {
-  setWorkerFactory(nodeWorkerFactory);
-}
+import { listImageFiles } from './folder';
 
 export interface LoadInputOptions {
   grid?: string; // "ROWSxCOLS"
@@ -278,4 +258,3 @@ export function loadSampleInput(input: string, opts: LoadInputOptions = {}): Loa
   throw new SampleError(`${input}: expected a folder of images, a .npy file, or an image with --grid ROWSxCOLS`);
 }
 
-setWorkerFactory(nodeWorkerFactory);
