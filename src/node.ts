@@ -7,6 +7,7 @@ export { pipelineWasm } from './wasm/pipeline';
 export { runDiversityCli } from './cli/diversity';
 export { useNodeWorkers, loadSampleInput, nodeWorkerFactory } from './metrics/node';
 export { runMakeFacesCli } from './cli/make_faces';
+export { ensureDefaultFaces } from './data/faces_node';
 export { runExperimentsCli } from './cli/experiments';
 export { runSampleCli } from './cli/sample';
 export { runMain, track, spawnTracked, onStop, critical, stopRequested } from './platform/lifetime';

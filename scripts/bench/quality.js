@@ -19,18 +19,19 @@
 // --quick: 40 steps, 256 samples against 256 reals (a smoke run, not a figure).
 // The machine may be shared: wall times and the peer's step count depend on it.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { loadDist } from '../lib/load-dist.js';
+import { BenchError, runChild as run, writeAtomic, seededPick, datasetRows, machineInfo, fmtSwd as fmt, swdRow } from './lib.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const gf = await loadDist();
 const { runMain, spawnTracked, loadImageFolder, parseNpy, encodeNpy, slicedWasserstein, useNodeWorkers, Rng } = gf;
+const runChild = (cmd, args, what) => run(spawnTracked, cmd, args, what, root);
 
-class BenchError extends Error {}
 const count = (name) => (v) => {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${name} must be a whole number >= 1`);
@@ -76,24 +77,6 @@ function parseQualityArgs(argv) {
   return o;
 }
 
-/** Runs a child to its end with its output passed through; returns its exit code and wall seconds. */
-function runChild(cmd, args, what) {
-  return new Promise((res, rej) => {
-    const t0 = performance.now();
-    const child = spawnTracked(cmd, args, { stdio: ['ignore', 'inherit', 'inherit'], cwd: root });
-    child.ref(); // tracked children are unref'd; this one the bench waits for
-    child.once('error', (e) => rej(new BenchError(`${what}: cannot start ${cmd}: ${e.message}`)));
-    child.once('exit', (code, signal) => res({ code: code ?? (signal ? 128 : 1), signal, wall: (performance.now() - t0) / 1000 }));
-  });
-}
-
-function writeAtomic(path, data) {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, data);
-  renameSync(tmp, path);
-}
-
 const readJson = (p) => JSON.parse(readFileSync(p, 'utf8'));
 
 /** Whether `python` imports torch and numpy: { ok, version } or { ok: false, reason }. */
@@ -103,9 +86,6 @@ function probeTorch(python) {
   if (r.status !== 0) return { ok: false, reason: `${python} cannot import torch and numpy (${(r.stderr.trim().split('\n').pop() || `exit ${r.status}`)}; Debian: apt-get install python3-torch python3-numpy)` };
   return { ok: true, version: r.stdout.trim() };
 }
-
-const swdRow = (s) => ({ resolutions: s.resolutions, per_level: s.per_level, avg: s.avg });
-const fmt = (s) => `${s.per_level.map((v) => v.toFixed(1)).join(' / ')} (avg ${s.avg.toFixed(1)})`;
 
 async function main(argv) {
   let o;
@@ -140,13 +120,7 @@ async function main(argv) {
     // 2. the real images the run trained on, at its size (the trainer's loader and cache)
     const ds = await loadImageFolder({ dir: cfg.dataset.dir, size: cfg.size });
     const refN = Math.min(o.refN, ds.n);
-    const rng = new Rng(o.seed * 7919 + 13);
-    const idx = Array.from({ length: ds.n }, (_, i) => i);
-    for (let i = 0; i < refN; i++) { const j = i + rng.int(ds.n - i); [idx[i], idx[j]] = [idx[j], idx[i]]; }
-    const px = cfg.size * cfg.size * 3;
-    const refData = new Uint8Array(refN * px);
-    idx.slice(0, refN).sort((a, b) => a - b).forEach((k, i) => refData.set(ds.images.subarray(k * px, (k + 1) * px), i * px));
-    const reals = { n: refN, height: cfg.size, width: cfg.size, channels: 3, data: refData };
+    const reals = datasetRows(ds, seededPick(ds.n, refN, new Rng(o.seed * 7919 + 13)).sort((a, b) => a - b));
 
     // 3. samples of our final generator, through sample.js (the EMA weights when the run keeps them)
     const oursNpy = join(work, 'ours-samples.npy');
@@ -186,10 +160,9 @@ async function main(argv) {
       };
     }
 
-    const model = cpus()[0]?.model ?? 'unknown';
     const result = {
       date: new Date().toISOString(),
-      machine: { cpu: model, cores: cpus().length, node: process.version, loadavg_start: load0, loadavg_end: loadavg() },
+      machine: machineInfo(load0),
       command: `node scripts/train.js ${trainArgs.filter((a, i) => a !== '--out' && trainArgs[i - 1] !== '--out').join(' ')}`.trim(),
       config: { size: cfg.size, ngf: cfg.ngf, ndf: cfg.ndf, zDim: cfg.zDim, batch: cfg.batch, loss: cfg.loss, lr: cfg.lr, lrD: cfg.lrD, ema: cfg.ema, augment: cfg.augment, steps: cfg.steps, backend: cfg.backendUsed?.name ?? cfg.backendUsed ?? cfg.backend, dataset: cfg.dataset },
       scoring: { samples: o.n, reals: refN, seed: o.seed, swd_threads: threads, swd_seconds: swdSeconds, reals_from: 'the run\'s training images at its size, a seeded random subset' },
@@ -205,7 +178,7 @@ async function main(argv) {
     console.log(`load average ${load0.map((v) => v.toFixed(2)).join(' ')} -> ${loadavg().map((v) => v.toFixed(2)).join(' ')} on ${cpus().length} cores; wrote ${resolve(o.out)}`);
     return 0;
   } catch (e) {
-    if (e instanceof BenchError) { process.stderr.write(`quality: error: ${e.message}\n`); return 1; }
+    if (e instanceof BenchError) { process.stderr.write(`quality: error: ${e.message}\n`); return e.code; }
     throw e;
   } finally {
     if (!o.runDir) rmSync(work, { recursive: true, force: true });
