@@ -10,7 +10,7 @@
 // swd_chunk    for each direction (dirs f32 [ndir][147]): project both sets'
 //              patches, sort, W1 -> out f64 [ndir].
 import { laplacianLevel, pyramidScratchBytes } from './swd_pyramid';
-import { project16, NH, ROW, DESC } from './swd_project';
+import { projectBlocks, NH, ROW, DESC } from './swd_project';
 import { sortKeys, w1Sorted, HIST_BYTES } from './swd_sort';
 
 export const ERR_DIMS: i32 = -1;
@@ -96,9 +96,13 @@ function normalise(p: usize, len: usize, m0: f32, m1: f32, m2: f32, i0: f32, i1:
   }
 }
 
+/** Directions projected per pass over the patches (4 blocks of 16). */
+const DIR_BLOCK: i32 = 64;
+
 /** Scratch bytes swd_chunk needs for ca and cb patches. */
 export function swd_scratch_bytes(ca: i32, cb: i32): usize {
-  return a16(<usize>DESC * 64) + a16(<usize>ca * 64) + a16(<usize>cb * 64) + a16(<usize>max(ca, cb) * 4) + HIST_BYTES + 16;
+  const D = <usize>DIR_BLOCK;
+  return a16(<usize>DESC * D * 4) + a16(<usize>ca * D * 4) + a16(<usize>cb * D * 4) + a16(<usize>max(ca, cb) * 4) + HIST_BYTES + 16;
 }
 
 function checkOffsets(offs: usize, count: i32, len: i64, stride: i64): bool {
@@ -117,25 +121,28 @@ export function swd_chunk(la: usize, lenA: i32, oa: usize, ca: i32, lb: usize, l
   if (!fits(la, <u64>lenA * 4) || !fits(lb, <u64>lenB * 4) || !fits(oa, <u64>ca * 4) || !fits(ob, <u64>cb * 4) ||
     !fits(dirs, <u64>ndir * <u64>DESC * 4) || !fits(scratch, <u64>sb) || !fits(out, <u64>ndir * 8)) return ERR_BOUNDS;
   if (!checkOffsets(oa, ca, lenA, stride) || !checkOffsets(ob, cb, lenB, stride)) return ERR_PATCH;
+  const D = <usize>DIR_BLOCK;
   const dirT = a16(scratch);
-  const pa = dirT + a16(<usize>DESC * 64), pb = pa + a16(<usize>ca * 64), tmp = pb + a16(<usize>cb * 64);
+  const pa = dirT + a16(<usize>DESC * D * 4), pb = pa + a16(<usize>ca * D * 4), tmp = pb + a16(<usize>cb * D * 4);
   const hist = tmp + a16(<usize>max(ca, cb) * 4);
   const rs = <usize>stride << 2;
-  for (let d0 = 0; d0 < ndir; d0 += 16) {
-    const nd = min(16, ndir - d0);
-    memory.fill(dirT, 0, <usize>DESC * 64);
-    for (let d = 0; d < nd; d++) {
-      const src = dirs + <usize>(d0 + d) * <usize>DESC * 4;
-      for (let k = 0; k < DESC; k++) store<f32>(dirT + <usize>k * 64 + (<usize>d << 2), load<f32>(src + (<usize>k << 2)));
+  for (let s0 = 0; s0 < ndir; s0 += DIR_BLOCK) {
+    const ns = min(DIR_BLOCK, ndir - s0), nb = (ns + 15) >> 4;
+    // dirT: nb blocks of [147][16], k-major, the last block zero-padded
+    memory.fill(dirT, 0, <usize>nb * <usize>DESC * 64);
+    for (let d = 0; d < ns; d++) {
+      const src = dirs + <usize>(s0 + d) * <usize>DESC * 4;
+      const blk = dirT + <usize>(d >> 4) * <usize>DESC * 64 + (<usize>(d & 15) << 2);
+      for (let k = 0; k < DESC; k++) store<f32>(blk + <usize>k * 64, load<f32>(src + (<usize>k << 2)));
     }
-    project16(la, rs, oa, ca, dirT, pa);
-    project16(lb, rs, ob, cb, dirT, pb);
-    for (let d = 0; d < nd; d++) {
+    projectBlocks(la, rs, oa, ca, dirT, nb, pa);
+    projectBlocks(lb, rs, ob, cb, dirT, nb, pb);
+    for (let d = 0; d < ns; d++) {
       const ra = pa + <usize>d * <usize>ca * 4, rb = pb + <usize>d * <usize>cb * 4;
       // sorted keys land in tmp; copy A's back over its row before sorting B
       memory.copy(ra, sortKeys(ra, ca, tmp, hist), <usize>ca << 2);
       const kb = sortKeys(rb, cb, tmp, hist);
-      store<f64>(out + (<usize>(d0 + d) << 3), w1Sorted(ra, ca, kb, cb));
+      store<f64>(out + (<usize>(s0 + d) << 3), w1Sorted(ra, ca, kb, cb));
     }
   }
   return 0;

@@ -117,6 +117,21 @@ describe('swd_chunk: projection, sort and W1', () => {
     }
   });
 
+  it('matches the reference across direction blocks (150 directions: 64 + 64 + 22) and patch chunks (300 and 257 patches)', () => {
+    const h = 16, w = 16, na = 6, nb = 5, rng = new Rng(31);
+    const A = Float32Array.from({ length: na * h * w * 3 }, () => rng.normal());
+    const B = Float32Array.from({ length: nb * h * w * 3 }, () => 0.2 + 1.1 * rng.normal());
+    const ca = corners(na, h, w, 50, rng), cb = corners(nb, h, w, 51, rng).slice(0, 257);
+    const dirs = unitDirs(150, rng);
+    const got = swdProject(A, offsetsOf(ca, h, w), B, offsetsOf(cb, h, w), w * 3, dirs.f32);
+    const want = slicedRef(descriptorsRef(asImgs(A, na, h, w), ca), descriptorsRef(asImgs(B, nb, h, w), cb), dirs.f64);
+    expect(got.length).toBe(150);
+    for (let d = 0; d < 150; d++) expect(Math.abs(got[d] - want[d])).toBeLessThan(1e-5 * (1 + want[d]));
+    // a block's directions give the same numbers alone as among the others
+    const alone = swdProject(A, offsetsOf(ca, h, w), B, offsetsOf(cb, h, w), w * 3, dirs.f32.subarray(130 * 147, 131 * 147));
+    expect(alone[0]).toBe(got[130]);
+  });
+
   it('hand cases: a shift along the direction is the W1; quantile walk for unequal sizes', () => {
     // one patch per 7x7 "image"; direction e_0 reads each patch's top-left red value
     const patchSet = (vals: number[]) => {
