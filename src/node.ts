@@ -9,7 +9,7 @@ export { loadSampleInput } from './platform/samples';
 export { nodePlatform, nodeWorkerFactory, nodeSpawner, NodeStore } from './platform/node';
 export type { Platform, Clock, GlRequest } from './platform/platform';
 export { runMakeFacesCli } from './cli/make_faces';
-export { ensureDefaultFaces } from './data/faces_node';
+export { ensureDefaultFaces } from './platform/faces';
 export { runExperimentsCli } from './cli/experiments';
 export { runSampleCli } from './cli/sample';
 export { runMain, track, spawnTracked, onStop, critical, stopRequested } from './platform/lifetime';

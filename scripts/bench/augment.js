@@ -23,7 +23,7 @@ import { loadDist } from '../lib/load-dist.js';
 import { BenchError, runChild as run, writeAtomic, seededPick, datasetRows, machineInfo, fmtSwd, swdRow } from './lib.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const { runMain, spawnTracked, loadImageFolder, listImageFiles, ensureDefaultFaces, parseNpy, slicedWasserstein, useNodeWorkers, Rng } = await loadDist();
+const { runMain, spawnTracked, loadImageFolder, listImageFiles, ensureDefaultFaces, parseNpy, slicedWasserstein, nodeWorkerFactory, Rng } = await loadDist();
 const runChild = (cmd, args, what) => run(spawnTracked, cmd, args, what, root);
 
 const count = (name) => (v) => {
@@ -82,7 +82,6 @@ async function main(argv) {
     throw e;
   }
   if (o === 'help') return 0;
-  useNodeWorkers();
   const log = (m) => process.stdout.write(`augment: ${m}\n`);
   const load0 = loadavg();
   const work = o.runDir ? resolve(o.runDir) : mkdtempSync(join(tmpdir(), 'gf-augment-'));
@@ -100,7 +99,7 @@ async function main(argv) {
     log(`${o.subset} training images and ${heldFiles.length} held-out images of ${files.length} in ${dir}`);
 
     const threads = Math.min(2, availableParallelism());
-    const swdOpts = { seed: o.seed, threads };
+    const swdOpts = { seed: o.seed, threads, workers: nodeWorkerFactory };
     const runs = [];
     let reals = null, size = null;
     for (const augment of ['none', o.policy]) {

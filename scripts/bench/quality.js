@@ -29,7 +29,7 @@ import { BenchError, runChild as run, writeAtomic, seededPick, datasetRows, mach
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const gf = await loadDist();
-const { runMain, spawnTracked, loadImageFolder, parseNpy, encodeNpy, slicedWasserstein, useNodeWorkers, Rng } = gf;
+const { runMain, spawnTracked, loadImageFolder, parseNpy, encodeNpy, slicedWasserstein, nodeWorkerFactory, Rng } = gf;
 const runChild = (cmd, args, what) => run(spawnTracked, cmd, args, what, root);
 
 const count = (name) => (v) => {
@@ -96,7 +96,6 @@ async function main(argv) {
     throw e;
   }
   if (o === 'help') return 0;
-  useNodeWorkers();
   const threads = Math.min(2, availableParallelism());
   const work = o.runDir ? resolve(o.runDir) : mkdtempSync(join(tmpdir(), 'gf-quality-'));
   mkdirSync(work, { recursive: true });
@@ -126,7 +125,7 @@ async function main(argv) {
     const oursNpy = join(work, 'ours-samples.npy');
     const s = await runChild(process.execPath, [join(root, 'scripts/sample.js'), runDir, '--n', String(o.n), '--seed', String(o.seed), '--out', oursNpy], 'sample.js');
     if (s.code !== 0) { process.stderr.write(`quality: error: sample.js exited with code ${s.code}\n`); return 1; }
-    const swdOpts = { seed: o.seed, threads };
+    const swdOpts = { seed: o.seed, threads, workers: nodeWorkerFactory };
     let t = performance.now();
     const oursSwd = await slicedWasserstein(parseNpy(new Uint8Array(readFileSync(oursNpy))), reals, swdOpts);
     const swdSeconds = (performance.now() - t) / 1000;
