@@ -68,7 +68,21 @@ export class NodeStore implements RunStore {
     await fsp.mkdir(tmp, { recursive: true });
     try {
       for (const [name, data] of Object.entries(files)) await writeSynced(join(tmp, name), data);
-      await fsp.rename(tmp, final);
+      if (existsSync(final)) {
+        // replace: move the old folder aside (a .tmp- name, which list() hides and
+        // cleanTempFiles removes), put the new one in place, then drop the old one
+        const old = tmpName(final);
+        await fsp.rename(final, old);
+        try {
+          await fsp.rename(tmp, final);
+        } catch (e) {
+          await fsp.rename(old, final);
+          throw e;
+        }
+        await fsp.rm(old, { recursive: true, force: true });
+      } else {
+        await fsp.rename(tmp, final);
+      }
       try {
         const fd = openSync(dirname(final), 'r');
         fsyncSync(fd);

@@ -79,7 +79,7 @@ function latestJson(dir: string): string {
  */
 export async function putCheckpoint(store: RunStore, dir: string, files: CheckpointFiles): Promise<void> {
   if (!isStepDirName(dir)) throw new CheckpointError(`${dir}: not a checkpoint folder name (step-NNNNNN)`);
-  if (await store.exists(`${CHECKPOINT_DIR}/${dir}`)) await store.removeDir(`${CHECKPOINT_DIR}/${dir}`);
+  // replaces a same-step folder only once the new one is whole (writeDirAtomic)
   await store.writeDirAtomic(`${CHECKPOINT_DIR}/${dir}`, files);
   await store.writeAtomic(LATEST_FILE, latestJson(dir));
 }

@@ -8,7 +8,11 @@ export interface RunStore {
   readBytes(path: string): Promise<Uint8Array>;
   readText(path: string): Promise<string>;
   writeAtomic(path: string, data: Uint8Array | string): Promise<void>;
-  /** Writes every file into a temporary folder, then renames it to `dir`. */
+  /**
+   * Writes every file into a temporary folder, then renames it to `dir`. An
+   * existing `dir` is replaced, and stays whole until the new one is in place:
+   * a failure at any point leaves either the old folder or the new one.
+   */
   writeDirAtomic(dir: string, files: Record<string, Uint8Array | string>): Promise<void>;
   appendText(path: string, text: string): Promise<void>;
   list(dir: string): Promise<string[]>;
@@ -34,7 +38,11 @@ export class MemoryStore implements RunStore {
     this.files.set(p, typeof data === 'string' ? new TextEncoder().encode(data) : data.slice());
   }
   async writeDirAtomic(dir: string, files: Record<string, Uint8Array | string>) {
-    for (const [name, data] of Object.entries(files)) await this.writeAtomic(`${dir}/${name}`, data);
+    // built aside, then swapped in one synchronous step: never half old, half new
+    const next = new Map<string, Uint8Array>();
+    for (const [name, data] of Object.entries(files)) next.set(`${dir}/${name}`, typeof data === 'string' ? new TextEncoder().encode(data) : data.slice());
+    for (const k of [...this.files.keys()]) if (k.startsWith(dir + '/')) this.files.delete(k);
+    for (const [k, v] of next) this.files.set(k, v);
   }
   async appendText(p: string, text: string) {
     const old = this.files.get(p) ?? new Uint8Array(0);
