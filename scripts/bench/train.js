@@ -3,14 +3,19 @@
 // G update, Adam, BCE) on every backend in ONE process, plus a per-kernel
 // table for each conv geometry of the model. Writes bench/results/train.json.
 //
-//   npm run bench:train [-- --steps N --quick --skip webgl,cpu,baseline,kernels --out train.json]
+//   npm run bench:train [-- --steps N --quick --skip webgl,cpu,baseline,kernels --out train.json --batch 64]
+//
+// --out: a bare or relative name is written under bench/results/; an absolute
+// path is taken as given (its folder is made). --batch: the batch of the
+// timed steps (default 64; figures are scaled to 64, a smaller batch is for
+// quick checks only).
 //
 // FLOPs = 2 x multiply-adds of the convolutions and dense layers that a step
 // needs (forward; filter gradients; input gradients except where the input is
 // data or noise). Elementwise ops and BatchNorm are not counted.
 // The machine may be shared: numbers are noisy.
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mkdirSync, writeFileSync, renameSync } from 'node:fs';
 import os from 'node:os';
@@ -28,6 +33,15 @@ const STEPS = Number(opt('steps', quick ? 1 : 2));
 const skip = new Set(String(opt('skip', '')).split(',').filter(Boolean));
 const cores = os.availableParallelism?.() ?? os.cpus().length;
 const B = 64;
+const TIMED_BATCH = Number(opt('batch', B));
+function usage(msg) { process.stderr.write(`bench:train: ${msg}\n`); process.exit(2); }
+if (!Number.isInteger(STEPS) || STEPS < 1) usage(`--steps must be a positive integer, got '${opt('steps')}'`);
+if (!Number.isInteger(TIMED_BATCH) || TIMED_BATCH < 1) usage(`--batch must be a positive integer, got '${opt('batch')}'`);
+const outDir = join(root, 'bench', 'results');
+const outArg = opt('out', 'train.json');
+if (outArg === undefined || outArg === '' || outArg.startsWith('--')) usage('--out needs a file name or path');
+// resolve() keeps an absolute path as given and puts a relative one under bench/results/.
+const outPath = resolve(outDir, outArg);
 
 // ---- FLOP model of the seed DCGAN-64 ---------------------------------------
 // Conv geometries (x [S, S, Ci] -> y [S/2, S/2, Co], 5x5 s2 'same'); each is a
@@ -197,7 +211,7 @@ const kernelReps = quick ? 1 : 3;
 for (const threads of [...new Set([1, cores])]) {
   const info = await registerWasmTrainingKernels({ threads });
   const path = `wasm + nn kernels, ${info.threads} thread${info.threads > 1 ? 's' : ''}`;
-  record(path, B, timeSteps(B, STEPS), { note: info.note });
+  record(path, TIMED_BATCH, timeSteps(TIMED_BATCH, STEPS), { note: info.note });
   if (!skip.has('kernels')) result.kernels.push(...kernelTimes(path, kernelReps));
 }
 log(`  (nn kernel calls: ${JSON.stringify(nnKernelStats.ours)}; fallbacks: ${JSON.stringify(nnKernelStats.fallback)})`);
@@ -206,7 +220,7 @@ log(`  (nn kernel calls: ${JSON.stringify(nnKernelStats.ours)}; fallbacks: ${JSO
 if (!skip.has('baseline')) {
   unregisterWasmTrainingKernels();
   registerBaselineConv2DBackpropFilter();
-  record('stock tfjs-wasm + baseline BackpropFilter', B, timeSteps(B, Math.min(STEPS, 1)));
+  record('stock tfjs-wasm + baseline BackpropFilter', TIMED_BATCH, timeSteps(TIMED_BATCH, Math.min(STEPS, 1)));
   if (!skip.has('kernels')) result.kernels.push(...kernelTimes('stock tfjs-wasm (+baseline BPF)', kernelReps));
 }
 
@@ -241,13 +255,11 @@ if (result.kernels.length) {
     log(`  ${k.path.padEnd(34)} ${k.geometry.padEnd(32)} ${k.kernel.padEnd(21)} ${k.ms.toFixed(1).padStart(8)} ${k.gflops.toFixed(2).padStart(8)} ${k.copyMs.toFixed(2).padStart(8)} ${k.coresBusy != null ? k.coresBusy.toFixed(2).padStart(6) : ''}`);
   }
 }
-const outDir = join(root, 'bench', 'results');
-mkdirSync(outDir, { recursive: true });
-const outName = opt('out', 'train.json');
-const tmp = join(outDir, `${outName}.tmp-${process.pid}`);
+mkdirSync(dirname(outPath), { recursive: true });
+const tmp = `${outPath}.tmp-${process.pid}`;
 writeFileSync(tmp, JSON.stringify(result, null, 2) + '\n');
-renameSync(tmp, join(outDir, outName));
-log(`\nwrote bench/results/${outName}`);
+renameSync(tmp, outPath);
+log(`\nwrote ${relative(process.cwd(), outPath).startsWith('..') ? outPath : relative(process.cwd(), outPath)}`);
 unregisterWasmTrainingKernels();
 if (xvfb) xvfb.kill();
 process.exit(0);
