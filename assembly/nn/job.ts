@@ -23,15 +23,19 @@
 //      CONV_BPI  dx = col2im(A @ B), A = dy strided, via col scratch    (`imgs` whole images)
 //      PACK_B    pb = packB(B(k, n) = a[k*rsA + n*csA]), K x N, aLen elements  (8 NR panels)
 //                (its own job, run before the GEMM job that reads pb)
+//      PEAK      M items of K iterations of the SIMD peak loop (peak.ts); act = 1: FMA
+//                (relaxed builds); thread tid adds its chains' sums into c[tid] (cLen >= nt)
 
 import { MR, GEMM_SCRATCH, kernel4x8, kernelEdge, packAStrided, packB, epilogue, KC, MC, NC, NR } from './gemm';
 import { Geom, packIm2col, packIm2colT, col2im } from './conv';
+import { peakMulAdd, peakFma } from './peak';
 
 export const OP_GEMM: i32 = 1;
 export const OP_CONV: i32 = 2;
 export const OP_CONV_BPF: i32 = 3;
 export const OP_CONV_BPI: i32 = 4;
 export const OP_PACK_B: i32 = 5;
+export const OP_PEAK: i32 = 6;
 export const JOB_BYTES: i32 = 34 * 4;
 const NEXT: usize = 33 * 4;
 const PACK_GROUP: i32 = 8; // B panels per PACK_B work item
@@ -107,7 +111,12 @@ export function jobScratchBytes(op: i32, N: i32, imgs: i32, OH: i32, OW: i32): i
 export function checkJob(job: usize, nt: i32): i32 {
   if (!fits(job, JOB_BYTES)) return NN_OUT_OF_BOUNDS;
   const j = changetype<Job>(job);
-  if (j.op < OP_GEMM || j.op > OP_PACK_B) return NN_BAD_OP;
+  if (j.op < OP_GEMM || j.op > OP_PEAK) return NN_BAD_OP;
+  if (j.op == OP_PEAK) {
+    if (j.M <= 0 || j.K <= 0 || nt <= 0 || j.cLen < nt) return NN_BAD_DIMS;
+    if (j.act == 1 && !ASC_FEATURE_RELAXED_SIMD) return NN_BAD_OP;
+    return fits(j.c, <u64>j.cLen * 4) ? NN_OK : NN_OUT_OF_BOUNDS;
+  }
   if (j.op == OP_PACK_B) {
     if (j.K <= 0 || j.N <= 0 || j.rsA < 0 || j.csA < 0 || nt <= 0) return NN_BAD_DIMS;
     const lastB = <u64>(j.K - 1) * <u64>j.rsA + <u64>(j.N - 1) * <u64>j.csA + 1;
@@ -157,6 +166,12 @@ export function run(job: usize, tid: i32, nt: i32): i32 {
     for (let it = grab(job); it * PACK_GROUP < panels; it = grab(job)) {
       packB(j.a, j.K, j.N, j.rsA, j.csA, j.pb, it * PACK_GROUP, min(panels, (it + 1) * PACK_GROUP));
     }
+    return NN_OK;
+  }
+  if (j.op == OP_PEAK) {
+    let sum: f32 = 0;
+    for (let it = grab(job); it < j.M; it = grab(job)) sum += j.act == 1 ? peakFma(j.K, <f32>it) : peakMulAdd(j.K, <f32>it);
+    store<f32>(j.c + (<usize>tid << 2), load<f32>(j.c + (<usize>tid << 2)) + sum);
     return NN_OK;
   }
   const scratch = j.scratch + <usize>tid * <usize>j.scratchBytes;

@@ -3,7 +3,14 @@
 // G update, Adam, BCE) on every backend in ONE process, plus a per-kernel
 // table for each conv geometry of the model. Writes bench/results/train.json.
 //
-//   npm run bench:train [-- --steps N --quick --skip webgl,cpu,baseline,kernels --out train.json --batch 64]
+//   npm run bench:train [-- --steps N --quick --skip webgl,cpu,baseline,kernels,peak --out train.json --batch 64 --profile]
+//
+// --profile: one more step (all threads, ours) with every wasm kernel timed:
+// exclusive ms per tfjs kernel name, its share of the step, ours or stock,
+// and the time outside any kernel (tape, bookkeeping, JS).
+// The SIMD peak (skip: peak) is 12 independent f32x4 mul+add chains per
+// thread on the nn pool (assembly/nn/peak.ts); each step row says which
+// fraction of the peak at its thread count it reached.
 //
 // --out: a bare or relative name is written under bench/results/; an absolute
 // path is taken as given (its folder is made). --batch: the batch of the
@@ -23,12 +30,13 @@ import os from 'node:os';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const dist = process.env.GANFORGE_DIST ?? join(root, 'dist/node/index.js');
 const gf = await import(dist);
-const { tf, GanTrainer, resolveConfig, initBackend, registerWasmTrainingKernels, unregisterWasmTrainingKernels, registerBaselineConv2DBackpropFilter, nnKernelStats } = gf;
+const { tf, GanTrainer, resolveConfig, initBackend, registerWasmTrainingKernels, unregisterWasmTrainingKernels, registerBaselineConv2DBackpropFilter, nnKernelStats, profileKernels, ourRegisteredKernels, currentNnPool, measureSimdPeak } = gf;
 const require = createRequire(import.meta.url);
 
 const argv = process.argv.slice(2);
 const opt = (name, dflt) => { const i = argv.indexOf(`--${name}`); return i >= 0 ? argv[i + 1] : dflt; };
 const quick = argv.includes('--quick');
+const PROFILE = argv.includes('--profile');
 const STEPS = Number(opt('steps', quick ? 1 : 2));
 const skip = new Set(String(opt('skip', '')).split(',').filter(Boolean));
 const cores = os.availableParallelism?.() ?? os.cpus().length;
@@ -80,10 +88,24 @@ function randData(n, seed) {
   return a;
 }
 
+function benchConfig(b) {
+  return resolveConfig({ size: 64, ngf: 64, ndf: 64, zDim: 100, batch: b, steps: 1, loss: 'bce', seed: 1, sampleEvery: 0, checkpointEvery: 0, diversityEvery: 0 });
+}
+
+/** One warm-up step, then one step with every kernel of the current backend timed. */
+function profileStep(b) {
+  const tr = new GanTrainer(benchConfig(b));
+  const real = randData(b * 64 * 64 * 3, 7);
+  const src = { next: () => real };
+  tr.trainStep(src);
+  const p = profileKernels(tf.getBackend(), () => tr.trainStep(src), ourRegisteredKernels());
+  tr.dispose();
+  return p;
+}
+
 /** Times `steps` DCGAN steps (after one warm-up step unless told not to) at batch `b` on the current backend. */
 function timeSteps(b, steps, warmup = true) {
-  const cfg = resolveConfig({ size: 64, ngf: 64, ndf: 64, zDim: 100, batch: b, steps: 1, loss: 'bce', seed: 1, sampleEvery: 0, checkpointEvery: 0, diversityEvery: 0 });
-  const tr = new GanTrainer(cfg);
+  const tr = new GanTrainer(benchConfig(b));
   const real = randData(b * 64 * 64 * 3, 7);
   const src = { next: () => real };
   const t0 = now();
@@ -208,11 +230,43 @@ await initBackend('wasm', { wasmPath, threads: 1 });
 const kernelReps = quick ? 1 : 3;
 
 // ours, 1 thread and all threads
+result.peak = [];
 for (const threads of [...new Set([1, cores])]) {
   const info = await registerWasmTrainingKernels({ threads });
   const path = `wasm + nn kernels, ${info.threads} thread${info.threads > 1 ? 's' : ''}`;
-  record(path, TIMED_BATCH, timeSteps(TIMED_BATCH, STEPS), { note: info.note });
+  let peak = null;
+  if (!skip.has('peak')) {
+    const cpu0 = process.cpuUsage(), w0 = now();
+    peak = measureSimdPeak(currentNnPool());
+    const cpu = process.cpuUsage(cpu0);
+    const coresBusy = (cpu.user + cpu.system) / 1000 / (now() - w0);
+    peak.coresBusy = coresBusy;
+    result.peak.push({ threads: info.threads, fma: false, gflops: peak.gflops, coresBusy, gflopsPerCpuSecond: peak.gflops / coresBusy });
+    log(`  ${`wasm SIMD peak (f32x4 mul+add), ${info.threads} thread${info.threads > 1 ? 's' : ''}`.padEnd(40)} ${peak.gflops.toFixed(1).padStart(6)} GFLOP/s  (${coresBusy.toFixed(2)} cores busy)`);
+  }
+  const row = record(path, TIMED_BATCH, timeSteps(TIMED_BATCH, STEPS), { note: info.note });
+  if (peak) {
+    row.fractionOfPeak = row.gflops / peak.gflops;
+    // On a shared machine the wall-clock ratio mixes in how much CPU each got: per CPU-second too.
+    row.fractionOfPeakPerCpuSecond = row.gflopsPerCpuSecond / (peak.gflops / peak.coresBusy);
+    log(`  ${''.padEnd(40)} = ${(100 * row.fractionOfPeak).toFixed(0)}% of the SIMD peak measured just before (same run); per CPU-second ${(100 * row.fractionOfPeakPerCpuSecond).toFixed(0)}%`);
+  }
   if (!skip.has('kernels')) result.kernels.push(...kernelTimes(path, kernelReps));
+}
+if (PROFILE) {
+  const p = profileStep(TIMED_BATCH);
+  const shareOf = (pred) => p.rows.filter(pred).reduce((s, r) => s + r.ms, 0) / p.totalMs;
+  result.profile = { batch: TIMED_BATCH, threads: currentNnPool()?.threads ?? 1, totalMs: p.totalMs, kernelMs: p.kernelMs, otherMs: p.otherMs,
+    oursShare: shareOf((r) => r.ours), stockShare: shareOf((r) => !r.ours), otherShare: p.otherMs / p.totalMs, rows: p.rows };
+  log(`\nprofile of one step (batch ${TIMED_BATCH}, ${result.profile.threads} threads): ${p.totalMs.toFixed(0)} ms; ours ${(100 * result.profile.oursShare).toFixed(1)}%, stock kernels ${(100 * result.profile.stockShare).toFixed(1)}%, outside kernels ${(100 * result.profile.otherShare).toFixed(1)}%`);
+  log(`  ${'kernel'.padEnd(26)} ${'calls'.padStart(6)} ${'ms'.padStart(9)} ${'share'.padStart(7)}  whose`);
+  for (const r of p.rows) {
+    if (r.ms < 0.005 * p.totalMs && r !== p.rows[0]) continue;
+    log(`  ${r.kernel.padEnd(26)} ${String(r.calls).padStart(6)} ${r.ms.toFixed(1).padStart(9)} ${(100 * r.share).toFixed(1).padStart(6)}%  ${r.ours ? 'ours' : 'stock'}`);
+  }
+  const small = p.rows.filter((r) => r.ms < 0.005 * p.totalMs);
+  if (small.length) log(`  ${`(${small.length} more < 0.5% each)`.padEnd(26)} ${String(small.reduce((s, r) => s + r.calls, 0)).padStart(6)} ${small.reduce((s, r) => s + r.ms, 0).toFixed(1).padStart(9)} ${(100 * shareOf((r) => r.ms < 0.005 * p.totalMs)).toFixed(1).padStart(6)}%`);
+  log(`  ${'(outside kernels)'.padEnd(26)} ${''.padStart(6)} ${p.otherMs.toFixed(1).padStart(9)} ${(100 * p.otherMs / p.totalMs).toFixed(1).padStart(6)}%`);
 }
 log(`  (nn kernel calls: ${JSON.stringify(nnKernelStats.ours)}; fallbacks: ${JSON.stringify(nnKernelStats.fallback)})`);
 

@@ -263,6 +263,12 @@ export async function registerWasmTrainingKernels(opts: { threads?: number; kern
   return { threads: pool.threads, note: pool.note };
 }
 
+/** The running nn pool (null before registerWasmTrainingKernels): the benchmark's peak loop runs on it. */
+export function currentNnPool(): NnPool | null { return pool; }
+
+/** Names of the kernels that are ours right now (the profiler marks them). */
+export function ourRegisteredKernels(): ReadonlySet<string> { return new Set(ours); }
+
 /** Puts the stock kernels back (and the baseline Conv2DBackpropFilter) and stops the workers. */
 export function unregisterWasmTrainingKernels(): void {
   for (const name of OUR_KERNELS) {
