@@ -27,13 +27,16 @@ import { createNnPool, type WorkerSpawner } from '../nn/pool';
 import { conv2d, conv2dBackpropFilter, conv2dBackpropInput, type ConvGeom } from '../kernels/conv';
 import { gemm, type Activation } from '../kernels/gemm';
 import { registerBaselineConv2DBackpropFilter } from './wasm_baseline';
+import { trainKernels } from './wasm_train_kernels';
+import { BN_TRAIN_KERNEL, BN_TRAIN_GRAD_KERNEL } from '../gan/batchnorm';
 
 export interface WasmKernelsInfo { threads: number; note?: string }
 type KernelArgs = { inputs: Record<string, any>; backend: any; attrs: Record<string, any> };
 type KernelFunc = (args: KernelArgs) => any;
 
 /** Which of ours are registered (all by default; the benchmark compares). */
-export const OUR_KERNELS = ['Conv2D', 'FusedConv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'BatchMatMul', '_FusedMatMul', 'Sum', 'Mean', 'Tile'] as const;
+export const OUR_KERNELS = ['Conv2D', 'FusedConv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'BatchMatMul', '_FusedMatMul', 'Sum', 'Mean', 'Tile',
+  BN_TRAIN_KERNEL, BN_TRAIN_GRAD_KERNEL] as const;
 export type OurKernel = (typeof OUR_KERNELS)[number];
 
 let pool: NnPool | null = null;
@@ -200,6 +203,7 @@ function tileKernel(args: KernelArgs) {
 }
 
 const KERNELS: Record<OurKernel, KernelFunc> = {
+  ...trainKernels(() => pool, (name) => count(nnKernelStats.ours, name)),
   Sum: reduceKernel('Sum'),
   Mean: reduceKernel('Mean'),
   Tile: tileKernel,

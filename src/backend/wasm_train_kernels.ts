@@ -1,0 +1,63 @@
+// Our fused training kernels for tfjs-backend-wasm that have no stock tfjs
+// kernel name (registered under ganforge's own names, used through
+// tf.customGrad in src/gan/): BatchNorm's training forward with batch
+// statistics and its backward for x, gamma and beta, on the nn pool
+// (src/kernels/batchnorm.ts). Registered by wasm_kernels.ts with the others.
+import { tf } from '../tf';
+import type { NnPool } from '../nn/pool';
+import { bnTrainForward, bnTrainBackward } from '../kernels/batchnorm';
+import { BN_TRAIN_KERNEL, BN_TRAIN_GRAD_KERNEL } from '../gan/batchnorm';
+
+type KernelArgs = { inputs: Record<string, any>; backend: any; attrs: Record<string, any> };
+
+function f32In(backend: any, t: any): Float32Array {
+  const d = backend.dataIdMap.get(t.dataId);
+  return new Float32Array(backend.wasm.HEAPU8.buffer, d.memoryOffset, tf.util.sizeFromShape(t.shape));
+}
+
+function rowsCols(shape: number[]): [number, number] {
+  const C = shape[shape.length - 1];
+  return [tf.util.sizeFromShape(shape) / C, C];
+}
+
+function need(cond: boolean, msg: string) {
+  if (!cond) throw new Error(`${msg}`);
+}
+
+/** The kernels, over the pool `getPool()` returns (null: not started, an error). */
+export function trainKernels(getPool: () => NnPool | null, counted: (name: string) => void) {
+  const poolOrThrow = (name: string) => {
+    const p = getPool();
+    if (!p) throw new Error(`wasm ${name}: the nn kernels are not started`);
+    return p;
+  };
+  return {
+    [BN_TRAIN_KERNEL]: (args: KernelArgs) => {
+      const { inputs: { x, gamma, beta }, backend, attrs } = args;
+      const [R, C] = rowsCols(x.shape);
+      need(x.dtype === 'float32' && gamma.size === C && beta.size === C && R > 0, `wasm ${BN_TRAIN_KERNEL}: x ${x.shape} (${x.dtype}), gamma ${gamma.shape}, beta ${beta.shape}`);
+      const pool = poolOrThrow(BN_TRAIN_KERNEL);
+      const y = backend.makeOutput(x.shape, 'float32');
+      const mean = backend.makeOutput([C], 'float32'), variance = backend.makeOutput([C], 'float32');
+      counted(BN_TRAIN_KERNEL);
+      const r = bnTrainForward(pool, f32In(backend, x), R, C, f32In(backend, gamma).slice(), f32In(backend, beta).slice(), attrs.varianceEpsilon, backend.typedArrayFromHeap(y));
+      backend.typedArrayFromHeap(mean).set(r.mean);
+      backend.typedArrayFromHeap(variance).set(r.variance);
+      return [y, mean, variance];
+    },
+    [BN_TRAIN_GRAD_KERNEL]: (args: KernelArgs) => {
+      const { inputs: { dy, x, mean, variance, gamma }, backend, attrs } = args;
+      const [R, C] = rowsCols(x.shape);
+      need(tf.util.arraysEqual(dy.shape, x.shape) && mean.size === C && variance.size === C && gamma.size === C, `wasm ${BN_TRAIN_GRAD_KERNEL}: dy ${dy.shape}, x ${x.shape}, mean ${mean.shape}, variance ${variance.shape}, gamma ${gamma.shape}`);
+      const pool = poolOrThrow(BN_TRAIN_GRAD_KERNEL);
+      const dx = backend.makeOutput(x.shape, 'float32');
+      const dgamma = backend.makeOutput([C], 'float32'), dbeta = backend.makeOutput([C], 'float32');
+      counted(BN_TRAIN_GRAD_KERNEL);
+      const r = bnTrainBackward(pool, f32In(backend, dy), f32In(backend, x), R, C, f32In(backend, mean).slice(), f32In(backend, variance).slice(),
+        f32In(backend, gamma).slice(), attrs.varianceEpsilon, backend.typedArrayFromHeap(dx));
+      backend.typedArrayFromHeap(dgamma).set(r.dgamma);
+      backend.typedArrayFromHeap(dbeta).set(r.dbeta);
+      return [dx, dgamma, dbeta];
+    },
+  };
+}
