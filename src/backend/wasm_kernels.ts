@@ -29,6 +29,7 @@ import { gemm, type Activation } from '../kernels/gemm';
 import { registerBaselineConv2DBackpropFilter } from './wasm_baseline';
 import { trainKernels } from './wasm_train_kernels';
 import { BN_TRAIN_KERNEL, BN_TRAIN_GRAD_KERNEL } from '../gan/batchnorm';
+import { ACT_GRAD_KERNEL, installActivationGradients } from '../gan/activation_grads';
 
 export interface WasmKernelsInfo { threads: number; note?: string }
 type KernelArgs = { inputs: Record<string, any>; backend: any; attrs: Record<string, any> };
@@ -36,7 +37,7 @@ type KernelFunc = (args: KernelArgs) => any;
 
 /** Which of ours are registered (all by default; the benchmark compares). */
 export const OUR_KERNELS = ['Conv2D', 'FusedConv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'BatchMatMul', '_FusedMatMul', 'Sum', 'Mean', 'Tile',
-  BN_TRAIN_KERNEL, BN_TRAIN_GRAD_KERNEL] as const;
+  BN_TRAIN_KERNEL, BN_TRAIN_GRAD_KERNEL, ACT_GRAD_KERNEL] as const;
 export type OurKernel = (typeof OUR_KERNELS)[number];
 
 let pool: NnPool | null = null;
@@ -243,6 +244,7 @@ export async function registerWasmTrainingKernels(opts: { threads?: number; kern
   const threads = Math.max(1, opts.threads && opts.threads > 0 ? Math.floor(opts.threads) : await defaultThreads());
   if (pool && pool.threads !== threads && !pool.note) { pool.dispose(); pool = null; }
   registerBaselineConv2DBackpropFilter();
+  installActivationGradients();
   if (!pool) {
     try {
       pool = await createNnPool(threads, await spawner());

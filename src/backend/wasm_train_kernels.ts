@@ -2,11 +2,17 @@
 // kernel name (registered under ganforge's own names, used through
 // tf.customGrad in src/gan/): BatchNorm's training forward with batch
 // statistics and its backward for x, gamma and beta, on the nn pool
-// (src/kernels/batchnorm.ts). Registered by wasm_kernels.ts with the others.
+// (src/kernels/batchnorm.ts); the LeakyRelu / Relu gradient in one pass
+// (src/gan/activation_grads.ts). Registered by wasm_kernels.ts with the others.
+//
+// The activation gradient is one JS pass in place on the tfjs heap, not a
+// pool job: it reads two tensors and writes one, so copying them into and out
+// of the nn memory would cost more than the arithmetic.
 import { tf } from '../tf';
 import type { NnPool } from '../nn/pool';
 import { bnTrainForward, bnTrainBackward } from '../kernels/batchnorm';
 import { BN_TRAIN_KERNEL, BN_TRAIN_GRAD_KERNEL } from '../gan/batchnorm';
+import { ACT_GRAD_KERNEL } from '../gan/activation_grads';
 
 type KernelArgs = { inputs: Record<string, any>; backend: any; attrs: Record<string, any> };
 
@@ -32,6 +38,17 @@ export function trainKernels(getPool: () => NnPool | null, counted: (name: strin
     return p;
   };
   return {
+    [ACT_GRAD_KERNEL]: (args: KernelArgs) => {
+      const { inputs: { dy, x }, backend, attrs } = args;
+      need(tf.util.arraysEqual(dy.shape, x.shape) && dy.dtype === 'float32' && x.dtype === 'float32', `wasm ${ACT_GRAD_KERNEL}: dy ${dy.shape} (${dy.dtype}), x ${x.shape} (${x.dtype})`);
+      const out = backend.makeOutput(x.shape, 'float32');
+      counted(ACT_GRAD_KERNEL);
+      const g = f32In(backend, dy), xv = f32In(backend, x), o = backend.typedArrayFromHeap(out) as Float32Array;
+      // the f32 alpha, as tfjs's mul(dy, alpha) uses it; the f64 product of two f32s is exact, rounded once on store
+      const a = Math.fround(attrs.alpha ?? 0);
+      for (let i = 0, n = o.length; i < n; i++) o[i] = xv[i] > 0 ? g[i] : a * g[i];
+      return out;
+    },
     [BN_TRAIN_KERNEL]: (args: KernelArgs) => {
       const { inputs: { x, gamma, beta }, backend, attrs } = args;
       const [R, C] = rowsCols(x.shape);
