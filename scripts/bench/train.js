@@ -3,8 +3,10 @@
 // G update, Adam, BCE) on every backend in ONE process, plus a per-kernel
 // table for each conv geometry of the model. Writes bench/results/train.json.
 //
-//   npm run bench:train [-- --steps N --quick --skip webgl,cpu,baseline,kernels,peak --out train.json --batch 64 --profile]
+//   npm run bench:train [-- --steps N --quick --skip webgl,cpu,baseline,kernels,peak,plain,torch --out train.json --batch 64 --profile]
 //
+// torch: the same step in PyTorch (scripts/bench/torch_dcgan.py) through
+// /usr/bin/python3 when it can import torch (skipped with a message otherwise).
 // --profile: one more step (all threads, ours) with every wasm kernel timed:
 // exclusive ms per tfjs kernel name, its share of the step, ours or stock,
 // and the time outside any kernel (tape, bookkeeping, JS).
@@ -24,7 +26,8 @@
 import { createRequire } from 'node:module';
 import { dirname, join, resolve, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { mkdirSync, writeFileSync, renameSync } from 'node:fs';
+import { mkdirSync, writeFileSync, renameSync, existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -222,7 +225,7 @@ function record(path, b, r, extra = {}) {
   const gflopsPerCpuSecond = gflops / r.coresBusy;
   const row = { path, batch: b, measuredStepMs: r.stepMs, stepMsAtBatch64: stepMs, gflops, warmupMs: r.warmupMs, allMs: r.allMs, coresBusy: r.coresBusy, gflopsPerCpuSecond, ...extra };
   result.steps.push(row);
-  log(`  ${path.padEnd(40)} batch ${String(b).padStart(2)}  ${(stepMs / 1000).toFixed(2).padStart(8)} s/step @64${b !== B ? ' (scaled)' : '         '}  ${gflops.toFixed(2).padStart(6)} GFLOP/s  (${r.coresBusy.toFixed(2)} cores busy; ${gflopsPerCpuSecond.toFixed(1)} GFLOP per CPU-s)`);
+  log(`  ${path.padEnd(44)} batch ${String(b).padStart(2)}  ${(stepMs / 1000).toFixed(2).padStart(8)} s/step @64${b !== B ? ' (scaled)' : '         '}  ${gflops.toFixed(2).padStart(6)} GFLOP/s  (${r.coresBusy.toFixed(2)} cores busy; ${gflopsPerCpuSecond.toFixed(1)} GFLOP per CPU-s)`);
   return row;
 }
 
@@ -231,28 +234,40 @@ const kernelReps = quick ? 1 : 3;
 
 // ours, 1 thread and all threads
 result.peak = [];
-for (const threads of [...new Set([1, cores])]) {
-  const info = await registerWasmTrainingKernels({ threads });
-  const path = `wasm + nn kernels, ${info.threads} thread${info.threads > 1 ? 's' : ''}`;
-  let peak = null;
+// ours: 1 thread and all threads on the build picked at start-up (relaxed-SIMD FMA where the engine
+// takes it), then all threads on the plain-SIMD build for comparison (skip: plain)
+const runs = [...new Set([1, cores])].map((threads) => ({ threads, simd: 'auto' }));
+if (!skip.has('plain')) runs.push({ threads: cores, simd: 'plain' });
+for (const { threads, simd } of runs) {
+  const info = await registerWasmTrainingKernels({ threads, simd });
+  const build = info.simd === 'relaxed' ? 'relaxed-SIMD FMA' : 'SIMD mul+add';
+  const path = `wasm + nn kernels (${build}), ${info.threads} thread${info.threads > 1 ? 's' : ''}`;
+  let peak = null, fmaPeak = null;
   if (!skip.has('peak')) {
-    const cpu0 = process.cpuUsage(), w0 = now();
-    peak = measureSimdPeak(currentNnPool());
-    const cpu = process.cpuUsage(cpu0);
-    const coresBusy = (cpu.user + cpu.system) / 1000 / (now() - w0);
-    peak.coresBusy = coresBusy;
-    result.peak.push({ threads: info.threads, fma: false, gflops: peak.gflops, coresBusy, gflopsPerCpuSecond: peak.gflops / coresBusy });
-    log(`  ${`wasm SIMD peak (f32x4 mul+add), ${info.threads} thread${info.threads > 1 ? 's' : ''}`.padEnd(40)} ${peak.gflops.toFixed(1).padStart(6)} GFLOP/s  (${coresBusy.toFixed(2)} cores busy)`);
+    for (const fma of info.simd === 'relaxed' ? [false, true] : [false]) {
+      const cpu0 = process.cpuUsage(), w0 = now();
+      const p = measureSimdPeak(currentNnPool(), { fma });
+      const cpu = process.cpuUsage(cpu0);
+      const coresBusy = (cpu.user + cpu.system) / 1000 / (now() - w0);
+      p.coresBusy = coresBusy;
+      if (fma) fmaPeak = p; else peak = p;
+      result.peak.push({ threads: info.threads, fma, gflops: p.gflops, coresBusy, gflopsPerCpuSecond: p.gflops / coresBusy });
+      log(`  ${`wasm SIMD peak (f32x4 ${fma ? 'relaxed_madd' : 'mul+add'}), ${info.threads} thread${info.threads > 1 ? 's' : ''}`.padEnd(44)} ${p.gflops.toFixed(1).padStart(6)} GFLOP/s  (${coresBusy.toFixed(2)} cores busy)`);
+    }
   }
-  const row = record(path, TIMED_BATCH, timeSteps(TIMED_BATCH, STEPS), { note: info.note });
+  const row = record(path, TIMED_BATCH, timeSteps(TIMED_BATCH, STEPS), { note: info.note, simd: info.simd });
   if (peak) {
+    // The peak is the issue's: f32x4 mul + add. On a shared machine the wall-clock ratio mixes in
+    // how much CPU each got, so per CPU-second too; and against the FMA loop where there is one.
     row.fractionOfPeak = row.gflops / peak.gflops;
-    // On a shared machine the wall-clock ratio mixes in how much CPU each got: per CPU-second too.
     row.fractionOfPeakPerCpuSecond = row.gflopsPerCpuSecond / (peak.gflops / peak.coresBusy);
-    log(`  ${''.padEnd(40)} = ${(100 * row.fractionOfPeak).toFixed(0)}% of the SIMD peak measured just before (same run); per CPU-second ${(100 * row.fractionOfPeakPerCpuSecond).toFixed(0)}%`);
+    if (fmaPeak) row.fractionOfFmaPeakPerCpuSecond = row.gflopsPerCpuSecond / (fmaPeak.gflops / fmaPeak.coresBusy);
+    log(`  ${''.padEnd(44)} = ${(100 * row.fractionOfPeak).toFixed(0)}% of the mul+add peak measured just before (same run); per CPU-second ${(100 * row.fractionOfPeakPerCpuSecond).toFixed(0)}%${fmaPeak ? `, ${(100 * row.fractionOfFmaPeakPerCpuSecond).toFixed(0)}% of the FMA peak` : ''}`);
   }
   if (!skip.has('kernels')) result.kernels.push(...kernelTimes(path, kernelReps));
 }
+// the profile below runs on the build picked at start-up
+if (PROFILE && !skip.has('plain')) await registerWasmTrainingKernels({ threads: cores, simd: 'auto' });
 if (PROFILE) {
   const p = profileStep(TIMED_BATCH);
   const shareOf = (pred) => p.rows.filter(pred).reduce((s, r) => s + r.ms, 0) / p.totalMs;
@@ -278,6 +293,30 @@ if (!skip.has('baseline')) {
   if (!skip.has('kernels')) result.kernels.push(...kernelTimes('stock tfjs-wasm (+baseline BPF)', kernelReps));
 }
 
+// PyTorch peer (Debian's python3-torch through /usr/bin/python3), same batch, in this run
+if (!skip.has('torch')) {
+  const py = process.env.GANFORGE_TORCH_PYTHON ?? '/usr/bin/python3';
+  const probe = existsSync(py) ? spawnSync(py, ['-c', 'import torch'], { encoding: 'utf8' }) : null;
+  if (!probe || probe.status !== 0) {
+    const why = !probe ? `${py} does not exist` : `${py} cannot import torch (${(probe.stderr || '').trim().split('\n').pop()})`;
+    log(`  PyTorch: skipped (${why}; apt-get install python3-torch)`);
+    result.steps.push({ path: 'pytorch', error: why });
+  } else {
+    const r = spawnSync(py, [join(root, 'scripts/bench/torch_dcgan.py'), '--batch', String(TIMED_BATCH), '--steps', String(STEPS)], { encoding: 'utf8', timeout: 3_600_000 });
+    const line = r.status === 0 ? r.stdout.trim().split('\n').pop() : null;
+    if (!line) {
+      log(`  PyTorch: failed (${(r.stderr || r.error?.message || '').trim().split('\n').pop()})`);
+      result.steps.push({ path: 'pytorch', error: r.stderr });
+    } else {
+      const t = JSON.parse(line);
+      const gflops = stepFlops(TIMED_BATCH) / t.stepMs / 1e6;
+      const stepMs = t.stepMs * (B / TIMED_BATCH);
+      result.steps.push({ path: `PyTorch ${t.torch} CPU, ${t.threads} threads`, batch: TIMED_BATCH, measuredStepMs: t.stepMs, stepMsAtBatch64: stepMs, gflops, allMs: t.allMs });
+      log(`  ${`PyTorch ${t.torch} CPU, ${t.threads} threads`.padEnd(44)} batch ${String(TIMED_BATCH).padStart(2)}  ${(stepMs / 1000).toFixed(2).padStart(8)} s/step @64${TIMED_BATCH !== B ? ' (scaled)' : '         '}  ${gflops.toFixed(2).padStart(6)} GFLOP/s`);
+    }
+  }
+}
+
 if (!skip.has('webgl')) {
   try {
     const info = await initBackend('webgl', { createGl });
@@ -297,7 +336,17 @@ if (!skip.has('cpu')) {
 
 // ---- report ------------------------------------------------------------------
 const best = result.steps.find((s) => s.path.startsWith('wasm + nn') && s.path.includes(`${cores} thread`)) ?? result.steps[0];
+const plainRow = result.steps.find((s) => s.simd === 'plain' && s.path.includes(`${cores} thread`));
+if (best && plainRow && best !== plainRow) {
+  result.relaxedSpeedup = plainRow.stepMsAtBatch64 / best.stepMsAtBatch64;
+  log(`  relaxed-SIMD FMA build over the plain build (${cores} threads, same run): ${result.relaxedSpeedup.toFixed(2)}x`);
+}
 const base = result.steps.find((s) => s.path.startsWith('stock tfjs-wasm'));
+const torchRow = result.steps.find((s) => s.path.startsWith('PyTorch'));
+if (best && torchRow) {
+  result.speedVsPytorch = torchRow.stepMsAtBatch64 / best.stepMsAtBatch64;
+  log(`  ours (${cores} threads) vs PyTorch, same run: ${result.speedVsPytorch.toFixed(2)}x PyTorch's speed`);
+}
 if (best && base) {
   result.speedupVsBaseline = base.stepMsAtBatch64 / best.stepMsAtBatch64;
   log(`  speed-up of ours (${cores} threads) over stock wasm: ${result.speedupVsBaseline.toFixed(2)}x`);

@@ -23,7 +23,7 @@
 // tfjs heap.
 import { tf } from '../tf';
 import type { NnPool } from '../nn/pool';
-import { createNnPool, type WorkerSpawner } from '../nn/pool';
+import { createNnPool, type WorkerSpawner, type NnSimd } from '../nn/pool';
 import { conv2d, conv2dBackpropFilter, conv2dBackpropInput, type ConvGeom } from '../kernels/conv';
 import { gemm, type Activation } from '../kernels/gemm';
 import { registerBaselineConv2DBackpropFilter } from './wasm_baseline';
@@ -31,7 +31,7 @@ import { trainKernels } from './wasm_train_kernels';
 import { BN_TRAIN_KERNEL, BN_TRAIN_GRAD_KERNEL } from '../gan/batchnorm';
 import { ACT_GRAD_KERNEL, installActivationGradients } from '../gan/activation_grads';
 
-export interface WasmKernelsInfo { threads: number; note?: string }
+export interface WasmKernelsInfo { threads: number; note?: string; /** 'relaxed': the kernels use relaxed-SIMD FMA; 'plain': 128-bit mul + add. */ simd?: NnSimd }
 type KernelArgs = { inputs: Record<string, any>; backend: any; attrs: Record<string, any> };
 type KernelFunc = (args: KernelArgs) => any;
 
@@ -227,9 +227,12 @@ async function defaultThreads(): Promise<number> {
   return 1;
 }
 
+let wantRelaxed = true;
 async function spawner(): Promise<WorkerSpawner | undefined> {
   if (typeof process !== 'undefined' && process.versions?.node && typeof (globalThis as any).window === 'undefined') {
-    return (await import('../nn/pool_node')).nodeSpawner();
+    const node = await import('../nn/pool_node');
+    if (wantRelaxed) await node.enableRelaxedSimd(); // Node 20: the V8 flag, set before the module compiles
+    return node.nodeSpawner();
   }
   return (await import('../nn/pool_web')).webSpawner();
 }
@@ -240,14 +243,16 @@ async function spawner(): Promise<WorkerSpawner | undefined> {
  * `kernels` limits which of ours replace the stock ones (benchmarks);
  * Conv2DBackpropFilter is always registered (baseline when not ours).
  */
-export async function registerWasmTrainingKernels(opts: { threads?: number; kernels?: readonly OurKernel[] } = {}): Promise<WasmKernelsInfo> {
+export async function registerWasmTrainingKernels(opts: { threads?: number; kernels?: readonly OurKernel[]; simd?: NnSimd | 'auto' } = {}): Promise<WasmKernelsInfo> {
   const threads = Math.max(1, opts.threads && opts.threads > 0 ? Math.floor(opts.threads) : await defaultThreads());
-  if (pool && pool.threads !== threads && !pool.note) { pool.dispose(); pool = null; }
+  const simd = opts.simd ?? 'auto';
+  if (pool && ((pool.threads !== threads && !pool.note) || (simd !== 'auto' && pool.simd !== simd))) { pool.dispose(); pool = null; }
   registerBaselineConv2DBackpropFilter();
   installActivationGradients();
   if (!pool) {
     try {
-      pool = await createNnPool(threads, await spawner());
+      wantRelaxed = simd !== 'plain';
+      pool = await createNnPool(threads, await spawner(), { simd });
     } catch (e) {
       // Training still works on stock kernels + the baseline filter gradient, only slower.
       return { threads: 1, note: `nn kernels unavailable (${(e as Error).message}): stock tfjs-wasm with the baseline Conv2DBackpropFilter` };
@@ -266,7 +271,7 @@ export async function registerWasmTrainingKernels(opts: { threads?: number; kern
       ours.delete(name);
     }
   }
-  return { threads: pool.threads, note: pool.note };
+  return { threads: pool.threads, note: pool.note, simd: pool.simd };
 }
 
 /** The running nn pool (null before registerWasmTrainingKernels): the benchmark's peak loop runs on it. */

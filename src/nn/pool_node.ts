@@ -19,3 +19,21 @@ export async function nodeSpawner(): Promise<WorkerSpawner> {
     },
   };
 }
+
+/**
+ * Node 20 has relaxed SIMD behind a V8 flag; V8 accepts it at run time, before
+ * the module is compiled (checked: WebAssembly.validate turns true, workers
+ * share the process's flags). Returns whether the engine now accepts it.
+ * Newer Node versions have it on: the flag is then harmless.
+ */
+export async function enableRelaxedSimd(): Promise<boolean> {
+  const name = 'node:v8'; // a variable: bundlers for the browser must not resolve it
+  try {
+    const v8 = (await import(/* @vite-ignore */ name)) as typeof import('node:v8');
+    v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+  } catch {
+    // not Node, or the flag is gone: the feature test below decides
+  }
+  const { relaxedSimdAvailable } = await import('./pool');
+  return relaxedSimdAvailable();
+}

@@ -8,10 +8,11 @@ import { join, resolve } from 'node:path';
 
 const root = resolve(__dirname, '../..');
 const script = join(root, 'scripts/bench/train.js');
-const quick = ['--batch', '2', '--steps', '1', '--skip', 'kernels,baseline,webgl,cpu,peak,torch'];
+const quick = ['--batch', '2', '--steps', '1', '--skip', 'kernels,baseline,webgl,cpu,peak,plain'];
 
-function bench(args: string[]) {
-  const r = spawnSync(process.execPath, [script, ...args], { encoding: 'utf8', timeout: 300_000 });
+// no PyTorch here: the row is skipped with a message (a real one is a benchmark's job)
+function bench(args: string[], env: Record<string, string> = { GANFORGE_TORCH_PYTHON: '/nonexistent/python3' }) {
+  const r = spawnSync(process.execPath, [script, ...args], { encoding: 'utf8', timeout: 300_000, env: { ...process.env, ...env } });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
@@ -31,6 +32,8 @@ describe('bench:train', () => {
     expect(res.steps.length).toBeGreaterThan(0);
     expect(res.steps[0].batch).toBe(2);
     expect(res.steps[0].measuredStepMs).toBeGreaterThan(0);
+    expect(r.out).toMatch(/PyTorch: skipped \(\/nonexistent\/python3 does not exist/);
+    expect(res.steps.find((s: { path: string }) => s.path === 'pytorch').error).toMatch(/does not exist/);
     expect(readdirSync(join(dir, 'sub'))).toEqual(['abs.json']); // no temp file left
     const after = existsSync(join(root, 'bench/results')) ? readdirSync(join(root, 'bench/results')) : [];
     expect(after.sort()).toEqual(before.sort());

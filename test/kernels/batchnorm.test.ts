@@ -7,15 +7,16 @@ import { nodeSpawner } from '../../src/nn/pool_node';
 import { bnTrainForward, bnTrainBackward } from '../../src/kernels/batchnorm';
 import { bnForwardRef, bnBackwardRef } from '../reference/batchnorm';
 import { randArray, relErr } from '../reference/backends';
+import { SIMD_BUILDS, poolFor } from '../reference/simd';
 
 const pools: NnPool[] = [];
 afterAll(() => { for (const p of pools) p.dispose(); });
 const shapes: [number, number][] = [[1, 1], [3, 5], [257, 4], [600, 7], [4096, 64], [64, 8192], [70, 130]];
 
-for (const threads of [1, 2]) {
-  describe(`batchnorm kernels, ${threads} thread(s)`, () => {
+for (const simd of SIMD_BUILDS) for (const threads of [1, 2]) {
+  describe(`batchnorm kernels, ${simd} build, ${threads} thread(s)`, () => {
     let pool: NnPool;
-    it('start', async () => { pool = await createNnPool(threads, await nodeSpawner()); pools.push(pool); });
+    it('start', async () => { pool = await poolFor(threads, simd); pools.push(pool); });
     for (const [R, C] of shapes) {
       it(`forward and backward match the float64 reference at [${R}, ${C}]`, () => {
         // an offset mean, so the statistics are not trivially ~0

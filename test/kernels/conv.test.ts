@@ -6,6 +6,7 @@ import { nodeSpawner } from '../../src/nn/pool_node';
 import { conv2d, conv2dBackpropFilter, conv2dBackpropInput } from '../../src/kernels/conv';
 import { conv2dRef, conv2dBackpropFilterRef, conv2dBackpropInputRef, geom } from '../reference/nn';
 import { randArray, relErr } from '../reference/backends';
+import { SIMD_BUILDS, poolFor } from '../reference/simd';
 
 // [B, H, W, Ci, Co, K, stride, pad]
 const cases: [number, number, number, number, number, number, number, 'same' | 'valid'][] = [
@@ -22,10 +23,10 @@ const cases: [number, number, number, number, number, number, number, 'same' | '
   [4, 4, 4, 20, 8, 5, 2, 'same'],
 ];
 
-for (const threads of [1, 2]) {
-  describe(`conv kernels, ${threads} thread(s)`, () => {
+for (const simd of SIMD_BUILDS) for (const threads of [1, 2]) {
+  describe(`conv kernels, ${simd} build, ${threads} thread(s)`, () => {
     let pool: NnPool;
-    beforeAll(async () => { pool = await createNnPool(threads, await nodeSpawner()); });
+    beforeAll(async () => { pool = await poolFor(threads, simd); });
     afterAll(() => pool.dispose());
 
     for (const [B, H, W, Ci, Co, K, s, pad] of cases) {

@@ -6,6 +6,7 @@ import { createNnPool, type NnPool } from '../../src/nn/pool';
 import { nodeSpawner } from '../../src/nn/pool_node';
 import { simdPeak, measureSimdPeak, PEAK_FLOPS_PER_ITER } from '../../src/kernels/peak';
 import { peakItemRef } from '../reference/peak';
+import { poolFor } from '../reference/simd';
 
 const pools: NnPool[] = [];
 afterAll(() => { for (const p of pools) p.dispose(); });
@@ -26,10 +27,22 @@ describe('simdPeak', () => {
     });
   }
 
-  it('the FMA job is refused by a build without relaxed SIMD; bad sizes are errors', async () => {
-    const pool = await createNnPool(1);
+  it('the FMA loop runs on the relaxed build (checksum vs the fused scalar reference)', async () => {
+    const pool = await poolFor(2, 'relaxed');
     pools.push(pool);
-    if (!(pool as { relaxed?: boolean }).relaxed) expect(() => simdPeak(pool, 2, 10, true)).toThrow(/unknown op/);
+    const items = 6, iters = 500;
+    const r = simdPeak(pool, items, iters, true);
+    let ref = 0;
+    for (let it = 0; it < items; it++) ref += peakItemRef(iters, it, true);
+    // relaxed_madd may be fused or not (the engine's choice): both agree to ~1e-6 here
+    expect(Math.abs(r.checksum - ref) / Math.abs(ref)).toBeLessThan(1e-5);
+  });
+
+  it('the FMA job is refused by the plain build; bad sizes are errors', async () => {
+    const pool = await createNnPool(1, undefined, { simd: 'plain' });
+    pools.push(pool);
+    expect(pool.relaxed).toBe(false);
+    expect(() => simdPeak(pool, 2, 10, true)).toThrow(/unknown op/);
     expect(() => simdPeak(pool, 0, 10)).toThrow(/positive integers/);
     expect(measureSimdPeak(pool, { targetMs: 5, reps: 1 }).gflops).toBeGreaterThan(0);
   });
