@@ -30,6 +30,7 @@ import { registerBaselineConv2DBackpropFilter } from './wasm_baseline';
 import { trainKernels } from './wasm_train_kernels';
 import { BN_TRAIN_KERNEL, BN_TRAIN_GRAD_KERNEL } from '../gan/batchnorm';
 import { ACT_GRAD_KERNEL, installActivationGradients } from '../gan/activation_grads';
+import { ADAM_KERNEL, RMSPROP_KERNEL } from '../gan/optimizer_fused';
 
 export interface WasmKernelsInfo { threads: number; note?: string; /** 'relaxed': the kernels use relaxed-SIMD FMA; 'plain': 128-bit mul + add. */ simd?: NnSimd }
 type KernelArgs = { inputs: Record<string, any>; backend: any; attrs: Record<string, any> };
@@ -37,7 +38,7 @@ type KernelFunc = (args: KernelArgs) => any;
 
 /** Which of ours are registered (all by default; the benchmark compares). */
 export const OUR_KERNELS = ['Conv2D', 'FusedConv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'BatchMatMul', '_FusedMatMul', 'Sum', 'Mean', 'Tile',
-  BN_TRAIN_KERNEL, BN_TRAIN_GRAD_KERNEL, ACT_GRAD_KERNEL] as const;
+  BN_TRAIN_KERNEL, BN_TRAIN_GRAD_KERNEL, ACT_GRAD_KERNEL, ADAM_KERNEL, RMSPROP_KERNEL] as const;
 export type OurKernel = (typeof OUR_KERNELS)[number];
 
 let pool: NnPool | null = null;

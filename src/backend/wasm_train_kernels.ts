@@ -13,6 +13,62 @@ import type { NnPool } from '../nn/pool';
 import { bnTrainForward, bnTrainBackward } from '../kernels/batchnorm';
 import { BN_TRAIN_KERNEL, BN_TRAIN_GRAD_KERNEL } from '../gan/batchnorm';
 import { ACT_GRAD_KERNEL } from '../gan/activation_grads';
+import { ADAM_KERNEL, RMSPROP_KERNEL } from '../gan/optimizer_fused';
+
+const f = Math.fround;
+
+/**
+ * The optimizer update (src/gan/optimizer_fused.ts): one pass per variable in place on the tfjs
+ * heap, tfjs's float32 ops in tfjs's order (each f64 op on f32 values rounded once = the f32 op).
+ */
+function optimizerKernel(name: string, update: (x: Float32Array, g: Float32Array, a: Float32Array, b: Float32Array,
+  ox: Float32Array, oa: Float32Array, ob: Float32Array, at: Record<string, number>) => void, counted: (name: string) => void) {
+  return (args: KernelArgs) => {
+    const { inputs, backend, attrs } = args;
+    const n = attrs.n as number;
+    for (let i = 0; i < n; i++) {
+      const x = inputs[`x${i}`];
+      need(!!x && ['g', 'a', 'b'].every((k) => inputs[`${k}${i}`] && tf.util.arraysEqual(inputs[`${k}${i}`].shape, x.shape) && inputs[`${k}${i}`].dtype === 'float32'),
+        `wasm ${name}: inputs of variable ${i} missing or of different shapes`);
+    }
+    const outs: any[] = [];
+    for (let i = 0; i < n; i++) for (let k = 0; k < 3; k++) outs.push(backend.makeOutput(inputs[`x${i}`].shape, 'float32'));
+    counted(name);
+    // views after every makeOutput: the heap may have grown
+    for (let i = 0; i < n; i++) {
+      update(f32In(backend, inputs[`x${i}`]), f32In(backend, inputs[`g${i}`]), f32In(backend, inputs[`a${i}`]), f32In(backend, inputs[`b${i}`]),
+        backend.typedArrayFromHeap(outs[3 * i]), backend.typedArrayFromHeap(outs[3 * i + 1]), backend.typedArrayFromHeap(outs[3 * i + 2]), attrs);
+    }
+    return outs;
+  };
+}
+
+function adamUpdate(x: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, ox: Float32Array, om: Float32Array, ov: Float32Array, at: Record<string, number>) {
+  const { beta1, ob1, beta2, ob2, omab1, omab2, eps, nlr, clip } = at;
+  const lo = -clip;
+  for (let j = 0, len = x.length; j < len; j++) {
+    const gj = g[j];
+    const m1 = f(f(m[j] * beta1) + f(gj * ob1));
+    const v1 = f(f(v[j] * beta2) + f(f(gj * gj) * ob2));
+    const mh = f(m1 / omab1), vh = f(v1 / omab2);
+    let y = f(f(f(mh / f(f(Math.sqrt(vh)) + eps)) * nlr) + x[j]);
+    if (clip > 0) y = Math.min(clip, Math.max(lo, y));
+    om[j] = m1; ov[j] = v1; ox[j] = y;
+  }
+}
+
+function rmspropUpdate(x: Float32Array, g: Float32Array, ms: Float32Array, mom: Float32Array, ox: Float32Array, oms: Float32Array, omom: Float32Array, at: Record<string, number>) {
+  const { decay, od, momentum, lr, eps, clip } = at;
+  const lo = -clip;
+  for (let j = 0, len = x.length; j < len; j++) {
+    const gj = g[j];
+    const s1 = f(f(ms[j] * decay) + f(f(gj * gj) * od));
+    const p1 = f(f(mom[j] * momentum) + f(f(gj * lr) / f(Math.sqrt(f(s1 + eps)))));
+    let y = f(x[j] - p1);
+    if (clip > 0) y = Math.min(clip, Math.max(lo, y));
+    oms[j] = s1; omom[j] = p1; ox[j] = y;
+  }
+}
 
 type KernelArgs = { inputs: Record<string, any>; backend: any; attrs: Record<string, any> };
 
@@ -38,6 +94,8 @@ export function trainKernels(getPool: () => NnPool | null, counted: (name: strin
     return p;
   };
   return {
+    [ADAM_KERNEL]: optimizerKernel(ADAM_KERNEL, adamUpdate, counted),
+    [RMSPROP_KERNEL]: optimizerKernel(RMSPROP_KERNEL, rmspropUpdate, counted),
     [ACT_GRAD_KERNEL]: (args: KernelArgs) => {
       const { inputs: { dy, x }, backend, attrs } = args;
       need(tf.util.arraysEqual(dy.shape, x.shape) && dy.dtype === 'float32' && x.dtype === 'float32', `wasm ${ACT_GRAD_KERNEL}: dy ${dy.shape} (${dy.dtype}), x ${x.shape} (${x.dtype})`);
