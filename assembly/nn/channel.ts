@@ -111,3 +111,74 @@ export function affine(job: usize, j: ChanJob): void {
     }
   }
 }
+
+// Optimizer updates over n = R elements (C = 1), f32 scalars at `m` (see src/kernels/optimizer.ts):
+//   ADAM     a = x, b = g, p = m, q = v -> out = x', r = m', acc = v'
+//            scalars: beta1 ob1 beta2 ob2 omab1 omab2 eps nlr clip
+//   RMSPROP  a = x, b = g, p = ms, q = mom -> out = x', r = ms', acc = mom'
+//            scalars: decay od momentum lr eps clip
+// Each f32x4 op is the float32 op tfjs runs, in tfjs's order: the results equal the stock update bit for bit.
+export const OPT_BLOCK: i32 = 16384;
+
+export function adamUpdate(job: usize, j: ChanJob): void {
+  const s = j.m;
+  const beta1 = f32x4.splat(load<f32>(s)), ob1 = f32x4.splat(load<f32>(s, 4)), beta2 = f32x4.splat(load<f32>(s, 8)), ob2 = f32x4.splat(load<f32>(s, 12));
+  const omab1 = f32x4.splat(load<f32>(s, 16)), omab2 = f32x4.splat(load<f32>(s, 20)), eps = f32x4.splat(load<f32>(s, 24)), nlr = f32x4.splat(load<f32>(s, 28));
+  const clip = load<f32>(s, 32);
+  const hi = f32x4.splat(clip), lo = f32x4.splat(-clip);
+  const n = j.R;
+  for (let it = grab(job); it * OPT_BLOCK < n; it = grab(job)) {
+    const e0 = it * OPT_BLOCK, e1 = min(n, e0 + OPT_BLOCK);
+    let e = e0;
+    for (; e + 4 <= e1; e += 4) {
+      const o = <usize>e << 2;
+      const g = v128.load(j.b + o);
+      const m1 = f32x4.add(f32x4.mul(v128.load(j.p + o), beta1), f32x4.mul(g, ob1));
+      const v1 = f32x4.add(f32x4.mul(v128.load(j.q + o), beta2), f32x4.mul(f32x4.mul(g, g), ob2));
+      const mh = f32x4.div(m1, omab1), vh = f32x4.div(v1, omab2);
+      let y = f32x4.add(f32x4.mul(f32x4.div(mh, f32x4.add(f32x4.sqrt(vh), eps)), nlr), v128.load(j.a + o));
+      if (clip > 0) y = f32x4.min(hi, f32x4.max(lo, y));
+      v128.store(j.r + o, m1); v128.store(j.acc + o, v1); v128.store(j.out + o, y);
+    }
+    for (; e < e1; e++) {
+      const o = <usize>e << 2;
+      const g = load<f32>(j.b + o);
+      const m1 = load<f32>(j.p + o) * load<f32>(s) + g * load<f32>(s, 4);
+      const v1 = load<f32>(j.q + o) * load<f32>(s, 8) + (g * g) * load<f32>(s, 12);
+      const mh = m1 / load<f32>(s, 16), vh = v1 / load<f32>(s, 20);
+      let y = (mh / (sqrt<f32>(vh) + load<f32>(s, 24))) * load<f32>(s, 28) + load<f32>(j.a + o);
+      if (clip > 0) y = min(clip, max(-clip, y));
+      store<f32>(j.r + o, m1); store<f32>(j.acc + o, v1); store<f32>(j.out + o, y);
+    }
+  }
+}
+
+export function rmspropUpdate(job: usize, j: ChanJob): void {
+  const s = j.m;
+  const decay = f32x4.splat(load<f32>(s)), od = f32x4.splat(load<f32>(s, 4)), mom = f32x4.splat(load<f32>(s, 8)), lr = f32x4.splat(load<f32>(s, 12)), eps = f32x4.splat(load<f32>(s, 16));
+  const clip = load<f32>(s, 20);
+  const hi = f32x4.splat(clip), lo = f32x4.splat(-clip);
+  const n = j.R;
+  for (let it = grab(job); it * OPT_BLOCK < n; it = grab(job)) {
+    const e0 = it * OPT_BLOCK, e1 = min(n, e0 + OPT_BLOCK);
+    let e = e0;
+    for (; e + 4 <= e1; e += 4) {
+      const o = <usize>e << 2;
+      const g = v128.load(j.b + o);
+      const s1 = f32x4.add(f32x4.mul(v128.load(j.p + o), decay), f32x4.mul(f32x4.mul(g, g), od));
+      const p1 = f32x4.add(f32x4.mul(v128.load(j.q + o), mom), f32x4.div(f32x4.mul(g, lr), f32x4.sqrt(f32x4.add(s1, eps))));
+      let y = f32x4.sub(v128.load(j.a + o), p1);
+      if (clip > 0) y = f32x4.min(hi, f32x4.max(lo, y));
+      v128.store(j.r + o, s1); v128.store(j.acc + o, p1); v128.store(j.out + o, y);
+    }
+    for (; e < e1; e++) {
+      const o = <usize>e << 2;
+      const g = load<f32>(j.b + o);
+      const s1 = load<f32>(j.p + o) * load<f32>(s) + (g * g) * load<f32>(s, 4);
+      const p1 = load<f32>(j.q + o) * load<f32>(s, 8) + (g * load<f32>(s, 12)) / sqrt<f32>(s1 + load<f32>(s, 16));
+      let y = load<f32>(j.a + o) - p1;
+      if (clip > 0) y = min(clip, max(-clip, y));
+      store<f32>(j.r + o, s1); store<f32>(j.acc + o, p1); store<f32>(j.out + o, y);
+    }
+  }
+}

@@ -30,7 +30,7 @@
 import { MR, GEMM_SCRATCH, kernel4x8, kernelEdge, packAStrided, packB, epilogue, KC, MC, NC, NR } from './gemm';
 import { Geom, packIm2col, packIm2colT, col2im } from './conv';
 import { peakMulAdd, peakFma } from './peak';
-import { ChanJob, colsum, affine, colsumBytesPerThread } from './channel';
+import { ChanJob, colsum, affine, colsumBytesPerThread, adamUpdate, rmspropUpdate } from './channel';
 
 export const OP_GEMM: i32 = 1;
 export const OP_CONV: i32 = 2;
@@ -40,6 +40,8 @@ export const OP_PACK_B: i32 = 5;
 export const OP_PEAK: i32 = 6;
 export const OP_COLSUM: i32 = 7;
 export const OP_AFFINE: i32 = 8;
+export const OP_ADAM: i32 = 9;
+export const OP_RMSPROP: i32 = 10;
 export const JOB_BYTES: i32 = 34 * 4;
 const NEXT: usize = 33 * 4;
 const PACK_GROUP: i32 = 8; // B panels per PACK_B work item
@@ -115,7 +117,15 @@ export function jobScratchBytes(op: i32, N: i32, imgs: i32, OH: i32, OW: i32): i
 export function checkJob(job: usize, nt: i32): i32 {
   if (!fits(job, JOB_BYTES)) return NN_OUT_OF_BOUNDS;
   const j = changetype<Job>(job);
-  if (j.op < OP_GEMM || j.op > OP_AFFINE) return NN_BAD_OP;
+  if (j.op < OP_GEMM || j.op > OP_RMSPROP) return NN_BAD_OP;
+  if (j.op == OP_ADAM || j.op == OP_RMSPROP) {
+    const c = changetype<ChanJob>(job);
+    if (c.R <= 0 || c.C != 1 || nt <= 0) return NN_BAD_DIMS;
+    const n = <u64>c.R * 4;
+    if (c.a == 0 || c.b == 0 || c.p == 0 || c.q == 0 || c.out == 0 || c.r == 0 || c.acc == 0 || c.m == 0) return NN_OUT_OF_BOUNDS;
+    if (!fits(c.a, n) || !fits(c.b, n) || !fits(c.p, n) || !fits(c.q, n) || !fits(c.out, n) || !fits(c.r, n) || !fits(c.acc, n) || !fits(c.m, 9 * 4)) return NN_OUT_OF_BOUNDS;
+    return NN_OK;
+  }
   if (j.op == OP_COLSUM || j.op == OP_AFFINE) return checkChan(changetype<ChanJob>(job), nt);
   if (j.op == OP_PEAK) {
     if (j.M <= 0 || j.K <= 0 || nt <= 0 || j.cLen < nt) return NN_BAD_DIMS;
@@ -191,6 +201,8 @@ export function run(job: usize, tid: i32, nt: i32): i32 {
   }
   if (j.op == OP_COLSUM) { colsum(job, changetype<ChanJob>(job), tid); return NN_OK; }
   if (j.op == OP_AFFINE) { affine(job, changetype<ChanJob>(job)); return NN_OK; }
+  if (j.op == OP_ADAM) { adamUpdate(job, changetype<ChanJob>(job)); return NN_OK; }
+  if (j.op == OP_RMSPROP) { rmspropUpdate(job, changetype<ChanJob>(job)); return NN_OK; }
   if (j.op == OP_PEAK) {
     let sum: f32 = 0;
     for (let it = grab(job); it < j.M; it = grab(job)) sum += j.act == 1 ? peakFma(j.K, <f32>it) : peakMulAdd(j.K, <f32>it);

@@ -16,7 +16,7 @@ const JOB_SLOTS = 34;
 
 interface ChanFields { op: number; R: number; C: number; mode?: number; a: number; b?: number; out?: number; p?: number; q?: number; r?: number; acc?: number; m?: number }
 
-function writeChanJob(pool: NnPool, f: ChanFields): number {
+export function writeChanJob(pool: NnPool, f: ChanFields): number {
   const ptr = (pool.exports.alloc(JOB_SLOTS * 4) as number) >>> 0;
   const i32 = pool.mod.i32, o = ptr >>> 2;
   i32.fill(0, o, o + JOB_SLOTS);
