@@ -21,5 +21,8 @@ export { ImageDecodeError, DEFAULT_MAX_PIXELS, type DecodedImage, type DecodeOpt
 export { decodePng, isPng } from './kernels/png';
 export * from './metrics';
 export { loadImageFiles, type FileLike, type FilesLoadOptions } from './data/files_browser';
-export { registerWasmTrainingKernels, unregisterWasmTrainingKernels, nnKernelStats, OUR_KERNELS, type OurKernel, type WasmKernelsInfo } from './backend/wasm_kernels';
+export { applyGradientsFused } from './gan/optimizer_fused';
+export { profileKernels, type KernelProfile, type KernelProfileRow } from './backend/kernel_profile';
+export { measureSimdPeak, simdPeak, PEAK_FLOPS_PER_ITER, type PeakResult } from './kernels/peak';
+export { registerWasmTrainingKernels, unregisterWasmTrainingKernels, currentNnPool, ourRegisteredKernels, nnKernelStats, OUR_KERNELS, type OurKernel, type WasmKernelsInfo } from './backend/wasm_kernels';
 export { registerBaselineConv2DBackpropFilter } from './backend/wasm_baseline';

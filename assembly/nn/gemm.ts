@@ -13,7 +13,9 @@
 // Strategy (Goto/BLIS): jc over NC columns, pc over KC of K, ic over MC rows;
 // the B sub-panel (KC x NR, 8 KB) stays in L1 while MC/MR micro-kernels
 // stream A panels from L2. The micro-kernel holds a 4x8 tile of C in eight
-// v128 registers and does f32x4.mul + f32x4.add (no FMA in Node 20).
+// v128 registers and does f32x4.mul + f32x4.add, or one f32x4.relaxed_madd in
+// the relaxed-SIMD build (nn_relaxed; fused or not as the engine chooses:
+// V8 on x64 with FMA emits vfmadd).
 
 export const MR: i32 = 4;
 export const NR: i32 = 8;
@@ -33,23 +35,44 @@ export const ACT_LEAKY: i32 = 3;
 @inline export function kernel4x8(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, acc: bool): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
-  for (let k = 0; k < kc; k++) {
-    const b0 = v128.load(pb);
-    const b1 = v128.load(pb, 16);
-    let a = v128.load32_splat(pa);
-    c00 = f32x4.add(c00, f32x4.mul(a, b0));
-    c01 = f32x4.add(c01, f32x4.mul(a, b1));
-    a = v128.load32_splat(pa, 4);
-    c10 = f32x4.add(c10, f32x4.mul(a, b0));
-    c11 = f32x4.add(c11, f32x4.mul(a, b1));
-    a = v128.load32_splat(pa, 8);
-    c20 = f32x4.add(c20, f32x4.mul(a, b0));
-    c21 = f32x4.add(c21, f32x4.mul(a, b1));
-    a = v128.load32_splat(pa, 12);
-    c30 = f32x4.add(c30, f32x4.mul(a, b0));
-    c31 = f32x4.add(c31, f32x4.mul(a, b1));
-    pa += 16;
-    pb += 32;
+  if (ASC_FEATURE_RELAXED_SIMD) {
+    for (let k = 0; k < kc; k++) {
+      const b0 = v128.load(pb);
+      const b1 = v128.load(pb, 16);
+      let a = v128.load32_splat(pa);
+      c00 = f32x4.relaxed_madd(a, b0, c00);
+      c01 = f32x4.relaxed_madd(a, b1, c01);
+      a = v128.load32_splat(pa, 4);
+      c10 = f32x4.relaxed_madd(a, b0, c10);
+      c11 = f32x4.relaxed_madd(a, b1, c11);
+      a = v128.load32_splat(pa, 8);
+      c20 = f32x4.relaxed_madd(a, b0, c20);
+      c21 = f32x4.relaxed_madd(a, b1, c21);
+      a = v128.load32_splat(pa, 12);
+      c30 = f32x4.relaxed_madd(a, b0, c30);
+      c31 = f32x4.relaxed_madd(a, b1, c31);
+      pa += 16;
+      pb += 32;
+    }
+  } else {
+    for (let k = 0; k < kc; k++) {
+      const b0 = v128.load(pb);
+      const b1 = v128.load(pb, 16);
+      let a = v128.load32_splat(pa);
+      c00 = f32x4.add(c00, f32x4.mul(a, b0));
+      c01 = f32x4.add(c01, f32x4.mul(a, b1));
+      a = v128.load32_splat(pa, 4);
+      c10 = f32x4.add(c10, f32x4.mul(a, b0));
+      c11 = f32x4.add(c11, f32x4.mul(a, b1));
+      a = v128.load32_splat(pa, 8);
+      c20 = f32x4.add(c20, f32x4.mul(a, b0));
+      c21 = f32x4.add(c21, f32x4.mul(a, b1));
+      a = v128.load32_splat(pa, 12);
+      c30 = f32x4.add(c30, f32x4.mul(a, b0));
+      c31 = f32x4.add(c31, f32x4.mul(a, b1));
+      pa += 16;
+      pb += 32;
+    }
   }
   if (acc) {
     c00 = f32x4.add(c00, v128.load(c)); c01 = f32x4.add(c01, v128.load(c, 16));

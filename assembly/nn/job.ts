@@ -23,15 +23,25 @@
 //      CONV_BPI  dx = col2im(A @ B), A = dy strided, via col scratch    (`imgs` whole images)
 //      PACK_B    pb = packB(B(k, n) = a[k*rsA + n*csA]), K x N, aLen elements  (8 NR panels)
 //                (its own job, run before the GEMM job that reads pb)
+//      COLSUM, AFFINE  per-channel reductions / affine pass over [R, C] (channel.ts, own layout)
+//      PEAK      M items of K iterations of the SIMD peak loop (peak.ts); act = 1: FMA
+//                (relaxed builds); thread tid adds its chains' sums into c[tid] (cLen >= nt)
 
 import { MR, GEMM_SCRATCH, kernel4x8, kernelEdge, packAStrided, packB, epilogue, KC, MC, NC, NR } from './gemm';
 import { Geom, packIm2col, packIm2colT, col2im } from './conv';
+import { peakMulAdd, peakFma } from './peak';
+import { ChanJob, colsum, affine, colsumBytesPerThread, adamUpdate, rmspropUpdate } from './channel';
 
 export const OP_GEMM: i32 = 1;
 export const OP_CONV: i32 = 2;
 export const OP_CONV_BPF: i32 = 3;
 export const OP_CONV_BPI: i32 = 4;
 export const OP_PACK_B: i32 = 5;
+export const OP_PEAK: i32 = 6;
+export const OP_COLSUM: i32 = 7;
+export const OP_AFFINE: i32 = 8;
+export const OP_ADAM: i32 = 9;
+export const OP_RMSPROP: i32 = 10;
 export const JOB_BYTES: i32 = 34 * 4;
 const NEXT: usize = 33 * 4;
 const PACK_GROUP: i32 = 8; // B panels per PACK_B work item
@@ -107,7 +117,21 @@ export function jobScratchBytes(op: i32, N: i32, imgs: i32, OH: i32, OW: i32): i
 export function checkJob(job: usize, nt: i32): i32 {
   if (!fits(job, JOB_BYTES)) return NN_OUT_OF_BOUNDS;
   const j = changetype<Job>(job);
-  if (j.op < OP_GEMM || j.op > OP_PACK_B) return NN_BAD_OP;
+  if (j.op < OP_GEMM || j.op > OP_RMSPROP) return NN_BAD_OP;
+  if (j.op == OP_ADAM || j.op == OP_RMSPROP) {
+    const c = changetype<ChanJob>(job);
+    if (c.R <= 0 || c.C != 1 || nt <= 0) return NN_BAD_DIMS;
+    const n = <u64>c.R * 4;
+    if (c.a == 0 || c.b == 0 || c.p == 0 || c.q == 0 || c.out == 0 || c.r == 0 || c.acc == 0 || c.m == 0) return NN_OUT_OF_BOUNDS;
+    if (!fits(c.a, n) || !fits(c.b, n) || !fits(c.p, n) || !fits(c.q, n) || !fits(c.out, n) || !fits(c.r, n) || !fits(c.acc, n) || !fits(c.m, 9 * 4)) return NN_OUT_OF_BOUNDS;
+    return NN_OK;
+  }
+  if (j.op == OP_COLSUM || j.op == OP_AFFINE) return checkChan(changetype<ChanJob>(job), nt);
+  if (j.op == OP_PEAK) {
+    if (j.M <= 0 || j.K <= 0 || nt <= 0 || j.cLen < nt) return NN_BAD_DIMS;
+    if (j.act == 1 && !ASC_FEATURE_RELAXED_SIMD) return NN_BAD_OP;
+    return fits(j.c, <u64>j.cLen * 4) ? NN_OK : NN_OUT_OF_BOUNDS;
+  }
   if (j.op == OP_PACK_B) {
     if (j.K <= 0 || j.N <= 0 || j.rsA < 0 || j.csA < 0 || nt <= 0) return NN_BAD_DIMS;
     const lastB = <u64>(j.K - 1) * <u64>j.rsA + <u64>(j.N - 1) * <u64>j.csA + 1;
@@ -146,6 +170,22 @@ export function checkJob(job: usize, nt: i32): i32 {
   return NN_OK;
 }
 
+function checkChan(j: ChanJob, nt: i32): i32 {
+  if (j.R <= 0 || j.C <= 0 || nt <= 0) return NN_BAD_DIMS;
+  const n = <u64>j.R * <u64>j.C * 4, cb = <u64>j.C * 4;
+  if (!fits(j.a, n)) return NN_OUT_OF_BOUNDS;
+  if (j.op == OP_COLSUM) {
+    if (j.mode < 0 || j.mode > 2) return NN_BAD_DIMS;
+    if (j.mode == 2 && (j.b == 0 || !fits(j.b, n))) return NN_OUT_OF_BOUNDS;
+    if (j.mode >= 1 && (j.p == 0 || !fits(j.p, cb))) return NN_OUT_OF_BOUNDS;
+    if (j.acc == 0 || !fits(j.acc, <u64>colsumBytesPerThread(j.C) * <u64>nt)) return NN_OUT_OF_BOUNDS;
+    return NN_OK;
+  }
+  if (j.out == 0 || !fits(j.out, n) || j.p == 0 || !fits(j.p, cb) || j.r == 0 || !fits(j.r, cb) || j.m == 0 || !fits(j.m, cb)) return NN_OUT_OF_BOUNDS;
+  if (j.b != 0 && (!fits(j.b, n) || j.q == 0 || !fits(j.q, cb))) return NN_OUT_OF_BOUNDS;
+  return NN_OK;
+}
+
 /** Thread `tid` of `nt` takes work items of the job until none are left. Returns NN_OK or an error code. */
 export function run(job: usize, tid: i32, nt: i32): i32 {
   const err = checkJob(job, nt);
@@ -157,6 +197,16 @@ export function run(job: usize, tid: i32, nt: i32): i32 {
     for (let it = grab(job); it * PACK_GROUP < panels; it = grab(job)) {
       packB(j.a, j.K, j.N, j.rsA, j.csA, j.pb, it * PACK_GROUP, min(panels, (it + 1) * PACK_GROUP));
     }
+    return NN_OK;
+  }
+  if (j.op == OP_COLSUM) { colsum(job, changetype<ChanJob>(job), tid); return NN_OK; }
+  if (j.op == OP_AFFINE) { affine(job, changetype<ChanJob>(job)); return NN_OK; }
+  if (j.op == OP_ADAM) { adamUpdate(job, changetype<ChanJob>(job)); return NN_OK; }
+  if (j.op == OP_RMSPROP) { rmspropUpdate(job, changetype<ChanJob>(job)); return NN_OK; }
+  if (j.op == OP_PEAK) {
+    let sum: f32 = 0;
+    for (let it = grab(job); it < j.M; it = grab(job)) sum += j.act == 1 ? peakFma(j.K, <f32>it) : peakMulAdd(j.K, <f32>it);
+    store<f32>(j.c + (<usize>tid << 2), load<f32>(j.c + (<usize>tid << 2)) + sum);
     return NN_OK;
   }
   const scratch = j.scratch + <usize>tid * <usize>j.scratchBytes;

@@ -38,6 +38,8 @@ export interface BackendInfo {
   webglVersion?: 1 | 2;
   threads?: number;
   note?: string;
+  /** wasm: which nn kernel build runs (relaxed-SIMD FMA or plain SIMD). */
+  simd?: 'plain' | 'relaxed';
 }
 
 export class BackendError extends Error {
@@ -81,7 +83,7 @@ async function initWebgl(hooks: BackendHooks, made?: GlContext): Promise<GlConte
   return ctx;
 }
 
-async function initWasm(hooks: BackendHooks): Promise<{ threads: number; note?: string }> {
+async function initWasm(hooks: BackendHooks): Promise<{ threads: number; note?: string; simd?: 'plain' | 'relaxed' }> {
   if (hooks.wasmPath) setWasmPaths(hooks.wasmPath);
   if (!(await tf.setBackend('wasm'))) throw new BackendError('wasm: tfjs-backend-wasm failed to initialise');
   return registerWasmTrainingKernels({ threads: hooks.threads, spawner: hooks.spawner });
@@ -102,7 +104,7 @@ export async function initBackend(req: BackendName, hooks: BackendHooks, log: (m
     info = { name: 'cpu', reason: 'requested' };
   } else if (req === 'wasm') {
     const w = await initWasm(hooks);
-    info = { name: 'wasm', reason: 'requested', threads: w.threads, note: w.note };
+    info = { name: 'wasm', reason: 'requested', threads: w.threads, note: w.note, simd: w.simd };
   } else if (req === 'webgl') {
     const ctx = await initWebgl(hooks);
     info = { name: 'webgl', reason: 'requested', renderer: ctx.renderer, webglVersion: ctx.version };
@@ -122,8 +124,8 @@ export async function initBackend(req: BackendName, hooks: BackendHooks, log: (m
       why = `no WebGL: ${(e as Error).message}`;
     }
     const w = await initWasm(hooks);
-    info = { name: 'wasm', reason: `auto: ${why}`, threads: w.threads, note: w.note };
+    info = { name: 'wasm', reason: `auto: ${why}`, threads: w.threads, note: w.note, simd: w.simd };
   }
-  log(`backend: ${info.name} (${info.reason}${info.renderer ? `; renderer ${info.renderer}` : ''}${info.webglVersion ? `; WebGL ${info.webglVersion}` : ''}${info.threads ? `; ${info.threads} thread${info.threads > 1 ? 's' : ''}` : ''})${info.note ? ` — ${info.note}` : ''}`);
+  log(`backend: ${info.name} (${info.reason}${info.renderer ? `; renderer ${info.renderer}` : ''}${info.webglVersion ? `; WebGL ${info.webglVersion}` : ''}${info.threads ? `; ${info.threads} thread${info.threads > 1 ? 's' : ''}` : ''}${info.simd ? `; ${info.simd === 'relaxed' ? 'relaxed-SIMD FMA' : 'SIMD mul+add'}` : ''})${info.note ? ` — ${info.note}` : ''}`);
   return info;
 }

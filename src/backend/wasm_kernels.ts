@@ -23,17 +23,22 @@
 // tfjs heap.
 import { tf } from '../tf';
 import type { NnPool } from '../nn/pool';
-import { createNnPool, type WorkerSpawner } from '../nn/pool';
+import { createNnPool, type WorkerSpawner, type NnSimd } from '../nn/pool';
 import { conv2d, conv2dBackpropFilter, conv2dBackpropInput, type ConvGeom } from '../kernels/conv';
 import { gemm, type Activation } from '../kernels/gemm';
 import { registerBaselineConv2DBackpropFilter } from './wasm_baseline';
+import { trainKernels } from './wasm_train_kernels';
+import { BN_TRAIN_KERNEL, BN_TRAIN_GRAD_KERNEL } from '../gan/batchnorm';
+import { ACT_GRAD_KERNEL, installActivationGradients } from '../gan/activation_grads';
+import { ADAM_KERNEL, RMSPROP_KERNEL } from '../gan/optimizer_fused';
 
-export interface WasmKernelsInfo { threads: number; note?: string }
+export interface WasmKernelsInfo { threads: number; note?: string; /** 'relaxed': the kernels use relaxed-SIMD FMA; 'plain': 128-bit mul + add. */ simd?: NnSimd }
 type KernelArgs = { inputs: Record<string, any>; backend: any; attrs: Record<string, any> };
 type KernelFunc = (args: KernelArgs) => any;
 
 /** Which of ours are registered (all by default; the benchmark compares). */
-export const OUR_KERNELS = ['Conv2D', 'FusedConv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'BatchMatMul', '_FusedMatMul', 'Sum', 'Mean', 'Tile'] as const;
+export const OUR_KERNELS = ['Conv2D', 'FusedConv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'BatchMatMul', '_FusedMatMul', 'Sum', 'Mean', 'Tile',
+  BN_TRAIN_KERNEL, BN_TRAIN_GRAD_KERNEL, ACT_GRAD_KERNEL, ADAM_KERNEL, RMSPROP_KERNEL] as const;
 export type OurKernel = (typeof OUR_KERNELS)[number];
 
 let pool: NnPool | null = null;
@@ -200,6 +205,7 @@ function tileKernel(args: KernelArgs) {
 }
 
 const KERNELS: Record<OurKernel, KernelFunc> = {
+  ...trainKernels(() => pool, (name) => count(nnKernelStats.ours, name)),
   Sum: reduceKernel('Sum'),
   Mean: reduceKernel('Mean'),
   Tile: tileKernel,
@@ -218,13 +224,15 @@ const KERNELS: Record<OurKernel, KernelFunc> = {
  * on one thread. `kernels` limits which of ours replace the stock ones (benchmarks);
  * Conv2DBackpropFilter is always registered (baseline when not ours).
  */
-export async function registerWasmTrainingKernels(opts: { threads?: number; spawner?: WorkerSpawner; kernels?: readonly OurKernel[] } = {}): Promise<WasmKernelsInfo> {
+export async function registerWasmTrainingKernels(opts: { threads?: number; spawner?: WorkerSpawner; kernels?: readonly OurKernel[]; simd?: NnSimd | 'auto' } = {}): Promise<WasmKernelsInfo> {
   const threads = Math.max(1, opts.threads && opts.threads > 0 ? Math.floor(opts.threads) : 1);
-  if (pool && pool.threads !== threads && !pool.note) { pool.dispose(); pool = null; }
+  const simd = opts.simd ?? 'auto';
+  if (pool && ((pool.threads !== threads && !pool.note) || (simd !== 'auto' && pool.simd !== simd))) { pool.dispose(); pool = null; }
   registerBaselineConv2DBackpropFilter();
+  installActivationGradients();
   if (!pool) {
     try {
-      pool = await createNnPool(threads, opts.spawner);
+      pool = await createNnPool(threads, opts.spawner, { simd });
     } catch (e) {
       // Training still works on stock kernels + the baseline filter gradient, only slower.
       return { threads: 1, note: `nn kernels unavailable (${(e as Error).message}): stock tfjs-wasm with the baseline Conv2DBackpropFilter` };
@@ -243,8 +251,14 @@ export async function registerWasmTrainingKernels(opts: { threads?: number; spaw
       ours.delete(name);
     }
   }
-  return { threads: pool.threads, note: pool.note };
+  return { threads: pool.threads, note: pool.note, simd: pool.simd };
 }
+
+/** The running nn pool (null before registerWasmTrainingKernels): the benchmark's peak loop runs on it. */
+export function currentNnPool(): NnPool | null { return pool; }
+
+/** Names of the kernels that are ours right now (the profiler marks them). */
+export function ourRegisteredKernels(): ReadonlySet<string> { return new Set(ours); }
 
 /** Puts the stock kernels back (and the baseline Conv2DBackpropFilter) and stops the workers. */
 export function unregisterWasmTrainingKernels(): void {

@@ -12,6 +12,44 @@ import { normalInit } from './params';
 export const BN_EPS = 1e-5;
 export const BN_MOMENTUM = 0.1;
 
+/**
+ * Fused training-mode BatchNorm kernels a backend may register (the wasm
+ * backend does, src/backend/wasm_train_kernels.ts):
+ *   BN_TRAIN_KERNEL       {x, gamma, beta}, {varianceEpsilon} -> [y, mean, variance (biased)]
+ *   BN_TRAIN_GRAD_KERNEL  {dy, x, mean, variance, gamma}, {varianceEpsilon} -> [dx, dgamma, dbeta]
+ * Where both are registered, training-mode batchNorm runs through them (one
+ * tf.customGrad op); elsewhere through tf.moments + tf.batchNorm.
+ */
+export const BN_TRAIN_KERNEL = 'GanforgeBatchNormTrain';
+export const BN_TRAIN_GRAD_KERNEL = 'GanforgeBatchNormTrainGrad';
+
+function fusedAvailable(x: Tensor): boolean {
+  const b = tf.getBackend();
+  return x.dtype === 'float32' && !!tf.getKernel(BN_TRAIN_KERNEL, b) && !!tf.getKernel(BN_TRAIN_GRAD_KERNEL, b);
+}
+
+/** Training-mode batch norm through the fused kernels: y plus the batch's (biased) mean and variance (kept: the caller disposes them). */
+function fusedBatchNormTrain(x: Tensor, gamma: Tensor, beta: Tensor): { y: Tensor; mean: Tensor; variance: Tensor } {
+  let mean!: Tensor, variance!: Tensor;
+  const attrs = { varianceEpsilon: BN_EPS };
+  const op = tf.customGrad(((xi: Tensor, g: Tensor, b: Tensor, save: tf.GradSaveFunc) => {
+    const [y, m, v] = tf.engine().runKernel(BN_TRAIN_KERNEL, { x: xi, gamma: g, beta: b }, attrs) as Tensor[];
+    save([xi, g, m, v]);
+    // customGrad runs this inside a tidy that keeps only `value`: keep the statistics (the caller owns them)
+    mean = tf.keep(m);
+    variance = tf.keep(v);
+    return {
+      value: y,
+      gradFunc: (dy: Tensor, saved: Tensor[]) => {
+        const [sx, sg, sm, sv] = saved;
+        return tf.engine().runKernel(BN_TRAIN_GRAD_KERNEL, { dy, x: sx, mean: sm, variance: sv, gamma: sg }, attrs) as Tensor[];
+      },
+    };
+  }) as any) as (x: Tensor, g: Tensor, b: Tensor) => Tensor;
+  const y = op(x, gamma, beta);
+  return { y, mean, variance };
+}
+
 export interface BnState {
   pending: { name: string; mean: Tensor; variance: Tensor; count: number }[];
 }
@@ -29,6 +67,16 @@ export function batchNorm(p: ParamStore, name: string, x: Tensor, training: bool
   const beta = p.get(`${name}/beta`);
   if (!training) {
     return tf.batchNorm(x, p.get(`${name}/running_mean`), p.get(`${name}/running_var`), beta, gamma, BN_EPS);
+  }
+  if (fusedAvailable(x)) {
+    const { y, mean, variance } = fusedBatchNormTrain(x, gamma, beta);
+    if (state) {
+      const count = x.size / x.shape[x.shape.length - 1];
+      state.pending.push({ name, mean, variance, count });
+    } else {
+      tf.dispose([mean, variance]);
+    }
+    return y;
   }
   const axes = x.shape.map((_, i) => i).slice(0, -1);
   const { mean, variance } = tf.moments(x, axes);

@@ -8,7 +8,7 @@ import type { NnPool } from '../nn/pool';
 export type Activation = 'linear' | 'relu' | 'relu6' | 'leakyrelu';
 export const ACT_CODE: Record<Activation, number> = { linear: 0, relu: 1, relu6: 2, leakyrelu: 3 };
 
-export const OP_GEMM = 1, OP_CONV = 2, OP_CONV_BPF = 3, OP_CONV_BPI = 4, OP_PACK_B = 5;
+export const OP_GEMM = 1, OP_CONV = 2, OP_CONV_BPF = 3, OP_CONV_BPI = 4, OP_PACK_B = 5, OP_PEAK = 6;
 const JOB_SLOTS = 34;
 
 /** Fields of a job record (assembly/nn/job.ts); unset ones are 0. */

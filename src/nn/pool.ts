@@ -20,6 +20,36 @@
 import { instantiateSync, precompile, type WasmModule } from '../wasm/module';
 import { wasmBase64, wasmOptions } from '../wasm/generated/nn';
 import { wasmBase64 as stBase64, wasmOptions as stOptions } from '../wasm/generated/nn_st';
+import { wasmBase64 as relaxedBase64, wasmOptions as relaxedOptions } from '../wasm/generated/nn_relaxed';
+
+/**
+ * Which build of the nn module a pool runs: 'plain' (128-bit SIMD mul + add)
+ * or 'relaxed' (the same kernels with f32x4.relaxed_madd in the GEMM
+ * micro-kernel: FMA where the CPU has it). 'auto' picks relaxed where this
+ * engine validates it (Chromium by default; Node 20 once the V8 flag is set,
+ * platform/node.ts's enableRelaxedSimd), else plain.
+ */
+export type NnSimd = 'plain' | 'relaxed';
+
+let relaxedOk: boolean | null = null;
+/** Whether this engine accepts the relaxed-SIMD build (validated once; a V8 flag set later is seen on the next call while it was false). */
+export function relaxedSimdAvailable(): boolean {
+  if (relaxedOk) return true;
+  try {
+    relaxedOk = WebAssembly.validate(base64Bytes(relaxedBase64) as BufferSource);
+  } catch {
+    relaxedOk = false;
+  }
+  return relaxedOk;
+}
+
+function base64Bytes(b64: string): Uint8Array {
+  if (typeof Buffer !== 'undefined') return new Uint8Array(Buffer.from(b64, 'base64'));
+  const bin = atob(b64);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
 
 export interface NnExports extends Record<string, unknown> {
   run(job: number, tid: number, nt: number): number;
@@ -35,7 +65,7 @@ export class NnError extends Error {
 
 const ERRORS: Record<number, string> = { [-1]: 'bad dimensions', [-2]: 'buffer out of bounds', [-3]: 'unknown op', [-100]: 'wasm trap in the worker' };
 /** Kernel names by job op (src/kernels/gemm.ts OP_*), for error messages. */
-const KERNELS: Record<number, string> = { 1: 'gemm', 2: 'conv2d', 3: 'conv2dBackpropFilter', 4: 'conv2dBackpropInput', 5: 'packB' };
+const KERNELS: Record<number, string> = { 1: 'gemm', 2: 'conv2d', 3: 'conv2dBackpropFilter', 4: 'conv2dBackpropInput', 5: 'packB', 6: 'simdPeak', 7: 'channelSums', 8: 'channelAffine', 9: 'adamUpdate', 10: 'rmspropUpdate' };
 /** A worker's error slot while it has not reported (no kernel returns it). */
 const RUNNING = 0x7ffffff0;
 export const DEFAULT_TIMEOUT_MS = 30_000;
@@ -80,11 +110,14 @@ export class NnPool {
   readonly timeoutMs: number;
   private readonly ctl: Int32Array;
   private readonly canBlock: boolean;
+  /** The module build this pool runs. */
+  readonly simd: NnSimd;
   /** Set when a worker missed the timeout: every later run throws it. */
   private broken: NnError | null = null;
 
-  constructor(readonly mod: WasmModule<NnExports>, private readonly workers: { terminate(): void }[], ctl: SharedArrayBuffer | null, readonly note?: string, opts: NnPoolOptions = {}) {
+  constructor(readonly mod: WasmModule<NnExports>, private readonly workers: { terminate(): void }[], ctl: SharedArrayBuffer | null, readonly note?: string, opts: NnPoolOptions & { simd?: NnSimd } = {}) {
     this.threads = workers.length + 1;
+    this.simd = opts.simd ?? 'plain';
     this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.ctl = new Int32Array(ctl ?? new ArrayBuffer(64 * 4));
     let canBlock = true;
@@ -93,6 +126,9 @@ export class NnPool {
   }
 
   get exports(): WasmModule<NnExports>['exports'] { return this.mod.exports; }
+
+  /** Whether the kernels use relaxed-SIMD FMA. */
+  get relaxed(): boolean { return this.simd === 'relaxed'; }
 
   private kernelName(job: number): string {
     const op = this.mod.i32[job >>> 2];
@@ -176,14 +212,18 @@ function sharedMemoryWorks(): boolean {
  * SharedArrayBuffer (a page that is not cross-origin isolated) it loads the
  * single-threaded build and says so in `note`.
  */
-export async function createNnPool(threads: number, spawner?: WorkerSpawner, opts: { forceSingleThreadBuild?: boolean } & NnPoolOptions = {}): Promise<NnPool> {
+export async function createNnPool(threads: number, spawner?: WorkerSpawner, opts: { forceSingleThreadBuild?: boolean; simd?: NnSimd | 'auto' } & NnPoolOptions = {}): Promise<NnPool> {
   if (opts.forceSingleThreadBuild || !sharedMemoryWorks()) {
     await precompile('nn_st', stBase64);
     const mod = instantiateSync<NnExports>('nn_st', stBase64, stOptions);
-    return new NnPool(mod, [], null, threads > 1 ? 'SharedArrayBuffer unavailable (page not cross-origin isolated?): nn kernels run single-threaded' : undefined, opts);
+    return new NnPool(mod, [], null, threads > 1 ? 'SharedArrayBuffer unavailable (page not cross-origin isolated?): nn kernels run single-threaded' : undefined, { timeoutMs: opts.timeoutMs });
   }
-  const module = await precompile('nn', wasmBase64);
-  const mod = instantiateSync<NnExports>('nn', wasmBase64, wasmOptions);
+  const want = opts.simd ?? 'auto';
+  if (want === 'relaxed' && !relaxedSimdAvailable()) throw new NnError('nn: the relaxed-SIMD build was asked for, but this engine does not accept it (Node 20: --experimental-wasm-relaxed-simd)');
+  const simd: NnSimd = want === 'plain' ? 'plain' : relaxedSimdAvailable() ? 'relaxed' : 'plain';
+  const [name, b64, wopts] = simd === 'relaxed' ? ['nn_relaxed', relaxedBase64, relaxedOptions] as const : ['nn', wasmBase64, wasmOptions] as const;
+  const module = await precompile(name, b64);
+  const mod = instantiateSync<NnExports>(name, b64, wopts);
   const ctl = new SharedArrayBuffer(64 * 4);
   const workers: { terminate(): void }[] = [];
   let note: string | undefined;
@@ -200,5 +240,5 @@ export async function createNnPool(threads: number, spawner?: WorkerSpawner, opt
       }
     }
   }
-  return new NnPool(mod, workers, ctl, note, opts);
+  return new NnPool(mod, workers, ctl, note, { ...opts, simd });
 }

@@ -9,10 +9,11 @@ import { spawnSync, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { setFlagsFromString } from 'node:v8';
 import { dirname, join, resolve } from 'node:path';
 import type { RunStore } from '../train/store';
 import { BackendError, isSoftwareRenderer, type GlContext } from '../backend/select';
-import type { WorkerSpawner, WorkerData } from '../nn/pool';
+import { relaxedSimdAvailable, type WorkerSpawner, type WorkerData } from '../nn/pool';
 import type { WorkerFactory } from '../metrics/pool';
 import { spawnTracked, stopChild } from './lifetime';
 import { systemClock, type Platform } from './platform';
@@ -215,8 +216,32 @@ export function nodeWasmPath(): string {
   return dirname(req.resolve('@tensorflow/tfjs-backend-wasm/package.json')) + '/dist/';
 }
 
-/** worker_threads for the nn pool (shared memory, Atomics). */
+/**
+ * Node 20 has relaxed SIMD behind a V8 flag; V8 accepts it at run time, before
+ * the module is compiled (checked: WebAssembly.validate turns true, workers
+ * share the process's flags). Returns whether the engine now accepts it.
+ * Newer Node versions have it on: the flag is then harmless. nodeSpawner()
+ * sets it, so the nn pool picks the FMA build wherever Node can run it.
+ */
+export function enableRelaxedSimd(): boolean {
+  setRelaxedSimdFlag();
+  return relaxedSimdAvailable();
+}
+
+let relaxedFlagSet = false;
+function setRelaxedSimdFlag(): void {
+  if (relaxedFlagSet) return;
+  relaxedFlagSet = true;
+  try {
+    setFlagsFromString('--experimental-wasm-relaxed-simd');
+  } catch {
+    // the flag is gone: the feature test in nn/pool.ts decides
+  }
+}
+
+/** worker_threads for the nn pool (shared memory, Atomics); sets the relaxed-SIMD flag first. */
 export function nodeSpawner(): WorkerSpawner {
+  setRelaxedSimdFlag();
   return {
     spawn(source: string, data: WorkerData) {
       const code = `${source}\nconst { workerData, parentPort } = require('node:worker_threads');\n` +

@@ -12,6 +12,7 @@ import { discriminatorLoss, generatorLoss, gradientPenalty } from '../gan/losses
 import { commitRunningStats, discardRunningStats, type BnState } from '../gan/batchnorm';
 import { commitSpectralNorm, discardSpectralNorm, type SnState } from '../gan/spectral_norm';
 import { diffAugment, type AugmentName } from '../gan/diffaugment';
+import { applyGradientsFused } from '../gan/optimizer_fused';
 import { Rng } from '../util/rng';
 import { augmentOps, type TrainConfig } from './config';
 
@@ -186,11 +187,14 @@ export class GanTrainer {
         return loss as tf.Scalar;
       }, this.D.params.trainable());
       const norm = globalNorm(grads);
-      this.optD.applyGradients(grads);
+      // one fused pass over D's variables where the backend has it (wasm), the WGAN clip included
+      // (the clip touches only trainable weights, which the commits below do not read)
+      const fused = applyGradientsFused(this.optD, grads, c.clip);
+      if (!fused) this.optD.applyGradients(grads);
       commitRunningStats(this.D.params, dBn);
       commitRunningStats(this.G.params, gBn);
       commitSpectralNorm(sn);
-      if (c.clip > 0) {
+      if (c.clip > 0 && !fused) {
         tf.tidy(() => {
           for (const v of this.D.params.trainable()) v.assign(tf.clipByValue(v, -c.clip, c.clip));
         });
@@ -218,7 +222,7 @@ export class GanTrainer {
         return generatorLoss(c.loss, df);
       }, this.G.params.trainable());
       const norm = globalNorm(grads);
-      this.optG.applyGradients(grads);
+      if (!applyGradientsFused(this.optG, grads)) this.optG.applyGradients(grads);
       commitRunningStats(this.G.params, gBn);
       const [lossG, gradNormG] = [value, norm].map((t) => t.dataSync()[0]);
       tf.dispose([value, norm, grads as any]);

@@ -6,6 +6,7 @@ import { nodeSpawner } from '../../src/platform/node';
 import { conv2d, conv2dBackpropFilter, conv2dBackpropInput } from '../../src/kernels/conv';
 import { conv2dRef, conv2dBackpropFilterRef, conv2dBackpropInputRef, geom } from '../reference/nn';
 import { randArray, relErr } from '../reference/backends';
+import { SIMD_BUILDS, poolFor } from '../reference/simd';
 
 // [B, H, W, Ci, Co, K, stride, pad]
 // a number pads that many on every side (the seed's Conv2d(5, 2, padding=2))
@@ -28,10 +29,10 @@ const cases: [number, number, number, number, number, number, number, 'same' | '
   [1, 6, 6, 4, 3, 3, 1, 1],
 ];
 
-for (const threads of [1, 2]) {
-  describe(`conv kernels, ${threads} thread(s)`, () => {
+for (const simd of SIMD_BUILDS) for (const threads of [1, 2]) {
+  describe(`conv kernels, ${simd} build, ${threads} thread(s)`, () => {
     let pool: NnPool;
-    beforeAll(async () => { pool = await createNnPool(threads, nodeSpawner()); });
+    beforeAll(async () => { pool = await poolFor(threads, simd); });
     afterAll(() => pool.dispose());
 
     for (const [B, H, W, Ci, Co, K, s, pad] of cases) {

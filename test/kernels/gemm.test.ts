@@ -5,15 +5,16 @@ import { nodeSpawner } from '../../src/platform/node';
 import { gemm, writeJob, OP_GEMM } from '../../src/kernels/gemm';
 import { gemmRef } from '../reference/nn';
 import { randArray, relErr } from '../reference/backends';
+import { SIMD_BUILDS, poolFor } from '../reference/simd';
 
 const shapes: [number, number, number][] = [
   [1, 1, 1], [3, 5, 7], [4, 8, 16], [17, 13, 9], [64, 100, 37], [5, 33, 300], [130, 70, 520], [64, 600, 100], [2, 1030, 3],
 ];
 
-for (const threads of [1, 2, 3]) {
-  describe(`gemm, ${threads} thread(s)`, () => {
+for (const simd of SIMD_BUILDS) for (const threads of [1, 2, 3]) {
+  describe(`gemm, ${simd} build, ${threads} thread(s)`, () => {
     let pool: NnPool;
-    beforeAll(async () => { pool = await createNnPool(threads, nodeSpawner()); expect(pool.threads).toBe(threads); });
+    beforeAll(async () => { pool = await poolFor(threads, simd); expect(pool.threads).toBe(threads); });
     afterAll(() => pool.dispose());
 
     for (const [M, N, K] of shapes) {

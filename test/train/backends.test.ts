@@ -52,6 +52,11 @@ describe('wasm backend', () => {
     await initBackend('wasm', nodePlatform());
     await checkResumeEquality('wasm', 'bce');
   });
+
+  it('and with RMSprop and the weight clip (wgan), through the fused optimizer update', async () => {
+    await initBackend('wasm', nodePlatform());
+    await checkResumeEquality('wasm', 'wgan', { nCritic: 2 });
+  });
 });
 
 describe('webgl backend (headless-gl)', async () => {

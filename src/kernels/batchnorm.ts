@@ -1,0 +1,106 @@
+// Typed wrapper for assembly/nn/channel.ts: BatchNorm's training forward
+// (batch statistics) and backward (x, gamma, beta) on the nn pool, over x seen
+// as [R, C] (NHWC: R = B*H*W rows of C channels).
+//
+//   forward:  mean = sum x / R; var = sum (x - mean)^2 / R (biased);
+//             y = gamma / sqrt(var + eps) * (x - mean) + beta
+//   backward: dbeta = sum dy; dgamma = invstd * sum dy (x - mean);
+//             dx = k dy - k invstd dgamma / R (x - mean) - k dbeta / R, k = gamma invstd
+// Three passes forward (two reductions, one affine), two backward; per-channel
+// scalars are computed here in f64. Inputs copied once into the nn memory,
+// outputs once out.
+import type { NnPool } from '../nn/pool';
+
+export const OP_COLSUM = 7, OP_AFFINE = 8;
+const JOB_SLOTS = 34;
+
+interface ChanFields { op: number; R: number; C: number; mode?: number; a: number; b?: number; out?: number; p?: number; q?: number; r?: number; acc?: number; m?: number }
+
+export function writeChanJob(pool: NnPool, f: ChanFields): number {
+  const ptr = (pool.exports.alloc(JOB_SLOTS * 4) as number) >>> 0;
+  const i32 = pool.mod.i32, o = ptr >>> 2;
+  i32.fill(0, o, o + JOB_SLOTS);
+  const v = [f.op, f.R, f.C, f.mode ?? 0, f.a, f.b ?? 0, f.out ?? 0, f.p ?? 0, f.q ?? 0, f.r ?? 0, f.acc ?? 0, f.m ?? 0];
+  for (let i = 0; i < v.length; i++) i32[o + i] = v[i] | 0;
+  return ptr;
+}
+
+function check(name: string, a: ArrayLike<number>, n: number) {
+  if (a.length < n) throw new Error(`batchnorm: ${name} has ${a.length} values, need ${n}`);
+}
+
+/** Column sums of the job over all threads: [s1, s2] in f64. */
+function colsum(pool: NnPool, R: number, C: number, mode: number, a: number, b = 0, p = 0): [Float64Array, Float64Array] {
+  const mod = pool.mod, nt = pool.threads;
+  const per = C * 24;
+  const acc = (mod.exports.alloc(per * nt + 8) as number) >>> 0;
+  const acc8 = (acc + 7) & ~7;
+  pool.run(writeChanJob(pool, { op: OP_COLSUM, R, C, mode, a, b, p, acc: acc8 }));
+  const s1 = new Float64Array(C), s2 = new Float64Array(C);
+  const f64 = mod.f64;
+  for (let t = 0; t < nt; t++) {
+    const o = (acc8 + t * per) >>> 3;
+    for (let c = 0; c < C; c++) { s1[c] += f64[o + c]; s2[c] += f64[o + C + c]; }
+  }
+  return [s1, s2];
+}
+
+function putF32(pool: NnPool, v: ArrayLike<number>): number {
+  return pool.mod.put(Float32Array.from(v));
+}
+
+export interface BnForward { mean: Float32Array; variance: Float32Array }
+
+/** y = batchnorm(x) with the batch's own statistics; returns the (biased) statistics. */
+export function bnTrainForward(pool: NnPool, x: Float32Array, R: number, C: number, gamma: Float32Array, beta: Float32Array, eps: number, y: Float32Array): BnForward {
+  if (!(R > 0 && C > 0)) throw new Error(`batchnorm: bad shape [${R}, ${C}]`);
+  check('x', x, R * C); check('gamma', gamma, C); check('beta', beta, C); check('y', y, R * C);
+  const mod = pool.mod;
+  mod.exports.reset();
+  const xp = mod.put(x.subarray(0, R * C));
+  const [sum] = colsum(pool, R, C, 0, xp);
+  const mean = new Float32Array(C);
+  for (let c = 0; c < C; c++) mean[c] = sum[c] / R;
+  const mp = putF32(pool, mean);
+  const [sq] = colsum(pool, R, C, 1, xp, 0, mp);
+  const variance = new Float32Array(C), scale = new Float32Array(C);
+  for (let c = 0; c < C; c++) {
+    variance[c] = sq[c] / R;
+    scale[c] = gamma[c] / Math.sqrt(variance[c] + eps);
+  }
+  const sp = putF32(pool, scale), bp = putF32(pool, beta.subarray(0, C));
+  const out = (mod.exports.alloc(R * C * 4) as number) >>> 0;
+  pool.run(writeChanJob(pool, { op: OP_AFFINE, R, C, a: xp, out, p: sp, r: bp, m: mp }));
+  y.set(mod.f32.subarray(out >>> 2, (out >>> 2) + R * C));
+  return { mean, variance };
+}
+
+export interface BnBackward { dgamma: Float32Array; dbeta: Float32Array }
+
+/** dx (into `dx`), dgamma, dbeta of the training-mode batchnorm, given the forward's statistics. */
+export function bnTrainBackward(pool: NnPool, dy: Float32Array, x: Float32Array, R: number, C: number, mean: Float32Array, variance: Float32Array,
+  gamma: Float32Array, eps: number, dx: Float32Array): BnBackward {
+  if (!(R > 0 && C > 0)) throw new Error(`batchnorm: bad shape [${R}, ${C}]`);
+  check('dy', dy, R * C); check('x', x, R * C); check('mean', mean, C); check('variance', variance, C); check('gamma', gamma, C); check('dx', dx, R * C);
+  const mod = pool.mod;
+  mod.exports.reset();
+  const xp = mod.put(x.subarray(0, R * C));
+  const dyp = mod.put(dy.subarray(0, R * C));
+  const mp = putF32(pool, mean.subarray(0, C));
+  const [sdy, sdyx] = colsum(pool, R, C, 2, xp, dyp, mp);
+  const dgamma = new Float32Array(C), dbeta = new Float32Array(C);
+  const p = new Float32Array(C), q = new Float32Array(C), r = new Float32Array(C);
+  for (let c = 0; c < C; c++) {
+    const invstd = 1 / Math.sqrt(variance[c] + eps);
+    const dg = sdyx[c] * invstd, db = sdy[c];
+    dgamma[c] = dg; dbeta[c] = db;
+    const k = gamma[c] * invstd;
+    q[c] = k;
+    p[c] = (-k * invstd * dg) / R;
+    r[c] = (-k * db) / R;
+  }
+  const out = (mod.exports.alloc(R * C * 4) as number) >>> 0;
+  pool.run(writeChanJob(pool, { op: OP_AFFINE, R, C, a: xp, b: dyp, out, p: putF32(pool, p), q: putF32(pool, q), r: putF32(pool, r), m: mp }));
+  dx.set(mod.f32.subarray(out >>> 2, (out >>> 2) + R * C));
+  return { dgamma, dbeta };
+}
