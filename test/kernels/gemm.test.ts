@@ -69,7 +69,7 @@ describe('kernel-side validation', () => {
     e.reset();
     const job = writeJob(pool, { op: OP_GEMM, M: 4, N: 8, K: 4, pb: 0x7ffffff0, c: 0, ldc: 8, cLen: 32, scratch: 0, scratchBytes: 1 << 20, a: 0, rsA: 4, csA: 1, aLen: 16 });
     expect(e.run(job, 0, 1)).toBe(-2);
-    const bad = writeJob(pool, { op: 9, M: 4, N: 8, K: 4, pb: 0, c: 0, ldc: 8, scratch: 0, scratchBytes: 0 });
+    const bad = writeJob(pool, { op: 99, M: 4, N: 8, K: 4, pb: 0, c: 0, ldc: 8, scratch: 0, scratchBytes: 0 });
     expect(e.run(bad, 0, 1)).toBe(-3);
     const neg = writeJob(pool, { op: OP_GEMM, M: -1, N: 8, K: 4, pb: 0, c: 0, ldc: 8, scratch: 0, scratchBytes: 0 });
     expect(e.run(neg, 0, 1)).toBe(-1);
