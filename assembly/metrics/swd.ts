@@ -99,10 +99,52 @@ function normalise(p: usize, len: usize, m0: f32, m1: f32, m2: f32, i0: f32, i1:
 /** Directions projected per pass over the patches (4 blocks of 16). */
 const DIR_BLOCK: i32 = 64;
 
+/** Slots of the open-addressing table that finds repeated patch positions (a power of two >= 2 count). */
+function tableSlots(count: i32): usize {
+  let t: usize = 16;
+  while (t < (<usize>count << 1)) t <<= 1;
+  return t;
+}
+
 /** Scratch bytes swd_chunk needs for ca and cb patches. */
 export function swd_scratch_bytes(ca: i32, cb: i32): usize {
-  const D = <usize>DIR_BLOCK;
-  return a16(<usize>DESC * D * 4) + a16(<usize>ca * D * 4) + a16(<usize>cb * D * 4) + a16(<usize>max(ca, cb) * 4) + HIST_BYTES + 16;
+  const D = <usize>DIR_BLOCK, mx = <usize>max(ca, cb);
+  return a16(<usize>DESC * D * 4) + a16(<usize>ca * D * 4) + a16(<usize>cb * D * 4) + 3 * a16(mx * 4) + HIST_BYTES +
+    2 * a16(<usize>ca * 4) + 2 * a16(<usize>cb * 4) + a16(tableSlots(max(ca, cb)) * 8) + 16;
+}
+
+/**
+ * Unique patch offsets, in order of first appearance, into uniq, and for each
+ * patch the index of its offset there into map; returns how many are unique.
+ * (At 16 px a level has 100 positions per image for 128 draws, so about a
+ * third of the patches repeat; each is projected once and gathered.)
+ * table: tableSlots(count) slots of (offset + 1, index), zeroed here.
+ */
+function dedupe(offs: usize, count: i32, uniq: usize, map: usize, table: usize): i32 {
+  const slots = tableSlots(count), mask = slots - 1, shift = <u32>(32 - ctz(slots)); // Fibonacci hashing: the product's top bits
+  memory.fill(table, 0, slots << 3);
+  let nu = 0;
+  for (let p = 0; p < count; p++) {
+    const off = load<i32>(offs + (<usize>p << 2));
+    let h = <usize>((<u32>off * <u32>0x9e3779b1) >> shift);
+    let idx = -1;
+    while (true) {
+      const e = table + (h << 3);
+      const k = load<i32>(e);
+      if (k == 0) { store<i32>(e, off + 1); store<i32>(e, nu, 4); store<i32>(uniq + (<usize>nu << 2), off); idx = nu++; break; }
+      if (k == off + 1) { idx = load<i32>(e, 4); break; }
+      h = (h + 1) & mask;
+    }
+    store<i32>(map + (<usize>p << 2), idx);
+  }
+  return nu;
+}
+
+/** dst[p] = src[map[p]] for p < count (f32 bit patterns). */
+function gather(src: usize, map: usize, count: i32, dst: usize): void {
+  for (let p = 0; p < count; p++) {
+    store<u32>(dst + (<usize>p << 2), load<u32>(src + (<usize>load<i32>(map + (<usize>p << 2)) << 2)));
+  }
 }
 
 function checkOffsets(offs: usize, count: i32, len: i64, stride: i64): bool {
@@ -121,10 +163,19 @@ export function swd_chunk(la: usize, lenA: i32, oa: usize, ca: i32, lb: usize, l
   if (!fits(la, <u64>lenA * 4) || !fits(lb, <u64>lenB * 4) || !fits(oa, <u64>ca * 4) || !fits(ob, <u64>cb * 4) ||
     !fits(dirs, <u64>ndir * <u64>DESC * 4) || !fits(scratch, <u64>sb) || !fits(out, <u64>ndir * 8)) return ERR_BOUNDS;
   if (!checkOffsets(oa, ca, lenA, stride) || !checkOffsets(ob, cb, lenB, stride)) return ERR_PATCH;
-  const D = <usize>DIR_BLOCK;
+  const D = <usize>DIR_BLOCK, mx = <usize>max(ca, cb);
   const dirT = a16(scratch);
-  const pa = dirT + a16(<usize>DESC * D * 4), pb = pa + a16(<usize>ca * D * 4), tmp = pb + a16(<usize>cb * D * 4);
-  const hist = tmp + a16(<usize>max(ca, cb) * 4);
+  const pa = dirT + a16(<usize>DESC * D * 4), pb = pa + a16(<usize>ca * D * 4);
+  const rowA = pb + a16(<usize>cb * D * 4), rowB = rowA + a16(mx * 4), tmp = rowB + a16(mx * 4);
+  const hist = tmp + a16(mx * 4);
+  const ua = hist + HIST_BYTES, ma = ua + a16(<usize>ca * 4), ub = ma + a16(<usize>ca * 4), mb = ub + a16(<usize>cb * 4);
+  const table = mb + a16(<usize>cb * 4);
+  // each distinct position is projected once (rows of pa / pb hold nua / nub
+  // values) where that saves a tenth or more; otherwise the patches as given
+  let nua = dedupe(oa, ca, ua, ma, table), nub = dedupe(ob, cb, ub, mb, table);
+  const gA = <i64>nua * 10 <= <i64>ca * 9, gB = <i64>nub * 10 <= <i64>cb * 9;
+  if (!gA) nua = ca;
+  if (!gB) nub = cb;
   const rs = <usize>stride << 2;
   for (let s0 = 0; s0 < ndir; s0 += DIR_BLOCK) {
     const ns = min(DIR_BLOCK, ndir - s0), nb = (ns + 15) >> 4;
@@ -135,10 +186,12 @@ export function swd_chunk(la: usize, lenA: i32, oa: usize, ca: i32, lb: usize, l
       const blk = dirT + <usize>(d >> 4) * <usize>DESC * 64 + (<usize>(d & 15) << 2);
       for (let k = 0; k < DESC; k++) store<f32>(blk + <usize>k * 64, load<f32>(src + (<usize>k << 2)));
     }
-    projectBlocks(la, rs, oa, ca, dirT, nb, pa);
-    projectBlocks(lb, rs, ob, cb, dirT, nb, pb);
+    projectBlocks(la, rs, gA ? ua : oa, nua, dirT, nb, pa);
+    projectBlocks(lb, rs, gB ? ub : ob, nub, dirT, nb, pb);
     for (let d = 0; d < ns; d++) {
-      const ra = pa + <usize>d * <usize>ca * 4, rb = pb + <usize>d * <usize>cb * 4;
+      let ra = pa + <usize>d * <usize>nua * 4, rb = pb + <usize>d * <usize>nub * 4;
+      if (gA) { gather(ra, ma, ca, rowA); ra = rowA; }
+      if (gB) { gather(rb, mb, cb, rowB); rb = rowB; }
       // sorted keys land in tmp; copy A's back over its row before sorting B
       memory.copy(ra, sortKeys(ra, ca, tmp, hist), <usize>ca << 2);
       const kb = sortKeys(rb, cb, tmp, hist);

@@ -132,6 +132,31 @@ describe('swd_chunk: projection, sort and W1', () => {
     expect(alone[0]).toBe(got[130]);
   });
 
+  it('repeated patch positions (projected once, then gathered) match the reference: heavy repeats, one position only, none', () => {
+    const h = 16, w = 16, rng = new Rng(77);
+    const na = 3, nb = 4;
+    const A = Float32Array.from({ length: na * h * w * 3 }, () => rng.normal());
+    const B = Float32Array.from({ length: nb * h * w * 3 }, () => 0.4 + 0.9 * rng.normal());
+    const dirs = unitDirs(19, rng);
+    // A: 301 draws from 3 images x 2 x 2 positions (mostly repeats, odd count); B: all distinct (no gather)
+    const heavy: [number, number, number][] = Array.from({ length: 301 }, () => [rng.int(na), 4 + rng.int(2), 7 + rng.int(2)]);
+    const distinct: [number, number, number][] = [];
+    for (let i = 0; i < nb; i++) for (let y = 0; y < 10; y += 3) for (let x = 0; x < 10; x += 2) distinct.push([i, y, x]);
+    const one: [number, number, number][] = Array.from({ length: 57 }, () => [2, 9, 0]);
+    for (const [ca, cb] of [[heavy, distinct], [distinct.map(([i, y, x]) => [i % na, y, x] as [number, number, number]), heavy.map(([i, y, x]) => [i, y, x] as [number, number, number])], [one, heavy]]) {
+      const got = swdProject(A, offsetsOf(ca, h, w), cb === distinct ? B : A, offsetsOf(cb, h, w), w * 3, dirs.f32);
+      const want = slicedRef(descriptorsRef(asImgs(A, na, h, w), ca), descriptorsRef(asImgs(cb === distinct ? B : A, cb === distinct ? nb : na, h, w), cb), dirs.f64);
+      for (let d = 0; d < 19; d++) expect(Math.abs(got[d] - want[d])).toBeLessThan(1e-5 * (1 + want[d]));
+    }
+    // the same patches in another order give the same numbers (each projection is computed the same way)
+    const shuffled = heavy.slice().reverse();
+    const x = swdProject(A, offsetsOf(heavy, h, w), B, offsetsOf(distinct, h, w), w * 3, dirs.f32);
+    const y = swdProject(A, offsetsOf(shuffled, h, w), B, offsetsOf(distinct, h, w), w * 3, dirs.f32);
+    expect(Array.from(y)).toEqual(Array.from(x));
+    // bounds are still checked before any position is hashed
+    expect(() => swdProject(A, Int32Array.from([0, A.length]), B, offsetsOf(distinct, h, w), w * 3, dirs.f32)).toThrow(/patch outside/);
+  });
+
   it('hand cases: a shift along the direction is the W1; quantile walk for unequal sizes', () => {
     // one patch per 7x7 "image"; direction e_0 reads each patch's top-left red value
     const patchSet = (vals: number[]) => {
