@@ -533,7 +533,7 @@ async function onLoadCheckpoint(files: FileList | File[]): Promise<void> {
     return;
   }
   banner(els.banner, null);
-  let picked: Awaited<ReturnType<typeof readCheckpointPicks>>;
+  let picked: Awaited<ReturnType<typeof readCheckpointPicks>> & { label?: string };
   try {
     picked = (await torchCheckpointPicks(files, ensureBackend)) ?? (await readCheckpointPicks(files));
   } catch (e) {
@@ -542,7 +542,7 @@ async function onLoadCheckpoint(files: FileList | File[]): Promise<void> {
   }
   const state = await ctl.load(picked.dir, picked.files, putCheckpoint);
   if (!state) return;
-  const msg = `loaded checkpoint ${picked.dir} (step ${state.step}; ${describe(ctl.cfg!)}): raise "steps" above ${state.step} if needed and press Resume`;
+  const msg = `loaded checkpoint ${picked.label ?? picked.dir} (step ${state.step}; ${describe(ctl.cfg!)}): raise "steps" above ${state.step} if needed and press Resume`;
   log(msg);
   showState(els.status, 'paused', msg);
 }
