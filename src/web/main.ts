@@ -42,7 +42,6 @@ import { PageData, type DataSource } from './page_data';
 import { PageBackend } from './page_backend';
 import { RunDisplay } from './run_display';
 import { trainPass, type PassView } from './train_pass';
-import type { Sampler } from '../train/loop';
 import { PAGE_FORM_DEFAULTS, configFromCheckpoint, describeConfig, errorText as pageErrorText, pageExtra, resumedConfig, webglVersionOf } from './page_config';
 
 const platform = browserPlatform();
@@ -97,8 +96,6 @@ const data = new PageData({ faces: loadFaceDataset, files: loadImageFiles }, {
   info: (text) => (els.dataInfo.textContent = text),
   warn: (msg) => banner(els.banner, msg),
 });
-/** The sampler of the run being prepared (PageData.prepare). */
-let sampler: Sampler | null = null;
 
 /**
  * The page's run (its store) and the run kept in IndexedDB (run_state.ts):
@@ -136,12 +133,8 @@ const passView: PassView = {
 /** The page's run as a state machine (run_controller.ts); the parts above do the work it asks for. */
 const ctl: RunController<MemoryStore> = new RunController<MemoryStore>(keeper, {
   newStore: () => new MemoryStore('browser:'),
-  prepare: async (c) => {
-    const got = await data.prepare(c, dataSource(), facesCount());
-    await backend.ensure(c.backend);
-    sampler = got.sampler;
-  },
-  train: (c, runStore, resume, shouldStop) => trainPass({ display, glLoss, keeper, data: { ds: data.ds!, sampler: sampler!, runInfo: data.runInfo }, backend: backend.info, view: passView }, c, runStore, resume, shouldStop),
+  prepare: async (c) => { await data.prepare(c, dataSource(), facesCount(), () => backend.ensure(c.backend)); },
+  train: (c, runStore, resume, shouldStop) => trainPass({ display, glLoss, keeper, data: { ds: data.ds!, sampler: data.sampler!, runInfo: data.runInfo }, backend: backend.info, view: passView }, c, runStore, resume, shouldStop),
   checkpointsTrusted: () => glLoss.trusted,
   configFromCheckpoint: (state) => configFromCheckpoint(state, extra(), form.backend),
   ensureBackend: async (c) => { await backend.ensure(c.backend); },
@@ -204,7 +197,7 @@ function showAdopted(c: TrainConfig, state: CheckpointState, grid: { step: numbe
   form.set(c);
   els.charts.innerHTML = '';
   clearDiversity('not scored yet');
-  sampler = null;
+  data.sampler = null;
 }
 
 function onContextLost(): void {
@@ -271,7 +264,7 @@ async function onReset(): Promise<void> {
   // before the page says idle: a reload right after must not bring the run back
   const dropped = ctl.reset();
   display.reset();
-  sampler = null;
+  data.sampler = null;
   clearCanvas(els.canvas);
   els.charts.innerHTML = '';
   clearDiversity('not scored yet');

@@ -70,6 +70,8 @@ export class PageData {
   facesSaved: Promise<boolean> = Promise.resolve(false);
   /** What run.json says about the data. */
   runInfo: Record<string, unknown> = {};
+  /** The batch sampler of the run prepared last (null: none, or the run was dropped). */
+  sampler: Sampler | null = null;
 
   constructor(private readonly loaders: DataLoaders, private readonly view: DataView) {}
 
@@ -139,10 +141,17 @@ export class PageData {
     return ds;
   }
 
-  /** The data and batch sampler for a run of `c` (DatasetError when the batch is larger than the data). */
-  async prepare(c: TrainConfig, src: DataSource, faces: number): Promise<{ ds: ImageDataset; sampler: Sampler }> {
+  /**
+   * The data and batch sampler for a run of `c` (DatasetError when the batch
+   * is larger than the data). `sampler` becomes it only when `ready` (e.g.
+   * the backend) has started too.
+   */
+  async prepare(c: TrainConfig, src: DataSource, faces: number, ready: () => Promise<unknown> = async () => {}): Promise<{ ds: ImageDataset; sampler: Sampler }> {
     const ds = await this.ensure(c.size, src, faces);
     if (c.batch > ds.n) throw new DatasetError(`batch ${c.batch} is larger than the dataset (${ds.n} images): lower batch or use more images`);
-    return { ds, sampler: new TolerantSampler(new BatchSampler(ds, c.batch, c.seed, { flip: c.flip }), this.view.log) };
+    await ready();
+    const sampler = new TolerantSampler(new BatchSampler(ds, c.batch, c.seed, { flip: c.flip }), this.view.log);
+    this.sampler = sampler;
+    return { ds, sampler };
   }
 }

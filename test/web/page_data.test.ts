@@ -70,8 +70,13 @@ describe('PageData', () => {
     const { data } = setup();
     await expect(data.prepare(resolveConfig({ size: 32, batch: 32 }), 'faces', 16)).rejects.toThrow(/^batch 32 is larger than the dataset \(16 images\)/);
     expect(data.ds?.n).toBe(16);
+    expect(data.sampler).toBeNull();
     const c = resolveConfig({ size: 32, batch: 4, seed: 3 });
+    // the sampler is the run's only once the rest is ready: a backend that fails keeps the one before
+    await expect(data.prepare(c, 'faces', 16, async () => { throw new Error('no backend'); })).rejects.toThrow('no backend');
+    expect(data.sampler).toBeNull();
     const { sampler } = await data.prepare(c, 'faces', 16);
+    expect(data.sampler).toBe(sampler);
     const ref = new BatchSampler(data.ds!, 4, 3, { flip: c.flip });
     expect(sampler.next()).toEqual(ref.next());
   });
