@@ -4,20 +4,22 @@
 // page then adopts like any other (checked by drawing the fixed-z grid).
 import { importCheckpoint, readStateDict } from '../bridge/run';
 import { BridgeError } from '../bridge/errors';
-import { CheckpointError, type CheckpointFiles } from '../train/checkpoint';
+import { CheckpointError, stepDirName, type CheckpointFiles } from '../train/checkpoint';
 import type { TrainConfig } from '../train/config';
 
 export const TORCH_FILE = /\.(pth|pt|safetensors)$/i;
 
 /**
- * null when no picked file is a PyTorch file; else the imported checkpoint.
+ * null when no picked file is a PyTorch file; else the imported checkpoint:
+ * `dir` is its folder in a run (step-NNNNNN, the imported step), `label`
+ * names the files it came from.
  * `ensureBackend` starts tfjs before the model is built. Errors come as
  * CheckpointError with the importer's message (naming the file).
  */
 export async function torchCheckpointPicks(
   picked: ArrayLike<File>,
   ensureBackend: (name: TrainConfig['backend']) => Promise<unknown>,
-): Promise<{ dir: string; files: CheckpointFiles } | null> {
+): Promise<{ dir: string; files: CheckpointFiles; label: string } | null> {
   const torch = Array.from(picked).filter((f) => TORCH_FILE.test(f.name));
   if (!torch.length) return null;
   try {
@@ -26,7 +28,9 @@ export async function torchCheckpointPicks(
     await ensureBackend('auto');
     const r = await importCheckpoint({ inputs });
     r.trainer.dispose();
-    return { dir: `imported ${torch.map((f) => f.name).join(' + ')}`, files: r.files };
+    const raw = r.files['state.json'];
+    const step = Number(JSON.parse(typeof raw === 'string' ? raw : new TextDecoder().decode(raw)).step) || 0;
+    return { dir: stepDirName(step), files: r.files, label: `imported ${torch.map((f) => f.name).join(' + ')}` };
   } catch (e) {
     if (e instanceof BridgeError) throw new CheckpointError(e.message);
     throw e;

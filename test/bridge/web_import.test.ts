@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { tf } from '../../src/tf';
 import { torchCheckpointPicks } from '../../src/web/torch_import';
 import { trainerFromCheckpoint } from '../../src/bridge/run';
-import { CheckpointError } from '../../src/train/checkpoint';
+import { CheckpointError, stepDirName } from '../../src/train/checkpoint';
 
 const FIX = join(__dirname, '../fixtures/bridge');
 const file = (name: string) => new File([readFileSync(join(FIX, name))], name);
@@ -17,7 +17,11 @@ const cpu = async () => tf.setBackend('cpu');
 describe('page: Load checkpoint with a PyTorch file', () => {
   it('a .pth becomes a checkpoint of its weights (l1.0.weight in our NHWC layout)', async () => {
     const r = await torchCheckpointPicks([file('g32_z4_ngf1.pth')], cpu);
-    expect(r!.dir).toBe('imported g32_z4_ngf1.pth');
+    expect(r!.label).toBe('imported g32_z4_ngf1.pth');
+    // a checkpoint folder name, as putCheckpoint (the page's Load checkpoint) requires
+    expect(r!.dir).toMatch(/^step-\d{6}$/);
+    const raw = r!.files['state.json'];
+    expect(r!.dir).toBe(stepDirName(JSON.parse(typeof raw === 'string' ? raw : new TextDecoder().decode(raw)).step));
     const { trainer } = await trainerFromCheckpoint(r!.files, 'page');
     try {
       expect([trainer.cfg.size, trainer.cfg.zDim, trainer.cfg.ngf]).toEqual([32, 4, 1]);

@@ -18,6 +18,7 @@ import { GanTrainer } from '../../src/train/trainer';
 import { restoreCheckpoint, type CheckpointFiles } from '../../src/train/checkpoint';
 import { DEFAULTS, savedLayers, type TrainConfig } from '../../src/train/config';
 import { Rng } from '../../src/util/rng';
+import { importCheckpoint, readStateDict } from '../../src/bridge/run';
 
 const root = join(__dirname, '../..');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -51,7 +52,8 @@ function filesOf(dir: string): CheckpointFiles {
 
 /** Generator output on the cpu backend for a checkpoint's files. */
 async function nodeGenerate(files: CheckpointFiles, z: Float32Array): Promise<Float32Array> {
-  const state = JSON.parse(new TextDecoder().decode(files['state.json'] as Uint8Array));
+  const raw = files['state.json'];
+  const state = JSON.parse(typeof raw === 'string' ? raw : new TextDecoder().decode(raw));
   // a state.json without `layers` is a run from before the PyTorch bridge: tfjs 'same' padding
   const cfg = { ...DEFAULTS, ...state.config, layers: savedLayers(state.config) } as TrainConfig;
   await tf.setBackend('cpu');
@@ -77,6 +79,7 @@ describe.skipIf(!haveChromium)('browser page (Chromium + SwiftShader)', () => {
   let url = '';
   let tmp = '';
   let ckDir = '';
+  let runDir = '';
   let dataDir = '';
   const consoleErrors: string[] = [];
   const z = new Rng(7).fillNormal(new Float32Array(4 * 16));
@@ -95,6 +98,7 @@ describe.skipIf(!haveChromium)('browser page (Chromium + SwiftShader)', () => {
     const run = join(tmp, 'run');
     const r = spawnSync(process.execPath, [join(root, 'scripts/train.js'), '--backend', 'cpu', '--size', '32', '--ngf', '8', '--ndf', '8', '--z-dim', '16', '--steps', '2', '--batch', '4', '--data', data, '--out', run], { cwd: root, encoding: 'utf8', timeout: 120_000 });
     if (r.status !== 0) throw new Error(`scripts/train.js failed (${r.status}): ${r.stderr}\n${r.stdout}`);
+    runDir = run;
     ckDir = join(run, 'checkpoints/step-000002');
     expect(existsSync(join(ckDir, 'state.json'))).toBe(true);
 
@@ -346,6 +350,41 @@ describe.skipIf(!haveChromium)('browser page (Chromium + SwiftShader)', () => {
     expect(errs.join('\n')).toMatch(/different architecture/);
     expect(await page.$eval('#banner', (el) => el.textContent ?? '')).toMatch(/different architecture/);
     expect((await state(page)).phase).toBe('paused');
+    await page.close();
+    expect(consoleErrors).toEqual([]);
+  }, 300_000);
+
+  it('loads a PyTorch .pth pair (our exporter\'s torch.save zips of the CLI run) and draws what Node draws from the imported run', async () => {
+    // G (its moving average, the weights the run samples with) and D of the CLI run as the course seed's
+    // state_dicts, written by scripts/export.js --format pth
+    const pth: string[] = [];
+    for (const net of ['g', 'd']) {
+      const out = join(tmp, `${net}.pth`);
+      const r = spawnSync(process.execPath, [join(root, 'scripts/export.js'), runDir, '--format', 'pth', '--net', net, ...(net === 'g' ? ['--ema'] : []), '--out', out], { cwd: root, encoding: 'utf8', timeout: 120_000 });
+      if (r.status !== 0) throw new Error(`scripts/export.js failed (${r.status}): ${r.stderr}\n${r.stdout}`);
+      pth.push(out);
+    }
+    const page = await open(`${SMALL}`);
+    await page.waitForFunction(() => (window as any).ganforge.ready, null, { timeout: 60_000 });
+    await page.setInputFiles('#load-ckpt', pth);
+    await page.waitForFunction(() => /loaded checkpoint imported g\.pth \+ d\.pth/.test(document.getElementById('status')!.textContent ?? '') || (window as any).ganforge.errors.length > 0, null, { timeout: 60_000 });
+    expect((await state(page)).errors).toEqual([]);
+    expect((await state(page)).phase).toBe('paused');
+    const cfg = await page.evaluate(() => (window as any).ganforge.config);
+    expect([cfg.size, cfg.ngf, cfg.ndf, cfg.zDim]).toEqual([32, 8, 8, 16]);
+    // the page's run is the imported one: Resume is offered, and its fixed-z grid is drawn
+    expect(await page.$eval('#resume', (b) => (b as HTMLButtonElement).disabled)).toBe(false);
+    expect(await page.$eval('#samples-caption', (el) => el.textContent)).toMatch(/at step \d+ \(loaded checkpoint\)/);
+    const web = await page.evaluate((zz) => (window as any).ganforge.generate(zz), Array.from(z));
+    // Node: the same two files through the same importer, on the cpu backend
+    await tf.setBackend('cpu');
+    const imported = await importCheckpoint({ inputs: pth.map((f) => ({ file: f.split('/').pop()!, sd: readStateDict(new Uint8Array(readFileSync(f)), f) })) });
+    imported.trainer.dispose();
+    const node = await nodeGenerate(imported.files, z);
+    expect(web.length).toBe(4 * 32 * 32 * 3);
+    expect(maxDiff(web, node)).toBeLessThan(1e-3);
+    // ... and the import kept the CLI run's (averaged) generator: the same images as its own checkpoint
+    expect(maxDiff(node, await nodeGenerate(filesOf(ckDir), z))).toBeLessThan(1e-4);
     await page.close();
     expect(consoleErrors).toEqual([]);
   }, 300_000);
