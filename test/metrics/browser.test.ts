@@ -13,7 +13,9 @@ describe.skipIf(!CHROMIUM)('diversity in the browser', () => {
   let server: Server;
   let url = '';
   beforeAll(async () => {
-    const out = await build({ entryPoints: ['src/metrics/index.ts'], bundle: true, write: false, format: 'iife', globalName: 'GF', platform: 'browser', mainFields: ['module', 'main'], logLevel: 'silent' });
+    // the metrics library plus the page platform's Web Worker factory (src/platform/browser.ts)
+    const entry = "export * from './src/metrics/index'; export { browserWorkerFactory } from './src/platform/browser';";
+    const out = await build({ stdin: { contents: entry, resolveDir: process.cwd(), loader: 'ts' }, bundle: true, write: false, format: 'iife', globalName: 'GF', platform: 'browser', mainFields: ['module', 'main'], logLevel: 'silent' });
     const js = out.outputFiles[0].text;
     server = createServer((req, res) => {
       if (req.url === '/gf.js') { res.setHeader('content-type', 'text/javascript'); res.end(js); return; }
@@ -35,11 +37,12 @@ describe.skipIf(!CHROMIUM)('diversity in the browser', () => {
         const GF = (window as any).GF;
         await GF.initMetricsWasm();
         const set = GF.syntheticFaces(40, 32, 5);
-        const pool = await GF.MetricsPool.create(2);
+        const workers = GF.browserWorkerFactory();
+        const pool = await GF.MetricsPool.create(2, workers);
         const pooled = pool !== null;
         pool?.close();
         const one = await GF.scoreDiversity(set, { threads: 1 });
-        const two = await GF.scoreDiversity(set, { threads: 2 });
+        const two = await GF.scoreDiversity(set, { threads: 2, workers });
         return { pooled, one: [one.msssim.mean, one.vendi, one.verdict], two: [two.msssim.mean, two.vendi, two.verdict] };
       });
       const node = await scoreDiversity(syntheticFaces(40, 32, 5), { threads: 1 });
