@@ -18,9 +18,9 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, existsSync }
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { loadDist } from '../lib/load-dist.js';
-import { BenchError, runChild as run, writeAtomic, seededPick, datasetRows, machineInfo, fmtSwd, swdRow } from './lib.js';
+import { BenchError, parseBenchArgs, runChild as run, writeAtomic, seededPick, datasetRows, machineInfo, fmtSwd, swdRow } from './lib.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const { runMain, spawnTracked, loadImageFolder, listImageFiles, ensureDefaultFaces, parseNpy, slicedWasserstein, nodeWorkerFactory, Rng } = await loadDist();
@@ -45,19 +45,9 @@ function parseArgs(argv) {
     .option('--faces <N>', 'size of the embedded face set when --data is not given', count('--faces'), 20000)
     .option('--out <FILE>', 'results file', join(root, 'bench/results/augment.json'))
     .option('--run-dir <DIR>', 'keep the runs here instead of a temporary folder')
-    .option('--seed <N>', 'seed of the subset, the held-out images, the samples\' z and SWD', count('--seed'), 1)
-    .exitOverride()
-    .configureOutput({ writeErr: () => {}, writeOut: (s) => process.stdout.write(s) });
-  try {
-    cmd.parse(argv, { from: 'user' });
-  } catch (e) {
-    if (e instanceof CommanderError) {
-      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.help') return 'help';
-      throw new BenchError(e.message.replace(/^error: /, ''));
-    }
-    throw e;
-  }
-  const o = cmd.opts();
+    .option('--seed <N>', 'seed of the subset, the held-out images, the samples\' z and SWD', count('--seed'), 1);
+  const o = parseBenchArgs(cmd, argv);
+  if (o === 'help') return 'help';
   o.trainArgs = String(o.trainArgs).split(/\s+/).filter(Boolean);
   if (o.trainArgs.some((a) => ['--out', '--resume', '--data', '--augment', '--steps', '--epochs'].includes(a))) {
     throw new BenchError('--train-args must not set --out, --resume, --data, --augment, --steps or --epochs (the bench sets them)');

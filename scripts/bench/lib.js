@@ -2,6 +2,7 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname } from 'node:path';
+import { CommanderError } from 'commander';
 
 /** An error the bench reports as one line, exiting with `code` (2: bad flags or input). */
 export class BenchError extends Error {
@@ -52,3 +53,22 @@ export const machineInfo = (load0) => ({ cpu: cpus()[0]?.model ?? 'unknown', cor
 
 export const fmtSwd = (s) => `${s.per_level.map((v) => v.toFixed(1)).join(' / ')} (avg ${s.avg.toFixed(1)})`;
 export const swdRow = (s) => ({ resolutions: s.resolutions, per_level: s.per_level, avg: s.avg });
+
+/**
+ * Parses `argv` with a bench's commander Command, quietly (help to stdout, no
+ * exit): 'help' when help was shown, the options otherwise; bad usage is a
+ * BenchError (exit code 2) with commander's message.
+ */
+export function parseBenchArgs(cmd, argv) {
+  cmd.exitOverride().configureOutput({ writeErr: () => {}, writeOut: (s) => process.stdout.write(s) });
+  try {
+    cmd.parse(argv, { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.help') return 'help';
+      throw new BenchError(e.message.replace(/^error: /, ''));
+    }
+    throw e;
+  }
+  return cmd.opts();
+}

@@ -23,9 +23,9 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { loadDist } from '../lib/load-dist.js';
-import { BenchError, runChild as run, writeAtomic, seededPick, datasetRows, machineInfo, fmtSwd as fmt, swdRow } from './lib.js';
+import { BenchError, parseBenchArgs, runChild as run, writeAtomic, seededPick, datasetRows, machineInfo, fmtSwd as fmt, swdRow } from './lib.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const gf = await loadDist();
@@ -56,19 +56,9 @@ function parseQualityArgs(argv) {
     .option('--peer-seconds <S>', 'the peer\'s wall-clock budget (default: our run\'s wall time)', seconds)
     .option('--out <FILE>', 'results file', join(root, 'bench/results/quality.json'))
     .option('--run-dir <DIR>', 'keep the run (and the exported .npy files) here instead of a temporary folder')
-    .option('--seed <N>', 'seed of the real subset, the samples\' z and SWD', count('--seed'), 1)
-    .exitOverride()
-    .configureOutput({ writeErr: () => {}, writeOut: (s) => process.stdout.write(s) });
-  try {
-    cmd.parse(argv, { from: 'user' });
-  } catch (e) {
-    if (e instanceof CommanderError) {
-      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.help') return 'help';
-      throw new BenchError(e.message.replace(/^error: /, ''));
-    }
-    throw e;
-  }
-  const o = cmd.opts();
+    .option('--seed <N>', 'seed of the real subset, the samples\' z and SWD', count('--seed'), 1);
+  const o = parseBenchArgs(cmd, argv);
+  if (o === 'help') return 'help';
   if (o.quick && o.steps === undefined) o.steps = 40;
   o.n ??= o.quick ? 256 : 1000;
   o.refN ??= o.quick ? 256 : 1000;
