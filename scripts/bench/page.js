@@ -19,8 +19,8 @@
 // dcgan64: the seed DCGAN-64 at batch 64 (bench:train's step); default: the
 // default run's config (32x32, width 32, batch 64). --quick: the default
 // config only, 1 warm-up and 2 timed steps (a smoke run, not a figure).
-// No Chromium ($CHROMIUM_PATH, /usr/bin/chromium, ...): the page rows are
-// skipped with a message (exit 0). Server and Chromium stop with the bench
+// No Chromium ($CHROMIUM_PATH when set, else /usr/bin/chromium, ...): the page
+// rows are skipped with a message (exit 0), the Node rows are still timed. Server and Chromium stop with the bench
 // (on exit, error and Ctrl-C). The machine may be shared: numbers are noisy.
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
@@ -104,13 +104,14 @@ async function main(argv) {
   try {
     o = parsePageArgs(argv);
   } catch (e) {
-    if (e instanceof BenchError) { process.stderr.write(`bench:page: error: ${e.message}\n`); return e.code; }
+    // bad usage: exit 2 (parseBenchArgs's BenchError carries code 1)
+    if (e instanceof BenchError) { process.stderr.write(`bench:page: error: ${e.message}\n`); return 2; }
     throw e;
   }
   if (o === 'help') return 0;
   const load0 = loadavg();
   const cores = availableParallelism?.() ?? cpus().length;
-  const chromiumPath = findChromium();
+  const { path: chromiumPath, why: noChromium } = findChromium();
   const result = { date: new Date().toISOString(), machine: machineInfo(load0), chromium: chromiumPath ?? null, warmup: o.warmup, rows: [],
     note: 'each figure: the median of the timed steps\' trainStep wall times; Node and the page run one after the other on the same machine' };
   console.log(`bench:page: ${cores} cores; Node ${process.version}; Chromium ${chromiumPath ?? '(none)'}; warm-up ${o.warmup} step(s)`);
@@ -122,7 +123,7 @@ async function main(argv) {
 
   let session = null;
   let skipWhy = null;
-  if (!chromiumPath) skipWhy = 'no Chromium found (apt-get install chromium, or set CHROMIUM_PATH)';
+  if (!chromiumPath) skipWhy = noChromium;
   try {
     for (const name of o.names) {
       const cfg = benchConfig(name, o.layers);

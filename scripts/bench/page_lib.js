@@ -14,9 +14,14 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** A page that did not train (or trained something other than asked): the bench reports it and fails. */
 export class PageBenchError extends Error {}
 
-/** The first Chromium found: $CHROMIUM_PATH, then Debian's and Google's (as test/env.ts looks). */
+/**
+ * The Chromium to drive: $CHROMIUM_PATH when set (`why` when it does not
+ * exist), else the first of Debian's and Google's found (as test/env.ts looks).
+ */
 export function findChromium(env = process.env) {
-  return [env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].find((p) => !!p && existsSync(p));
+  if (env.CHROMIUM_PATH) return existsSync(env.CHROMIUM_PATH) ? { path: env.CHROMIUM_PATH } : { why: `CHROMIUM_PATH=${env.CHROMIUM_PATH} does not exist` };
+  const path = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].find((p) => existsSync(p));
+  return path ? { path } : { why: 'no Chromium found (apt-get install chromium, or set CHROMIUM_PATH)' };
 }
 
 /** Headless, no GPU process of its own (the page's WebGL probe gets SwiftShader), nothing that reaches the network. */
