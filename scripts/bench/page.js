@@ -10,7 +10,10 @@
 // test hook window.ganforge; scripts/bench/page_lib.js). Each figure is the
 // median of --steps steps' trainStep times after --warmup steps; the page's
 // run is checked to have Node's config and the wasm backend, and its backend
-// line (threads, relaxed-SIMD FMA or SIMD mul+add) is reported.
+// line (threads, relaxed-SIMD FMA or SIMD mul+add) is reported. Cores busy:
+// Node's process CPU time per wall second over its timed steps; the page's,
+// its Chromium processes' (Linux /proc) from the end of the warm-up to the end
+// of the run (the last step's sample grid and checkpoint included).
 // Writes bench/results/page.json (atomically).
 //
 //   npm run bench:page [-- --configs dcgan64,default] [--steps N] [--warmup N]
@@ -156,8 +159,8 @@ async function main(argv) {
       const p = await timePageSteps(session, cfg, { warmup: o.warmup, steps, timeoutMs });
       const path = `page: headless Chromium ${session.version}: ${p.backendLine}`;
       result.rows.push({ config: name, side: 'page', path, stepMs: p.stepMs, allMs: p.allMs, warmupMs: p.warmupMs, backendLine: p.backendLine, threads: p.threads, simd: p.simd,
-        crossOriginIsolated: p.crossOriginIsolated, hardwareConcurrency: p.hardwareConcurrency, pageOverNode: p.stepMs / node.stepMs });
-      console.log(`  ${`page (headless Chromium ${session.version}), ${p.threads} thread${p.threads > 1 ? 's' : ''}, ${p.simd === 'relaxed' ? 'relaxed-SIMD FMA' : 'SIMD mul+add'}`.padEnd(70)} ${fmtMs(p.stepMs).padStart(9)}/step  (${(p.stepMs / node.stepMs).toFixed(2)}x Node's time)`);
+        crossOriginIsolated: p.crossOriginIsolated, hardwareConcurrency: p.hardwareConcurrency, coresBusy: p.coresBusy, pageOverNode: p.stepMs / node.stepMs });
+      console.log(`  ${`page (headless Chromium ${session.version}), ${p.threads} thread${p.threads > 1 ? 's' : ''}, ${p.simd === 'relaxed' ? 'relaxed-SIMD FMA' : 'SIMD mul+add'}`.padEnd(70)} ${fmtMs(p.stepMs).padStart(9)}/step  (${p.coresBusy !== null ? `${p.coresBusy.toFixed(2)} cores busy; ` : ''}${(p.stepMs / node.stepMs).toFixed(2)}x Node's time)`);
       console.log(`    the page's backend line: ${p.backendLine}`);
       if (!p.crossOriginIsolated || p.simd !== 'relaxed' || p.threads < Math.min(cores, 8)) console.log(`    NOTE: the page ran ${p.crossOriginIsolated ? '' : 'not cross-origin isolated, '}${p.threads} thread(s), ${p.simd ?? 'no'} SIMD build (expected ${Math.min(cores, 8)} threads, relaxed)`);
     }

@@ -5,7 +5,8 @@
 // page's test hook (window.ganforge: phase, errors, backend, config, and
 // records with each step's trainStep time). Used by scripts/bench/page.js
 // (npm run bench:page) and test/e2e/page_bench.test.ts.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -42,9 +43,13 @@ export async function openPageSession(chromiumPath, { dir = join(root, 'dist/web
   const { serve } = await import('../serve.js');
   const { server, url } = await serve({ dir, port: 0, quiet: true });
   let browser;
+  let pids = [];
   try {
     const { chromium } = await import('playwright-core');
+    const before = new Set(childPids(process.pid));
     browser = await chromium.launch({ executablePath: chromiumPath, args: CHROMIUM_ARGS, headless: true });
+    // Chromium's process (Debian's: its launcher script): the children this launch added
+    pids = childPids(process.pid).filter((p) => !before.has(p));
   } catch (e) {
     server.close();
     throw e;
@@ -54,6 +59,8 @@ export async function openPageSession(chromiumPath, { dir = join(root, 'dist/web
     url,
     browser,
     version: browser.version(),
+    /** Chromium's process, the root of the processes whose CPU time is counted (none where there is no /proc). */
+    pids,
     async close() {
       if (closed) return;
       closed = true;
@@ -64,6 +71,49 @@ export async function openPageSession(chromiumPath, { dir = join(root, 'dist/web
       }
     },
   };
+}
+
+let ticks = null;
+/** Every process's parent and CPU ticks (user + system, all threads) from /proc; null where there is none. */
+function procStats() {
+  if (!existsSync('/proc/self/stat')) return null;
+  const stats = new Map();
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const t = readFileSync(`/proc/${d}/stat`, 'utf8');
+      // pid (comm) state ppid ... utime stime: fields 14 and 15; comm may hold spaces and parentheses
+      const f = t.slice(t.lastIndexOf(')') + 2).split(' ');
+      stats.set(Number(d), { ppid: Number(f[1]), cpu: Number(f[11]) + Number(f[12]) });
+    } catch { /* gone meanwhile */ }
+  }
+  return stats;
+}
+
+/** The child processes of `pid` now (an empty list where there is no /proc). */
+function childPids(pid) {
+  const stats = procStats();
+  return stats ? [...stats].filter(([, st]) => st.ppid === pid).map(([p]) => p) : [];
+}
+
+/** CPU seconds (user + system, all threads) of processes `pids` and their descendants, from /proc; null where there is none. */
+export function treeCpuSeconds(pids) {
+  if (!pids?.length) return null;
+  try {
+    const stats = procStats();
+    if (!stats) return null;
+    ticks ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    const tree = new Set(pids);
+    for (let grew = true; grew;) {
+      grew = false;
+      for (const [p, st] of stats) if (!tree.has(p) && tree.has(st.ppid)) { tree.add(p); grew = true; }
+    }
+    let sum = 0;
+    for (const p of tree) sum += stats.get(p)?.cpu ?? 0;
+    return sum / ticks;
+  } catch {
+    return null;
+  }
 }
 
 const median = (a) => { const s = [...a].sort((x, y) => x - y); return s[Math.floor(s.length / 2)]; };
@@ -101,16 +151,27 @@ export async function timePageSteps(session, cfg, { warmup = 1, steps = 2, timeo
   try {
     const t0 = performance.now();
     await page.goto(`${session.url}?${pageQuery(cfg, warmup + steps, faces)}`);
+    // CPU of Chromium's processes while the timed steps run: from the end of the
+    // warm-up to the end of the run (its last step's sample grid and checkpoint too)
+    let cpu0 = null, w0 = 0;
     try {
+      await page.waitForFunction((k) => {
+        const g = window.ganforge;
+        return !!g && (g.errors.length > 0 || g.phase === 'finished' || (g.phase === 'running' && g.step >= k));
+      }, warmup, { timeout: timeoutMs, polling: 50 });
+      cpu0 = treeCpuSeconds(session.pids);
+      w0 = performance.now();
       await page.waitForFunction(() => {
         const g = window.ganforge;
         return !!g && (g.errors.length > 0 || g.phase === 'finished');
-      }, null, { timeout: timeoutMs, polling: 500 });
+      }, null, { timeout: timeoutMs, polling: 50 });
     } catch (e) {
       const at = await page.evaluate(() => window.ganforge && { phase: window.ganforge.phase, step: window.ganforge.step }).catch(() => null);
       throw new PageBenchError(`the page did not finish ${warmup + steps} steps in ${(timeoutMs / 1000).toFixed(0)} s (${at ? `phase ${at.phase}, step ${at.step}` : 'no window.ganforge'})${pageErrors.length ? `; ${pageErrors.join('; ')}` : ''}`);
     }
     const wallMs = performance.now() - t0;
+    const cpu1 = treeCpuSeconds(session.pids);
+    const coresBusy = cpu0 !== null && cpu1 !== null ? (cpu1 - cpu0) * 1000 / (performance.now() - w0) : null;
     const s = await page.evaluate(() => {
       const g = window.ganforge;
       return {
@@ -135,7 +196,7 @@ export async function timePageSteps(session, cfg, { warmup = 1, steps = 2, timeo
     return {
       stepMs: median(timed), allMs: timed, warmupMs: all.slice(0, warmup), wallMs,
       backend: s.backend, backendLine: s.line, threads: s.backend.threads ?? 1, simd: s.backend.simd ?? null,
-      crossOriginIsolated: s.isolated, hardwareConcurrency: s.hardwareConcurrency,
+      crossOriginIsolated: s.isolated, hardwareConcurrency: s.hardwareConcurrency, coresBusy,
     };
   } finally {
     await page.close().catch(() => {});

@@ -21,7 +21,7 @@ const tiny = resolveConfig({ size: 32, ngf: 8, ndf: 8, zDim: 16, batch: 8, steps
 
 interface Lib {
   openPageSession(path: string): Promise<{ url: string; version: string; close(): Promise<void> }>;
-  timePageSteps(s: unknown, cfg: unknown, o: { warmup: number; steps: number; timeoutMs?: number }): Promise<{ stepMs: number; allMs: number[]; warmupMs: number[]; backend: { name: string }; backendLine: string; threads: number; simd: string | null; crossOriginIsolated: boolean }>;
+  timePageSteps(s: unknown, cfg: unknown, o: { warmup: number; steps: number; timeoutMs?: number }): Promise<{ stepMs: number; allMs: number[]; warmupMs: number[]; backend: { name: string }; backendLine: string; threads: number; simd: string | null; crossOriginIsolated: boolean; coresBusy: number | null }>;
   PageBenchError: new (m: string) => Error;
 }
 
@@ -55,6 +55,8 @@ describe.skipIf(!chromium)('bench:page in headless Chromium', () => {
     expect(r.crossOriginIsolated).toBe(true);
     expect(r.threads).toBeGreaterThanOrEqual(1);
     expect(['relaxed', 'plain']).toContain(r.simd);
+    // Chromium's CPU time while it trained (read from /proc on Linux)
+    if (process.platform === 'linux') expect(r.coresBusy).toBeGreaterThan(0);
     // the line the page shows says the threads and the SIMD build
     expect(r.backendLine).toMatch(new RegExp(`^backend wasm · ${r.threads} threads? · ${r.simd === 'relaxed' ? 'relaxed-SIMD FMA' : 'SIMD mul\\+add'} · `));
     expect(r.backendLine).toMatch(/cross-origin isolated$/);
