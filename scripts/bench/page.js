@@ -13,7 +13,9 @@
 // line (threads, relaxed-SIMD FMA or SIMD mul+add) is reported. Cores busy:
 // Node's process CPU time per wall second over its timed steps; the page's,
 // its Chromium processes' (Linux /proc) from the end of the warm-up to the end
-// of the run (the last step's sample grid and checkpoint included).
+// of the last timed step (the page trains one more, untimed step, so that its
+// run's end, a sample grid and a checkpoint, falls outside). CPU/step:
+// step time x cores busy, the figure to compare on a loaded machine.
 // Writes bench/results/page.json (atomically).
 //
 //   npm run bench:page [-- --configs dcgan64,default] [--steps N] [--warmup N]
@@ -134,9 +136,9 @@ async function main(argv) {
       const what = `${name} (${cfg.size}x${cfg.size}, ngf ${cfg.ngf}, ndf ${cfg.ndf}, z ${cfg.zDim}, batch ${cfg.batch}, ${cfg.loss}, layers ${cfg.layers})`;
       console.log(`\n${what}: median of ${steps} step(s)`);
       const node = timeNodeSteps(cfg, o.warmup, steps);
-      const nodeRow = { config: name, side: 'node', path: nodeLine, stepMs: node.stepMs, allMs: node.allMs, warmupMs: node.warmupMs, coresBusy: node.coresBusy, simd: info.simd, threads: info.threads };
+      const nodeRow = { config: name, side: 'node', path: nodeLine, stepMs: node.stepMs, allMs: node.allMs, warmupMs: node.warmupMs, coresBusy: node.coresBusy, cpuMsPerStep: node.stepMs * node.coresBusy, simd: info.simd, threads: info.threads };
       result.rows.push(nodeRow);
-      console.log(`  ${nodeLine.padEnd(70)} ${fmtMs(node.stepMs).padStart(9)}/step  (${node.coresBusy.toFixed(2)} cores busy)`);
+      console.log(`  ${nodeLine.padEnd(70)} ${fmtMs(node.stepMs).padStart(9)}/step  (${node.coresBusy.toFixed(2)} cores busy: ${fmtMs(nodeRow.cpuMsPerStep)} CPU/step)`);
       if (skipWhy) {
         console.log(`  page (headless Chromium): skipped: ${skipWhy}`);
         result.rows.push({ config: name, side: 'page', skipped: skipWhy });
@@ -155,12 +157,12 @@ async function main(argv) {
         }
       }
       // a generous budget: 20x Node's step time per step, plus the page's data and start-up
-      const timeoutMs = Math.max(120_000, 20 * node.stepMs * (o.warmup + steps) + 120_000);
+      const timeoutMs = Math.max(120_000, 20 * node.stepMs * (o.warmup + steps + 1) + 120_000);
       const p = await timePageSteps(session, cfg, { warmup: o.warmup, steps, timeoutMs });
       const path = `page: headless Chromium ${session.version}: ${p.backendLine}`;
       result.rows.push({ config: name, side: 'page', path, stepMs: p.stepMs, allMs: p.allMs, warmupMs: p.warmupMs, backendLine: p.backendLine, threads: p.threads, simd: p.simd,
-        crossOriginIsolated: p.crossOriginIsolated, hardwareConcurrency: p.hardwareConcurrency, coresBusy: p.coresBusy, pageOverNode: p.stepMs / node.stepMs });
-      console.log(`  ${`page (headless Chromium ${session.version}), ${p.threads} thread${p.threads > 1 ? 's' : ''}, ${p.simd === 'relaxed' ? 'relaxed-SIMD FMA' : 'SIMD mul+add'}`.padEnd(70)} ${fmtMs(p.stepMs).padStart(9)}/step  (${p.coresBusy !== null ? `${p.coresBusy.toFixed(2)} cores busy; ` : ''}${(p.stepMs / node.stepMs).toFixed(2)}x Node's time)`);
+        crossOriginIsolated: p.crossOriginIsolated, hardwareConcurrency: p.hardwareConcurrency, coresBusy: p.coresBusy, cpuMsPerStep: p.coresBusy !== null ? p.stepMs * p.coresBusy : null, pageOverNode: p.stepMs / node.stepMs });
+      console.log(`  ${`page (headless Chromium ${session.version}), ${p.threads} thread${p.threads > 1 ? 's' : ''}, ${p.simd === 'relaxed' ? 'relaxed-SIMD FMA' : 'SIMD mul+add'}`.padEnd(70)} ${fmtMs(p.stepMs).padStart(9)}/step  (${p.coresBusy !== null ? `${p.coresBusy.toFixed(2)} cores busy: ${fmtMs(p.stepMs * p.coresBusy)} CPU/step; ` : ''}${(p.stepMs / node.stepMs).toFixed(2)}x Node's time)`);
       console.log(`    the page's backend line: ${p.backendLine}`);
       if (!p.crossOriginIsolated || p.simd !== 'relaxed' || p.threads < Math.min(cores, 8)) console.log(`    NOTE: the page ran ${p.crossOriginIsolated ? '' : 'not cross-origin isolated, '}${p.threads} thread(s), ${p.simd ?? 'no'} SIMD build (expected ${Math.min(cores, 8)} threads, relaxed)`);
     }

@@ -137,9 +137,9 @@ export function pageQuery(cfg, totalSteps, faces) {
 const SAME = ['size', 'ngf', 'ndf', 'zDim', 'batch', 'loss', 'layers', 'ema', 'nCritic', 'opt', 'sn', 'augment', 'dDropout'];
 
 /**
- * Opens the page in a fresh tab, trains `warmup` + `steps` steps of `cfg` by
- * its Train button (autostart) and returns the median of the last `steps`
- * steps' times (each its trainStep alone, as the page's loop measured it),
+ * Opens the page in a fresh tab, trains `warmup` + `steps` (+ 1, untimed)
+ * steps of `cfg` by its Train button (autostart) and returns the median of
+ * the `steps` timed steps' times (each its trainStep alone, as the page's loop measured it),
  * all of them, and the backend line the page shows. Throws PageBenchError
  * when the page reports an error, trains on another backend or config, or
  * has no finite step time.
@@ -150,28 +150,33 @@ export async function timePageSteps(session, cfg, { warmup = 1, steps = 2, timeo
   page.on('pageerror', (e) => pageErrors.push(`pageerror: ${e.message}`));
   try {
     const t0 = performance.now();
-    await page.goto(`${session.url}?${pageQuery(cfg, warmup + steps, faces)}`);
+    // one more step than timed, untimed: the run's end (its sample grid and
+    // checkpoint) comes after it, outside the CPU window below
+    await page.goto(`${session.url}?${pageQuery(cfg, warmup + steps + 1, faces)}`);
     // CPU of Chromium's processes while the timed steps run: from the end of the
-    // warm-up to the end of the run (its last step's sample grid and checkpoint too)
-    let cpu0 = null, w0 = 0;
+    // warm-up step to the end of the last timed one (as the page reports them, polled)
+    let cpu0 = null, cpu1 = null, w0 = 0, w1 = 0;
+    const reached = (k) => page.waitForFunction((kk) => {
+      const g = window.ganforge;
+      return !!g && (g.errors.length > 0 || g.phase === 'finished' || (g.phase === 'running' && g.step >= kk));
+    }, k, { timeout: timeoutMs, polling: 50 });
     try {
-      await page.waitForFunction((k) => {
-        const g = window.ganforge;
-        return !!g && (g.errors.length > 0 || g.phase === 'finished' || (g.phase === 'running' && g.step >= k));
-      }, warmup, { timeout: timeoutMs, polling: 50 });
+      await reached(warmup);
       cpu0 = treeCpuSeconds(session.pids);
       w0 = performance.now();
+      await reached(warmup + steps);
+      cpu1 = treeCpuSeconds(session.pids);
+      w1 = performance.now();
       await page.waitForFunction(() => {
         const g = window.ganforge;
         return !!g && (g.errors.length > 0 || g.phase === 'finished');
       }, null, { timeout: timeoutMs, polling: 50 });
     } catch (e) {
       const at = await page.evaluate(() => window.ganforge && { phase: window.ganforge.phase, step: window.ganforge.step }).catch(() => null);
-      throw new PageBenchError(`the page did not finish ${warmup + steps} steps in ${(timeoutMs / 1000).toFixed(0)} s (${at ? `phase ${at.phase}, step ${at.step}` : 'no window.ganforge'})${pageErrors.length ? `; ${pageErrors.join('; ')}` : ''}`);
+      throw new PageBenchError(`the page did not finish ${warmup + steps + 1} steps in ${(timeoutMs / 1000).toFixed(0)} s (${at ? `phase ${at.phase}, step ${at.step}` : 'no window.ganforge'})${pageErrors.length ? `; ${pageErrors.join('; ')}` : ''}`);
     }
     const wallMs = performance.now() - t0;
-    const cpu1 = treeCpuSeconds(session.pids);
-    const coresBusy = cpu0 !== null && cpu1 !== null ? (cpu1 - cpu0) * 1000 / (performance.now() - w0) : null;
+    const coresBusy = cpu0 !== null && cpu1 !== null && w1 > w0 ? (cpu1 - cpu0) * 1000 / (w1 - w0) : null;
     const s = await page.evaluate(() => {
       const g = window.ganforge;
       return {
