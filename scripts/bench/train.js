@@ -24,6 +24,8 @@
 // FLOPs = 2 x multiply-adds of the convolutions and dense layers that a step
 // needs (forward; filter gradients; input gradients except where the input is
 // data or noise). Elementwise ops and BatchNorm are not counted.
+// The browser page's step in headless Chromium, next to Node's for the same
+// configs in the same run: npm run bench:page (scripts/bench/page.js).
 // The machine may be shared: numbers are noisy.
 import { createRequire } from 'node:module';
 import { dirname, join, resolve, relative } from 'node:path';

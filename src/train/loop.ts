@@ -36,6 +36,8 @@ export interface ProgressInfo {
   /** Generated images per second: batch x generator steps / wall seconds (not counting the critic's extra batches). */
   imagesPerSec: number;
   etaSec: number;
+  /** Wall milliseconds of this step's trainStep alone (D and G updates; not the samples, scores or checkpoints after it). */
+  stepMs: number;
 }
 
 export interface RunHooks {
@@ -131,7 +133,7 @@ export async function runTraining(cfg: TrainConfig, sampler: Sampler, datasetSiz
     let message = '';
     let pendingLog = '';
     while (tr.step < total) {
-      const ts = Date.now();
+      const ts = performance.now();
       try {
         last = tr.trainStep(sampler);
       } catch (e) {
@@ -143,12 +145,13 @@ export async function runTraining(cfg: TrainConfig, sampler: Sampler, datasetSiz
         }
         throw e;
       }
+      const stepMs = performance.now() - ts;
       const elapsed = (Date.now() - t0) / 1000;
       const ips = ((tr.step - startStep) * cfg.batch) / Math.max(elapsed, 1e-9);
       const record: Record<string, number> = { step: tr.step, epoch: sampler.epoch };
       for (const [k, v] of Object.entries(last)) if (k !== 'step' && typeof v === 'number') record[k] = round(v);
       record.imagesPerSec = round(ips);
-      record.stepMs = Date.now() - ts;
+      record.stepMs = Math.round(stepMs);
       if (divZ && tr.step % cfg.diversityEvery === 0 && hooks.diversity) {
         const d = await hooks.diversity(tr.generate(divZ), cfg.diversitySamples, cfg.size);
         for (const [k, v] of Object.entries(d)) if (typeof v === 'number') record[k] = round(v);
@@ -178,7 +181,7 @@ export async function runTraining(cfg: TrainConfig, sampler: Sampler, datasetSiz
         await store.writeAtomic('loss.svg', lossPlotSvg(records));
       }
       const rate = (tr.step - startStep) / Math.max(elapsed, 1e-9);
-      hooks.progress?.({ step: tr.step, total, metrics: last, secPerStep: 1 / Math.max(rate, 1e-9), imagesPerSec: ips, etaSec: (total - tr.step) / Math.max(rate, 1e-9) });
+      hooks.progress?.({ step: tr.step, total, metrics: last, secPerStep: 1 / Math.max(rate, 1e-9), imagesPerSec: ips, etaSec: (total - tr.step) / Math.max(rate, 1e-9), stepMs });
       if (stop) {
         if (status === 'done') status = 'interrupted';
         break;

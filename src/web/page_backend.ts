@@ -73,13 +73,14 @@ export class PageBackend {
     return `${probe} · ${isCrossOriginIsolated() ? `cross-origin isolated: ${this.platform.threads} threads` : 'not cross-origin isolated: 1 thread'}`;
   }
 
-  /** The environment line once a backend runs. */
+  /** The environment line once a backend runs (wasm: its threads and which SIMD build of our kernels runs). */
   label(): string {
     const backend = this.info;
     if (!backend) return '';
     const iso = isCrossOriginIsolated() ? 'cross-origin isolated' : 'not isolated: 1 thread';
     const why = backend.reason.startsWith('auto') ? ` (${backend.reason})` : '';
     const renderer = backend.renderer ? ` · WebGL ${backend.webglVersion} · ${backend.renderer}` : this.probed && !why.includes('renderer') ? ` · ${this.probed}` : '';
-    return `backend ${backend.name}${why}${backend.threads ? ` · ${backend.threads} thread${backend.threads > 1 ? 's' : ''}` : ''}${renderer} · ${iso}`;
+    const simd = backend.simd ? ` · ${backend.simd === 'relaxed' ? 'relaxed-SIMD FMA' : 'SIMD mul+add'}` : '';
+    return `backend ${backend.name}${why}${backend.threads ? ` · ${backend.threads} thread${backend.threads > 1 ? 's' : ''}` : ''}${simd}${renderer} · ${iso}`;
   }
 }

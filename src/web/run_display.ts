@@ -90,11 +90,13 @@ export class RunDisplay {
   }
 
   /** A progress report: the record the curves get (with the diversity scored at its step). */
-  progress(p: Pick<ProgressInfo, 'step' | 'metrics' | 'imagesPerSec'>): Record<string, number> {
+  progress(p: Pick<ProgressInfo, 'step' | 'metrics' | 'imagesPerSec'> & { stepMs?: number }): Record<string, number> {
     this.step = p.step;
     const rec: Record<string, number> = { step: p.step };
     for (const [k, v] of Object.entries(p.metrics)) if (typeof v === 'number') rec[k] = v;
     rec.imagesPerSec = p.imagesPerSec;
+    // the step's own time (trainStep alone): bench:page reads it through the page's test hook
+    if (p.stepMs !== undefined) rec.stepMs = p.stepMs;
     if (this.pending?.step === p.step) for (const [k, v] of Object.entries(this.pending.d)) if (typeof v === 'number') rec[k] = v;
     this.pending = null;
     this.records.push(rec);

@@ -249,7 +249,7 @@ describe('the face atlas (faces_browser.ts)', () => {
 
 describe('the status line (ui/view.ts): the CLI\'s terms', () => {
   const el = () => ({ dataset: {} as Record<string, string>, textContent: '' }) as unknown as HTMLElement;
-  const p = { step: 10, total: 100, secPerStep: 0.5, imagesPerSec: 64, etaSec: 45, metrics: { step: 10, lossD: 1, lossG: 2, dReal: 0.4, dFake: -0.2, gradNormD: 1, gradNormG: 1, wasserstein: 0.6 } };
+  const p = { step: 10, total: 100, secPerStep: 0.5, imagesPerSec: 64, etaSec: 45, stepMs: 480, metrics: { step: 10, lossD: 1, lossG: 2, dReal: 0.4, dFake: -0.2, gradNormD: 1, gradNormG: 1, wasserstein: 0.6 } };
   it('critic(x) / critic(G(z)) for wgan and wgan-gp, D(x) / D(G(z)) otherwise; s/step and generated img/s', () => {
     for (const loss of ['wgan', 'wgan-gp'] as const) {
       const e = el();

@@ -19,8 +19,10 @@ describe('RunDisplay', () => {
     expect(d.progress(p(2) as never)).toEqual({ step: 2, lossD: 1, lossG: 2, imagesPerSec: 20, msssim: 0.25 });
     // ... and only into that step's record
     expect(d.progress(p(3) as never)).not.toHaveProperty('msssim');
-    expect(d.records.map((r) => r.step)).toEqual([1, 2, 3]);
-    expect(d.step).toBe(3);
+    // the step's own time, when the loop reports it (bench:page reads it from the records)
+    expect(d.progress({ ...p(4), stepMs: 12.5 } as never)).toEqual({ step: 4, lossD: 1, lossG: 2, imagesPerSec: 40, stepMs: 12.5 });
+    expect(d.records.map((r) => r.step)).toEqual([1, 2, 3, 4]);
+    expect(d.step).toBe(4);
     expect(d.diversity).toMatchObject({ verdict: 'healthy' });
   });
 
