@@ -66,7 +66,7 @@ export function parseBenchArgs(cmd, argv) {
   } catch (e) {
     if (e instanceof CommanderError) {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.help') return 'help';
-      throw new BenchError(e.message.replace(/^error: /, ''));
+      throw new BenchError(e.message.replace(/^error: /, ''), 2);
     }
     throw e;
   }
