@@ -9,7 +9,7 @@
 // Workers from a Blob URL in the browser, worker_threads in Node), passed in
 // by the caller. No factory, or threads <= 1: callers compute on the calling
 // thread.
-import { metricsWasm } from '../wasm/metrics';
+import { metricsWasm, metricsModuleName } from '../wasm/metrics';
 import { compiledModule } from '../wasm/module';
 import type { SwdImages } from '../kernels/swd';
 import { runJobs, type WorkerFactory, type WorkerLike } from '../util/job_pool';
@@ -113,8 +113,8 @@ export class MetricsPool {
   /** Starts the pool, or returns null when threads <= 1, no worker factory is given or workers fail to start. */
   static async create(threads: number, f?: WorkerFactory | null): Promise<MetricsPool | null> {
     if (!f || threads <= 1) return null;
-    metricsWasm(); // compiles the module on this thread
-    const mod = compiledModule('metrics');
+    metricsWasm(); // compiles the module on this thread (the build this thread chose: the workers run the same)
+    const mod = compiledModule(metricsModuleName());
     if (!mod) return null;
     const workers: WorkerLike[] = [];
     try {

@@ -11,6 +11,7 @@ import { encodeNpy, type SampleSet } from '../../src/metrics/samples';
 import { syntheticFaces } from '../../src/metrics/synthetic';
 import { runDiversityCli } from '../../src/cli/diversity';
 import { Rng } from '../../src/util/rng';
+import { useMetricsSimd, metricsRelaxedAvailable } from '../../src/wasm/metrics';
 import { laplacianPyramidRef, swdLevelRef, type Img } from '../reference/swd';
 
 /** Textured RGB images in [0.2, 0.8] (f32 NHWC): random sinusoids plus pixel noise, so every level has structure. */
@@ -80,6 +81,22 @@ describe('slicedWasserstein', () => {
     expect(await slicedWasserstein(a, b, { seed: 5 })).toEqual(r1);
     expect((await slicedWasserstein(a, b, { seed: 6 })).per_level).not.toEqual(r1.per_level);
     expect(await slicedWasserstein(a, b, { seed: 5, threads: 2, workers })).toEqual(r1);
+  });
+
+  it('both builds of the metrics module (plain mul + add, relaxed FMA) agree to 1e-6, each the same on 2 worker threads', async () => {
+    // importing the Node platform sets V8's relaxed-SIMD flag: Node picks the FMA build
+    expect(metricsRelaxedAvailable()).toBe(true);
+    const a = textures(12, 32, 1), b = textures(10, 32, 2);
+    const got: Record<string, number[]> = {};
+    try {
+      for (const simd of ['plain', 'relaxed'] as const) {
+        useMetricsSimd(simd);
+        const r1 = await slicedWasserstein(a, b, { seed: 5 });
+        expect(await slicedWasserstein(a, b, { seed: 5, threads: 2, workers })).toEqual(r1);
+        got[simd] = r1.per_level;
+      }
+    } finally { useMetricsSimd('auto'); }
+    got.plain.forEach((v, l) => expect(Math.abs(v - got.relaxed[l])).toBeLessThan(1e-6 * v));
   });
 
   it('hand cases: identical draws of one set score 0; a whole-set colour offset is normalised away', async () => {
