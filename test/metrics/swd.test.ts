@@ -4,6 +4,7 @@ import { encodePng } from '../../src/train/grid';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { slicedWasserstein, swdPlan, swdLevels, SwdError } from '../../src/metrics/swd';
+import { swdPick } from '../../src/metrics/pool';
 import { swdLevelDistances } from '../../src/kernels/swd';
 import { scoreDiversity } from '../../src/metrics/diversity';
 import { nodeWorkerFactory as workers } from '../../src/platform/node';
@@ -97,6 +98,25 @@ describe('slicedWasserstein', () => {
       }
     } finally { useMetricsSimd('auto'); }
     got.plain.forEach((v, l) => expect(Math.abs(v - got.relaxed[l])).toBeLessThan(1e-6 * v));
+  });
+
+  it('workers take tasks by level affinity: 2 workers over 3 levels x 8 tasks prepare 4 levels, not 6', () => {
+    const tasks = [0, 1, 2].flatMap((l) => Array.from({ length: 8 }, () => l));
+    for (const order of [[0, 1], [1, 0], [0, 0, 1, 1]]) {
+      // workers ask in turns (`order` repeated); each asks for the next task of the ones left
+      const left = tasks.slice(), held = [-1, -1], preps: string[] = [];
+      for (let t = 0; left.length; t++) {
+        const k = order[t % order.length];
+        const i = swdPick(held, k, left);
+        if (left[i] !== held[k]) preps.push(`${k}:${left[i]}`);
+        held[k] = left[i];
+        left.splice(i, 1);
+      }
+      expect(preps.slice(0, 2).map((x) => x.split(':')[1]).sort()).toEqual(['0', '1']); // one level each to start
+      expect(preps).toHaveLength(4);
+    }
+    // more workers than levels: the extra ones help on the level with the most tasks left
+    expect(swdPick([0, 1, 2, -1], 3, [0, 1, 1, 2])).toBe(1);
   });
 
   it('hand cases: identical draws of one set score 0; a whole-set colour offset is normalised away', async () => {
