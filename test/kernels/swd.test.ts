@@ -190,6 +190,30 @@ describe.each(BUILDS)('%s build', (simd) => {
       expect(swdProject(a.lv, a.offs, a.lv, a.offs, 21, e0)[0]).toBe(0);
     });
 
+    it('the radix sort orders exactly as a comparison sort: W1 bit-identical to sorted Float32Arrays (signs, zeros, ties, 1e-30..1e30)', () => {
+      // one patch per 7x7 "image", direction e_0: each projection is the patch's first value, exactly
+      const rng = new Rng(12);
+      const draw = (n: number) => Float32Array.from({ length: n }, (_, i) => i % 97 === 0 ? 0 : i % 89 === 0 ? -0 : i % 7 === 0 ? 2.5 : rng.normal() * 10 ** (rng.int(61) - 30));
+      const e0 = new Float32Array(147); e0[0] = 1;
+      for (const [na, nb] of [[2999, 2999], [1030, 1030]]) {
+        const va = draw(na), vb = draw(nb);
+        const lv = (v: Float32Array) => { const l = new Float32Array(v.length * 147); v.forEach((x, i) => { l[i * 147] = x; }); return l; };
+        const offs = (n: number) => Int32Array.from({ length: n }, (_, i) => i * 147);
+        const got = swdProject(lv(va), offs(na), lv(vb), offs(nb), 21, e0)[0];
+        // w1Sorted's arithmetic on the sorted values: f32 lanes over blocks of 256, each block's lanes added in f64, the tail in f64
+        const sa = Float32Array.from(va, (x) => x + 0).sort(), sb = Float32Array.from(vb, (x) => x + 0).sort();
+        const n4 = na & ~3;
+        let total = 0;
+        for (let i0 = 0; i0 < n4; i0 += 256) {
+          const lanes = [0, 0, 0, 0];
+          for (let i = i0; i < Math.min(n4, i0 + 256); i++) lanes[i & 3] = Math.fround(lanes[i & 3] + Math.abs(Math.fround(sa[i] - sb[i])));
+          total += lanes[0] + lanes[1] + lanes[2] + lanes[3];
+        }
+        for (let i = n4; i < na; i++) total += Math.abs(sa[i] - sb[i]);
+        expect(got).toBe(total / na);
+      }
+    });
+
     it('a whole level in one call equals the reference pipeline (pyramid, normalisation, W1)', () => {
       const h = 32, w = 32, na = 3, nb = 4, rng = new Rng(21);
       const ua = images(na, h, w, 5), ub = images(nb, h, w, 6);
