@@ -2,49 +2,44 @@
 // samples.
 //
 // sortKeys: LSD radix sort of f32 values as order-preserving u32 keys
-// (positive: flip the sign bit; negative: flip all bits), digits of 8, 8, 7
-// and 9 bits (the top digit is the sign and the exponent), one counting pass
-// for all four histograms, four scatter passes (a -> tmp -> a -> tmp -> a).
-// Measured on 128k projections: about 10% faster than three passes of 11
-// bits, whose 2048 buckets per pass overflow L1 (bench:diversity, loaded
-// 2-core Xeon, 7.7 against 8.5 ns per key). The sort is exact: the sorted
-// order of the values is unique, so W1 does not depend on the algorithm.
+// (positive: flip the sign bit; negative: flip all bits), digits of 11, 11
+// and 10 bits, one counting pass for all three histograms, three scatter
+// passes (a -> tmp -> a -> tmp). 128k keys and their copy stay in L2.
 //
 // w1: equal sizes: mean |a_(i) - b_(i)| (ProGAN's definition), f32x4 over
 // blocks of 256 summed into f64. Unequal sizes: the integral of
 // |F_a^-1(t) - F_b^-1(t)| over t, walking both quantile functions (it is the
 // same number when the sizes are equal).
 
-export const HIST_BYTES: usize = 4 * 512 * 4;
+const B0: u32 = 11, B1: u32 = 11;
+const M0: u32 = 2047, M1: u32 = 2047;
+export const HIST_BYTES: usize = 3 * 2048 * 4;
 
-/** Sorts n f32 at a into keys, in place (tmp: n u32 of scratch); returns a. */
+/** Sorts n f32 at a (keys are left in a and tmp); returns the pointer (tmp) to the sorted keys. */
 export function sortKeys(a: usize, n: i32, tmp: usize, hist: usize): usize {
   memory.fill(hist, 0, HIST_BYTES);
-  const h1 = hist + 2048, h2 = hist + 4096, h3 = hist + 6144;
+  const h1 = hist + 8192, h2 = hist + 16384;
   for (let i = 0; i < n; i++) {
     const p = a + (<usize>i << 2);
     const b = load<u32>(p);
     const k = b ^ (<u32>(<i32>b >> 31) | 0x80000000);
     store<u32>(p, k);
-    const q0 = hist + (<usize>(k & 255) << 2), q1 = h1 + (<usize>((k >> 8) & 255) << 2);
-    const q2 = h2 + (<usize>((k >> 16) & 127) << 2), q3 = h3 + (<usize>(k >> 23) << 2);
+    const q0 = hist + (<usize>(k & M0) << 2), q1 = h1 + (<usize>((k >> B0) & M1) << 2), q2 = h2 + (<usize>(k >> (B0 + B1)) << 2);
     store<u32>(q0, load<u32>(q0) + 1);
     store<u32>(q1, load<u32>(q1) + 1);
     store<u32>(q2, load<u32>(q2) + 1);
-    store<u32>(q3, load<u32>(q3) + 1);
   }
-  let s0: u32 = 0, s1: u32 = 0, s2: u32 = 0, s3: u32 = 0;
-  for (let d = 0; d < 512; d++) {
+  let s0: u32 = 0, s1: u32 = 0, s2: u32 = 0;
+  for (let d = 0; d < 2048; d++) {
     const o = <usize>d << 2;
-    const c0 = load<u32>(hist + o), c1 = load<u32>(h1 + o), c2 = load<u32>(h2 + o), c3 = load<u32>(h3 + o);
-    store<u32>(hist + o, s0); store<u32>(h1 + o, s1); store<u32>(h2 + o, s2); store<u32>(h3 + o, s3);
-    s0 += c0; s1 += c1; s2 += c2; s3 += c3;
+    const c0 = load<u32>(hist + o), c1 = load<u32>(h1 + o), c2 = load<u32>(h2 + o);
+    store<u32>(hist + o, s0); store<u32>(h1 + o, s1); store<u32>(h2 + o, s2);
+    s0 += c0; s1 += c1; s2 += c2;
   }
-  scatter(a, tmp, n, hist, 0, 255);
-  scatter(tmp, a, n, h1, 8, 255);
-  scatter(a, tmp, n, h2, 16, 127);
-  scatter(tmp, a, n, h3, 23, 511);
-  return a;
+  scatter(a, tmp, n, hist, 0, M0);
+  scatter(tmp, a, n, h1, B0, M1);
+  scatter(a, tmp, n, h2, B0 + B1, 1023);
+  return tmp;
 }
 
 @inline function scatter(src: usize, dst: usize, n: i32, h: usize, shift: u32, mask: u32): void {
