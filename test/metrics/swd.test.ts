@@ -4,7 +4,7 @@ import { encodePng } from '../../src/train/grid';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { slicedWasserstein, swdPlan, swdLevels, SwdError } from '../../src/metrics/swd';
-import { swdPick } from '../../src/metrics/pool';
+import { swdPick, MetricsPool } from '../../src/metrics/pool';
 import { swdLevelDistances } from '../../src/kernels/swd';
 import { scoreDiversity } from '../../src/metrics/diversity';
 import { nodeWorkerFactory as workers } from '../../src/platform/node';
@@ -92,6 +92,10 @@ describe('slicedWasserstein', () => {
     try {
       for (const simd of ['plain', 'relaxed'] as const) {
         useMetricsSimd(simd);
+        // the workers instantiate this build's module (a pool that fails to start would be null, and the main thread would compute)
+        const pool = await MetricsPool.create(2, workers);
+        expect(pool).not.toBeNull();
+        pool!.close();
         const r1 = await slicedWasserstein(a, b, { seed: 5 });
         expect(await slicedWasserstein(a, b, { seed: 5, threads: 2, workers })).toEqual(r1);
         got[simd] = r1.per_level;
