@@ -192,10 +192,18 @@ export function swd_chunk(la: usize, lenA: i32, oa: usize, ca: i32, lb: usize, l
       let ra = pa + <usize>d * <usize>nua * 4, rb = pb + <usize>d * <usize>nub * 4;
       if (gA) { gather(ra, ma, ca, rowA); ra = rowA; }
       if (gB) { gather(rb, mb, cb, rowB); rb = rowB; }
-      // sorted keys land in tmp; copy A's back over its row before sorting B
-      memory.copy(ra, sortKeys(ra, ca, tmp, hist), <usize>ca << 2);
-      const kb = sortKeys(rb, cb, tmp, hist);
-      store<f64>(out + (<usize>(s0 + d) << 3), w1Sorted(ra, ca, kb, cb));
+      // sorted keys land in the scratch row given: A's in tmp; B's in A's own
+      // row, free by then, where it holds cb values (rowA holds max(ca, cb);
+      // a row of pa only ca), else in tmp after A's keys are copied back
+      const ka = sortKeys(ra, ca, tmp, hist);
+      if (gA || cb <= ca) {
+        const kb = sortKeys(rb, cb, ra, hist);
+        store<f64>(out + (<usize>(s0 + d) << 3), w1Sorted(ka, ca, kb, cb));
+      } else {
+        memory.copy(ra, ka, <usize>ca << 2);
+        const kb = sortKeys(rb, cb, tmp, hist);
+        store<f64>(out + (<usize>(s0 + d) << 3), w1Sorted(ra, ca, kb, cb));
+      }
     }
   }
   return 0;

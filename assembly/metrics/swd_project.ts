@@ -10,7 +10,10 @@
 //
 // Strategy: two patches against 16 directions: per component, 4 direction
 // loads and 2 splat loads feed 8 f32x4 mul+add (8 accumulators, 14 live
-// registers); lanes are stored transposed at the end.
+// registers); lanes are stored transposed at the end. The relaxed-SIMD build
+// (metrics_relaxed) does each mul + add as one f32x4.relaxed_madd, an FMA on
+// x64: 1.5x the plain build's speed here. Unrolling the 21-component loop
+// (fully or per pixel) made V8's code much slower (register spills).
 
 export const NH: i32 = 7;
 export const ROW: i32 = 21; // floats per descriptor row
@@ -28,10 +31,10 @@ export function project16(level: usize, stride: usize, offs: usize, count: i32, 
       for (let c = 0; c < ROW; c++) {
         const w0 = v128.load(d), w1 = v128.load(d, 16), w2 = v128.load(d, 32), w3 = v128.load(d, 48);
         const x0 = v128.load32_splat(q0 + (<usize>c << 2)), x1 = v128.load32_splat(q1 + (<usize>c << 2));
-        a0 = f32x4.add(a0, f32x4.mul(x0, w0)); b0 = f32x4.add(b0, f32x4.mul(x1, w0));
-        a1 = f32x4.add(a1, f32x4.mul(x0, w1)); b1 = f32x4.add(b1, f32x4.mul(x1, w1));
-        a2 = f32x4.add(a2, f32x4.mul(x0, w2)); b2 = f32x4.add(b2, f32x4.mul(x1, w2));
-        a3 = f32x4.add(a3, f32x4.mul(x0, w3)); b3 = f32x4.add(b3, f32x4.mul(x1, w3));
+        a0 = madd(x0, w0, a0); b0 = madd(x1, w0, b0);
+        a1 = madd(x0, w1, a1); b1 = madd(x1, w1, b1);
+        a2 = madd(x0, w2, a2); b2 = madd(x1, w2, b2);
+        a3 = madd(x0, w3, a3); b3 = madd(x1, w3, b3);
         d += 64;
       }
     }
@@ -42,6 +45,12 @@ export function project16(level: usize, stride: usize, offs: usize, count: i32, 
       store4(o1, ps, b0, 0); store4(o1, ps, b1, 4); store4(o1, ps, b2, 8); store4(o1, ps, b3, 12);
     }
   }
+}
+
+/** a * b + c: fused where the relaxed-SIMD build runs on an FMA CPU, else mul then add. */
+@inline function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(c, f32x4.mul(a, b));
 }
 
 @inline function store4(o: usize, ps: usize, v: v128, d0: i32): void {

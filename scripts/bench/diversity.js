@@ -5,7 +5,8 @@
 //   Vendi (cosine, 32x32 pixels) on 2,000 samples         <= 5 s
 //   SWD, 1,000 against 1,000 at 64x64 (issue 12)           <= 3 s
 // Prints a table and writes bench/results/diversity.json (atomically).
-//   node scripts/bench/diversity.js [--n 1000] [--vendi-n 2000] [--threads 2] [--ssimjs-pairs 300] [--only swd]
+//   node scripts/bench/diversity.js [--n 1000] [--vendi-n 2000] [--threads 2] [--ssimjs-pairs 300] [--only swd] [--simd plain|relaxed]
+// --simd picks the metrics module's build (default: relaxed where Node runs it, see src/wasm/metrics.ts).
 // --only swd runs the SWD rows alone and prints them (bench/results/diversity.json is left as it is).
 import { writeFileSync, renameSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -14,13 +15,15 @@ import { availableParallelism, cpus, loadavg } from 'node:os';
 import { createRequire } from 'node:module';
 import { loadDist } from '../lib/load-dist.js';
 
-const { syntheticFaces, pairwiseMsssim, pixelFeatures, vendiCosinePool, MetricsPool, scoreDiversity, nodeWorkerFactory: workers, symEigenvalues, slicedWasserstein } = await loadDist();
+const { syntheticFaces, pairwiseMsssim, pixelFeatures, vendiCosinePool, MetricsPool, scoreDiversity, nodeWorkerFactory: workers, symEigenvalues, slicedWasserstein, useMetricsSimd } = await loadDist();
 const require = createRequire(import.meta.url);
 const { ssim } = require('ssim.js');
 
 const arg = (name, def) => { const i = process.argv.indexOf(`--${name}`); return i >= 0 ? Number(process.argv[i + 1]) : def; };
 const N = arg('n', 1000), VN = arg('vendi-n', 2000), THREADS = arg('threads', Math.min(2, availableParallelism())), SUB = arg('ssimjs-pairs', 300);
 
+const si = process.argv.indexOf('--simd');
+const SIMD = useMetricsSimd(si >= 0 ? process.argv[si + 1] : 'auto');
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const now = () => performance.now() / 1000;
 // CPU seconds of the whole process (all threads): less sensitive than wall
@@ -47,10 +50,10 @@ cpuSince();
 t = now();
 const swd = await slicedWasserstein(set, swdSet, { threads: THREADS, workers });
 const tSwd = now() - t;
-row(`SWD ${N} vs ${N} (64x64: 3 levels, ${N * 128} patches, 512 directions; ${THREADS} threads)`, tSwd, 3, `x1e3 ${swd.per_level.map((v) => v.toFixed(1)).join(' / ')}, avg ${swd.avg.toFixed(1)}`);
+row(`SWD ${N} vs ${N} (64x64: 3 levels, ${N * 128} patches, 512 directions; ${THREADS} threads, ${SIMD} SIMD)`, tSwd, 3, `x1e3 ${swd.per_level.map((v) => v.toFixed(1)).join(' / ')}, avg ${swd.avg.toFixed(1)}`);
 t = now();
 await slicedWasserstein({ ...set, n: 200, data: set.data.subarray(0, 200 * 64 * 64 * 3) }, { ...swdSet, n: 200, data: swdSet.data.subarray(0, 200 * 64 * 64 * 3) }, { threads: 1 });
-row('SWD 1 thread (200 vs 200, scaled x5)', (now() - t) * (N / 200), null);
+row(`SWD 1 thread (200 vs 200, scaled x5; ${SIMD} SIMD)`, (now() - t) * (N / 200), null);
 rows[rows.length - 1].cpu_seconds *= N / 200;
 if (process.argv.includes('--only')) { printRows(); process.exit(0); }
 
@@ -155,7 +158,7 @@ const out = {
   msssim: { n: N, pairs: totalPairs, seconds: tMs, seconds_one_thread_est: tOne, pairs_per_second: totalPairs / tMs },
   ssimjs: { seconds_per_pair: perPair, speedup_vs_weber: speedup, speedup_vs_original: speedupOrig, speedup_one_thread_vs_weber: speedupOne, speedup_cpu_seconds_vs_weber: speedupCpu, subset_pairs: SUB },
   vendi: { n: VN, seconds: tV, value: vendi },
-  swd: { n: N, size: 64, seconds: tSwd, per_level: swd.per_level, avg: swd.avg },
+  swd: { n: N, size: 64, simd: SIMD, seconds: tSwd, per_level: swd.per_level, avg: swd.avg },
   trainer_case: { seconds_first: rows[rows.length - 2].seconds, seconds_cached_reference: rows[rows.length - 1].seconds },
   rows,
 };

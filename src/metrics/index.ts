@@ -11,4 +11,4 @@ export { symEigenvalues } from '../kernels/eigen';
 export { dotMatrix } from '../kernels/gram';
 export { nearest } from '../kernels/knn';
 export { msssimPairs } from '../kernels/ssim';
-export { initMetricsWasm } from '../wasm/metrics';
+export { initMetricsWasm, metricsSimd, useMetricsSimd, metricsRelaxedAvailable, type MetricsSimd } from '../wasm/metrics';

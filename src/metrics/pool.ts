@@ -9,7 +9,7 @@
 // Workers from a Blob URL in the browser, worker_threads in Node), passed in
 // by the caller. No factory, or threads <= 1: callers compute on the calling
 // thread.
-import { metricsWasm } from '../wasm/metrics';
+import { metricsWasm, metricsModuleName } from '../wasm/metrics';
 import { compiledModule } from '../wasm/module';
 import type { SwdImages } from '../kernels/swd';
 import { runJobs, type WorkerFactory, type WorkerLike } from '../util/job_pool';
@@ -104,6 +104,24 @@ export interface MsssimTask { images: Int32Array; pairs: Int32Array }
 /** One SWD level (size hl x wl) and some of its directions (f32 [ndir][147]); maxDirs bounds ndir for the level's tasks. */
 export interface SwdTask { level: number; lowpass: boolean; hl: number; wl: number; offsA: Int32Array; offsB: Int32Array; dirs: Float32Array; maxDirs: number }
 
+/**
+ * The SWD task worker k takes next (an index into `levels`, the levels of the
+ * tasks not handed out yet, in order); held[w]: the level worker w prepared
+ * last (-1: none). Its own level first, then a level no worker holds, then the
+ * level with the most tasks left (ties: the first).
+ */
+export function swdPick(held: readonly number[], k: number, levels: readonly number[]): number {
+  const own = levels.indexOf(held[k]);
+  if (own >= 0) return own;
+  const free = levels.findIndex((l) => !held.includes(l));
+  if (free >= 0) return free;
+  const count = new Map<number, number>();
+  for (const l of levels) count.set(l, (count.get(l) ?? 0) + 1);
+  let best = levels[0];
+  for (const [l, c] of count) if (c > count.get(best)!) best = l;
+  return levels.indexOf(best);
+}
+
 /** A pool of `threads` workers, each with its own instance of the metrics module. */
 export class MetricsPool {
   private constructor(private workers: WorkerLike[]) {}
@@ -113,8 +131,8 @@ export class MetricsPool {
   /** Starts the pool, or returns null when threads <= 1, no worker factory is given or workers fail to start. */
   static async create(threads: number, f?: WorkerFactory | null): Promise<MetricsPool | null> {
     if (!f || threads <= 1) return null;
-    metricsWasm(); // compiles the module on this thread
-    const mod = compiledModule('metrics');
+    metricsWasm(); // compiles the module on this thread (the build this thread chose: the workers run the same)
+    const mod = compiledModule(metricsModuleName());
     if (!mod) return null;
     const workers: WorkerLike[] = [];
     try {
@@ -138,9 +156,10 @@ export class MetricsPool {
   }
 
   /** Hands the tasks out one per worker at a time (src/util/job_pool.ts); a task's error rejects. */
-  private async runAll(msgs: Record<string, unknown>[], onResult: (task: number, out: any) => void): Promise<void> {
+  private async runAll(msgs: Record<string, unknown>[], onResult: (task: number, out: any) => void, pick?: (k: number, left: readonly number[]) => number): Promise<void> {
     await runJobs<{ type: string; id: number; out?: any; message?: string }>(this.workers, {
       jobs: msgs.map((_, i) => i),
+      pick,
       send: (w, id) => w.postMessage({ ...msgs[id], id }),
       receive: (m) => (m.type === 'error' ? new Error(m.message) : m.id),
       onDone: (id, m) => onResult(id, m!.out),
@@ -173,13 +192,22 @@ export class MetricsPool {
 
   /**
    * Sliced Wasserstein levels (src/metrics/swd.ts): both image sets go to every
-   * worker once; each task is one level and a range of its directions, and a
-   * worker prepares a level's pyramids and normalisation once for all the
-   * level's tasks it takes (send the tasks level by level).
+   * worker once; each task is one level and a range of its directions. A
+   * worker prepares a level (both sets' pyramid level and normalisation) when
+   * it takes its first task of that level and keeps it, so tasks go out by
+   * level affinity (swdPick): a worker stays on its level while it has tasks,
+   * then takes a level no other worker holds, and only then helps on the level
+   * with the most tasks left. With 2 workers and 3 levels only the last level
+   * is prepared twice, not every level.
    */
   async swd(a: SwdImages, b: SwdImages, tasks: SwdTask[], onResult: (task: number, out: Float64Array) => void): Promise<void> {
     for (const wk of this.workers) wk.postMessage({ type: 'swd-sets', a: { data: a.data, n: a.n }, b: { data: b.data, n: b.n }, h: a.height, w: a.width });
-    await this.runAll(tasks.map((t) => ({ type: 'swd', ...t })), onResult);
+    const held = this.workers.map(() => -1);
+    await this.runAll(tasks.map((t) => ({ type: 'swd', ...t })), onResult, (k, left) => {
+      const i = swdPick(held, k, left.map((id) => tasks[id].level));
+      held[k] = tasks[left[i]].level;
+      return i;
+    });
   }
 
   close(): void {

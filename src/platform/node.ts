@@ -221,7 +221,8 @@ export function nodeWasmPath(): string {
  * the module is compiled (checked: WebAssembly.validate turns true, workers
  * share the process's flags). Returns whether the engine now accepts it.
  * Newer Node versions have it on: the flag is then harmless. nodeSpawner()
- * sets it, so the nn pool picks the FMA build wherever Node can run it.
+ * sets it, so the nn pool picks the FMA build wherever Node can run it; this
+ * file also sets it when it is imported (for the metrics module's build).
  */
 export function enableRelaxedSimd(): boolean {
   setRelaxedSimdFlag();
@@ -238,6 +239,11 @@ function setRelaxedSimdFlag(): void {
     // the flag is gone: the feature test in nn/pool.ts decides
   }
 }
+// Set on import, before any metrics kernel runs: the metrics module picks its
+// build (src/wasm/metrics.ts) at its first use in a thread, and Node code that
+// scores samples reaches it through this file (the CLIs, the trainer, the
+// metrics workers' factory), so the FMA build is the one Node uses throughout.
+setRelaxedSimdFlag();
 
 /** worker_threads for the nn pool (shared memory, Atomics); sets the relaxed-SIMD flag first. */
 export function nodeSpawner(): WorkerSpawner {

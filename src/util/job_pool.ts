@@ -46,6 +46,12 @@ export interface JobRun<M> {
   onWorkerError?: 'reject' | 'resolve';
   /** Runs job `id` on the calling thread (it calls onDone itself). */
   local?(id: number): void;
+  /**
+   * Which job worker `k` gets next: an index into `left` (the jobs not handed
+   * out yet, in `jobs` order); default 0, the first. Lets a caller keep a
+   * worker on jobs that share its cached state.
+   */
+  pick?(k: number, left: readonly number[]): number;
 }
 
 /** Runs the jobs on `workers`; resolves null when all are answered, or the reason a worker failed (onWorkerError 'resolve'). */
@@ -54,7 +60,12 @@ export function runJobs<M>(workers: readonly WorkerLike[], run: JobRun<M>): Prom
   if (!todo.length) return Promise.resolve(null);
   const inFlight = Math.max(1, run.inFlight ?? 1);
   return new Promise<string | null>((resolve, reject) => {
-    let next = 0;
+    const left = todo.slice(); // not handed out yet
+    const take = (k: number): number => {
+      const i = run.pick ? run.pick(k, left) : 0;
+      if (!(Number.isInteger(i) && i >= 0 && i < left.length)) throw new Error(`runJobs: pick returned ${i} for ${left.length} jobs left`);
+      return left.splice(i, 1)[0];
+    };
     let remaining = todo.length;
     let finished = false;
     const answered = new Set<number>();
@@ -82,8 +93,9 @@ export function runJobs<M>(workers: readonly WorkerLike[], run: JobRun<M>): Prom
     const counts = workers.map(() => 0);
     const feed = async (k: number) => {
       const w = workers[k];
-      while (!finished && counts[k] < inFlight && next < todo.length) {
-        const id = todo[next++];
+      while (!finished && counts[k] < inFlight && left.length > 0) {
+        let id: number;
+        try { id = take(k); } catch (e) { finish(e); return; }
         counts[k]++;
         pending.add(id);
         try {
@@ -116,7 +128,7 @@ export function runJobs<M>(workers: readonly WorkerLike[], run: JobRun<M>): Prom
       const step = () => {
         if (finished) return;
         let id = -1;
-        if (next < todo.length) id = todo[next++];
+        if (left.length > 0) id = left.shift()!;
         else for (const j of pending) { id = j; break; }
         if (id < 0) return;
         if (!answered.has(id)) {

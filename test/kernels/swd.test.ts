@@ -1,7 +1,17 @@
-import { describe, it, expect } from 'vitest';
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { swdLevel, swdProject, swdLevelDistances, levelSide } from '../../src/kernels/swd';
 import { laplacianPyramidRef, pyrUpRef, descriptorsRef, normaliseRef, slicedRef, swdLevelRef, w1Ref, type Img } from '../reference/swd';
 import { Rng } from '../../src/util/rng';
+import { useMetricsSimd, metricsSimd, type MetricsSimd } from '../../src/wasm/metrics';
+import { enableRelaxedSimd } from '../../src/platform/node';
+import { required } from '../env';
+
+// Every test runs on both builds of the metrics module: plain (mul + add) and
+// relaxed (the projection's f32x4.relaxed_madd, fused on an FMA CPU).
+enableRelaxedSimd();
+const BUILDS: MetricsSimd[] = ['plain'];
+try { useMetricsSimd('relaxed'); BUILDS.push('relaxed'); } catch (e) { required(false, 'relaxed-SIMD wasm', String(e)); }
+useMetricsSimd('auto');
 
 /** n smooth-plus-noise RGB images (u8 NHWC), so every pyramid level has structure. */
 function images(n: number, h: number, w: number, seed: number): Uint8Array {
@@ -39,157 +49,186 @@ function unitDirs(count: number, rng: Rng): { f32: Float32Array; f64: Float64Arr
   return { f32, f64: f64.map((_, d) => Float64Array.from(f32.subarray(d * 147, (d + 1) * 147))) };
 }
 
-describe('swd_prepare: Laplacian pyramid levels', () => {
-  it('matches the float64 reference (u8 and f32 input; 64x64, 48x32, odd 37x41)', () => {
-    for (const [h, w, levels] of [[64, 64, 3], [48, 32, 2], [37, 41, 2]] as const) {
-      const n = 2, u8 = images(n, h, w, h + w);
-      const ref = asImgs(u8, n, h, w).map((im) => laplacianPyramidRef(im, levels));
-      for (const input of [u8, Float32Array.from(u8, (v) => v / 255)]) {
-        for (let l = 0; l < levels; l++) {
-          const got = swdLevel({ data: input, n, height: h, width: w }, l, l === levels - 1);
-          expect([got.height, got.width]).toEqual([levelSide(h, l), levelSide(w, l)]);
-          let maxErr = 0;
-          for (let i = 0; i < n; i++) ref[i][l].d.forEach((v, k) => { maxErr = Math.max(maxErr, Math.abs(v - got.data[i * ref[i][l].d.length + k])); });
-          expect(maxErr).toBeLessThan(2e-3);
+describe.each(BUILDS)('%s build', (simd) => {
+  beforeAll(() => { useMetricsSimd(simd); expect(metricsSimd()).toBe(simd); });
+  afterAll(() => { useMetricsSimd('auto'); });
+
+  describe('swd_prepare: Laplacian pyramid levels', () => {
+    it('matches the float64 reference (u8 and f32 input; 64x64, 48x32, odd 37x41)', () => {
+      for (const [h, w, levels] of [[64, 64, 3], [48, 32, 2], [37, 41, 2]] as const) {
+        const n = 2, u8 = images(n, h, w, h + w);
+        const ref = asImgs(u8, n, h, w).map((im) => laplacianPyramidRef(im, levels));
+        for (const input of [u8, Float32Array.from(u8, (v) => v / 255)]) {
+          for (let l = 0; l < levels; l++) {
+            const got = swdLevel({ data: input, n, height: h, width: w }, l, l === levels - 1);
+            expect([got.height, got.width]).toEqual([levelSide(h, l), levelSide(w, l)]);
+            let maxErr = 0;
+            for (let i = 0; i < n; i++) ref[i][l].d.forEach((v, k) => { maxErr = Math.max(maxErr, Math.abs(v - got.data[i * ref[i][l].d.length + k])); });
+            expect(maxErr).toBeLessThan(2e-3);
+          }
         }
       }
-    }
+    });
+
+    it('is a true Laplacian pyramid: up-sampling and adding the levels gives back the image', () => {
+      const h = 64, w = 64, u8 = images(1, h, w, 3);
+      const lv = [0, 1, 2].map((l) => swdLevel({ data: u8, n: 1, height: h, width: w }, l, l === 2));
+      let rec: Img = { h: lv[2].height, w: lv[2].width, d: Float64Array.from(lv[2].data) };
+      for (const l of [1, 0]) {
+        const up = pyrUpRef(rec, lv[l].height, lv[l].width);
+        rec = { h: up.h, w: up.w, d: up.d.map((v, k) => v + lv[l].data[k]) };
+      }
+      let maxErr = 0;
+      rec.d.forEach((v, k) => { maxErr = Math.max(maxErr, Math.abs(v - u8[k])); });
+      expect(maxErr).toBeLessThan(1e-3);
+    });
+
+    it('a constant image has all-zero band-pass levels and a constant low-pass', () => {
+      const u8 = new Uint8Array(32 * 32 * 3).fill(77);
+      const l0 = swdLevel({ data: u8, n: 1, height: 32, width: 32 }, 0, false);
+      expect(Math.max(...l0.data.map(Math.abs))).toBeLessThan(1e-4);
+      const l1 = swdLevel({ data: u8, n: 1, height: 32, width: 32 }, 1, true);
+      expect(Math.max(...l1.data.map((v) => Math.abs(v - 77)))).toBeLessThan(1e-4);
+    });
+
+    it('normalises by the patches\' per-channel mean and std (ProGAN finalize_descriptors)', () => {
+      const n = 3, h = 32, w = 32, u8 = images(n, h, w, 11);
+      const rng = new Rng(4);
+      const cs = corners(n, 16, 16, 40, rng);
+      const got = swdLevel({ data: u8, n, height: h, width: w }, 1, true, offsetsOf(cs, 16, 16));
+      const ref = asImgs(u8, n, h, w).map((im) => laplacianPyramidRef(im, 2)[1]);
+      const desc = descriptorsRef(ref, cs);
+      const st = normaliseRef(desc);
+      for (let c = 0; c < 3; c++) { expect(got.mean[c]).toBeCloseTo(st.mean[c], 3); expect(got.std[c]).toBeCloseTo(st.std[c], 3); }
+      const lvImgs = asImgs(got.data, n, 16, 16);
+      const mine = descriptorsRef(lvImgs, cs);
+      let maxErr = 0;
+      mine.forEach((v, p) => v.forEach((x, k) => { maxErr = Math.max(maxErr, Math.abs(x - desc[p][k])); }));
+      expect(maxErr).toBeLessThan(1e-4);
+    });
+
+    it('rejects patches outside the level and levels under 14 px', () => {
+      const u8 = images(1, 32, 32, 1);
+      expect(() => swdLevel({ data: u8, n: 1, height: 32, width: 32 }, 0, false, Int32Array.from([(26 * 32 + 0) * 3]))).toThrow(/patch outside/);
+      expect(() => swdLevel({ data: u8, n: 1, height: 32, width: 32 }, 0, false, Int32Array.from([1]))).toThrow(/patch outside/);
+      expect(() => swdLevel({ data: u8, n: 1, height: 32, width: 32 }, 2, true)).toThrow(/bad dimensions/);
+      expect(() => swdLevel({ data: u8.subarray(5), n: 1, height: 32, width: 32 }, 0, true)).toThrow(/expected/);
+    });
   });
 
-  it('is a true Laplacian pyramid: up-sampling and adding the levels gives back the image', () => {
-    const h = 64, w = 64, u8 = images(1, h, w, 3);
-    const lv = [0, 1, 2].map((l) => swdLevel({ data: u8, n: 1, height: h, width: w }, l, l === 2));
-    let rec: Img = { h: lv[2].height, w: lv[2].width, d: Float64Array.from(lv[2].data) };
-    for (const l of [1, 0]) {
-      const up = pyrUpRef(rec, lv[l].height, lv[l].width);
-      rec = { h: up.h, w: up.w, d: up.d.map((v, k) => v + lv[l].data[k]) };
-    }
-    let maxErr = 0;
-    rec.d.forEach((v, k) => { maxErr = Math.max(maxErr, Math.abs(v - u8[k])); });
-    expect(maxErr).toBeLessThan(1e-3);
-  });
+  describe('swd_chunk: projection, sort and W1', () => {
+    it('matches the float64 reference: equal and unequal patch counts, odd counts, 21 directions', () => {
+      const h = 16, w = 16, rng = new Rng(9);
+      for (const [na, nb, per] of [[4, 4, 33], [3, 5, 17]] as const) {
+        const A = Float32Array.from({ length: na * h * w * 3 }, () => rng.normal());
+        const B = Float32Array.from({ length: nb * h * w * 3 }, () => 0.3 + 1.2 * rng.normal());
+        const ca = corners(na, h, w, per, rng), cb = corners(nb, h, w, per, rng);
+        const dirs = unitDirs(21, rng);
+        const got = swdProject(A, offsetsOf(ca, h, w), B, offsetsOf(cb, h, w), w * 3, dirs.f32);
+        const want = slicedRef(descriptorsRef(asImgs(A, na, h, w), ca), descriptorsRef(asImgs(B, nb, h, w), cb), dirs.f64);
+        expect(got.length).toBe(21);
+        for (let d = 0; d < 21; d++) expect(Math.abs(got[d] - want[d])).toBeLessThan(1e-5 * (1 + want[d]));
+      }
+    });
 
-  it('a constant image has all-zero band-pass levels and a constant low-pass', () => {
-    const u8 = new Uint8Array(32 * 32 * 3).fill(77);
-    const l0 = swdLevel({ data: u8, n: 1, height: 32, width: 32 }, 0, false);
-    expect(Math.max(...l0.data.map(Math.abs))).toBeLessThan(1e-4);
-    const l1 = swdLevel({ data: u8, n: 1, height: 32, width: 32 }, 1, true);
-    expect(Math.max(...l1.data.map((v) => Math.abs(v - 77)))).toBeLessThan(1e-4);
-  });
-
-  it('normalises by the patches\' per-channel mean and std (ProGAN finalize_descriptors)', () => {
-    const n = 3, h = 32, w = 32, u8 = images(n, h, w, 11);
-    const rng = new Rng(4);
-    const cs = corners(n, 16, 16, 40, rng);
-    const got = swdLevel({ data: u8, n, height: h, width: w }, 1, true, offsetsOf(cs, 16, 16));
-    const ref = asImgs(u8, n, h, w).map((im) => laplacianPyramidRef(im, 2)[1]);
-    const desc = descriptorsRef(ref, cs);
-    const st = normaliseRef(desc);
-    for (let c = 0; c < 3; c++) { expect(got.mean[c]).toBeCloseTo(st.mean[c], 3); expect(got.std[c]).toBeCloseTo(st.std[c], 3); }
-    const lvImgs = asImgs(got.data, n, 16, 16);
-    const mine = descriptorsRef(lvImgs, cs);
-    let maxErr = 0;
-    mine.forEach((v, p) => v.forEach((x, k) => { maxErr = Math.max(maxErr, Math.abs(x - desc[p][k])); }));
-    expect(maxErr).toBeLessThan(1e-4);
-  });
-
-  it('rejects patches outside the level and levels under 14 px', () => {
-    const u8 = images(1, 32, 32, 1);
-    expect(() => swdLevel({ data: u8, n: 1, height: 32, width: 32 }, 0, false, Int32Array.from([(26 * 32 + 0) * 3]))).toThrow(/patch outside/);
-    expect(() => swdLevel({ data: u8, n: 1, height: 32, width: 32 }, 0, false, Int32Array.from([1]))).toThrow(/patch outside/);
-    expect(() => swdLevel({ data: u8, n: 1, height: 32, width: 32 }, 2, true)).toThrow(/bad dimensions/);
-    expect(() => swdLevel({ data: u8.subarray(5), n: 1, height: 32, width: 32 }, 0, true)).toThrow(/expected/);
-  });
-});
-
-describe('swd_chunk: projection, sort and W1', () => {
-  it('matches the float64 reference: equal and unequal patch counts, odd counts, 21 directions', () => {
-    const h = 16, w = 16, rng = new Rng(9);
-    for (const [na, nb, per] of [[4, 4, 33], [3, 5, 17]] as const) {
+    it('matches the reference across direction blocks (150 directions: 64 + 64 + 22) and patch chunks (300 and 257 patches)', () => {
+      const h = 16, w = 16, na = 6, nb = 5, rng = new Rng(31);
       const A = Float32Array.from({ length: na * h * w * 3 }, () => rng.normal());
-      const B = Float32Array.from({ length: nb * h * w * 3 }, () => 0.3 + 1.2 * rng.normal());
-      const ca = corners(na, h, w, per, rng), cb = corners(nb, h, w, per, rng);
-      const dirs = unitDirs(21, rng);
+      const B = Float32Array.from({ length: nb * h * w * 3 }, () => 0.2 + 1.1 * rng.normal());
+      const ca = corners(na, h, w, 50, rng), cb = corners(nb, h, w, 51, rng).slice(0, 257);
+      const dirs = unitDirs(150, rng);
       const got = swdProject(A, offsetsOf(ca, h, w), B, offsetsOf(cb, h, w), w * 3, dirs.f32);
       const want = slicedRef(descriptorsRef(asImgs(A, na, h, w), ca), descriptorsRef(asImgs(B, nb, h, w), cb), dirs.f64);
-      expect(got.length).toBe(21);
-      for (let d = 0; d < 21; d++) expect(Math.abs(got[d] - want[d])).toBeLessThan(1e-5 * (1 + want[d]));
-    }
-  });
+      expect(got.length).toBe(150);
+      for (let d = 0; d < 150; d++) expect(Math.abs(got[d] - want[d])).toBeLessThan(1e-5 * (1 + want[d]));
+      // a block's directions give the same numbers alone as among the others
+      const alone = swdProject(A, offsetsOf(ca, h, w), B, offsetsOf(cb, h, w), w * 3, dirs.f32.subarray(130 * 147, 131 * 147));
+      expect(alone[0]).toBe(got[130]);
+    });
 
-  it('matches the reference across direction blocks (150 directions: 64 + 64 + 22) and patch chunks (300 and 257 patches)', () => {
-    const h = 16, w = 16, na = 6, nb = 5, rng = new Rng(31);
-    const A = Float32Array.from({ length: na * h * w * 3 }, () => rng.normal());
-    const B = Float32Array.from({ length: nb * h * w * 3 }, () => 0.2 + 1.1 * rng.normal());
-    const ca = corners(na, h, w, 50, rng), cb = corners(nb, h, w, 51, rng).slice(0, 257);
-    const dirs = unitDirs(150, rng);
-    const got = swdProject(A, offsetsOf(ca, h, w), B, offsetsOf(cb, h, w), w * 3, dirs.f32);
-    const want = slicedRef(descriptorsRef(asImgs(A, na, h, w), ca), descriptorsRef(asImgs(B, nb, h, w), cb), dirs.f64);
-    expect(got.length).toBe(150);
-    for (let d = 0; d < 150; d++) expect(Math.abs(got[d] - want[d])).toBeLessThan(1e-5 * (1 + want[d]));
-    // a block's directions give the same numbers alone as among the others
-    const alone = swdProject(A, offsetsOf(ca, h, w), B, offsetsOf(cb, h, w), w * 3, dirs.f32.subarray(130 * 147, 131 * 147));
-    expect(alone[0]).toBe(got[130]);
-  });
+    it('repeated patch positions (projected once, then gathered) match the reference: heavy repeats, one position only, none', () => {
+      const h = 16, w = 16, rng = new Rng(77);
+      const na = 3, nb = 4;
+      const A = Float32Array.from({ length: na * h * w * 3 }, () => rng.normal());
+      const B = Float32Array.from({ length: nb * h * w * 3 }, () => 0.4 + 0.9 * rng.normal());
+      const dirs = unitDirs(19, rng);
+      // A: 301 draws from 3 images x 2 x 2 positions (mostly repeats, odd count); B: all distinct (no gather)
+      const heavy: [number, number, number][] = Array.from({ length: 301 }, () => [rng.int(na), 4 + rng.int(2), 7 + rng.int(2)]);
+      const distinct: [number, number, number][] = [];
+      for (let i = 0; i < nb; i++) for (let y = 0; y < 10; y += 3) for (let x = 0; x < 10; x += 2) distinct.push([i, y, x]);
+      const one: [number, number, number][] = Array.from({ length: 57 }, () => [2, 9, 0]);
+      for (const [ca, cb] of [[heavy, distinct], [distinct.map(([i, y, x]) => [i % na, y, x] as [number, number, number]), heavy.map(([i, y, x]) => [i, y, x] as [number, number, number])], [one, heavy]]) {
+        const got = swdProject(A, offsetsOf(ca, h, w), cb === distinct ? B : A, offsetsOf(cb, h, w), w * 3, dirs.f32);
+        const want = slicedRef(descriptorsRef(asImgs(A, na, h, w), ca), descriptorsRef(asImgs(cb === distinct ? B : A, cb === distinct ? nb : na, h, w), cb), dirs.f64);
+        for (let d = 0; d < 19; d++) expect(Math.abs(got[d] - want[d])).toBeLessThan(1e-5 * (1 + want[d]));
+      }
+      // the same patches in another order give the same numbers (each projection is computed the same way)
+      const shuffled = heavy.slice().reverse();
+      const x = swdProject(A, offsetsOf(heavy, h, w), B, offsetsOf(distinct, h, w), w * 3, dirs.f32);
+      const y = swdProject(A, offsetsOf(shuffled, h, w), B, offsetsOf(distinct, h, w), w * 3, dirs.f32);
+      expect(Array.from(y)).toEqual(Array.from(x));
+      // bounds are still checked before any position is hashed
+      expect(() => swdProject(A, Int32Array.from([0, A.length]), B, offsetsOf(distinct, h, w), w * 3, dirs.f32)).toThrow(/patch outside/);
+    });
 
-  it('repeated patch positions (projected once, then gathered) match the reference: heavy repeats, one position only, none', () => {
-    const h = 16, w = 16, rng = new Rng(77);
-    const na = 3, nb = 4;
-    const A = Float32Array.from({ length: na * h * w * 3 }, () => rng.normal());
-    const B = Float32Array.from({ length: nb * h * w * 3 }, () => 0.4 + 0.9 * rng.normal());
-    const dirs = unitDirs(19, rng);
-    // A: 301 draws from 3 images x 2 x 2 positions (mostly repeats, odd count); B: all distinct (no gather)
-    const heavy: [number, number, number][] = Array.from({ length: 301 }, () => [rng.int(na), 4 + rng.int(2), 7 + rng.int(2)]);
-    const distinct: [number, number, number][] = [];
-    for (let i = 0; i < nb; i++) for (let y = 0; y < 10; y += 3) for (let x = 0; x < 10; x += 2) distinct.push([i, y, x]);
-    const one: [number, number, number][] = Array.from({ length: 57 }, () => [2, 9, 0]);
-    for (const [ca, cb] of [[heavy, distinct], [distinct.map(([i, y, x]) => [i % na, y, x] as [number, number, number]), heavy.map(([i, y, x]) => [i, y, x] as [number, number, number])], [one, heavy]]) {
-      const got = swdProject(A, offsetsOf(ca, h, w), cb === distinct ? B : A, offsetsOf(cb, h, w), w * 3, dirs.f32);
-      const want = slicedRef(descriptorsRef(asImgs(A, na, h, w), ca), descriptorsRef(asImgs(cb === distinct ? B : A, cb === distinct ? nb : na, h, w), cb), dirs.f64);
-      for (let d = 0; d < 19; d++) expect(Math.abs(got[d] - want[d])).toBeLessThan(1e-5 * (1 + want[d]));
-    }
-    // the same patches in another order give the same numbers (each projection is computed the same way)
-    const shuffled = heavy.slice().reverse();
-    const x = swdProject(A, offsetsOf(heavy, h, w), B, offsetsOf(distinct, h, w), w * 3, dirs.f32);
-    const y = swdProject(A, offsetsOf(shuffled, h, w), B, offsetsOf(distinct, h, w), w * 3, dirs.f32);
-    expect(Array.from(y)).toEqual(Array.from(x));
-    // bounds are still checked before any position is hashed
-    expect(() => swdProject(A, Int32Array.from([0, A.length]), B, offsetsOf(distinct, h, w), w * 3, dirs.f32)).toThrow(/patch outside/);
-  });
+    it('hand cases: a shift along the direction is the W1; quantile walk for unequal sizes', () => {
+      // one patch per 7x7 "image"; direction e_0 reads each patch's top-left red value
+      const patchSet = (vals: number[]) => {
+        const lv = new Float32Array(vals.length * 147);
+        vals.forEach((v, i) => { lv[i * 147] = v; });
+        return { lv, offs: Int32Array.from(vals, (_, i) => i * 147) };
+      };
+      const e0 = new Float32Array(147); e0[0] = 1;
+      const vals = [-3, 2.5, -0, 0, 1e-3, -7.25, 40, 0.5];
+      const a = patchSet(vals), b = patchSet(vals.map((v) => v + 0.5).reverse());
+      expect(swdProject(a.lv, a.offs, b.lv, b.offs, 21, e0)[0]).toBeCloseTo(0.5, 6);
+      // {0, 1} vs {0, 0.5, 1}: the quantile functions differ by 0.5 on (1/3, 2/3]: W1 = 1/6
+      const c = patchSet([1, 0]), d = patchSet([0.5, 1, 0]);
+      expect(swdProject(c.lv, c.offs, d.lv, d.offs, 21, e0)[0]).toBeCloseTo(1 / 6, 6);
+      expect(w1Ref([1, 0], [0.5, 1, 0])).toBeCloseTo(1 / 6, 12);
+      // identical patches: exactly 0
+      expect(swdProject(a.lv, a.offs, a.lv, a.offs, 21, e0)[0]).toBe(0);
+    });
 
-  it('hand cases: a shift along the direction is the W1; quantile walk for unequal sizes', () => {
-    // one patch per 7x7 "image"; direction e_0 reads each patch's top-left red value
-    const patchSet = (vals: number[]) => {
-      const lv = new Float32Array(vals.length * 147);
-      vals.forEach((v, i) => { lv[i * 147] = v; });
-      return { lv, offs: Int32Array.from(vals, (_, i) => i * 147) };
-    };
-    const e0 = new Float32Array(147); e0[0] = 1;
-    const vals = [-3, 2.5, -0, 0, 1e-3, -7.25, 40, 0.5];
-    const a = patchSet(vals), b = patchSet(vals.map((v) => v + 0.5).reverse());
-    expect(swdProject(a.lv, a.offs, b.lv, b.offs, 21, e0)[0]).toBeCloseTo(0.5, 6);
-    // {0, 1} vs {0, 0.5, 1}: the quantile functions differ by 0.5 on (1/3, 2/3]: W1 = 1/6
-    const c = patchSet([1, 0]), d = patchSet([0.5, 1, 0]);
-    expect(swdProject(c.lv, c.offs, d.lv, d.offs, 21, e0)[0]).toBeCloseTo(1 / 6, 6);
-    expect(w1Ref([1, 0], [0.5, 1, 0])).toBeCloseTo(1 / 6, 12);
-    // identical patches: exactly 0
-    expect(swdProject(a.lv, a.offs, a.lv, a.offs, 21, e0)[0]).toBe(0);
-  });
+    it('the radix sort orders exactly as a comparison sort: W1 bit-identical to sorted Float32Arrays (signs, zeros, ties, 1e-30..1e30)', () => {
+      // one patch per 7x7 "image", direction e_0: each projection is the patch's first value, exactly
+      const rng = new Rng(12);
+      const draw = (n: number) => Float32Array.from({ length: n }, (_, i) => i % 97 === 0 ? 0 : i % 89 === 0 ? -0 : i % 7 === 0 ? 2.5 : rng.normal() * 10 ** (rng.int(61) - 30));
+      const e0 = new Float32Array(147); e0[0] = 1;
+      for (const [na, nb] of [[2999, 2999], [1030, 1030]]) {
+        const va = draw(na), vb = draw(nb);
+        const lv = (v: Float32Array) => { const l = new Float32Array(v.length * 147); v.forEach((x, i) => { l[i * 147] = x; }); return l; };
+        const offs = (n: number) => Int32Array.from({ length: n }, (_, i) => i * 147);
+        const got = swdProject(lv(va), offs(na), lv(vb), offs(nb), 21, e0)[0];
+        // w1Sorted's arithmetic on the sorted values: f32 lanes over blocks of 256, each block's lanes added in f64, the tail in f64
+        const sa = Float32Array.from(va, (x) => x + 0).sort(), sb = Float32Array.from(vb, (x) => x + 0).sort();
+        const n4 = na & ~3;
+        let total = 0;
+        for (let i0 = 0; i0 < n4; i0 += 256) {
+          const lanes = [0, 0, 0, 0];
+          for (let i = i0; i < Math.min(n4, i0 + 256); i++) lanes[i & 3] = Math.fround(lanes[i & 3] + Math.abs(Math.fround(sa[i] - sb[i])));
+          total += lanes[0] + lanes[1] + lanes[2] + lanes[3];
+        }
+        for (let i = n4; i < na; i++) total += Math.abs(sa[i] - sb[i]);
+        expect(got).toBe(total / na);
+      }
+    });
 
-  it('a whole level in one call equals the reference pipeline (pyramid, normalisation, W1)', () => {
-    const h = 32, w = 32, na = 3, nb = 4, rng = new Rng(21);
-    const ua = images(na, h, w, 5), ub = images(nb, h, w, 6);
-    const fb = Float32Array.from(ub, (v) => v / 255);
-    for (const [level, lowpass] of [[0, false], [1, true]] as const) {
-      const hl = levelSide(h, level), wl = levelSide(w, level);
-      const ca = corners(na, hl, wl, 30, rng), cb = corners(nb, hl, wl, 30, rng);
-      const dirs = unitDirs(20, rng);
-      const got = swdLevelDistances({ data: ua, n: na, height: h, width: w }, { data: fb, n: nb, height: h, width: w }, level, lowpass,
-        offsetsOf(ca, hl, wl), offsetsOf(cb, hl, wl), dirs.f32);
-      const pa = asImgs(ua, na, h, w).map((im) => laplacianPyramidRef(im, 2)[level]);
-      const pb = asImgs(ub, nb, h, w).map((im) => laplacianPyramidRef(im, 2)[level]);
-      const want = swdLevelRef(pa, ca, pb, cb, dirs.f64);
-      for (let d = 0; d < 20; d++) expect(Math.abs(got[d] - want[d])).toBeLessThan(2e-5 * (1 + want[d]));
-    }
+    it('a whole level in one call equals the reference pipeline (pyramid, normalisation, W1)', () => {
+      const h = 32, w = 32, na = 3, nb = 4, rng = new Rng(21);
+      const ua = images(na, h, w, 5), ub = images(nb, h, w, 6);
+      const fb = Float32Array.from(ub, (v) => v / 255);
+      for (const [level, lowpass] of [[0, false], [1, true]] as const) {
+        const hl = levelSide(h, level), wl = levelSide(w, level);
+        const ca = corners(na, hl, wl, 30, rng), cb = corners(nb, hl, wl, 30, rng);
+        const dirs = unitDirs(20, rng);
+        const got = swdLevelDistances({ data: ua, n: na, height: h, width: w }, { data: fb, n: nb, height: h, width: w }, level, lowpass,
+          offsetsOf(ca, hl, wl), offsetsOf(cb, hl, wl), dirs.f32);
+        const pa = asImgs(ua, na, h, w).map((im) => laplacianPyramidRef(im, 2)[level]);
+        const pb = asImgs(ub, nb, h, w).map((im) => laplacianPyramidRef(im, 2)[level]);
+        const want = swdLevelRef(pa, ca, pb, cb, dirs.f64);
+        for (let d = 0; d < 20; d++) expect(Math.abs(got[d] - want[d])).toBeLessThan(2e-5 * (1 + want[d]));
+      }
+    });
   });
 });

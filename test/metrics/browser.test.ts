@@ -5,6 +5,8 @@ import { createServer, type Server } from 'node:http';
 import { build } from 'esbuild';
 import { scoreDiversity } from '../../src/metrics/diversity';
 import { syntheticFaces } from '../../src/metrics/synthetic';
+import { slicedWasserstein } from '../../src/metrics/swd';
+import { useMetricsSimd } from '../../src/wasm/metrics';
 import { chromiumOrSkip } from '../env';
 
 const CHROMIUM = chromiumOrSkip('diversity in the browser'); // a skip only outside CI (test/env.ts)
@@ -43,7 +45,10 @@ describe.skipIf(!CHROMIUM)('diversity in the browser', () => {
         pool?.close();
         const one = await GF.scoreDiversity(set, { threads: 1 });
         const two = await GF.scoreDiversity(set, { threads: 2, workers });
-        return { pooled, one: [one.msssim.mean, one.vendi, one.verdict], two: [two.msssim.mean, two.vendi, two.verdict] };
+        // SWD on the relaxed-SIMD build (Chromium runs it by default), this thread and 2 workers
+        const ref = GF.syntheticFaces(30, 32, 6), o = { seed: 3, nhoodsPerImage: 32, dirRepeats: 2, dirsPerRepeat: 32 };
+        const swd1 = await GF.slicedWasserstein(set, ref, o), swd2 = await GF.slicedWasserstein(set, ref, { ...o, threads: 2, workers });
+        return { pooled, one: [one.msssim.mean, one.vendi, one.verdict], two: [two.msssim.mean, two.vendi, two.verdict], simd: GF.metricsSimd(), swd1: swd1.per_level, swd2: swd2.per_level };
       });
       const node = await scoreDiversity(syntheticFaces(40, 32, 5), { threads: 1 });
       expect(res.pooled).toBe(true);
@@ -51,6 +56,13 @@ describe.skipIf(!CHROMIUM)('diversity in the browser', () => {
       expect(res.one[0]).toBeCloseTo(node.msssim.mean, 10);
       expect(res.one[1]).toBeCloseTo(node.vendi, 8);
       expect(res.two[2]).toBe(node.verdict);
+      expect(res.simd).toBe('relaxed');
+      expect(res.swd2).toEqual(res.swd1);
+      // against Node on the plain build (mul + add): the builds agree to 1e-6
+      useMetricsSimd('plain');
+      const swdNode = await slicedWasserstein(syntheticFaces(40, 32, 5), syntheticFaces(30, 32, 6), { seed: 3, nhoodsPerImage: 32, dirRepeats: 2, dirsPerRepeat: 32 });
+      useMetricsSimd('auto');
+      (res.swd1 as number[]).forEach((v, l) => expect(Math.abs(v - swdNode.per_level[l])).toBeLessThan(1e-6 * v));
     } finally {
       await browser.close();
     }

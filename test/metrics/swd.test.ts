@@ -4,6 +4,7 @@ import { encodePng } from '../../src/train/grid';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { slicedWasserstein, swdPlan, swdLevels, SwdError } from '../../src/metrics/swd';
+import { swdPick, MetricsPool } from '../../src/metrics/pool';
 import { swdLevelDistances } from '../../src/kernels/swd';
 import { scoreDiversity } from '../../src/metrics/diversity';
 import { nodeWorkerFactory as workers } from '../../src/platform/node';
@@ -11,6 +12,7 @@ import { encodeNpy, type SampleSet } from '../../src/metrics/samples';
 import { syntheticFaces } from '../../src/metrics/synthetic';
 import { runDiversityCli } from '../../src/cli/diversity';
 import { Rng } from '../../src/util/rng';
+import { useMetricsSimd, metricsRelaxedAvailable } from '../../src/wasm/metrics';
 import { laplacianPyramidRef, swdLevelRef, type Img } from '../reference/swd';
 
 /** Textured RGB images in [0.2, 0.8] (f32 NHWC): random sinusoids plus pixel noise, so every level has structure. */
@@ -80,6 +82,45 @@ describe('slicedWasserstein', () => {
     expect(await slicedWasserstein(a, b, { seed: 5 })).toEqual(r1);
     expect((await slicedWasserstein(a, b, { seed: 6 })).per_level).not.toEqual(r1.per_level);
     expect(await slicedWasserstein(a, b, { seed: 5, threads: 2, workers })).toEqual(r1);
+  });
+
+  it('both builds of the metrics module (plain mul + add, relaxed FMA) agree to 1e-6, each the same on 2 worker threads', async () => {
+    // importing the Node platform sets V8's relaxed-SIMD flag: Node picks the FMA build
+    expect(metricsRelaxedAvailable()).toBe(true);
+    const a = textures(12, 32, 1), b = textures(10, 32, 2);
+    const got: Record<string, number[]> = {};
+    try {
+      for (const simd of ['plain', 'relaxed'] as const) {
+        useMetricsSimd(simd);
+        // the workers instantiate this build's module (a pool that fails to start would be null, and the main thread would compute)
+        const pool = await MetricsPool.create(2, workers);
+        expect(pool).not.toBeNull();
+        pool!.close();
+        const r1 = await slicedWasserstein(a, b, { seed: 5 });
+        expect(await slicedWasserstein(a, b, { seed: 5, threads: 2, workers })).toEqual(r1);
+        got[simd] = r1.per_level;
+      }
+    } finally { useMetricsSimd('auto'); }
+    got.plain.forEach((v, l) => expect(Math.abs(v - got.relaxed[l])).toBeLessThan(1e-6 * v));
+  });
+
+  it('workers take tasks by level affinity: 2 workers over 3 levels x 8 tasks prepare 4 levels, not 6', () => {
+    const tasks = [0, 1, 2].flatMap((l) => Array.from({ length: 8 }, () => l));
+    for (const order of [[0, 1], [1, 0], [0, 0, 1, 1]]) {
+      // workers ask in turns (`order` repeated); each asks for the next task of the ones left
+      const left = tasks.slice(), held = [-1, -1], preps: string[] = [];
+      for (let t = 0; left.length; t++) {
+        const k = order[t % order.length];
+        const i = swdPick(held, k, left);
+        if (left[i] !== held[k]) preps.push(`${k}:${left[i]}`);
+        held[k] = left[i];
+        left.splice(i, 1);
+      }
+      expect(preps.slice(0, 2).map((x) => x.split(':')[1]).sort()).toEqual(['0', '1']); // one level each to start
+      expect(preps).toHaveLength(4);
+    }
+    // more workers than levels: the extra ones help on the level with the most tasks left
+    expect(swdPick([0, 1, 2, -1], 3, [0, 1, 1, 2])).toBe(1);
   });
 
   it('hand cases: identical draws of one set score 0; a whole-set colour offset is normalised away', async () => {

@@ -101,4 +101,18 @@ describe('runJobs', () => {
     expect([...out.keys()].sort()).toEqual([1, 3]);
     await expect(runJobs([fake(1)], { ...base([1], new Map()), send: () => { throw new Error('no'); } })).rejects.toThrow('no');
   });
+
+  it('pick chooses which job a worker gets next (here: each worker its own parity); a bad index rejects', async () => {
+    const ws = [fake(2), fake(3)], out = new Map<number, number>();
+    const jobs = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+    await runJobs(ws, { ...base(jobs, out), pick: (k, left) => Math.max(0, left.findIndex((id) => id % 2 === k)) });
+    expect([...out.keys()].sort((x, y) => x - y)).toEqual(jobs);
+    // each worker took its own parity while there was one left, then the other's
+    for (const [k, w] of ws.entries()) {
+      const own = w.got.filter((id) => id % 2 === k).length;
+      expect(w.got.slice(0, own).every((id) => id % 2 === k)).toBe(true);
+    }
+    expect(ws[0].got.length + ws[1].got.length).toBe(10);
+    await expect(runJobs([fake(1)], { ...base([1, 2], new Map()), pick: () => 5 })).rejects.toThrow(/pick returned 5 for 2 jobs/);
+  });
 });
