@@ -51,7 +51,7 @@ export function planFor(scale: Scale): Plan {
           ? 'scaled to fit 30 minutes on a 2-core CPU: 32x32 images, ngf = ndf = 32, batch 64, 128 fixed-z samples scored every 50 steps; DCGAN-style runs 600 generator steps, WGAN runs 200 (5 critic steps each) with RMSprop at 5e-4 instead of the assignment\'s 5e-5, which needs thousands of steps'
           : 'a smoke test: a few steps per run',
     runs: [
-      { name: 'dcgan', title: 'DCGAN baseline (BCE, Adam 1e-4 for G and D)', role: 'baseline', args: ['--loss', 'bce', ...dc] },
+      { name: 'dcgan', title: 'DCGAN baseline (BCE, Adam 1e-4 for G and D)', role: 'baseline', args: ['--loss', 'bce', '--lr', '1e-4', ...dc] },
       { name: 'wgan-clip0.01', title: `WGAN, clip 0.01, RMSprop ${wlr} (the assignment's WGAN)`, role: 'wgan', args: ['--loss', 'wgan', '--clip', '0.01', '--lr', wlr, ...w] },
       { name: 'wgan-clip0.1', title: `WGAN, clip raised to 0.1, RMSprop ${wlr} (the reports' way to collapse it)`, role: 'probe', args: ['--loss', 'wgan', '--clip', '0.1', '--lr', wlr, ...w] },
       { name: 'dcgan-glr10', title: "DCGAN with G's learning rate 10x D's (Adam 1e-3 vs 1e-4): collapse on purpose", role: 'collapse', args: ['--loss', 'bce', '--lr', '1e-3', '--lr-d', '1e-4', ...dc] },

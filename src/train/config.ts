@@ -92,7 +92,7 @@ export const FIELDS: readonly Field[] = [
   { key: 'gp', flag: 'gp', kind: 'number', min: 0, metavar: 'LAMBDA', web: true, help: 'gradient-penalty weight (default 10 for wgan-gp, off otherwise)' },
   { key: 'nCritic', flag: 'n-critic', kind: 'int', min: 1, metavar: 'N', web: true, help: 'D updates per G update (default 5 for wgan/wgan-gp, 1 otherwise)' },
   { key: 'opt', flag: 'opt', kind: 'enum', choices: ['adam', 'rmsprop'], web: true, help: 'optimizer for both networks (default rmsprop for wgan, adam otherwise)' },
-  { key: 'lr', flag: 'lr', kind: 'number', min: 0, exclusiveMin: true, web: true, help: 'generator learning rate (default 1e-4; 5e-5 for wgan)' },
+  { key: 'lr', flag: 'lr', kind: 'number', min: 0, exclusiveMin: true, web: true, help: 'generator learning rate (default 2e-4; 1e-4 for wgan-gp, 5e-5 for wgan)' },
   { key: 'lrD', flag: 'lr-d', kind: 'number', min: 0, exclusiveMin: true, web: true, help: 'discriminator learning rate (default: --lr)' },
   { key: 'beta1', flag: 'beta1', kind: 'number', min: 0, max: 0.9999, web: true, help: 'Adam beta1 (default 0.5; 0 for wgan-gp)' },
   { key: 'beta2', flag: 'beta2', kind: 'number', min: 0, max: 0.99999, web: true, help: 'Adam beta2 (default 0.999; 0.9 for wgan-gp)' },
@@ -141,7 +141,7 @@ export const DEFAULTS: TrainConfig = {
   batch: 64,
   // 32x32 at width 32: the seed architecture scaled so the default run shows
   // faces in about 10 minutes on a 2-core CPU (see README); --preset hw11 is 64x64, width 64.
-  steps: 1500,
+  steps: 2000,
   epochs: NaN,
   size: 32,
   ngf: 32,
@@ -311,7 +311,7 @@ export function resolveConfig(explicit: Partial<TrainConfig>, file: Partial<Trai
   const gpLoss = c.loss === 'wgan-gp';
   const given = (k: keyof TrainConfig) => k in explicit || k in file || k in preset;
   if (!given('opt')) c.opt = wgan ? 'rmsprop' : 'adam';
-  if (Number.isNaN(c.lr)) c.lr = wgan ? 5e-5 : 1e-4;
+  if (Number.isNaN(c.lr)) c.lr = wgan ? 5e-5 : gpLoss ? 1e-4 : 2e-4;
   if (Number.isNaN(c.lrD)) c.lrD = c.lr;
   if (Number.isNaN(c.beta1)) c.beta1 = gpLoss ? 0 : 0.5;
   if (Number.isNaN(c.beta2)) c.beta2 = gpLoss ? 0.9 : 0.999;

@@ -17,7 +17,9 @@ describe('config schema', () => {
     const mine = resolveConfig({ loss: 'wgan', clip: 0.1, opt: 'adam', nCritic: 2 });
     expect([mine.opt, mine.clip, mine.nCritic]).toEqual(['adam', 0.1, 2]);
     const b = resolveConfig({});
-    expect([b.opt, b.lr, b.lrD, b.beta1, b.clip, b.gp, b.nCritic]).toEqual(['adam', 1e-4, 1e-4, 0.5, 0, 0, 1]);
+    expect([b.opt, b.lr, b.lrD, b.beta1, b.clip, b.gp, b.nCritic]).toEqual(['adam', 2e-4, 2e-4, 0.5, 0, 0, 1]);
+    expect([gp.lr, gp.lrD]).toEqual([1e-4, 1e-4]);
+    expect(resolveConfig({ loss: 'hinge' }).lr).toBe(2e-4);
   });
 
   it('rejects unknown keys and bad values with messages naming them', () => {
