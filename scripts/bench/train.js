@@ -37,7 +37,7 @@ import os from 'node:os';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const dist = process.env.GANFORGE_DIST ?? join(root, 'dist/node/index.js');
 const gf = await import(dist);
-const { tf, GanTrainer, resolveConfig, initBackend, registerWasmTrainingKernels, unregisterWasmTrainingKernels, registerBaselineConv2DBackpropFilter, nnKernelStats, profileKernels, ourRegisteredKernels, currentNnPool, measureSimdPeak, simdPeak, nodeSpawner } = gf;
+const { tf, GanTrainer, resolveConfig, initBackend, registerWasmTrainingKernels, unregisterWasmTrainingKernels, registerBaselineConv2DBackpropFilter, nnKernelStats, profileKernels, ourRegisteredKernels, currentNnPool, measureSimdPeak, simdPeak, nodeSpawner, nodePlatform } = gf;
 const require = createRequire(import.meta.url);
 
 const argv = process.argv.slice(2);
@@ -113,17 +113,23 @@ function profileStep(b) {
   return p;
 }
 
+// Back to the event loop between steps, so that Ctrl-C / SIGTERM (handled by
+// src/platform/lifetime.ts once a tracked child such as Xvfb exists) is seen
+// after the current step instead of after the whole row.
+const breathe = () => new Promise((r) => setImmediate(r));
+
 /** Times `steps` DCGAN steps (after one warm-up step unless told not to) at batch `b` on the current backend. */
-function timeSteps(b, steps, warmup = true) {
+async function timeSteps(b, steps, warmup = true) {
   const tr = new GanTrainer(benchConfig(b));
   const real = randData(b * 64 * 64 * 3, 7);
   const src = { next: () => real };
   const t0 = now();
   if (warmup) tr.trainStep(src);
   const warm = now() - t0;
+  await breathe();
   const times = [];
   const cpu0 = process.cpuUsage(), w0 = now();
-  for (let i = 0; i < steps; i++) { const t = now(); tr.trainStep(src); times.push(now() - t); }
+  for (let i = 0; i < steps; i++) { const t = now(); tr.trainStep(src); times.push(now() - t); await breathe(); }
   const cpu = process.cpuUsage(cpu0);
   // Cores this process kept busy while timing (all threads): < threads means it was starved.
   const coresBusy = (cpu.user + cpu.system) / 1000 / (now() - w0);
@@ -198,23 +204,9 @@ function copyCost(sizes) {
 }
 
 // ---- webgl on headless-gl ---------------------------------------------------
-let xvfb = null;
-async function ensureDisplay() {
-  if (process.env.DISPLAY) return;
-  // Tracked: stopped when the benchmark ends, however it ends (src/platform/lifetime.ts).
-  xvfb = gf.spawnTracked('Xvfb', [':99', '-screen', '0', '1024x768x24', '-nolisten', 'tcp']);
-  process.env.DISPLAY = ':99';
-  await new Promise((r) => setTimeout(r, 1500));
-}
-async function createGl() {
-  await ensureDisplay();
-  const createGL = require('gl');
-  const gl = createGL(1, 1, { alpha: false, antialias: false, depth: false, stencil: false, preserveDrawingBuffer: false });
-  if (!gl) throw new Error('headless-gl: no context');
-  if (!gl.getExtension('OES_texture_float')) throw new Error('headless-gl: no OES_texture_float');
-  const renderer = String(gl.getParameter(gl.RENDERER));
-  return { gl, renderer, software: true, dispose() { gl.getExtension('STACKGL_destroy_context')?.destroy(); } };
-}
+// The platform's own GL factory: a private Xvfb on a free display, waited for,
+// tracked by the process lifetime (stopped however the bench ends), as train.js uses it.
+const createGl = () => nodePlatform().createGl();
 
 // ---- run ---------------------------------------------------------------------------
 const flops64 = stepFlops(B);
@@ -270,7 +262,7 @@ for (const { threads, simd } of runs) {
       log(`  ${`wasm SIMD peak (f32x4 ${fma ? 'relaxed_madd' : 'mul+add'}), ${info.threads} thread${info.threads > 1 ? 's' : ''}`.padEnd(44)} ${p.gflops.toFixed(1).padStart(6)} GFLOP/s  (${coresBusy.toFixed(2)} cores busy)`);
     }
   }
-  const row = record(path, TIMED_BATCH, timeSteps(TIMED_BATCH, STEPS), { note: info.note, simd: info.simd });
+  const row = record(path, TIMED_BATCH, await timeSteps(TIMED_BATCH, STEPS), { note: info.note, simd: info.simd });
   if (peak) {
     // The peak is the issue's: f32x4 mul + add. On a shared machine the wall-clock ratio mixes in
     // how much CPU each got, so per CPU-second too; and against the FMA loop where there is one.
@@ -304,7 +296,7 @@ log(`  (nn kernel calls: ${JSON.stringify(nnKernelStats.ours)}; fallbacks: ${JSO
 if (!skip.has('baseline')) {
   unregisterWasmTrainingKernels();
   registerBaselineConv2DBackpropFilter();
-  record('stock tfjs-wasm + baseline BackpropFilter', TIMED_BATCH, timeSteps(TIMED_BATCH, Math.min(STEPS, 1)));
+  record('stock tfjs-wasm + baseline BackpropFilter', TIMED_BATCH, await timeSteps(TIMED_BATCH, Math.min(STEPS, 1)));
   if (!skip.has('kernels')) result.kernels.push(...kernelTimes('stock tfjs-wasm (+baseline BPF)', kernelReps));
 }
 
@@ -336,7 +328,7 @@ if (!skip.has('webgl')) {
   try {
     const info = await initBackend('webgl', { createGl });
     const b = Number(opt('webgl-batch', 8));
-    record(`tfjs-webgl (headless-gl: ${info.renderer})`, b, timeSteps(b, 1));
+    record(`tfjs-webgl (headless-gl: ${info.renderer})`, b, await timeSteps(b, 1));
   } catch (e) {
     log(`  tfjs-webgl: skipped (${e.message})`);
     result.steps.push({ path: 'tfjs-webgl', error: e.message });
@@ -346,7 +338,7 @@ if (!skip.has('webgl')) {
 if (!skip.has('cpu')) {
   await tf.setBackend('cpu');
   // cpu: no warm-up step (it would cost minutes; its first step has no shader/JIT cost worth excluding)
-  record('tfjs-cpu', 8, timeSteps(8, 1, false));
+  record('tfjs-cpu', 8, await timeSteps(8, 1, false));
 }
 
 // ---- report ------------------------------------------------------------------
@@ -379,5 +371,4 @@ writeFileSync(tmp, JSON.stringify(result, null, 2) + '\n');
 renameSync(tmp, outPath);
 log(`\nwrote ${relative(process.cwd(), outPath).startsWith('..') ? outPath : relative(process.cwd(), outPath)}`);
 unregisterWasmTrainingKernels();
-if (xvfb) xvfb.kill();
 process.exit(0);
