@@ -86,24 +86,39 @@ function tileRows(n1: i32, n2: i32, rowB: usize, x0: usize, x1: usize, x2: usize
 
 /**
  * Rows [m0, m1) of y = im2col(x) @ B (B packed, K = KH*KW*Ci <= KC) into c (row m at
- * c + (m - m0)*ldc floats). scratch: MR*K floats of packed A + one 4x8 tile.
+ * c + (m - m0)*ldc floats). scratch (scratchBytes): MR*K floats of packed A, one
+ * 4x8 tile, then, when it fits, the KH input rows of one output row with
+ * their padding as zeros (KH x Wp x Ci, Wp = (OW-1)*sw + KW), so that the
+ * border quads read in place too.
  */
-export function convDirectRows(g: Geom, M: i32, N: i32, K: i32, pb: usize, m0: i32, m1: i32, c: usize, ldc: i32, acc: bool, scratch: usize): void {
+export function convDirectRows(g: Geom, M: i32, N: i32, K: i32, pb: usize, m0: i32, m1: i32, c: usize, ldc: i32, acc: bool, scratch: usize, scratchBytes: i32): void {
   const Ci = g.Ci, KW = g.KW, OW = g.OW, OHW = g.OH * g.OW;
   const kwc = KW * Ci;
-  const rowB = <usize>g.W * <usize>Ci << 2;
   const dr = <usize>g.sw * <usize>Ci << 2;
   const ldcB = <usize>ldc << 2;
-  const pa = scratch, tmp = scratch + (<usize>MR * <usize>K << 2);
+  const pa = scratch, tmp = scratch + (<usize>MR * <usize>K << 2), rows = tmp + 128;
+  const wp = (OW - 1) * g.sw + KW;
+  const useRows = <u64>(MR * K * 4 + 128) + <u64>g.KH * <u64>wp * <u64>Ci * 4 <= <u64>scratchBytes;
+  const rowsB = <usize>wp * <usize>Ci << 2;
+  let have = -1; // the output row (b*OH + oh) whose input rows are in `rows`
   for (let i = m0; i < m1; i += MR) {
     const mr = min(MR, m1 - i);
     const cp = c + <usize>(i - m0) * ldcB;
     const b = i / OHW, rem = i - b * OHW;
     const oh = rem / OW, ow = rem - oh * OW;
     const ih0 = oh * g.sh - g.pt, iw0 = ow * g.sw - g.pl;
-    const direct = mr == MR && ow + MR <= OW && ih0 >= 0 && ih0 + g.KH <= g.H && iw0 >= 0 && iw0 + (MR - 1) * g.sw + KW <= g.W;
-    if (direct) {
-      const x0 = g.x + ((<usize>b * <usize>g.H * <usize>g.W + <usize>(ih0 * g.W + iw0)) * <usize>Ci << 2);
+    let x0: usize = 0, rowB: usize = 0;
+    if (mr == MR && ow + MR <= OW) {
+      if (useRows) {
+        if (have != b * g.OH + oh) { fillRows(g, b, ih0, wp, rows); have = b * g.OH + oh; }
+        x0 = rows + (<usize>ow * dr);
+        rowB = rowsB;
+      } else if (ih0 >= 0 && ih0 + g.KH <= g.H && iw0 >= 0 && iw0 + (MR - 1) * g.sw + KW <= g.W) {
+        x0 = g.x + ((<usize>b * <usize>g.H * <usize>g.W + <usize>(ih0 * g.W + iw0)) * <usize>Ci << 2);
+        rowB = <usize>g.W * <usize>Ci << 2;
+      }
+    }
+    if (x0 != 0) {
       for (let jr = 0; jr < N; jr += NR) {
         const nr = min(NR, N - jr);
         const pbp = pb + (<usize>(jr / NR) * <usize>K * <usize>NR << 2);
@@ -122,6 +137,22 @@ export function convDirectRows(g: Geom, M: i32, N: i32, K: i32, pb: usize, m0: i
         else kernelEdge(K, pa, pbp, cp + (<usize>jr << 2), ldcB, acc, mr, nr, tmp);
       }
     }
+  }
+}
+
+/** rows[kh][w][ci] = x[b, ih0 + kh, w - pl, ci] for w < wp, 0 outside the image. */
+function fillRows(g: Geom, b: i32, ih0: i32, wp: i32, rows: usize): void {
+  const Ci = g.Ci, W = g.W;
+  const rowB = <usize>wp * <usize>Ci << 2, px = <usize>Ci << 2;
+  const w0 = max(0, g.pl), w1 = min(wp, W + g.pl); // columns inside the image: [w0, w1)
+  const img = g.x + (<usize>b * <usize>g.H * <usize>W * <usize>Ci << 2);
+  for (let kh = 0; kh < g.KH; kh++) {
+    const d = rows + <usize>kh * rowB;
+    const ih = ih0 + kh;
+    if (<u32>ih >= <u32>g.H || w1 <= w0) { memory.fill(d, 0, rowB); continue; }
+    if (w0 > 0) memory.fill(d, 0, <usize>w0 * px);
+    memory.copy(d + <usize>w0 * px, img + (<usize>(ih * W + w0 - g.pl) * px), <usize>(w1 - w0) * px);
+    if (w1 < wp) memory.fill(d + <usize>w1 * px, 0, <usize>(wp - w1) * px);
   }
 }
 
