@@ -21,7 +21,8 @@ const cases: [number, number, number, number, number, number, number, Pad][] = [
   [3, 10, 9, 3, 12, 3, 1, 2],       // 3x3 filter
   [2, 12, 12, 1, 5, 4, 2, 'valid'], // one channel, even filter
   [5, 6, 5, 3, 3, 5, 2, 2],         // 3 output pixels per row, window wider than the image
-  [2, 32, 32, 3, 8, 5, 2, 2],       // interior quads of four pixels (the direct forward reads x in place)
+  [2, 32, 32, 3, 8, 5, 2, 2],       // interior quads of four pixels
+  [1, 6, 1500, 3, 8, 5, 2, 2],      // rows too wide for the forward's padded-row copy: interior quads read x in place
 ];
 
 /** The same kernel on the tfjs cpu backend (the independent implementation). */
