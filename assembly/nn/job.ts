@@ -198,7 +198,7 @@ function checkConv3(j: Job, g: Geom, nt: i32): i32 {
     if (<u64>j.cLen < <u64>j.M * <u64>j.N || !fits(j.c, <u64>j.cLen * 4)) return NN_OUT_OF_BOUNDS;
     return NN_OK;
   }
-  if (<u64>j.M != pixels || <u64>j.N != taps || j.N > BPI_COLS) return NN_BAD_DIMS;
+  if (<u64>j.M != pixels || <u64>j.N != taps || j.N > BPI_COLS || j.rsA != j.K || j.csA != 1) return NN_BAD_DIMS;
   if (j.scratchBytes < bpiTileBytes(j.N)) return NN_BAD_DIMS;
   if (<u64>j.aLen < <u64>j.M * <u64>j.K || !fits(j.a, <u64>j.aLen * 4)) return NN_OUT_OF_BOUNDS;
   if (!fits(j.pb, <u64>((j.N + NR - 1) / NR) * <u64>NR * <u64>j.K * 4)) return NN_OUT_OF_BOUNDS;

@@ -114,6 +114,7 @@ describe('few-channel conv jobs: kernel-side validation', () => {
     expect(e.checkJob(writeJob(pool, ok), 1)).toBe(0);
     expect(e.checkJob(writeJob(pool, { ...ok, dx: pool.mod.memory.buffer.byteLength - 64 }), 1)).toBe(-2);
     expect(e.checkJob(writeJob(pool, { ...ok, scratchBytes: 100 }), 1)).toBe(-1);
+    expect(e.checkJob(writeJob(pool, { ...ok, rsA: 1, csA: P }), 1)).toBe(-1); // dy is read row-major in place
     const g2 = geom(1, 8, 8, 11, 8, 5, 2, 2); // 275 columns
     expect(e.checkJob(writeJob(pool, { ...ok, M: 16, N: 275, ldc: 275, aLen: 128, geom: [0, 1, 8, 8, 11, g2.OH, g2.OW, 5, 5, 2, 2, 2, 2] }), 1)).toBe(-1);
   });
