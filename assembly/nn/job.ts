@@ -21,6 +21,11 @@
 //      CONV      C = im2col(x) @ B                                      (MC pixels)
 //      CONV_BPF  C = im2col(x)^T @ B                                    (MC (tap, ci) rows)
 //      CONV_BPI  dx = col2im(A @ B), A = dy strided, via col scratch    (`imgs` whole images)
+//      CONV_BPF_PIX  dw = im2col(x)^T @ dy, few filter rows (conv3.ts): pixels split
+//                in `imgs` fixed slices, partials at dx + 16, the last finisher reduces
+//                (dx: i32 done counter, 0 when written)                    (one slice)
+//      CONV_BPI_FUSED  dx = col2im(dy @ B), few columns (conv3.ts): col2im per 4 rows  (`imgs` whole images)
+//      (CONV with K <= KC takes conv3.ts's direct path: same results, no im2col packing)
 //      PACK_B    pb = packB(B(k, n) = a[k*rsA + n*csA]), K x N, aLen elements  (8 NR panels)
 //                (its own job, run before the GEMM job that reads pb)
 //      COLSUM, AFFINE  per-channel reductions / affine pass over [R, C] (channel.ts, own layout)
@@ -30,6 +35,7 @@
 import { MR, GEMM_SCRATCH, kernel4x8, kernelEdge, packAStrided, packB, epilogue, KC, MC, NC, NR } from './gemm';
 import { Geom, packIm2col, packIm2colT, col2im } from './conv';
 import { peakMulAdd, peakFma } from './peak';
+import { convDirectRows, bpfSlice, bpfReduce, bpfRowPad, bpfPartialBytes, bpiImages, bpiTileBytes, BPF_CH, BPF_ROWS, BPI_COLS } from './conv3';
 import { ChanJob, colsum, affine, colsumBytesPerThread, adamUpdate, rmspropUpdate } from './channel';
 
 export const OP_GEMM: i32 = 1;
@@ -42,6 +48,8 @@ export const OP_COLSUM: i32 = 7;
 export const OP_AFFINE: i32 = 8;
 export const OP_ADAM: i32 = 9;
 export const OP_RMSPROP: i32 = 10;
+export const OP_CONV_BPF_PIX: i32 = 11;
+export const OP_CONV_BPI_FUSED: i32 = 12;
 export const JOB_BYTES: i32 = 34 * 4;
 const NEXT: usize = 33 * 4;
 const PACK_GROUP: i32 = 8; // B panels per PACK_B work item
@@ -117,7 +125,7 @@ export function jobScratchBytes(op: i32, N: i32, imgs: i32, OH: i32, OW: i32): i
 export function checkJob(job: usize, nt: i32): i32 {
   if (!fits(job, JOB_BYTES)) return NN_OUT_OF_BOUNDS;
   const j = changetype<Job>(job);
-  if (j.op < OP_GEMM || j.op > OP_RMSPROP) return NN_BAD_OP;
+  if (j.op < OP_GEMM || j.op > OP_CONV_BPI_FUSED) return NN_BAD_OP;
   if (j.op == OP_ADAM || j.op == OP_RMSPROP) {
     const c = changetype<ChanJob>(job);
     if (c.R <= 0 || c.C != 1 || nt <= 0) return NN_BAD_DIMS;
@@ -140,6 +148,7 @@ export function checkJob(job: usize, nt: i32): i32 {
     return NN_OK;
   }
   const g = changetype<Geom>(job + 80);
+  if (j.op == OP_CONV_BPF_PIX || j.op == OP_CONV_BPI_FUSED) return checkConv3(j, g, nt);
   if (j.M <= 0 || j.N <= 0 || j.K <= 0 || j.ldc < j.N || nt <= 0) return NN_BAD_DIMS;
   if (j.scratchBytes < GEMM_SCRATCH) return NN_BAD_DIMS;
   const panels = <u64>((j.N + NR - 1) / NR);
@@ -168,6 +177,41 @@ export function checkJob(job: usize, nt: i32): i32 {
     if (<u64>j.cLen < <u64>(j.M - 1) * <u64>j.ldc + <u64>j.N || !fits(j.c, <u64>j.cLen * 4)) return NN_OUT_OF_BOUNDS;
   }
   return NN_OK;
+}
+
+/** The few-channel conv ops (conv3.ts). */
+function checkConv3(j: Job, g: Geom, nt: i32): i32 {
+  if (j.M <= 0 || j.N <= 0 || j.K <= 0 || j.ldc != j.N || j.imgs <= 0 || nt <= 0) return NN_BAD_DIMS;
+  if (g.B <= 0 || g.H <= 0 || g.W <= 0 || g.Ci <= 0 || g.OH <= 0 || g.OW <= 0 || g.KH <= 0 || g.KW <= 0 || g.sh <= 0 || g.sw <= 0) return NN_BAD_DIMS;
+  if (j.scratchBytes <= 0 || !fits(j.scratch, <u64>j.scratchBytes * <u64>nt)) return NN_OUT_OF_BOUNDS;
+  const pixels = <u64>g.B * <u64>g.OH * <u64>g.OW;
+  const taps = <u64>g.KH * <u64>g.KW * <u64>g.Ci;
+  const xBytes = <u64>g.B * <u64>g.H * <u64>g.W * <u64>g.Ci * 4;
+  if (j.op == OP_CONV_BPF_PIX) {
+    if (<u64>j.M != taps || <u64>j.K != pixels) return NN_BAD_DIMS;
+    const rows = <u64>g.KH * <u64>bpfRowPad(g);
+    if (rows > <u64>BPF_ROWS || <u64>j.scratchBytes < rows * <u64>BPF_CH * 4) return NN_BAD_DIMS;
+    if (<u64>j.aLen < <u64>j.K * <u64>j.N || !fits(j.a, <u64>j.aLen * 4)) return NN_OUT_OF_BOUNDS;
+    if (j.dx == 0 || !fits(j.dx, 16 + <u64>j.imgs * <u64>bpfPartialBytes(g, j.N))) return NN_OUT_OF_BOUNDS;
+    // packPix reads whole v128 from a filter row's start: up to 12 bytes past x
+    if (!fits(g.x, xBytes + 16)) return NN_OUT_OF_BOUNDS;
+    if (<u64>j.cLen < <u64>j.M * <u64>j.N || !fits(j.c, <u64>j.cLen * 4)) return NN_OUT_OF_BOUNDS;
+    return NN_OK;
+  }
+  if (<u64>j.M != pixels || <u64>j.N != taps || j.N > BPI_COLS || j.rsA != j.K || j.csA != 1) return NN_BAD_DIMS;
+  if (j.scratchBytes < bpiTileBytes(j.N)) return NN_BAD_DIMS;
+  if (<u64>j.aLen < <u64>j.M * <u64>j.K || !fits(j.a, <u64>j.aLen * 4)) return NN_OUT_OF_BOUNDS;
+  if (!fits(j.pb, <u64>((j.N + NR - 1) / NR) * <u64>NR * <u64>j.K * 4)) return NN_OUT_OF_BOUNDS;
+  if (!fits(j.dx, xBytes)) return NN_OUT_OF_BOUNDS;
+  return NN_OK;
+}
+
+/** Adds 1 to the i32 at ptr; returns the old value. */
+@inline function countDone(ptr: usize): i32 {
+  if (ASC_FEATURE_THREADS) return atomic.add<i32>(ptr, 1);
+  const v = load<i32>(ptr);
+  store<i32>(ptr, v + 1);
+  return v;
 }
 
 function checkChan(j: ChanJob, nt: i32): i32 {
@@ -210,6 +254,22 @@ export function run(job: usize, tid: i32, nt: i32): i32 {
     return NN_OK;
   }
   const scratch = j.scratch + <usize>tid * <usize>j.scratchBytes;
+  if (j.op == OP_CONV_BPF_PIX) {
+    // Work item = one fixed slice of the pixels; whoever finishes the last one sums the slices in order.
+    const part = j.dx + 16;
+    for (let it = grab(job); it < j.imgs; it = grab(job)) {
+      bpfSlice(g, j.K, j.N, j.a, part, it, j.imgs, scratch);
+      if (countDone(j.dx) == j.imgs - 1) bpfReduce(g, j.N, part, j.imgs, j.c);
+    }
+    return NN_OK;
+  }
+  if (j.op == OP_CONV_BPI_FUSED) {
+    for (let it = grab(job); it * j.imgs < g.B; it = grab(job)) {
+      const b = it * j.imgs;
+      bpiImages(g, j.K, j.N, j.a, j.pb, j.dx, b, min(j.imgs, g.B - b), scratch);
+    }
+    return NN_OK;
+  }
   if (j.op == OP_CONV_BPI) {
     // Work item = a chunk of whole images, so no two threads scatter-add into the same dx pixels.
     const imgPix = g.OH * g.OW;
@@ -228,7 +288,8 @@ export function run(job: usize, tid: i32, nt: i32): i32 {
   for (let it = grab(job); it * MC < j.M; it = grab(job)) {
     const m0 = it * MC, m1 = min(j.M, m0 + MC);
     const c = j.c + (<usize>m0 * <usize>j.ldc << 2);
-    gemmRows(j, g, m0, m1, c, j.ldc, j.acc != 0, scratch);
+    if (j.op == OP_CONV && j.K <= KC) convDirectRows(g, j.M, j.N, j.K, j.pb, m0, m1, c, j.ldc, j.acc != 0, scratch, j.scratchBytes);
+    else gemmRows(j, g, m0, m1, c, j.ldc, j.acc != 0, scratch);
     epilogue(c, m1 - m0, j.N, j.ldc, j.bias, j.act, j.alpha);
   }
   return NN_OK;

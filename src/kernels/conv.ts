@@ -4,7 +4,7 @@
 //   x [B, H, W, Ci], w [KH, KW, Ci, Co], y / dy [B, OH, OW, Co]
 //   pt / pl: top / left padding (bottom / right follow from OH / OW).
 import type { NnPool } from '../nn/pool';
-import { ACT_CODE, OP_CONV, OP_CONV_BPF, OP_CONV_BPI, allocScratch, packB, writeJob, type Activation } from './gemm';
+import { ACT_CODE, OP_CONV, OP_CONV_BPF, OP_CONV_BPI, OP_CONV_BPF_PIX, OP_CONV_BPI_FUSED, allocScratch, packB, writeJob, type Activation } from './gemm';
 
 export interface ConvGeom {
   B: number; H: number; W: number; Ci: number; Co: number;
@@ -41,6 +41,17 @@ export function conv2d(pool: NnPool, g: ConvGeom, x: Float32Array, w: Float32Arr
   return res;
 }
 
+// Few-channel paths (assembly/nn/conv3.ts), chosen by shape only, never by the
+// thread count (results must not depend on it): the filter gradient with at
+// most BPF_ROWS padded filter rows (KH * roundup4(KW*Ci)) splits the pixels
+// into fixed slices; the input gradient with at most BPI_COLS columns
+// (KH*KW*Ci) fuses col2im. The forward pass picks its direct path inside wasm.
+const BPF_ROWS = 256, BPI_COLS = 256;
+/** Pixel slices of the split filter gradient: fixed per shape (24 balances 2, 3, 4, 6 threads). */
+const bpfSlices = (pixels: number) => Math.max(1, Math.min(24, Math.ceil(pixels / 256)));
+export const usesPixelSplitFilterGrad = (g: ConvGeom) => g.KH * Math.ceil((g.KW * g.Ci) / 4) * 4 <= BPF_ROWS;
+export const usesFusedInputGrad = (g: ConvGeom) => g.KH * g.KW * g.Ci <= BPI_COLS;
+
 /** dw [KH, KW, Ci, Co] = sum over pixels of im2col(x)^T dy. */
 export function conv2dBackpropFilter(pool: NnPool, g: ConvGeom, x: Float32Array, dy: Float32Array, out?: Float32Array): Float32Array {
   const M = g.KH * g.KW * g.Ci, K = g.B * g.OH * g.OW, N = g.Co;
@@ -49,6 +60,18 @@ export function conv2dBackpropFilter(pool: NnPool, g: ConvGeom, x: Float32Array,
   mod.exports.reset();
   const xp = mod.put(x.subarray(0, size(g.B, g.H, g.W, g.Ci)));
   const dyp = mod.put(dy.subarray(0, K * N));
+  if (usesPixelSplitFilterGrad(g)) {
+    // partial sums of S slices of [KH * roundup4(KW*Ci), Co] after a 16-byte header (the done counter)
+    const S = bpfSlices(K);
+    const part = (mod.exports.alloc(16 + S * g.KH * Math.ceil((g.KW * g.Ci) / 4) * 4 * N * 4) as number) >>> 0;
+    mod.i32[part >>> 2] = 0;
+    const c = (mod.exports.alloc(M * N * 4) as number) >>> 0;
+    const [scratch, scratchBytes] = allocScratch(pool, OP_CONV_BPF_PIX, N);
+    pool.run(writeJob(pool, { op: OP_CONV_BPF_PIX, M, N, K, pb: 0, c, ldc: N, cLen: M * N, scratch, scratchBytes, a: dyp, aLen: K * N, dx: part, imgs: S, geom: geomArr(g, xp) }));
+    const res = out ?? new Float32Array(M * N);
+    res.set(mod.f32.subarray(c >>> 2, (c >>> 2) + M * N));
+    return res;
+  }
   const pb = packB(pool, dyp, K * N, K, N, N, 1);
   const c = (mod.exports.alloc(M * N * 4) as number) >>> 0;
   const [scratch, scratchBytes] = allocScratch(pool, OP_CONV_BPF, N);
@@ -83,6 +106,13 @@ export function conv2dBackpropInput(pool: NnPool, g: ConvGeom, dy: Float32Array,
   const dxLen = size(g.B, g.H, g.W, g.Ci);
   const dx = (mod.exports.alloc(dxLen * 4) as number) >>> 0;
   const imgs = imagesPerChunk(g, pool.threads);
+  if (usesFusedInputGrad(g)) {
+    const [scratch, scratchBytes] = allocScratch(pool, OP_CONV_BPI_FUSED, N);
+    pool.run(writeJob(pool, { op: OP_CONV_BPI_FUSED, M, N, K, pb, c: 0, ldc: N, scratch, scratchBytes, a: dyp, rsA: K, csA: 1, aLen: M * K, dx, imgs, geom: geomArr(g, 0) }));
+    const res = out ?? new Float32Array(dxLen);
+    res.set(mod.f32.subarray(dx >>> 2, (dx >>> 2) + dxLen));
+    return res;
+  }
   const [scratch, scratchBytes] = allocScratch(pool, OP_CONV_BPI, N, imgs, g.OH, g.OW);
   pool.run(writeJob(pool, { op: OP_CONV_BPI, M, N, K, pb, c: 0, ldc: N, scratch, scratchBytes, a: dyp, rsA: K, csA: 1, aLen: M * K, dx, imgs, geom: geomArr(g, 0) }));
   const res = out ?? new Float32Array(dxLen);

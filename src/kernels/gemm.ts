@@ -9,6 +9,8 @@ export type Activation = 'linear' | 'relu' | 'relu6' | 'leakyrelu';
 export const ACT_CODE: Record<Activation, number> = { linear: 0, relu: 1, relu6: 2, leakyrelu: 3 };
 
 export const OP_GEMM = 1, OP_CONV = 2, OP_CONV_BPF = 3, OP_CONV_BPI = 4, OP_PACK_B = 5, OP_PEAK = 6;
+/** Few-channel conv ops (assembly/nn/conv3.ts): pixel-split filter gradient, col2im-fused input gradient. */
+export const OP_CONV_BPF_PIX = 11, OP_CONV_BPI_FUSED = 12;
 const JOB_SLOTS = 34;
 
 /** Fields of a job record (assembly/nn/job.ts); unset ones are 0. */
