@@ -26,6 +26,7 @@ import type { NnPool } from '../nn/pool';
 import { createNnPool, type WorkerSpawner, type NnSimd } from '../nn/pool';
 import { conv2d, conv2dBackpropFilter, conv2dBackpropInput, type ConvGeom } from '../kernels/conv';
 import { gemm, type Activation } from '../kernels/gemm';
+import { eltwise, type EltMode } from '../kernels/eltwise';
 import { registerBaselineConv2DBackpropFilter } from './wasm_baseline';
 import { trainKernels } from './wasm_train_kernels';
 import { BN_TRAIN_KERNEL, BN_TRAIN_GRAD_KERNEL } from '../gan/batchnorm';
@@ -38,6 +39,7 @@ type KernelFunc = (args: KernelArgs) => any;
 
 /** Which of ours are registered (all by default; the benchmark compares). */
 export const OUR_KERNELS = ['Conv2D', 'FusedConv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'BatchMatMul', '_FusedMatMul', 'Sum', 'Mean', 'Tile',
+  'Relu', 'LeakyRelu', 'Tanh', 'Identity',
   BN_TRAIN_KERNEL, BN_TRAIN_GRAD_KERNEL, ACT_GRAD_KERNEL, ADAM_KERNEL, RMSPROP_KERNEL] as const;
 export type OurKernel = (typeof OUR_KERNELS)[number];
 
@@ -204,7 +206,36 @@ function tileKernel(args: KernelArgs) {
   return out;
 }
 
+// Relu, LeakyRelu, Tanh: stock tfjs-wasm runs them on one core without SIMD
+// (LeakyRelu and Tanh were ~8% of a default-config step); ours are one nn-pool
+// job each (src/kernels/eltwise.ts). Non-f32 inputs fall back to the stock kernel.
+function activationKernel(name: 'Relu' | 'LeakyRelu' | 'Tanh', mode: EltMode) {
+  return (args: KernelArgs) => {
+    const { inputs: { x }, backend, attrs } = args;
+    if (!pool || x.dtype !== 'float32') return fallback(name, args);
+    const out = backend.makeOutput(x.shape, 'float32');
+    count(nnKernelStats.ours, name);
+    eltwise(pool, mode, f32In(backend, x), null, mode === 'leakyRelu' ? Math.fround(attrs.alpha ?? 0.2) : 0, backend.typedArrayFromHeap(out));
+    return out;
+  };
+}
+
+// Identity (tfjs clones every tensor a customGrad op or the tape saves: ~130
+// per step): stock tfjs-wasm copies the data; tensors are immutable (a
+// variable's assign swaps its data id), so sharing the data, as tfjs's cpu
+// backend does, gives the same tensor without the copy.
+function identityKernel(args: KernelArgs) {
+  const { inputs: { x }, backend } = args;
+  backend.incRef(x.dataId);
+  count(nnKernelStats.ours, 'Identity');
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+}
+
 const KERNELS: Record<OurKernel, KernelFunc> = {
+  Relu: activationKernel('Relu', 'relu'),
+  LeakyRelu: activationKernel('LeakyRelu', 'leakyRelu'),
+  Tanh: activationKernel('Tanh', 'tanh'),
+  Identity: identityKernel,
   ...trainKernels(() => pool, (name) => count(nnKernelStats.ours, name)),
   Sum: reduceKernel('Sum'),
   Mean: reduceKernel('Mean'),

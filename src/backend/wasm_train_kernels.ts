@@ -8,13 +8,13 @@
 // src/kernels/optimizer.ts: ~1.6x faster than tfjs's op chain, copies
 // included, bit-exact). Registered by wasm_kernels.ts with the others.
 //
-// The activation gradient is one JS pass in place on the tfjs heap, not a
-// pool job: it reads two tensors and writes one, so copying them into and out
-// of the nn memory would cost more than the arithmetic.
+// The activation gradient is one nn-pool job (src/kernels/eltwise.ts: f32x4
+// on every thread, its inputs copied in and its output out once).
 import { tf } from '../tf';
 import type { NnPool } from '../nn/pool';
 import { bnTrainForward, bnTrainBackward } from '../kernels/batchnorm';
 import { adamStep, rmspropStep } from '../kernels/optimizer';
+import { eltwise } from '../kernels/eltwise';
 import { BN_TRAIN_KERNEL, BN_TRAIN_GRAD_KERNEL } from '../gan/batchnorm';
 import { ACT_GRAD_KERNEL } from '../gan/activation_grads';
 import { ADAM_KERNEL, RMSPROP_KERNEL } from '../gan/optimizer_fused';
@@ -77,14 +77,11 @@ export function trainKernels(getPool: () => NnPool | null, counted: (name: strin
     [ACT_GRAD_KERNEL]: (args: KernelArgs) => {
       const { inputs: { dy, x }, backend, attrs } = args;
       need(tf.util.arraysEqual(dy.shape, x.shape) && dy.dtype === 'float32' && x.dtype === 'float32', `wasm ${ACT_GRAD_KERNEL}: dy ${dy.shape} (${dy.dtype}), x ${x.shape} (${x.dtype})`);
+      const pool = poolOrThrow(ACT_GRAD_KERNEL);
       const out = backend.makeOutput(x.shape, 'float32');
       counted(ACT_GRAD_KERNEL);
-      const g = f32In(backend, dy), xv = f32In(backend, x), o = backend.typedArrayFromHeap(out) as Float32Array;
-      // dy * (x > 0 ? 1 : alpha) with the f32 alpha, as tfjs's mul(dy, alpha) uses it: a + (1 - a) is
-      // exactly 1 and the f64 product of two f32s is exact, rounded once on store, so this equals the
-      // stock where(x > 0, dy, dy * alpha) bit for bit; branch-free (3x faster on random signs)
-      const a = Math.fround(attrs.alpha ?? 0), b = 1 - a;
-      for (let i = 0, n = o.length; i < n; i++) o[i] = g[i] * (a + b * +(xv[i] > 0));
+      // x > 0 ? dy : dy * alpha with the f32 alpha, as tfjs's where(x > 0, dy, mul(dy, alpha)): bit for bit
+      eltwise(pool, 'actGrad', f32In(backend, x), f32In(backend, dy), Math.fround(attrs.alpha ?? 0), backend.typedArrayFromHeap(out));
       return out;
     },
     [BN_TRAIN_KERNEL]: (args: KernelArgs) => {
