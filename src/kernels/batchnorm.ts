@@ -9,7 +9,34 @@
 // Three passes forward (two reductions, one affine), two backward; per-channel
 // scalars are computed here in f64. Inputs copied once into the nn memory,
 // outputs once out.
+//
+// With an activation (`act`: relu, or leakyRelu with its alpha) the forward
+// applies it to y in place in the nn memory (one eltwise pass, no copies), and
+// the backward takes that activated output y and first turns dy into the
+// pre-activation gradient, dy = y > 0 ? dy : alpha dy (in place, one pass):
+// y > 0 exactly where the pre-activation is, for relu and any alpha > 0.
 import type { NnPool } from '../nn/pool';
+import { OP_ELTWISE } from './eltwise';
+
+/** The activation fused after BatchNorm: none, relu, or leakyRelu with alpha > 0. */
+export type BnAct = { kind: 'linear' } | { kind: 'relu' } | { kind: 'leakyRelu'; alpha: number };
+const NO_ACT: BnAct = { kind: 'linear' };
+
+function checkAct(act: BnAct) {
+  if (act.kind === 'leakyRelu' && !(act.alpha > 0)) throw new Error(`batchnorm: leakyRelu alpha must be > 0, got ${act.alpha}`);
+  if (!['linear', 'relu', 'leakyRelu'].includes(act.kind)) throw new Error(`batchnorm: unknown activation ${JSON.stringify(act.kind)}`);
+}
+
+/** One eltwise job over n values (assembly/nn/eltwise.ts: mode 0 relu, 1 leakyRelu of a; 3 the activation gradient, x = a, dy = b); out may be a or b. */
+function eltwiseInPlace(pool: NnPool, mode: number, n: number, a: number, b: number, out: number, alpha: number) {
+  const mod = pool.mod;
+  const ptr = (mod.exports.alloc(JOB_SLOTS * 4) as number) >>> 0;
+  const s = ptr >>> 2;
+  mod.i32.fill(0, s, s + JOB_SLOTS);
+  mod.i32[s] = OP_ELTWISE; mod.i32[s + 1] = n; mod.i32[s + 3] = mode; mod.i32[s + 4] = a; mod.i32[s + 5] = b; mod.i32[s + 6] = out;
+  mod.f32[s + 7] = alpha;
+  pool.run(ptr);
+}
 
 export const OP_COLSUM = 7, OP_AFFINE = 8;
 const JOB_SLOTS = 34;
@@ -52,8 +79,10 @@ function putF32(pool: NnPool, v: ArrayLike<number>): number {
 export interface BnForward { mean: Float32Array; variance: Float32Array }
 
 /** y = batchnorm(x) with the batch's own statistics; returns the (biased) statistics. */
-export function bnTrainForward(pool: NnPool, x: Float32Array, R: number, C: number, gamma: Float32Array, beta: Float32Array, eps: number, y: Float32Array): BnForward {
+export function bnTrainForward(pool: NnPool, x: Float32Array, R: number, C: number, gamma: Float32Array, beta: Float32Array, eps: number, y: Float32Array,
+  act: BnAct = NO_ACT): BnForward {
   if (!(R > 0 && C > 0)) throw new Error(`batchnorm: bad shape [${R}, ${C}]`);
+  checkAct(act);
   check('x', x, R * C); check('gamma', gamma, C); check('beta', beta, C); check('y', y, R * C);
   const mod = pool.mod;
   mod.exports.reset();
@@ -71,21 +100,32 @@ export function bnTrainForward(pool: NnPool, x: Float32Array, R: number, C: numb
   const sp = putF32(pool, scale), bp = putF32(pool, beta.subarray(0, C));
   const out = (mod.exports.alloc(R * C * 4) as number) >>> 0;
   pool.run(writeChanJob(pool, { op: OP_AFFINE, R, C, a: xp, out, p: sp, r: bp, m: mp }));
+  if (act.kind === 'relu') eltwiseInPlace(pool, 0, R * C, out, 0, out, 0);
+  else if (act.kind === 'leakyRelu') eltwiseInPlace(pool, 1, R * C, out, 0, out, Math.fround(act.alpha));
   y.set(mod.f32.subarray(out >>> 2, (out >>> 2) + R * C));
   return { mean, variance };
 }
 
 export interface BnBackward { dgamma: Float32Array; dbeta: Float32Array }
 
-/** dx (into `dx`), dgamma, dbeta of the training-mode batchnorm, given the forward's statistics. */
+/**
+ * dx (into `dx`), dgamma, dbeta of the training-mode batchnorm, given the forward's statistics;
+ * with `act`, dy is the gradient of the activated output `y` (the forward's output).
+ */
 export function bnTrainBackward(pool: NnPool, dy: Float32Array, x: Float32Array, R: number, C: number, mean: Float32Array, variance: Float32Array,
-  gamma: Float32Array, eps: number, dx: Float32Array): BnBackward {
+  gamma: Float32Array, eps: number, dx: Float32Array, act: BnAct = NO_ACT, y?: Float32Array): BnBackward {
   if (!(R > 0 && C > 0)) throw new Error(`batchnorm: bad shape [${R}, ${C}]`);
+  checkAct(act);
   check('dy', dy, R * C); check('x', x, R * C); check('mean', mean, C); check('variance', variance, C); check('gamma', gamma, C); check('dx', dx, R * C);
+  if (act.kind !== 'linear') check('y', y ?? [], R * C);
   const mod = pool.mod;
   mod.exports.reset();
   const xp = mod.put(x.subarray(0, R * C));
   const dyp = mod.put(dy.subarray(0, R * C));
+  if (act.kind !== 'linear') {
+    const yp = mod.put(y!.subarray(0, R * C));
+    eltwiseInPlace(pool, 3, R * C, yp, dyp, dyp, act.kind === 'relu' ? 0 : Math.fround(act.alpha));
+  }
   const mp = putF32(pool, mean.subarray(0, C));
   const [sdy, sdyx] = colsum(pool, R, C, 2, xp, dyp, mp);
   const dgamma = new Float32Array(C), dbeta = new Float32Array(C);
