@@ -32,6 +32,7 @@ import { trainKernels } from './wasm_train_kernels';
 import { BN_TRAIN_KERNEL, BN_TRAIN_GRAD_KERNEL } from '../gan/batchnorm';
 import { ACT_GRAD_KERNEL, installActivationGradients } from '../gan/activation_grads';
 import { ADAM_KERNEL, RMSPROP_KERNEL } from '../gan/optimizer_fused';
+import { CONV_BIAS_ACT_KERNEL, installConvBiasActGradient } from '../gan/conv_fused';
 
 export interface WasmKernelsInfo { threads: number; note?: string; /** 'relaxed': the kernels use relaxed-SIMD FMA; 'plain': 128-bit mul + add. */ simd?: NnSimd }
 type KernelArgs = { inputs: Record<string, any>; backend: any; attrs: Record<string, any> };
@@ -39,7 +40,7 @@ type KernelFunc = (args: KernelArgs) => any;
 
 /** Which of ours are registered (all by default; the benchmark compares). */
 export const OUR_KERNELS = ['Conv2D', 'FusedConv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'BatchMatMul', '_FusedMatMul', 'Sum', 'Mean', 'Tile',
-  'Relu', 'LeakyRelu', 'Tanh', 'Identity',
+  'Relu', 'LeakyRelu', 'Tanh', 'Identity', CONV_BIAS_ACT_KERNEL,
   BN_TRAIN_KERNEL, BN_TRAIN_GRAD_KERNEL, ACT_GRAD_KERNEL, ADAM_KERNEL, RMSPROP_KERNEL] as const;
 export type OurKernel = (typeof OUR_KERNELS)[number];
 
@@ -75,14 +76,16 @@ function fallback(name: string, args: KernelArgs) {
   return f(args);
 }
 
-function conv2DKernel(name: 'Conv2D' | 'FusedConv2D') {
+/** Conv2D, FusedConv2D, and ganforge's conv + bias + activation (src/gan/conv_fused.ts), whose fallback is the stock FusedConv2D. */
+function conv2DKernel(name: 'Conv2D' | 'FusedConv2D' | typeof CONV_BIAS_ACT_KERNEL) {
+  const stockName = name === CONV_BIAS_ACT_KERNEL ? 'FusedConv2D' : name;
   return (args: KernelArgs) => {
     const { inputs, backend, attrs } = args;
     const { x, filter, bias, preluActivationWeights } = inputs;
     const act = ACTS[attrs.activation ?? 'linear'];
     const Co = filter.shape[3];
     if (!pool || attrs.dataFormat === 'NCHW' || dilated(attrs.dilations) || preluActivationWeights || !act || !isF32(x, filter, bias)
-      || (bias && tf.util.sizeFromShape(bias.shape) !== Co && tf.util.sizeFromShape(bias.shape) !== 1)) return fallback(name, args);
+      || (bias && tf.util.sizeFromShape(bias.shape) !== Co && tf.util.sizeFromShape(bias.shape) !== 1)) return fallback(stockName, args);
     const info = tf.backend_util.computeConv2DInfo(x.shape, filter.shape, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode, false, 'channelsLast');
     const out = backend.makeOutput(info.outShape, 'float32');
     let b: Float32Array | undefined;
@@ -242,6 +245,7 @@ const KERNELS: Record<OurKernel, KernelFunc> = {
   Tile: tileKernel,
   Conv2D: conv2DKernel('Conv2D'),
   FusedConv2D: conv2DKernel('FusedConv2D'),
+  [CONV_BIAS_ACT_KERNEL]: conv2DKernel(CONV_BIAS_ACT_KERNEL),
   Conv2DBackpropInput: conv2DBackpropInputKernel,
   Conv2DBackpropFilter: conv2DBackpropFilterKernel,
   BatchMatMul: matMulKernel('BatchMatMul'),
@@ -261,6 +265,7 @@ export async function registerWasmTrainingKernels(opts: { threads?: number; spaw
   if (pool && ((pool.threads !== threads && !pool.note) || (simd !== 'auto' && pool.simd !== simd))) { pool.dispose(); pool = null; }
   registerBaselineConv2DBackpropFilter();
   installActivationGradients();
+  installConvBiasActGradient();
   if (!pool) {
     try {
       pool = await createNnPool(threads, opts.spawner, { simd });

@@ -25,6 +25,7 @@ import { tf, type Tensor, type Tensor2D, type Tensor4D } from '../tf';
 import { ParamStore, normalInit } from './params';
 import { addBatchNorm, batchNorm, type BnState } from './batchnorm';
 import { addSpectralNorm, spectralNormalize, type SnState } from './spectral_norm';
+import { conv2dBiasAct } from './conv_fused';
 import type { Rng } from '../util/rng';
 
 /** Padding convention of the 5x5 stride-2 layers (see the header). */
@@ -141,13 +142,14 @@ export class Discriminator {
     const pad = stridedPad(this.cfg.layers);
     let h: Tensor4D = x;
     for (let i = 0; i < this.stages; i++) {
-      h = tf.add(tf.conv2d(h, this.kernel(`conv${i}/kernel`, ctx), 2, pad), p.get(`conv${i}/bias`));
-      // BatchNorm + LeakyReLU in one kernel where the backend has it
-      if (i > 0 && this.cfg.dBatchNorm) h = batchNorm(p, `conv${i}/bn`, h, ctx.training, ctx.bn, { leakyRelu: 0.2 }) as Tensor4D;
-      else h = tf.leakyRelu(h, 0.2);
+      // conv + bias (+ LeakyReLU when no BatchNorm follows) in one kernel, and BatchNorm + LeakyReLU
+      // in one, where the backend has them (src/gan/conv_fused.ts, batchnorm.ts)
+      const bn = i > 0 && this.cfg.dBatchNorm;
+      h = conv2dBiasAct(h, this.kernel(`conv${i}/kernel`, ctx), p.get(`conv${i}/bias`), 2, pad, bn ? null : 0.2);
+      if (bn) h = batchNorm(p, `conv${i}/bn`, h, ctx.training, ctx.bn, { leakyRelu: 0.2 }) as Tensor4D;
       if (ctx.training && this.cfg.dDropout > 0) h = dropout(h, this.cfg.dDropout, ctx.rng);
     }
-    const out = tf.add(tf.conv2d(h, this.kernel('out/kernel', ctx), 1, 'valid'), p.get('out/bias'));
+    const out = conv2dBiasAct(h, this.kernel('out/kernel', ctx), p.get('out/bias'), 1, 'valid', null);
     return tf.reshape(out, [x.shape[0]]);
   }
 }
