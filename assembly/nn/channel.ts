@@ -7,7 +7,8 @@
 //            s1[C] f64, s2[C] f64, then 2*C f32 of its own scratch)
 //     mode 0: s1 = sum a              mode 1: s1 = sum (a - p)^2
 //     mode 2: s1 = sum b, s2 = sum b * (a - p)
-//   AFFINE  out = p*(a - m) + r, plus q*b when b != 0 (p, q, r, m per channel)
+//   AFFINE  out = p*(a - m) + r, plus q*b when b != 0 (p, q, r, m per channel); then, by mode:
+//            0 as is, 1 relu: max(out, 0), 2 leaky relu: out > 0 ? out : alpha*out, alpha the f32 in slot 10
 // Rows are summed in f32 within a block (<= 256 rows), blocks in f64.
 
 const NEXT: usize = 33 * 4;
@@ -82,12 +83,17 @@ export function colsum(job: usize, j: ChanJob, tid: i32): void {
   }
 }
 
+export const AFFINE_LINEAR: i32 = 0;
+export const AFFINE_RELU: i32 = 1;
+export const AFFINE_LEAKY: i32 = 2;
+
 export function affine(job: usize, j: ChanJob): void {
   const R = j.R, C = j.C;
   const C4 = C & ~3;
   const rowB = <usize>C << 2;
   const per = chanRowsPerItem(C);
   const two = j.b != 0;
+  const mode = j.mode, alpha = load<f32>(job, 40), al = f32x4.splat(alpha), zero = f32x4.splat(0);
   for (let it = grab(job); it * per < R; it = grab(job)) {
     const r0 = it * per, r1 = min(R, r0 + per);
     let ap = j.a + <usize>r0 * rowB, bp = j.b + <usize>r0 * rowB, op = j.out + <usize>r0 * rowB;
@@ -106,6 +112,13 @@ export function affine(job: usize, j: ChanJob): void {
           v128.store(op + o, f32x4.add(f32x4.mul(v128.load(j.p + o), f32x4.sub(v128.load(ap + o), v128.load(j.m + o))), v128.load(j.r + o)));
         }
         for (let c = C4; c < C; c++) { const o = <usize>c << 2; store<f32>(op + o, load<f32>(j.p + o) * (load<f32>(ap + o) - load<f32>(j.m + o)) + load<f32>(j.r + o)); }
+      }
+      if (mode == AFFINE_RELU) {
+        for (let c = 0; c < C4; c += 4) { const o = <usize>c << 2; v128.store(op + o, f32x4.max(v128.load(op + o), zero)); }
+        for (let c = C4; c < C; c++) { const o = <usize>c << 2; const y = load<f32>(op + o); store<f32>(op + o, y > 0 ? y : <f32>0); }
+      } else if (mode == AFFINE_LEAKY) {
+        for (let c = 0; c < C4; c += 4) { const o = <usize>c << 2; const y = v128.load(op + o); v128.store(op + o, v128.bitselect(y, f32x4.mul(y, al), f32x4.gt(y, zero))); }
+        for (let c = C4; c < C; c++) { const o = <usize>c << 2; const y = load<f32>(op + o); store<f32>(op + o, y > 0 ? y : alpha * y); }
       }
       ap += rowB; bp += rowB; op += rowB;
     }

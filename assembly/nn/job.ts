@@ -193,6 +193,7 @@ function checkChan(j: ChanJob, nt: i32): i32 {
     if (j.acc == 0 || !fits(j.acc, <u64>colsumBytesPerThread(j.C) * <u64>nt)) return NN_OUT_OF_BOUNDS;
     return NN_OK;
   }
+  if (j.mode < 0 || j.mode > 2) return NN_BAD_DIMS;
   if (j.out == 0 || !fits(j.out, n) || j.p == 0 || !fits(j.p, cb) || j.r == 0 || !fits(j.r, cb) || j.m == 0 || !fits(j.m, cb)) return NN_OUT_OF_BOUNDS;
   if (j.b != 0 && (!fits(j.b, n) || j.q == 0 || !fits(j.q, cb))) return NN_OUT_OF_BOUNDS;
   return NN_OK;

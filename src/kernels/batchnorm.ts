@@ -11,7 +11,7 @@
 // outputs once out.
 //
 // With an activation (`act`: relu, or leakyRelu with its alpha) the forward
-// applies it to y in place in the nn memory (one eltwise pass, no copies), and
+// applies it in the affine pass, and
 // the backward takes that activated output y and first turns dy into the
 // pre-activation gradient, dy = y > 0 ? dy : alpha dy (in place, one pass):
 // y > 0 exactly where the pre-activation is, for relu and any alpha > 0.
@@ -27,7 +27,7 @@ function checkAct(act: BnAct) {
   if (!['linear', 'relu', 'leakyRelu'].includes(act.kind)) throw new Error(`batchnorm: unknown activation ${JSON.stringify(act.kind)}`);
 }
 
-/** One eltwise job over n values (assembly/nn/eltwise.ts: mode 0 relu, 1 leakyRelu of a; 3 the activation gradient, x = a, dy = b); out may be a or b. */
+/** One eltwise job over n values (assembly/nn/eltwise.ts: mode 3, the activation gradient, x = a, dy = b); out may be a or b. */
 function eltwiseInPlace(pool: NnPool, mode: number, n: number, a: number, b: number, out: number, alpha: number) {
   const mod = pool.mod;
   const ptr = (mod.exports.alloc(JOB_SLOTS * 4) as number) >>> 0;
@@ -99,9 +99,10 @@ export function bnTrainForward(pool: NnPool, x: Float32Array, R: number, C: numb
   }
   const sp = putF32(pool, scale), bp = putF32(pool, beta.subarray(0, C));
   const out = (mod.exports.alloc(R * C * 4) as number) >>> 0;
-  pool.run(writeChanJob(pool, { op: OP_AFFINE, R, C, a: xp, out, p: sp, r: bp, m: mp }));
-  if (act.kind === 'relu') eltwiseInPlace(pool, 0, R * C, out, 0, out, 0);
-  else if (act.kind === 'leakyRelu') eltwiseInPlace(pool, 1, R * C, out, 0, out, Math.fround(act.alpha));
+  // the activation in the same pass (AFFINE mode 1 relu, 2 leaky relu with the f32 alpha in slot 10)
+  const job = writeChanJob(pool, { op: OP_AFFINE, R, C, a: xp, out, p: sp, r: bp, m: mp, mode: act.kind === 'relu' ? 1 : act.kind === 'leakyRelu' ? 2 : 0 });
+  if (act.kind === 'leakyRelu') mod.f32[(job >>> 2) + 10] = act.alpha;
+  pool.run(job);
   y.set(mod.f32.subarray(out >>> 2, (out >>> 2) + R * C));
   return { mean, variance };
 }
