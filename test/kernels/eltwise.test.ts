@@ -63,4 +63,28 @@ describe('eltwise kernel input checks', () => {
     expect(() => eltwise(pool, 'actGrad', new Float32Array(8), null, 0, new Float32Array(8))).toThrow(/dy has 0 values/);
     expect(() => eltwise(pool, 'gelu' as any, new Float32Array(8), null, 0, new Float32Array(8))).toThrow(/unknown mode "gelu"/);
   });
+
+  it('the wasm side refuses a job whose buffers leave memory, a bad mode or length, before running it', async () => {
+    const pool = await createNnPool(1);
+    pools.push(pool);
+    const mod = pool.mod;
+    mod.exports.reset();
+    const a = mod.put(new Float32Array(16));
+    const job = (fields: number[]) => {
+      const ptr = (mod.exports.alloc(34 * 4) as number) >>> 0;
+      mod.i32.fill(0, ptr >>> 2, (ptr >>> 2) + 34);
+      fields.forEach((v, i) => { mod.i32[(ptr >>> 2) + i] = v; });
+      return ptr;
+    };
+    const end = mod.i32.length * 4;
+    // op 13 ELTWISE: op n _ mode a b out
+    expect(() => pool.run(job([13, 16, 0, 0, a, 0, end - 32]))).toThrow(/buffer out of bounds/);
+    expect(() => pool.run(job([13, 16, 0, 3, a, 0, a]))).toThrow(/buffer out of bounds/); // the gradient without dy
+    expect(() => pool.run(job([13, 16, 0, 4, a, 0, a]))).toThrow(/bad dimensions/);
+    expect(() => pool.run(job([13, 0, 0, 0, a, 0, a]))).toThrow(/bad dimensions/);
+    expect(() => pool.run(job([13, 16, 0, 0, a, 0, a]))).not.toThrow();
+    // op 8 AFFINE with an unknown activation mode: op R C mode a b out p q r acc m
+    expect(() => pool.run(job([8, 4, 4, 3, a, 0, a, a, 0, a, 0, a]))).toThrow(/bad dimensions/);
+    expect(() => pool.run(job([8, 4, 4, 2, a, 0, a, a, 0, a, 0, a]))).not.toThrow();
+  });
 });
