@@ -189,6 +189,7 @@ function checkChan(j: ChanJob, nt: i32): i32 {
   if (j.op == OP_COLSUM) {
     if (j.mode < 0 || j.mode > 2) return NN_BAD_DIMS;
     if (j.mode == 2 && (j.b == 0 || !fits(j.b, n))) return NN_OUT_OF_BOUNDS;
+    if (j.mode == 2 && j.y != 0 && !fits(j.y, n)) return NN_OUT_OF_BOUNDS;
     if (j.mode >= 1 && (j.p == 0 || !fits(j.p, cb))) return NN_OUT_OF_BOUNDS;
     if (j.acc == 0 || !fits(j.acc, <u64>colsumBytesPerThread(j.C) * <u64>nt)) return NN_OUT_OF_BOUNDS;
     return NN_OK;
@@ -196,6 +197,7 @@ function checkChan(j: ChanJob, nt: i32): i32 {
   if (j.mode < 0 || j.mode > 2) return NN_BAD_DIMS;
   if (j.out == 0 || !fits(j.out, n) || j.p == 0 || !fits(j.p, cb) || j.r == 0 || !fits(j.r, cb) || j.m == 0 || !fits(j.m, cb)) return NN_OUT_OF_BOUNDS;
   if (j.b != 0 && (!fits(j.b, n) || j.q == 0 || !fits(j.q, cb))) return NN_OUT_OF_BOUNDS;
+  if (j.b != 0 && j.y != 0 && !fits(j.y, n)) return NN_OUT_OF_BOUNDS;
   return NN_OK;
 }
 

@@ -12,11 +12,10 @@
 //
 // With an activation (`act`: relu, or leakyRelu with its alpha) the forward
 // applies it in the affine pass, and
-// the backward takes that activated output y and first turns dy into the
-// pre-activation gradient, dy = y > 0 ? dy : alpha dy (in place, one pass):
-// y > 0 exactly where the pre-activation is, for relu and any alpha > 0.
+// the backward takes that activated output y and reads dy in both its passes
+// as the pre-activation gradient, y > 0 ? dy : alpha dy: y > 0 exactly where
+// the pre-activation is, for relu and any alpha > 0.
 import type { NnPool } from '../nn/pool';
-import { OP_ELTWISE } from './eltwise';
 
 /** The activation fused after BatchNorm: none, relu, or leakyRelu with alpha > 0. */
 export type BnAct = { kind: 'linear' } | { kind: 'relu' } | { kind: 'leakyRelu'; alpha: number };
@@ -27,21 +26,12 @@ function checkAct(act: BnAct) {
   if (!['linear', 'relu', 'leakyRelu'].includes(act.kind)) throw new Error(`batchnorm: unknown activation ${JSON.stringify(act.kind)}`);
 }
 
-/** One eltwise job over n values (assembly/nn/eltwise.ts: mode 3, the activation gradient, x = a, dy = b); out may be a or b. */
-function eltwiseInPlace(pool: NnPool, mode: number, n: number, a: number, b: number, out: number, alpha: number) {
-  const mod = pool.mod;
-  const ptr = (mod.exports.alloc(JOB_SLOTS * 4) as number) >>> 0;
-  const s = ptr >>> 2;
-  mod.i32.fill(0, s, s + JOB_SLOTS);
-  mod.i32[s] = OP_ELTWISE; mod.i32[s + 1] = n; mod.i32[s + 3] = mode; mod.i32[s + 4] = a; mod.i32[s + 5] = b; mod.i32[s + 6] = out;
-  mod.f32[s + 7] = alpha;
-  pool.run(ptr);
-}
-
 export const OP_COLSUM = 7, OP_AFFINE = 8;
 const JOB_SLOTS = 34;
 
-interface ChanFields { op: number; R: number; C: number; mode?: number; a: number; b?: number; out?: number; p?: number; q?: number; r?: number; acc?: number; m?: number }
+interface ChanFields { op: number; R: number; C: number; mode?: number; a: number; b?: number; out?: number; p?: number; q?: number; r?: number; acc?: number; m?: number;
+  /** The activation output masking b (assembly/nn/channel.ts), and its alpha. */
+  y?: number; yAlpha?: number }
 
 export function writeChanJob(pool: NnPool, f: ChanFields): number {
   const ptr = (pool.exports.alloc(JOB_SLOTS * 4) as number) >>> 0;
@@ -49,6 +39,8 @@ export function writeChanJob(pool: NnPool, f: ChanFields): number {
   i32.fill(0, o, o + JOB_SLOTS);
   const v = [f.op, f.R, f.C, f.mode ?? 0, f.a, f.b ?? 0, f.out ?? 0, f.p ?? 0, f.q ?? 0, f.r ?? 0, f.acc ?? 0, f.m ?? 0];
   for (let i = 0; i < v.length; i++) i32[o + i] = v[i] | 0;
+  i32[o + 12] = f.y ?? 0;
+  pool.mod.f32[o + 13] = f.yAlpha ?? 0;
   return ptr;
 }
 
@@ -57,12 +49,12 @@ function check(name: string, a: ArrayLike<number>, n: number) {
 }
 
 /** Column sums of the job over all threads: [s1, s2] in f64. */
-function colsum(pool: NnPool, R: number, C: number, mode: number, a: number, b = 0, p = 0): [Float64Array, Float64Array] {
+function colsum(pool: NnPool, R: number, C: number, mode: number, a: number, b = 0, p = 0, y = 0, yAlpha = 0): [Float64Array, Float64Array] {
   const mod = pool.mod, nt = pool.threads;
   const per = C * 24;
   const acc = (mod.exports.alloc(per * nt + 8) as number) >>> 0;
   const acc8 = (acc + 7) & ~7;
-  pool.run(writeChanJob(pool, { op: OP_COLSUM, R, C, mode, a, b, p, acc: acc8 }));
+  pool.run(writeChanJob(pool, { op: OP_COLSUM, R, C, mode, a, b, p, acc: acc8, y, yAlpha }));
   const s1 = new Float64Array(C), s2 = new Float64Array(C);
   const f64 = mod.f64;
   for (let t = 0; t < nt; t++) {
@@ -123,12 +115,11 @@ export function bnTrainBackward(pool: NnPool, dy: Float32Array, x: Float32Array,
   mod.exports.reset();
   const xp = mod.put(x.subarray(0, R * C));
   const dyp = mod.put(dy.subarray(0, R * C));
-  if (act.kind !== 'linear') {
-    const yp = mod.put(y!.subarray(0, R * C));
-    eltwiseInPlace(pool, 3, R * C, yp, dyp, dyp, act.kind === 'relu' ? 0 : Math.fround(act.alpha));
-  }
+  // after an activation both passes read dy masked by its output (y > 0 ? dy : alpha dy)
+  const yp = act.kind === 'linear' ? 0 : mod.put(y!.subarray(0, R * C));
+  const yAlpha = act.kind === 'leakyRelu' ? act.alpha : 0;
   const mp = putF32(pool, mean.subarray(0, C));
-  const [sdy, sdyx] = colsum(pool, R, C, 2, xp, dyp, mp);
+  const [sdy, sdyx] = colsum(pool, R, C, 2, xp, dyp, mp, yp, yAlpha);
   const dgamma = new Float32Array(C), dbeta = new Float32Array(C);
   const p = new Float32Array(C), q = new Float32Array(C), r = new Float32Array(C);
   for (let c = 0; c < C; c++) {
@@ -141,7 +132,7 @@ export function bnTrainBackward(pool: NnPool, dy: Float32Array, x: Float32Array,
     r[c] = (-k * db) / R;
   }
   const out = (mod.exports.alloc(R * C * 4) as number) >>> 0;
-  pool.run(writeChanJob(pool, { op: OP_AFFINE, R, C, a: xp, b: dyp, out, p: putF32(pool, p), q: putF32(pool, q), r: putF32(pool, r), m: mp }));
+  pool.run(writeChanJob(pool, { op: OP_AFFINE, R, C, a: xp, b: dyp, out, p: putF32(pool, p), q: putF32(pool, q), r: putF32(pool, r), m: mp, y: yp, yAlpha }));
   dx.set(mod.f32.subarray(out >>> 2, (out >>> 2) + R * C));
   return { dgamma, dbeta };
 }

@@ -86,5 +86,10 @@ describe('eltwise kernel input checks', () => {
     // op 8 AFFINE with an unknown activation mode: op R C mode a b out p q r acc m
     expect(() => pool.run(job([8, 4, 4, 3, a, 0, a, a, 0, a, 0, a]))).toThrow(/bad dimensions/);
     expect(() => pool.run(job([8, 4, 4, 2, a, 0, a, a, 0, a, 0, a]))).not.toThrow();
+    // BatchNorm's backward after an activation: the mask y (slot 12) must lie in memory too
+    const acc = (mod.exports.alloc(4 * 24 + 8) as number + 7) & ~7;
+    expect(() => pool.run(job([7, 4, 4, 2, a, a, 0, a, 0, 0, acc, 0, end - 32]))).toThrow(/buffer out of bounds/); // COLSUM
+    expect(() => pool.run(job([8, 4, 4, 0, a, a, a, a, a, a, 0, a, end - 32]))).toThrow(/buffer out of bounds/); // AFFINE
+    expect(() => pool.run(job([8, 4, 4, 0, a, a, a, a, a, a, 0, a, a]))).not.toThrow();
   });
 });
