@@ -27,6 +27,7 @@ import { createNnPool, type WorkerSpawner, type NnSimd } from '../nn/pool';
 import { conv2d, conv2dBackpropFilter, conv2dBackpropInput, type ConvGeom } from '../kernels/conv';
 import { gemm, type Activation } from '../kernels/gemm';
 import { eltwise, type EltMode } from '../kernels/eltwise';
+import { columnSums } from '../kernels/batchnorm';
 import { registerBaselineConv2DBackpropFilter } from './wasm_baseline';
 import { trainKernels } from './wasm_train_kernels';
 import { BN_TRAIN_KERNEL, BN_TRAIN_GRAD_KERNEL } from '../gan/batchnorm';
@@ -153,6 +154,10 @@ function matMulKernel(name: 'BatchMatMul' | '_FusedMatMul') {
 // and Tile (BatchNorm's gradient broadcasts with it): stock tfjs-wasm
 // transposes first / copies element by element, which cost ~15% of a DCGAN
 // step. These run in place on the tfjs heap (no copies), f64 accumulators.
+// Leading-axes sums of at least this many values (D's first-layer bias gradient is 0.5-2 M) run
+// on the nn pool (copy in + f32x4 column sums on every thread), smaller ones here in JS.
+const POOL_SUM_MIN = 1 << 16;
+
 function reduceKernel(name: 'Sum' | 'Mean') {
   return (args: KernelArgs) => {
     const { inputs, backend, attrs } = args;
@@ -170,7 +175,10 @@ function reduceKernel(name: 'Sum' | 'Mean') {
     const red = axes.reduce((p, a) => p * x.shape[a], 1), keep = src.length / Math.max(red, 1);
     const scale = name === 'Mean' ? 1 / red : 1;
     count(nnKernelStats.ours, name);
-    if (leading) { // [red, keep]: column sums
+    if (leading && pool && src.length >= POOL_SUM_MIN && keep <= 4096) { // big column sums (bias gradients): one SIMD pool job
+      const acc = columnSums(pool, src, red, keep);
+      for (let c = 0; c < keep; c++) dst[c] = acc[c] * scale;
+    } else if (leading) { // [red, keep]: column sums
       const acc = new Float64Array(keep);
       for (let r = 0, o = 0; r < red; r++, o += keep) for (let c = 0; c < keep; c++) acc[c] += src[o + c];
       for (let c = 0; c < keep; c++) dst[c] = acc[c] * scale;

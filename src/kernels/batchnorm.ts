@@ -64,6 +64,18 @@ function colsum(pool: NnPool, R: number, C: number, mode: number, a: number, b =
   return [s1, s2];
 }
 
+/**
+ * Column sums of x seen as [R, C] (the leading-axes Sum of NHWC tensors: bias gradients), in f64:
+ * f32 within blocks of <= 256 rows, f64 across blocks and threads. One copy in, one pool job.
+ */
+export function columnSums(pool: NnPool, x: Float32Array, R: number, C: number): Float64Array {
+  if (!(R > 0 && C > 0)) throw new Error(`columnSums: bad shape [${R}, ${C}]`);
+  check('x', x, R * C);
+  pool.mod.exports.reset();
+  const xp = pool.mod.put(x.subarray(0, R * C));
+  return colsum(pool, R, C, 0, xp)[0];
+}
+
 function putF32(pool: NnPool, v: ArrayLike<number>): number {
   return pool.mod.put(Float32Array.from(v));
 }

@@ -172,6 +172,18 @@ for (const threads of [1, 2]) {
       for (let i = 0; i < ref.length; i++) expect(relErr(got[i], ref[i]), `output ${i}`).toBeLessThan(1e-5);
     });
 
+    it('big leading-axes Sum / Mean (the pool path: bias gradients) match cpu', async () => {
+      const shapes = [[64, 16, 16, 33], [8, 64, 64, 3], [70, 1000]];
+      for (const shape of shapes) {
+        const x = randArray(shape.reduce((a, b) => a * b, 1), 81).map((v, i) => v + (i % 7) * 0.25);
+        const lead = shape.map((_, i) => i).slice(0, -1);
+        const fn = () => { const t = tf.tensor(x, shape); return [tf.sum(t, lead), tf.mean(t, lead, true)]; };
+        const ref = await onBackend('cpu', fn);
+        const got = await onBackend('wasm', fn);
+        for (let i = 0; i < ref.length; i++) expect(relErr(got[i], ref[i]), `${shape} output ${i}`).toBeLessThan(1e-5);
+      }
+    });
+
     it('no tensor leak across repeated kernel calls', async () => {
       await tf.setBackend('wasm');
       const x = tf.tensor4d(randArray(2 * 8 * 8 * 3, 1), [2, 8, 8, 3]), w = tf.tensor4d(randArray(75 * 4, 2), [5, 5, 3, 4]);

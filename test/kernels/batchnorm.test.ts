@@ -4,7 +4,7 @@
 import { describe, it, expect, afterAll } from 'vitest';
 import { createNnPool, type NnPool } from '../../src/nn/pool';
 import { nodeSpawner } from '../../src/platform/node';
-import { bnTrainForward, bnTrainBackward } from '../../src/kernels/batchnorm';
+import { bnTrainForward, bnTrainBackward, columnSums } from '../../src/kernels/batchnorm';
 import { bnForwardRef, bnBackwardRef } from '../reference/batchnorm';
 import { randArray, relErr } from '../reference/backends';
 import { SIMD_BUILDS, poolFor } from '../reference/simd';
@@ -36,6 +36,12 @@ for (const simd of SIMD_BUILDS) for (const threads of [1, 2, 3]) {
         if (R > 1) expect(relErr(dx, rb.dx)).toBeLessThan(1e-4);
         expect(relErr(b.dgamma, rb.dgamma)).toBeLessThan(1e-4);
         expect(relErr(b.dbeta, rb.dbeta)).toBeLessThan(1e-5);
+      });
+      it(`columnSums matches the float64 column sums at [${R}, ${C}]`, () => {
+        const x = randArray(R * C, R * 3 + C).map((v, i) => v + (i % C) * 0.5);
+        const ref = new Float64Array(C);
+        for (let i = 0; i < R * C; i++) ref[i % C] += x[i];
+        expect(relErr(columnSums(pool, x, R, C), ref)).toBeLessThan(1e-6);
       });
       it(`with relu / leakyRelu fused: forward and backward match act(reference) at [${R}, ${C}]`, () => {
         const x = randArray(R * C, R + C + 7).map((v, i) => 3 * v + 0.5 + (i % C) * 0.1);
