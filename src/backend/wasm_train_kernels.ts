@@ -2,7 +2,8 @@
 // kernel name (registered under ganforge's own names, used through
 // tf.customGrad in src/gan/): BatchNorm's training forward with batch
 // statistics and its backward for x, gamma and beta, on the nn pool
-// (src/kernels/batchnorm.ts); the LeakyRelu / Relu gradient in one pass
+// (src/kernels/batchnorm.ts), with the ReLU / LeakyReLU that follows it
+// fused in (attrs activation, leakyreluAlpha); the LeakyRelu / Relu gradient in one pass
 // (src/gan/activation_grads.ts); the Adam / RMSprop update of a whole network
 // in one kernel call (src/gan/optimizer_fused.ts; per variable one nn-pool job,
 // src/kernels/optimizer.ts: ~1.6x faster than tfjs's op chain, copies
