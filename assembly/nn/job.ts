@@ -29,6 +29,7 @@
 //      PACK_B    pb = packB(B(k, n) = a[k*rsA + n*csA]), K x N, aLen elements  (8 NR panels)
 //                (its own job, run before the GEMM job that reads pb)
 //      COLSUM, AFFINE  per-channel reductions / affine pass over [R, C] (channel.ts, own layout)
+//      ELTWISE   activations and their gradient over n elements (eltwise.ts, own layout)
 //      PEAK      M items of K iterations of the SIMD peak loop (peak.ts); act = 1: FMA
 //                (relaxed builds); thread tid adds its chains' sums into c[tid] (cLen >= nt)
 
@@ -37,6 +38,7 @@ import { Geom, packIm2col, packIm2colT, col2im } from './conv';
 import { peakMulAdd, peakFma } from './peak';
 import { convDirectRows, bpfSlice, bpfReduce, bpfRowPad, bpfPartialBytes, bpiImages, bpiTileBytes, BPF_CH, BPF_ROWS, BPI_COLS } from './conv3';
 import { ChanJob, colsum, affine, colsumBytesPerThread, adamUpdate, rmspropUpdate } from './channel';
+import { EltJob, eltwise, ELT_MODES, ELT_ACT_GRAD } from './eltwise';
 
 export const OP_GEMM: i32 = 1;
 export const OP_CONV: i32 = 2;
@@ -48,8 +50,10 @@ export const OP_COLSUM: i32 = 7;
 export const OP_AFFINE: i32 = 8;
 export const OP_ADAM: i32 = 9;
 export const OP_RMSPROP: i32 = 10;
+// 11-12: the 3-channel convolution paths (conv3.ts); 13-19: the fused element-wise kernels (eltwise.ts)
 export const OP_CONV_BPF_PIX: i32 = 11;
 export const OP_CONV_BPI_FUSED: i32 = 12;
+export const OP_ELTWISE: i32 = 13;
 export const JOB_BYTES: i32 = 34 * 4;
 const NEXT: usize = 33 * 4;
 const PACK_GROUP: i32 = 8; // B panels per PACK_B work item
@@ -125,6 +129,14 @@ export function jobScratchBytes(op: i32, N: i32, imgs: i32, OH: i32, OW: i32): i
 export function checkJob(job: usize, nt: i32): i32 {
   if (!fits(job, JOB_BYTES)) return NN_OUT_OF_BOUNDS;
   const j = changetype<Job>(job);
+  if (j.op == OP_ELTWISE) {
+    const e = changetype<EltJob>(job);
+    if (e.n <= 0 || e.mode < 0 || e.mode >= ELT_MODES || nt <= 0) return NN_BAD_DIMS;
+    const n = <u64>e.n * 4;
+    if (e.a == 0 || e.out == 0 || !fits(e.a, n) || !fits(e.out, n)) return NN_OUT_OF_BOUNDS;
+    if (e.mode == ELT_ACT_GRAD && (e.b == 0 || !fits(e.b, n))) return NN_OUT_OF_BOUNDS;
+    return NN_OK;
+  }
   if (j.op < OP_GEMM || j.op > OP_CONV_BPI_FUSED) return NN_BAD_OP;
   if (j.op == OP_ADAM || j.op == OP_RMSPROP) {
     const c = changetype<ChanJob>(job);
@@ -221,12 +233,15 @@ function checkChan(j: ChanJob, nt: i32): i32 {
   if (j.op == OP_COLSUM) {
     if (j.mode < 0 || j.mode > 2) return NN_BAD_DIMS;
     if (j.mode == 2 && (j.b == 0 || !fits(j.b, n))) return NN_OUT_OF_BOUNDS;
+    if (j.mode == 2 && j.y != 0 && !fits(j.y, n)) return NN_OUT_OF_BOUNDS;
     if (j.mode >= 1 && (j.p == 0 || !fits(j.p, cb))) return NN_OUT_OF_BOUNDS;
     if (j.acc == 0 || !fits(j.acc, <u64>colsumBytesPerThread(j.C) * <u64>nt)) return NN_OUT_OF_BOUNDS;
     return NN_OK;
   }
+  if (j.mode < 0 || j.mode > 2) return NN_BAD_DIMS;
   if (j.out == 0 || !fits(j.out, n) || j.p == 0 || !fits(j.p, cb) || j.r == 0 || !fits(j.r, cb) || j.m == 0 || !fits(j.m, cb)) return NN_OUT_OF_BOUNDS;
   if (j.b != 0 && (!fits(j.b, n) || j.q == 0 || !fits(j.q, cb))) return NN_OUT_OF_BOUNDS;
+  if (j.b != 0 && j.y != 0 && !fits(j.y, n)) return NN_OUT_OF_BOUNDS;
   return NN_OK;
 }
 
@@ -247,6 +262,7 @@ export function run(job: usize, tid: i32, nt: i32): i32 {
   if (j.op == OP_AFFINE) { affine(job, changetype<ChanJob>(job)); return NN_OK; }
   if (j.op == OP_ADAM) { adamUpdate(job, changetype<ChanJob>(job)); return NN_OK; }
   if (j.op == OP_RMSPROP) { rmspropUpdate(job, changetype<ChanJob>(job)); return NN_OK; }
+  if (j.op == OP_ELTWISE) { eltwise(job, changetype<EltJob>(job)); return NN_OK; }
   if (j.op == OP_PEAK) {
     let sum: f32 = 0;
     for (let it = grab(job); it < j.M; it = grab(job)) sum += j.act == 1 ? peakFma(j.K, <f32>it) : peakMulAdd(j.K, <f32>it);

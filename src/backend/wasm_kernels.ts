@@ -26,11 +26,14 @@ import type { NnPool } from '../nn/pool';
 import { createNnPool, type WorkerSpawner, type NnSimd } from '../nn/pool';
 import { conv2d, conv2dBackpropFilter, conv2dBackpropInput, type ConvGeom } from '../kernels/conv';
 import { gemm, type Activation } from '../kernels/gemm';
+import { eltwise, type EltMode } from '../kernels/eltwise';
+import { columnSums } from '../kernels/batchnorm';
 import { registerBaselineConv2DBackpropFilter } from './wasm_baseline';
 import { trainKernels } from './wasm_train_kernels';
 import { BN_TRAIN_KERNEL, BN_TRAIN_GRAD_KERNEL } from '../gan/batchnorm';
 import { ACT_GRAD_KERNEL, installActivationGradients } from '../gan/activation_grads';
 import { ADAM_KERNEL, RMSPROP_KERNEL } from '../gan/optimizer_fused';
+import { CONV_BIAS_ACT_KERNEL, installConvBiasActGradient } from '../gan/conv_fused';
 
 export interface WasmKernelsInfo { threads: number; note?: string; /** 'relaxed': the kernels use relaxed-SIMD FMA; 'plain': 128-bit mul + add. */ simd?: NnSimd }
 type KernelArgs = { inputs: Record<string, any>; backend: any; attrs: Record<string, any> };
@@ -38,6 +41,7 @@ type KernelFunc = (args: KernelArgs) => any;
 
 /** Which of ours are registered (all by default; the benchmark compares). */
 export const OUR_KERNELS = ['Conv2D', 'FusedConv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'BatchMatMul', '_FusedMatMul', 'Sum', 'Mean', 'Tile',
+  'Relu', 'LeakyRelu', 'Tanh', 'Identity', CONV_BIAS_ACT_KERNEL,
   BN_TRAIN_KERNEL, BN_TRAIN_GRAD_KERNEL, ACT_GRAD_KERNEL, ADAM_KERNEL, RMSPROP_KERNEL] as const;
 export type OurKernel = (typeof OUR_KERNELS)[number];
 
@@ -73,14 +77,16 @@ function fallback(name: string, args: KernelArgs) {
   return f(args);
 }
 
-function conv2DKernel(name: 'Conv2D' | 'FusedConv2D') {
+/** Conv2D, FusedConv2D, and ganforge's conv + bias + activation (src/gan/conv_fused.ts), whose fallback is the stock FusedConv2D. */
+function conv2DKernel(name: 'Conv2D' | 'FusedConv2D' | typeof CONV_BIAS_ACT_KERNEL) {
+  const stockName = name === CONV_BIAS_ACT_KERNEL ? 'FusedConv2D' : name;
   return (args: KernelArgs) => {
     const { inputs, backend, attrs } = args;
     const { x, filter, bias, preluActivationWeights } = inputs;
     const act = ACTS[attrs.activation ?? 'linear'];
     const Co = filter.shape[3];
     if (!pool || attrs.dataFormat === 'NCHW' || dilated(attrs.dilations) || preluActivationWeights || !act || !isF32(x, filter, bias)
-      || (bias && tf.util.sizeFromShape(bias.shape) !== Co && tf.util.sizeFromShape(bias.shape) !== 1)) return fallback(name, args);
+      || (bias && tf.util.sizeFromShape(bias.shape) !== Co && tf.util.sizeFromShape(bias.shape) !== 1)) return fallback(stockName, args);
     const info = tf.backend_util.computeConv2DInfo(x.shape, filter.shape, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode, false, 'channelsLast');
     const out = backend.makeOutput(info.outShape, 'float32');
     let b: Float32Array | undefined;
@@ -148,6 +154,10 @@ function matMulKernel(name: 'BatchMatMul' | '_FusedMatMul') {
 // and Tile (BatchNorm's gradient broadcasts with it): stock tfjs-wasm
 // transposes first / copies element by element, which cost ~15% of a DCGAN
 // step. These run in place on the tfjs heap (no copies), f64 accumulators.
+// Leading-axes sums of at least this many values (D's first-layer bias gradient is 0.5-2 M) run
+// on the nn pool (copy in + f32x4 column sums on every thread), smaller ones here in JS.
+const POOL_SUM_MIN = 1 << 16;
+
 function reduceKernel(name: 'Sum' | 'Mean') {
   return (args: KernelArgs) => {
     const { inputs, backend, attrs } = args;
@@ -165,7 +175,10 @@ function reduceKernel(name: 'Sum' | 'Mean') {
     const red = axes.reduce((p, a) => p * x.shape[a], 1), keep = src.length / Math.max(red, 1);
     const scale = name === 'Mean' ? 1 / red : 1;
     count(nnKernelStats.ours, name);
-    if (leading) { // [red, keep]: column sums
+    if (leading && pool && src.length >= POOL_SUM_MIN && keep <= 4096) { // big column sums (bias gradients): one SIMD pool job
+      const acc = columnSums(pool, src, red, keep);
+      for (let c = 0; c < keep; c++) dst[c] = acc[c] * scale;
+    } else if (leading) { // [red, keep]: column sums
       const acc = new Float64Array(keep);
       for (let r = 0, o = 0; r < red; r++, o += keep) for (let c = 0; c < keep; c++) acc[c] += src[o + c];
       for (let c = 0; c < keep; c++) dst[c] = acc[c] * scale;
@@ -204,13 +217,43 @@ function tileKernel(args: KernelArgs) {
   return out;
 }
 
+// Relu, LeakyRelu, Tanh: stock tfjs-wasm runs them on one core without SIMD
+// (LeakyRelu and Tanh were ~8% of a default-config step); ours are one nn-pool
+// job each (src/kernels/eltwise.ts). Non-f32 inputs fall back to the stock kernel.
+function activationKernel(name: 'Relu' | 'LeakyRelu' | 'Tanh', mode: EltMode) {
+  return (args: KernelArgs) => {
+    const { inputs: { x }, backend, attrs } = args;
+    if (!pool || x.dtype !== 'float32') return fallback(name, args);
+    const out = backend.makeOutput(x.shape, 'float32');
+    count(nnKernelStats.ours, name);
+    eltwise(pool, mode, f32In(backend, x), null, mode === 'leakyRelu' ? Math.fround(attrs.alpha ?? 0.2) : 0, backend.typedArrayFromHeap(out));
+    return out;
+  };
+}
+
+// Identity (tfjs clones every tensor a customGrad op or the tape saves: ~130
+// per step): stock tfjs-wasm copies the data; tensors are immutable (a
+// variable's assign swaps its data id), so sharing the data, as tfjs's cpu
+// backend does, gives the same tensor without the copy.
+function identityKernel(args: KernelArgs) {
+  const { inputs: { x }, backend } = args;
+  backend.incRef(x.dataId);
+  count(nnKernelStats.ours, 'Identity');
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+}
+
 const KERNELS: Record<OurKernel, KernelFunc> = {
+  Relu: activationKernel('Relu', 'relu'),
+  LeakyRelu: activationKernel('LeakyRelu', 'leakyRelu'),
+  Tanh: activationKernel('Tanh', 'tanh'),
+  Identity: identityKernel,
   ...trainKernels(() => pool, (name) => count(nnKernelStats.ours, name)),
   Sum: reduceKernel('Sum'),
   Mean: reduceKernel('Mean'),
   Tile: tileKernel,
   Conv2D: conv2DKernel('Conv2D'),
   FusedConv2D: conv2DKernel('FusedConv2D'),
+  [CONV_BIAS_ACT_KERNEL]: conv2DKernel(CONV_BIAS_ACT_KERNEL),
   Conv2DBackpropInput: conv2DBackpropInputKernel,
   Conv2DBackpropFilter: conv2DBackpropFilterKernel,
   BatchMatMul: matMulKernel('BatchMatMul'),
@@ -230,6 +273,7 @@ export async function registerWasmTrainingKernels(opts: { threads?: number; spaw
   if (pool && ((pool.threads !== threads && !pool.note) || (simd !== 'auto' && pool.simd !== simd))) { pool.dispose(); pool = null; }
   registerBaselineConv2DBackpropFilter();
   installActivationGradients();
+  installConvBiasActGradient();
   if (!pool) {
     try {
       pool = await createNnPool(threads, opts.spawner, { simd });

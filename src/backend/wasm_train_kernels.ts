@@ -2,19 +2,20 @@
 // kernel name (registered under ganforge's own names, used through
 // tf.customGrad in src/gan/): BatchNorm's training forward with batch
 // statistics and its backward for x, gamma and beta, on the nn pool
-// (src/kernels/batchnorm.ts); the LeakyRelu / Relu gradient in one pass
+// (src/kernels/batchnorm.ts), with the ReLU / LeakyReLU that follows it
+// fused in (attrs activation, leakyreluAlpha); the LeakyRelu / Relu gradient in one pass
 // (src/gan/activation_grads.ts); the Adam / RMSprop update of a whole network
 // in one kernel call (src/gan/optimizer_fused.ts; per variable one nn-pool job,
 // src/kernels/optimizer.ts: ~1.6x faster than tfjs's op chain, copies
 // included, bit-exact). Registered by wasm_kernels.ts with the others.
 //
-// The activation gradient is one JS pass in place on the tfjs heap, not a
-// pool job: it reads two tensors and writes one, so copying them into and out
-// of the nn memory would cost more than the arithmetic.
+// The activation gradient is one nn-pool job (src/kernels/eltwise.ts: f32x4
+// on every thread, its inputs copied in and its output out once).
 import { tf } from '../tf';
 import type { NnPool } from '../nn/pool';
-import { bnTrainForward, bnTrainBackward } from '../kernels/batchnorm';
+import { bnTrainForward, bnTrainBackward, type BnAct } from '../kernels/batchnorm';
 import { adamStep, rmspropStep } from '../kernels/optimizer';
+import { eltwise } from '../kernels/eltwise';
 import { BN_TRAIN_KERNEL, BN_TRAIN_GRAD_KERNEL } from '../gan/batchnorm';
 import { ACT_GRAD_KERNEL } from '../gan/activation_grads';
 import { ADAM_KERNEL, RMSPROP_KERNEL } from '../gan/optimizer_fused';
@@ -29,6 +30,14 @@ function f32In(backend: any, t: any): Float32Array {
 function rowsCols(shape: number[]): [number, number] {
   const C = shape[shape.length - 1];
   return [tf.util.sizeFromShape(shape) / C, C];
+}
+
+/** The activation of the fused BatchNorm kernels from their attrs (activation: linear | relu | leakyrelu, leakyreluAlpha). */
+function bnAct(name: string, attrs: Record<string, any>): BnAct {
+  const a = attrs.activation ?? 'linear';
+  if (a === 'linear' || a === 'relu') return { kind: a };
+  if (a === 'leakyrelu' && attrs.leakyreluAlpha > 0) return { kind: 'leakyRelu', alpha: attrs.leakyreluAlpha };
+  throw new Error(`wasm ${name}: activation ${JSON.stringify(a)} (alpha ${attrs.leakyreluAlpha}) is not one of linear, relu, leakyrelu with alpha > 0`);
 }
 
 function need(cond: boolean, msg: string) {
@@ -77,39 +86,39 @@ export function trainKernels(getPool: () => NnPool | null, counted: (name: strin
     [ACT_GRAD_KERNEL]: (args: KernelArgs) => {
       const { inputs: { dy, x }, backend, attrs } = args;
       need(tf.util.arraysEqual(dy.shape, x.shape) && dy.dtype === 'float32' && x.dtype === 'float32', `wasm ${ACT_GRAD_KERNEL}: dy ${dy.shape} (${dy.dtype}), x ${x.shape} (${x.dtype})`);
+      const pool = poolOrThrow(ACT_GRAD_KERNEL);
       const out = backend.makeOutput(x.shape, 'float32');
       counted(ACT_GRAD_KERNEL);
-      const g = f32In(backend, dy), xv = f32In(backend, x), o = backend.typedArrayFromHeap(out) as Float32Array;
-      // dy * (x > 0 ? 1 : alpha) with the f32 alpha, as tfjs's mul(dy, alpha) uses it: a + (1 - a) is
-      // exactly 1 and the f64 product of two f32s is exact, rounded once on store, so this equals the
-      // stock where(x > 0, dy, dy * alpha) bit for bit; branch-free (3x faster on random signs)
-      const a = Math.fround(attrs.alpha ?? 0), b = 1 - a;
-      for (let i = 0, n = o.length; i < n; i++) o[i] = g[i] * (a + b * +(xv[i] > 0));
+      // x > 0 ? dy : dy * alpha with the f32 alpha, as tfjs's where(x > 0, dy, mul(dy, alpha)): bit for bit
+      eltwise(pool, 'actGrad', f32In(backend, x), f32In(backend, dy), Math.fround(attrs.alpha ?? 0), backend.typedArrayFromHeap(out));
       return out;
     },
     [BN_TRAIN_KERNEL]: (args: KernelArgs) => {
       const { inputs: { x, gamma, beta }, backend, attrs } = args;
       const [R, C] = rowsCols(x.shape);
       need(x.dtype === 'float32' && gamma.size === C && beta.size === C && R > 0, `wasm ${BN_TRAIN_KERNEL}: x ${x.shape} (${x.dtype}), gamma ${gamma.shape}, beta ${beta.shape}`);
+      const act = bnAct(BN_TRAIN_KERNEL, attrs);
       const pool = poolOrThrow(BN_TRAIN_KERNEL);
       const y = backend.makeOutput(x.shape, 'float32');
       const mean = backend.makeOutput([C], 'float32'), variance = backend.makeOutput([C], 'float32');
       counted(BN_TRAIN_KERNEL);
-      const r = bnTrainForward(pool, f32In(backend, x), R, C, f32In(backend, gamma).slice(), f32In(backend, beta).slice(), attrs.varianceEpsilon, backend.typedArrayFromHeap(y));
+      const r = bnTrainForward(pool, f32In(backend, x), R, C, f32In(backend, gamma).slice(), f32In(backend, beta).slice(), attrs.varianceEpsilon, backend.typedArrayFromHeap(y), act);
       backend.typedArrayFromHeap(mean).set(r.mean);
       backend.typedArrayFromHeap(variance).set(r.variance);
       return [y, mean, variance];
     },
     [BN_TRAIN_GRAD_KERNEL]: (args: KernelArgs) => {
-      const { inputs: { dy, x, mean, variance, gamma }, backend, attrs } = args;
+      const { inputs: { dy, x, mean, variance, gamma, y }, backend, attrs } = args;
       const [R, C] = rowsCols(x.shape);
+      const act = bnAct(BN_TRAIN_GRAD_KERNEL, attrs);
       need(tf.util.arraysEqual(dy.shape, x.shape) && mean.size === C && variance.size === C && gamma.size === C, `wasm ${BN_TRAIN_GRAD_KERNEL}: dy ${dy.shape}, x ${x.shape}, mean ${mean.shape}, variance ${variance.shape}, gamma ${gamma.shape}`);
+      need(act.kind === 'linear' || (!!y && tf.util.arraysEqual(y.shape, x.shape) && y.dtype === 'float32'), `wasm ${BN_TRAIN_GRAD_KERNEL}: activation ${act.kind} needs the forward output y of x's shape, got ${y?.shape}`);
       const pool = poolOrThrow(BN_TRAIN_GRAD_KERNEL);
       const dx = backend.makeOutput(x.shape, 'float32');
       const dgamma = backend.makeOutput([C], 'float32'), dbeta = backend.makeOutput([C], 'float32');
       counted(BN_TRAIN_GRAD_KERNEL);
       const r = bnTrainBackward(pool, f32In(backend, dy), f32In(backend, x), R, C, f32In(backend, mean).slice(), f32In(backend, variance).slice(),
-        f32In(backend, gamma).slice(), attrs.varianceEpsilon, backend.typedArrayFromHeap(dx));
+        f32In(backend, gamma).slice(), attrs.varianceEpsilon, backend.typedArrayFromHeap(dx), act, act.kind === 'linear' ? undefined : f32In(backend, y));
       backend.typedArrayFromHeap(dgamma).set(r.dgamma);
       backend.typedArrayFromHeap(dbeta).set(r.dbeta);
       return [dx, dgamma, dbeta];

@@ -19,6 +19,9 @@ export const BN_MOMENTUM = 0.1;
  *   BN_TRAIN_GRAD_KERNEL  {dy, x, mean, variance, gamma}, {varianceEpsilon} -> [dx, dgamma, dbeta]
  * Where both are registered, training-mode batchNorm runs through them (one
  * tf.customGrad op); elsewhere through tf.moments + tf.batchNorm.
+ * Both take attrs { activation: 'linear' | 'relu' | 'leakyrelu', leakyreluAlpha }:
+ * the forward applies the activation to y, and the gradient kernel then also
+ * takes the forward's (activated) output y as input `y`.
  */
 export const BN_TRAIN_KERNEL = 'GanforgeBatchNormTrain';
 export const BN_TRAIN_GRAD_KERNEL = 'GanforgeBatchNormTrainGrad';
@@ -28,21 +31,34 @@ function fusedAvailable(x: Tensor): boolean {
   return x.dtype === 'float32' && !!tf.getKernel(BN_TRAIN_KERNEL, b) && !!tf.getKernel(BN_TRAIN_GRAD_KERNEL, b);
 }
 
-/** Training-mode batch norm through the fused kernels: y plus the batch's (biased) mean and variance (kept: the caller disposes them). */
-function fusedBatchNormTrain(x: Tensor, gamma: Tensor, beta: Tensor): { y: Tensor; mean: Tensor; variance: Tensor } {
+/** The activation after a BatchNorm layer (applied by the fused kernel where it runs). */
+export type BnActivation = 'linear' | 'relu' | { leakyRelu: number };
+
+function activate(x: Tensor, act: BnActivation): Tensor {
+  if (act === 'linear') return x;
+  if (act === 'relu') return tf.relu(x);
+  return tf.leakyRelu(x, act.leakyRelu);
+}
+
+/** Training-mode batch norm (+ activation) through the fused kernels: y plus the batch's (biased) mean and variance (kept: the caller disposes them). */
+function fusedBatchNormTrain(x: Tensor, gamma: Tensor, beta: Tensor, act: BnActivation): { y: Tensor; mean: Tensor; variance: Tensor } {
   let mean!: Tensor, variance!: Tensor;
-  const attrs = { varianceEpsilon: BN_EPS };
+  const attrs: Record<string, string | number> = act === 'linear' || act === 'relu' ? { varianceEpsilon: BN_EPS, activation: act }
+    : { varianceEpsilon: BN_EPS, activation: 'leakyrelu', leakyreluAlpha: act.leakyRelu };
+  const withAct = act !== 'linear';
   const op = tf.customGrad(((xi: Tensor, g: Tensor, b: Tensor, save: tf.GradSaveFunc) => {
     const [y, m, v] = tf.engine().runKernel(BN_TRAIN_KERNEL, { x: xi, gamma: g, beta: b }, attrs) as Tensor[];
-    save([xi, g, m, v]);
+    save(withAct ? [xi, g, m, v, y] : [xi, g, m, v]);
     // customGrad runs this inside a tidy that keeps only `value`: keep the statistics (the caller owns them)
     mean = tf.keep(m);
     variance = tf.keep(v);
     return {
       value: y,
       gradFunc: (dy: Tensor, saved: Tensor[]) => {
-        const [sx, sg, sm, sv] = saved;
-        return tf.engine().runKernel(BN_TRAIN_GRAD_KERNEL, { dy, x: sx, mean: sm, variance: sv, gamma: sg }, attrs) as Tensor[];
+        const [sx, sg, sm, sv, sy] = saved;
+        const inputs: Record<string, Tensor> = { dy, x: sx, mean: sm, variance: sv, gamma: sg };
+        if (withAct) inputs.y = sy;
+        return tf.engine().runKernel(BN_TRAIN_GRAD_KERNEL, inputs, attrs) as Tensor[];
       },
     };
   }) as any) as (x: Tensor, g: Tensor, b: Tensor) => Tensor;
@@ -61,15 +77,20 @@ export function addBatchNorm(p: ParamStore, name: string, channels: number, rng:
   p.add(`${name}/running_var`, tf.ones([channels]), false);
 }
 
-/** x: [B, C] or [B, H, W, C]; normalises over every axis but the last. */
-export function batchNorm(p: ParamStore, name: string, x: Tensor, training: boolean, state?: BnState): Tensor {
+/**
+ * x: [B, C] or [B, H, W, C]; normalises over every axis but the last, then
+ * applies `act` (leakyRelu's alpha > 0): in one fused kernel in training where
+ * the backend has it, as act(batchNorm(x)) elsewhere.
+ */
+export function batchNorm(p: ParamStore, name: string, x: Tensor, training: boolean, state?: BnState, act: BnActivation = 'linear'): Tensor {
   const gamma = p.get(`${name}/gamma`);
   const beta = p.get(`${name}/beta`);
+  if (typeof act === 'object' && !(act.leakyRelu > 0)) throw new Error(`batchNorm ${name}: leakyRelu alpha must be > 0, got ${act.leakyRelu}`);
   if (!training) {
-    return tf.batchNorm(x, p.get(`${name}/running_mean`), p.get(`${name}/running_var`), beta, gamma, BN_EPS);
+    return activate(tf.batchNorm(x, p.get(`${name}/running_mean`), p.get(`${name}/running_var`), beta, gamma, BN_EPS), act);
   }
   if (fusedAvailable(x)) {
-    const { y, mean, variance } = fusedBatchNormTrain(x, gamma, beta);
+    const { y, mean, variance } = fusedBatchNormTrain(x, gamma, beta, act);
     if (state) {
       const count = x.size / x.shape[x.shape.length - 1];
       state.pending.push({ name, mean, variance, count });
@@ -84,7 +105,7 @@ export function batchNorm(p: ParamStore, name: string, x: Tensor, training: bool
     const count = x.size / x.shape[x.shape.length - 1];
     state.pending.push({ name, mean: tf.keep(stopGradient(mean)), variance: tf.keep(stopGradient(variance)), count });
   }
-  return tf.batchNorm(x, mean, variance, beta, gamma, BN_EPS);
+  return activate(tf.batchNorm(x, mean, variance, beta, gamma, BN_EPS), act);
 }
 
 export function commitRunningStats(p: ParamStore, state: BnState): void {

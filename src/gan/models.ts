@@ -25,6 +25,7 @@ import { tf, type Tensor, type Tensor2D, type Tensor4D } from '../tf';
 import { ParamStore, normalInit } from './params';
 import { addBatchNorm, batchNorm, type BnState } from './batchnorm';
 import { addSpectralNorm, spectralNormalize, type SnState } from './spectral_norm';
+import { conv2dBiasAct } from './conv_fused';
 import type { Rng } from '../util/rng';
 
 /** Padding convention of the 5x5 stride-2 layers (see the header). */
@@ -91,7 +92,7 @@ export class Generator {
     const p = this.params;
     const b = z.shape[0];
     let h: Tensor = tf.matMul(z, p.get('fc/kernel'));
-    h = tf.relu(batchNorm(p, 'fc/bn', h, ctx.training, ctx.bn));
+    h = batchNorm(p, 'fc/bn', h, ctx.training, ctx.bn, 'relu');
     let x = tf.reshape(h, [b, 4, 4, this.c0]) as Tensor4D;
     const pad = stridedPad(this.cfg.layers);
     let c = this.c0;
@@ -99,7 +100,7 @@ export class Generator {
     for (let i = 1; i < this.stages; i++) {
       s *= 2;
       x = tf.conv2dTranspose(x, p.get(`up${i}/kernel`) as Tensor4D, [b, s, s, c / 2], 2, pad);
-      x = tf.relu(batchNorm(p, `up${i}/bn`, x, ctx.training, ctx.bn)) as Tensor4D;
+      x = batchNorm(p, `up${i}/bn`, x, ctx.training, ctx.bn, 'relu') as Tensor4D;
       c /= 2;
     }
     s *= 2;
@@ -141,12 +142,14 @@ export class Discriminator {
     const pad = stridedPad(this.cfg.layers);
     let h: Tensor4D = x;
     for (let i = 0; i < this.stages; i++) {
-      h = tf.add(tf.conv2d(h, this.kernel(`conv${i}/kernel`, ctx), 2, pad), p.get(`conv${i}/bias`));
-      if (i > 0 && this.cfg.dBatchNorm) h = batchNorm(p, `conv${i}/bn`, h, ctx.training, ctx.bn) as Tensor4D;
-      h = tf.leakyRelu(h, 0.2);
+      // conv + bias (+ LeakyReLU when no BatchNorm follows) in one kernel, and BatchNorm + LeakyReLU
+      // in one, where the backend has them (src/gan/conv_fused.ts, batchnorm.ts)
+      const bn = i > 0 && this.cfg.dBatchNorm;
+      h = conv2dBiasAct(h, this.kernel(`conv${i}/kernel`, ctx), p.get(`conv${i}/bias`), 2, pad, bn ? null : 0.2);
+      if (bn) h = batchNorm(p, `conv${i}/bn`, h, ctx.training, ctx.bn, { leakyRelu: 0.2 }) as Tensor4D;
       if (ctx.training && this.cfg.dDropout > 0) h = dropout(h, this.cfg.dDropout, ctx.rng);
     }
-    const out = tf.add(tf.conv2d(h, this.kernel('out/kernel', ctx), 1, 'valid'), p.get('out/bias'));
+    const out = conv2dBiasAct(h, this.kernel('out/kernel', ctx), p.get('out/bias'), 1, 'valid', null);
     return tf.reshape(out, [x.shape[0]]);
   }
 }

@@ -65,7 +65,7 @@ export class NnError extends Error {
 
 const ERRORS: Record<number, string> = { [-1]: 'bad dimensions', [-2]: 'buffer out of bounds', [-3]: 'unknown op', [-100]: 'wasm trap in the worker' };
 /** Kernel names by job op (src/kernels/gemm.ts OP_*), for error messages. */
-const KERNELS: Record<number, string> = { 1: 'gemm', 2: 'conv2d', 3: 'conv2dBackpropFilter', 4: 'conv2dBackpropInput', 5: 'packB', 6: 'simdPeak', 7: 'channelSums', 8: 'channelAffine', 9: 'adamUpdate', 10: 'rmspropUpdate', 11: 'conv2dBackpropFilter', 12: 'conv2dBackpropInput' };
+const KERNELS: Record<number, string> = { 1: 'gemm', 2: 'conv2d', 3: 'conv2dBackpropFilter', 4: 'conv2dBackpropInput', 5: 'packB', 6: 'simdPeak', 7: 'channelSums', 8: 'channelAffine', 9: 'adamUpdate', 10: 'rmspropUpdate', 11: 'conv2dBackpropFilter', 12: 'conv2dBackpropInput', 13: 'eltwise' };
 /** A worker's error slot while it has not reported (no kernel returns it). */
 const RUNNING = 0x7ffffff0;
 export const DEFAULT_TIMEOUT_MS = 30_000;

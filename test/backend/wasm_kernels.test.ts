@@ -172,6 +172,18 @@ for (const threads of [1, 2]) {
       for (let i = 0; i < ref.length; i++) expect(relErr(got[i], ref[i]), `output ${i}`).toBeLessThan(1e-5);
     });
 
+    it('big leading-axes Sum / Mean (the pool path: bias gradients) match cpu', async () => {
+      const shapes = [[64, 16, 16, 33], [8, 64, 64, 3], [70, 1000]];
+      for (const shape of shapes) {
+        const x = randArray(shape.reduce((a, b) => a * b, 1), 81).map((v, i) => v + (i % 7) * 0.25);
+        const lead = shape.map((_, i) => i).slice(0, -1);
+        const fn = () => { const t = tf.tensor(x, shape); return [tf.sum(t, lead), tf.mean(t, lead, true)]; };
+        const ref = await onBackend('cpu', fn);
+        const got = await onBackend('wasm', fn);
+        for (let i = 0; i < ref.length; i++) expect(relErr(got[i], ref[i]), `${shape} output ${i}`).toBeLessThan(1e-5);
+      }
+    });
+
     it('no tensor leak across repeated kernel calls', async () => {
       await tf.setBackend('wasm');
       const x = tf.tensor4d(randArray(2 * 8 * 8 * 3, 1), [2, 8, 8, 3]), w = tf.tensor4d(randArray(75 * 4, 2), [5, 5, 3, 4]);
@@ -305,5 +317,57 @@ describe('full DCGAN-64 step on wasm (our kernels, 2 threads) vs cpu', () => {
     const zeroGrad = (n: string) => beforeBn(n, [...ref.keys()]);
     for (const [n, r] of ref) if (!zeroGrad(n)) expect(relErr(got.get(n)!, r), n).toBeLessThan(1e-3);
     for (const [n, r] of ref) if (zeroGrad(n)) expect(Math.max(...r.map(Math.abs)), n).toBeLessThan(1e-4);
+  });
+});
+
+describe('activations (Relu, LeakyRelu, Tanh) and Identity on our wasm kernels vs cpu', () => {
+  // sizes below, at and across the kernels' 16384-element work blocks; exact zeros included
+  const shapes: number[][] = [[3], [5, 7, 3], [2, 16, 16, 33]];
+  for (const threads of [1, 2, 3]) {
+    it(`${threads} thread(s): forward and gradient within 1e-4 of cpu, through ours`, async () => {
+      expect(await initWasmBackend()).toBe(true);
+      const info = await registerWasmTrainingKernels({ threads, spawner: nodeSpawner() });
+      expect(info.threads).toBe(threads);
+      for (const shape of shapes) {
+        const n = shape.reduce((a, b) => a * b, 1);
+        const xv = randArray(n, n).map((v, i) => (i % 11 === 0 ? 0 : 3 * v)), wv = randArray(n, n + 1);
+        const acts: [string, (t: tf.Tensor) => tf.Tensor][] = [['Relu', (t) => tf.relu(t)], ['LeakyRelu', (t) => tf.leakyRelu(t, 0.2)], ['Tanh', (t) => tf.tanh(t)]];
+        for (const [kernel, act] of acts) {
+          const fn = () => {
+            const x = tf.tensor(xv, shape), w = tf.tensor(wv, shape);
+            return [act(x), tf.grad((xi: tf.Tensor) => tf.sum(tf.mul(act(xi), w)))(x)];
+          };
+          const before = nnKernelStats.ours[kernel] ?? 0;
+          const ref = await onBackend('cpu', fn);
+          const got = await onBackend('wasm', fn);
+          expect(nnKernelStats.ours[kernel], kernel).toBeGreaterThan(before);
+          expect(relErr(got[0], ref[0]), `${kernel} ${shape} forward`).toBeLessThan(1e-4);
+          expect(relErr(got[1], ref[1]), `${kernel} ${shape} gradient`).toBeLessThan(1e-4);
+        }
+      }
+    });
+  }
+
+  it('Identity shares the data: a clone outlives its source and a variable\'s assign; no leak', async () => {
+    expect(await initWasmBackend()).toBe(true);
+    await registerWasmTrainingKernels({ threads: 1, spawner: nodeSpawner() });
+    await tf.setBackend('wasm');
+    const n0 = tf.memory().numTensors;
+    const before = nnKernelStats.ours.Identity ?? 0;
+    const a = tf.tensor1d([1, 2, 3]);
+    const c = tf.clone(a);
+    expect(nnKernelStats.ours.Identity).toBe(before + 1);
+    a.dispose();
+    expect(Array.from(c.dataSync())).toEqual([1, 2, 3]);
+    const init = tf.tensor1d([4, 5, 6]), next = tf.tensor1d([7, 8, 9]);
+    const v = tf.variable(init, true, 'identity-test-v');
+    const saved = tf.clone(v);
+    v.assign(next);
+    tf.dispose([init, next]);
+    expect(Array.from(saved.dataSync())).toEqual([4, 5, 6]);
+    expect(Array.from(v.dataSync())).toEqual([7, 8, 9]);
+    tf.dispose([c, saved, v]);
+    expect(tf.memory().numTensors).toBe(n0);
+    await tf.setBackend('cpu');
   });
 });
