@@ -17,7 +17,7 @@
 // or wedged thread) turns into an NnError naming the kernel and the worker,
 // and the pool refuses every later job with that error (the worker may still
 // be writing into the shared memory, and would never join a later job).
-import { instantiateSync, precompile, type WasmModule } from '../wasm/module';
+import { base64ToBytes, instantiateSync, precompile, type WasmModule } from '../wasm/module';
 import { wasmBase64, wasmOptions } from '../wasm/generated/nn';
 import { wasmBase64 as stBase64, wasmOptions as stOptions } from '../wasm/generated/nn_st';
 import { wasmBase64 as relaxedBase64, wasmOptions as relaxedOptions } from '../wasm/generated/nn_relaxed';
@@ -36,19 +36,11 @@ let relaxedOk: boolean | null = null;
 export function relaxedSimdAvailable(): boolean {
   if (relaxedOk) return true;
   try {
-    relaxedOk = WebAssembly.validate(base64Bytes(relaxedBase64) as BufferSource);
+    relaxedOk = WebAssembly.validate(base64ToBytes(relaxedBase64) as BufferSource);
   } catch {
     relaxedOk = false;
   }
   return relaxedOk;
-}
-
-function base64Bytes(b64: string): Uint8Array {
-  if (typeof Buffer !== 'undefined') return new Uint8Array(Buffer.from(b64, 'base64'));
-  const bin = atob(b64);
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
 }
 
 export interface NnExports extends Record<string, unknown> {

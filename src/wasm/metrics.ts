@@ -10,7 +10,7 @@
 // both match the float64 reference within the tests' tolerance. A pool's
 // workers get the compiled module of the build this thread chose, so results
 // do not depend on the number of threads.
-import { instantiateSync, precompile, type WasmModule } from './module';
+import { base64ToBytes, instantiateSync, precompile, type WasmModule } from './module';
 import { wasmBase64, wasmOptions } from './generated/metrics';
 import { wasmBase64 as relaxedBase64, wasmOptions as relaxedOptions } from './generated/metrics_relaxed';
 
@@ -20,19 +20,11 @@ let instance: WasmModule | null = null;
 let chosen: MetricsSimd | null = null;
 let relaxedOk: boolean | null = null;
 
-function bytesOf(b64: string): Uint8Array {
-  if (typeof Buffer !== 'undefined') return new Uint8Array(Buffer.from(b64, 'base64'));
-  const bin = atob(b64);
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
-}
-
 /** Whether this engine accepts the relaxed-SIMD build (a V8 flag set later is seen on the next call while it was false). */
 export function metricsRelaxedAvailable(): boolean {
   if (relaxedOk) return true;
   try {
-    relaxedOk = WebAssembly.validate(bytesOf(relaxedBase64) as BufferSource);
+    relaxedOk = WebAssembly.validate(base64ToBytes(relaxedBase64) as BufferSource);
   } catch {
     relaxedOk = false;
   }

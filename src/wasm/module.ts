@@ -22,7 +22,8 @@ export class WasmAbortError extends Error {
   }
 }
 
-function base64ToBytes(b64: string): Uint8Array {
+/** The bytes of a base64 string (Buffer in Node, atob in a browser). */
+export function base64ToBytes(b64: string): Uint8Array {
   if (typeof Buffer !== 'undefined') return new Uint8Array(Buffer.from(b64, 'base64'));
   const bin = atob(b64);
   const out = new Uint8Array(bin.length);
