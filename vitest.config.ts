@@ -10,6 +10,8 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // One temporary folder per run, removed at the end (test/global_tmp.ts).
+    globalSetup: ['test/global_tmp.ts'],
     server: { deps: { inline: [/@tensorflow/] } },
   },
 });
