@@ -1,5 +1,6 @@
 // `node scripts/sample.js RUN_DIR`: draw samples from a run's newest
-// checkpoint (or a given step) — its EMA generator when it has one — and write them as a uint8 NHWC .npy, a folder
+// checkpoint (or a given step) — its EMA generator when it has one, or the
+// raw G with `--generator raw` — and write them as a uint8 NHWC .npy, a folder
 // of PNGs, or one grid PNG, e.g. to score them with scripts/diversity.js.
 // `--z Z.npy` draws given latents (float32 [N, zDim]); `--raw` writes the
 // generator's float32 NHWC output in [-1, 1], to compare number for number
@@ -71,6 +72,7 @@ export async function runSampleCli(argv: string[]): Promise<number> {
     .option('--seed <S>', 'seed of the latent vectors', '1')
     .option('--z <Z.npy>', 'draw these latents instead: a float32 .npy of shape [N, zDim] (then no --n / --seed)')
     .option('--raw', "write the generator's float32 NHWC output in [-1, 1] (--out FILE.npy) instead of uint8 images")
+    .option('--generator <G>', 'which weights draw: auto (the EMA generator when the checkpoint has one, else the raw G), ema or raw', 'auto')
     .option('--step <STEP>', 'use the checkpoint of this step (default: the newest)')
     .requiredOption('--out <PATH>', 'FILE.npy (uint8, N x H x W x 3; float32 with --raw), FILE.png (one grid, 8 per row) or a folder (one PNG per sample)')
     .option('--backend <B>', 'tfjs backend: auto, wasm, webgl or cpu', 'auto');
@@ -90,6 +92,7 @@ export async function runSampleCli(argv: string[]): Promise<number> {
       for (const f of ['n', 'seed']) if (cmd.getOptionValueSource(f) === 'cli') throw new SampleCliError(`--z gives the latents: drop --${f}`);
     }
     if (o.raw && !o.out.toLowerCase().endsWith('.npy')) throw new SampleCliError(`--raw writes float32 values to a .npy: --out must end in .npy, got ${o.out}`);
+    if (!['auto', 'ema', 'raw'].includes(o.generator)) throw new SampleCliError(`--generator must be auto, ema or raw, got ${JSON.stringify(o.generator)}`);
     const step = o.step === undefined ? null : intFlag(o.step, '--step', 0, 1e9);
     if (!['auto', 'wasm', 'webgl', 'cpu'].includes(o.backend)) throw new SampleCliError(`--backend must be auto, wasm, webgl or cpu, got ${JSON.stringify(o.backend)}`);
     const out = resolve(o.out);
@@ -110,7 +113,9 @@ export async function runSampleCli(argv: string[]): Promise<number> {
     try {
       await restoreCheckpoint(tr, ck.files, join(runDir, ck.dir));
       // the EMA generator when the checkpoint holds one, else the raw G (--ema 0, or a run from before EMA)
-      const useEma = !!tr.ema && tr.emaFromCheckpoint;
+      const hasEma = !!tr.ema && tr.emaFromCheckpoint;
+      if (o.generator === 'ema' && !hasEma) throw new SampleCliError(`--generator ema: ${join(runDir, ck.dir)} has no EMA weights (the run used --ema 0, or is from before --ema)`);
+      const useEma = hasEma && o.generator !== 'raw';
       const z = given ? given.z : new Rng((seed ^ 0x5a3c1e77) >>> 0).fillNormal(new Float32Array(n * cfg.zDim));
       const imgs = tr.generate(z, 64, { raw: !useEma });
       const s = cfg.size;
@@ -127,7 +132,9 @@ export async function runSampleCli(argv: string[]): Promise<number> {
         const width = String(n - 1).length;
         for (let i = 0; i < n; i++) await writeFileAtomic(join(out, `${String(i).padStart(width, '0')}.png`), encodePng(tileGrid(imgs.subarray(i * px, (i + 1) * px), 1, s, 1, 0)));
       }
-      const which = useEma ? `the EMA generator (beta ${cfg.ema})` : 'the raw generator: this checkpoint has no EMA weights (--ema 0, or a run from before --ema)';
+      const which = useEma
+        ? `the EMA generator (beta ${cfg.ema})`
+        : hasEma ? 'the raw generator (--generator raw; the checkpoint also has EMA weights)' : 'the raw generator: this checkpoint has no EMA weights (--ema 0, or a run from before --ema)';
       const legacy = cfg.layers === 'tfjs-same' ? ", legacy tfjs 'same' padding (a run from before the PyTorch bridge)" : '';
       const what = `${o.raw ? 'float32 [-1, 1] ' : ''}samples of ${s}x${s}${o.z !== undefined ? ` for the latents of ${o.z}` : ''}`;
       process.stdout.write(`${n} ${what} from ${ck.dir} (step ${tr.step}), ${which}${legacy} -> ${out}\n`);

@@ -170,6 +170,11 @@ describe('sample.js', () => {
     expect(want.hasEma).toBe(true);
     expect(got).toEqual(want.ema);
     expect(got).not.toEqual(want.raw);
+    // --generator raw draws the raw G of the same checkpoint, and says so
+    const r2 = run('sample.js', [runDir, '--n', '6', '--seed', '5', '--generator', 'raw', '--out', join(work, 'rawg.npy'), '--backend', 'cpu']);
+    expect(r2.code, r2.err).toBe(0);
+    expect(r2.out).toMatch(/the raw generator \(--generator raw/);
+    expect(npyBytes(join(work, 'rawg.npy'))).toEqual(want.raw);
   }, 120_000);
 
   it('a checkpoint without EMA weights (--ema 0, or an older run) still loads: the raw G, and it says so', async () => {
@@ -188,6 +193,11 @@ describe('sample.js', () => {
     const want = await drawInProcess(dir, 'step-000002', 4, 1);
     expect(want.hasEma).toBe(false);
     expect(npyBytes(join(work, 'noema.npy'))).toEqual(want.raw);
+    // asking for the EMA generator of a run without one is an error, not a silent raw G
+    const e = run('sample.js', [dir, '--n', '4', '--generator', 'ema', '--out', join(work, 'noema2.npy'), '--backend', 'cpu']);
+    expect(e.code).toBe(2);
+    expect(e.err).toMatch(/--generator ema: .*step-000002 has no EMA weights/);
+    expect(existsSync(join(work, 'noema2.npy'))).toBe(false);
   }, 120_000);
 
   it.each([
@@ -205,6 +215,7 @@ describe('sample.js', () => {
     ['--z not a .npy', () => [runDir, '--z', npyFile('png.npy', null, []), '--out', join(work, 'x.npy')], /--z .*png\.npy: not a NumPy file/],
     ['--z missing', () => [runDir, '--z', join(work, 'nope.npy'), '--out', join(work, 'x.npy')], /--z .*nope\.npy: cannot read \(ENOENT\)/],
     ['--z with --n', () => [runDir, '--z', npyFile('ok.npy', new Float32Array(16), [2, 8]), '--n', '4', '--out', join(work, 'x.npy')], /--z gives the latents: drop --n/],
+    ['a bad --generator', () => [runDir, '--generator', 'best', '--out', join(work, 'x.npy')], /--generator must be auto, ema or raw, got "best"/],
     ['--raw to a PNG', () => [runDir, '--raw', '--out', join(work, 'x.png')], /--raw writes float32 values to a \.npy: --out must end in \.npy/],
   ])('%s: one line, exit 2, nothing written', (_name, args, msg) => {
     const r = run('sample.js', [...(args as () => string[])(), '--backend', 'cpu']);
