@@ -17,7 +17,7 @@
 // or wedged thread) turns into an NnError naming the kernel and the worker,
 // and the pool refuses every later job with that error (the worker may still
 // be writing into the shared memory, and would never join a later job).
-import { base64ToBytes, instantiateSync, precompile, type WasmModule } from '../wasm/module';
+import { engineAccepts, instantiateSync, precompile, type WasmModule } from '../wasm/module';
 import { wasmBase64, wasmOptions } from '../wasm/generated/nn';
 import { wasmBase64 as stBase64, wasmOptions as stOptions } from '../wasm/generated/nn_st';
 import { wasmBase64 as relaxedBase64, wasmOptions as relaxedOptions } from '../wasm/generated/nn_relaxed';
@@ -31,17 +31,8 @@ import { wasmBase64 as relaxedBase64, wasmOptions as relaxedOptions } from '../w
  */
 export type NnSimd = 'plain' | 'relaxed';
 
-let relaxedOk: boolean | null = null;
-/** Whether this engine accepts the relaxed-SIMD build (validated once; a V8 flag set later is seen on the next call while it was false). */
-export function relaxedSimdAvailable(): boolean {
-  if (relaxedOk) return true;
-  try {
-    relaxedOk = WebAssembly.validate(base64ToBytes(relaxedBase64) as BufferSource);
-  } catch {
-    relaxedOk = false;
-  }
-  return relaxedOk;
-}
+/** Whether this engine accepts the relaxed-SIMD build (a V8 flag set later is seen on the next call while it was false). */
+export const relaxedSimdAvailable: () => boolean = engineAccepts(relaxedBase64);
 
 export interface NnExports extends Record<string, unknown> {
   run(job: number, tid: number, nt: number): number;

@@ -10,7 +10,7 @@
 // both match the float64 reference within the tests' tolerance. A pool's
 // workers get the compiled module of the build this thread chose, so results
 // do not depend on the number of threads.
-import { base64ToBytes, instantiateSync, precompile, type WasmModule } from './module';
+import { engineAccepts, instantiateSync, precompile, type WasmModule } from './module';
 import { wasmBase64, wasmOptions } from './generated/metrics';
 import { wasmBase64 as relaxedBase64, wasmOptions as relaxedOptions } from './generated/metrics_relaxed';
 
@@ -18,18 +18,9 @@ export type MetricsSimd = 'plain' | 'relaxed';
 
 let instance: WasmModule | null = null;
 let chosen: MetricsSimd | null = null;
-let relaxedOk: boolean | null = null;
 
 /** Whether this engine accepts the relaxed-SIMD build (a V8 flag set later is seen on the next call while it was false). */
-export function metricsRelaxedAvailable(): boolean {
-  if (relaxedOk) return true;
-  try {
-    relaxedOk = WebAssembly.validate(base64ToBytes(relaxedBase64) as BufferSource);
-  } catch {
-    relaxedOk = false;
-  }
-  return relaxedOk;
-}
+export const metricsRelaxedAvailable: () => boolean = engineAccepts(relaxedBase64);
 
 /** The build this thread uses (chosen at the first call). */
 export function metricsSimd(): MetricsSimd {

@@ -31,6 +31,24 @@ export function base64ToBytes(b64: string): Uint8Array {
   return out;
 }
 
+/**
+ * A check of whether this engine accepts a build (WebAssembly.validate of its
+ * bytes). A true answer is kept; a false one is asked again on the next call,
+ * so a V8 flag set later (platform/node.ts enables relaxed SIMD) is seen.
+ */
+export function engineAccepts(b64: string): () => boolean {
+  let ok = false;
+  return () => {
+    if (ok) return true;
+    try {
+      ok = WebAssembly.validate(base64ToBytes(b64) as BufferSource);
+    } catch {
+      ok = false;
+    }
+    return ok;
+  };
+}
+
 export class WasmModule<E extends Record<string, unknown> = Record<string, any>> {
   readonly exports: E & { memory: WebAssembly.Memory; alloc(n: number): number; reset(): void };
   readonly memory: WebAssembly.Memory;
