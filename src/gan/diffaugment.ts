@@ -14,13 +14,16 @@
 //   cutout       one zeroed square of side round(size / 2) (clipped at the
 //                border), centred at a uniform position in [0, size - (side mod 2)]
 //
-// Only ops with kernels and gradients on every tfjs backend (cpu, wasm, webgl)
-// are used: translation is a product with per-image one-hot shift matrices
+// On the backends whose tensors live in CPU memory (cpu, wasm) the whole policy
+// runs as one custom op with its own gradient (diffaugment_typed.ts: a few
+// passes over the batch each way). Elsewhere (webgl), and with
+// impl: 'ops', only ops with kernels and gradients on every tfjs backend are used: translation is a product with per-image one-hot shift matrices
 // (batched matMul; exact, since each output is one input times 1 plus zeros),
 // cutout a product with a 0/1 mask. Every random number comes from the caller's
 // Rng (the trainer's seeded PRNG), so a run stays reproducible and resumable.
 import { tf, type Tensor4D } from '../tf';
 import type { Rng } from '../util/rng';
+import { augmentTyped } from './diffaugment_typed';
 
 export type AugmentName = 'color' | 'translation' | 'cutout';
 /** The policy names, in the order the paper lists them. */
@@ -139,8 +142,18 @@ export function drawAugment(ops: readonly AugmentName[], n: number, h: number, w
   return d;
 }
 
+/**
+ * How applyAugment evaluates the policy: 'ops' as a chain of stock tfjs ops
+ * (every backend), 'typed' as one custom op over the batch's values (cpu and
+ * wasm, whose tensors live in CPU memory), 'auto' typed where the backend is
+ * cpu or wasm, else ops.
+ */
+export type AugmentImpl = 'auto' | 'ops' | 'typed';
+
 /** Applies `ops` in policy order with the given draws (no randomness here). */
-export function applyAugment(x: Tensor4D, ops: readonly AugmentName[], d: AugmentDraws): Tensor4D {
+export function applyAugment(x: Tensor4D, ops: readonly AugmentName[], d: AugmentDraws, impl: AugmentImpl = 'auto'): Tensor4D {
+  const typed = impl === 'typed' || (impl === 'auto' && ops.length > 0 && ['cpu', 'wasm'].includes(tf.getBackend()));
+  if (typed) return applyTyped(x, ops, d);
   return tf.tidy(() => {
     let y = x;
     for (const op of ops) {
@@ -151,6 +164,17 @@ export function applyAugment(x: Tensor4D, ops: readonly AugmentName[], d: Augmen
     // with no ops the input itself (tidy must not hand back a tensor it does not own)
     return y === x ? tf.clone(x) : y;
   });
+}
+
+/** The policy as one op with its own gradient (the adjoint of the affine map). */
+function applyTyped(x: Tensor4D, ops: readonly AugmentName[], d: AugmentDraws): Tensor4D {
+  const shape = x.shape;
+  const side = cutoutSide(Math.min(shape[1], shape[2]));
+  const op = tf.customGrad(((input: tf.Tensor) => ({
+    value: tf.tensor4d(augmentTyped(input.dataSync() as Float32Array, shape, ops, d, side), shape),
+    gradFunc: (dy: tf.Tensor) => tf.tensor4d(augmentTyped(dy.dataSync() as Float32Array, shape, ops, d, side, true), shape),
+  })) as any) as (x: tf.Tensor) => tf.Tensor;
+  return op(x) as Tensor4D;
 }
 
 /**

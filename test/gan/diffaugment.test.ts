@@ -142,6 +142,36 @@ describe('DiffAugment ops', () => {
     }
   });
 
+  it("the one-op path of cpu/wasm ('typed', the default there) equals the stock-op chain ('ops'): values and gradients", async () => {
+    await tf.setBackend('cpu');
+    for (const shape of [[3, 32, 32, 3], [2, 9, 13, 3], [2, 64, 64, 3]] as [number, number, number, number][]) {
+      const len = shape[0] * shape[1] * shape[2] * shape[3];
+      const x0 = randArray(len, 5), wts = randArray(len, 6);
+      for (const ops of [['color'], ['translation'], ['cutout'], ALL, ['cutout', 'color', 'translation']] as AugmentName[][]) {
+        const d = drawAugment(ops, shape[0], shape[1], shape[2], new Rng(31));
+        for (const backend of ['cpu', 'wasm']) {
+          if (backend === 'wasm') expect(await initWasmBackend()).toBe(true);
+          const both = (impl: 'ops' | 'typed') => onBackend(backend, () => {
+            const f = (x: tf.Tensor) => tf.sum(tf.mul(applyAugment(x as Tensor4D, ops, d, impl), tf.tensor4d(wts, shape)));
+            return [applyAugment(tf.tensor4d(x0, shape), ops, d, impl), tf.grad(f)(tf.tensor4d(x0, shape))];
+          });
+          const [yOps, gOps] = await both('ops');
+          const [yTyped, gTyped] = await both('typed');
+          const what = `${ops} ${shape.join('x')} on ${backend}`;
+          if (!ops.includes('color')) {
+            // pure data movement: the same numbers
+            expect(Array.from(yTyped, (v) => v + 0), what).toEqual(Array.from(yOps, (v) => v + 0));
+            expect(Array.from(gTyped, (v) => v + 0), what).toEqual(Array.from(gOps, (v) => v + 0));
+          } else {
+            expect(maxAbs(yTyped, yOps), what).toBeLessThan(1e-5);
+            expect(maxAbs(gTyped, gOps), what).toBeLessThan(1e-5);
+          }
+          expect(Array.from(gTyped).some((g) => g !== 0), what).toBe(true);
+        }
+      }
+    }
+  });
+
   it('no ops: returns the input itself and draws nothing', () => {
     const x = tf.tensor4d(randArray(48, 1), [1, 4, 4, 3]);
     const rng = new Rng(3);
