@@ -85,6 +85,33 @@ export { parseJsonl } from './jsonl';
 
 const round = (v: number) => (Number.isFinite(v) ? Number(v.toPrecision(6)) : v);
 
+/** How a backend is named for the resume note: 'wasm (relaxed-SIMD FMA kernels)', 'webgl', 'cpu'. */
+function backendLabel(b: { name?: unknown; simd?: unknown }): string {
+  const simd = b.simd === 'relaxed' ? ' (relaxed-SIMD FMA kernels)' : b.simd === 'plain' ? ' (plain-SIMD kernels)' : '';
+  return `${String(b.name)}${simd}`;
+}
+
+/**
+ * On --resume: when the run so far was trained on another backend or kernel
+ * build than this process has (config.json's backendUsed), a sentence saying
+ * so: the run continues correctly, but not bit for bit as it would have
+ * uninterrupted (the builds round differently). Null when they match or the
+ * earlier backend is not recorded.
+ */
+async function backendChange(store: RunHooks['store'], now: RunInfo['backend']): Promise<string | null> {
+  if (!(await store.exists('config.json'))) return null;
+  let before: { name?: unknown; simd?: unknown } | undefined;
+  try {
+    before = JSON.parse(await store.readText('config.json'))?.backendUsed;
+  } catch {
+    return null;
+  }
+  const cur = now as { name?: unknown; simd?: unknown };
+  if (!before || typeof before.name !== 'string' || typeof cur?.name !== 'string') return null;
+  if (before.name === cur.name && (before.simd ?? null) === (cur.simd ?? null)) return null;
+  return `this run was trained on ${backendLabel(before)} and continues on ${backendLabel(cur)}: it continues correctly, but its numbers will not be bit-for-bit those of an uninterrupted run`;
+}
+
 export async function runTraining(cfg: TrainConfig, sampler: Sampler, datasetSize: number, hooks: RunHooks, info: RunInfo, resume = false): Promise<RunSummary> {
   const { store } = hooks;
   const total = totalSteps(cfg, datasetSize);
@@ -102,6 +129,8 @@ export async function runTraining(cfg: TrainConfig, sampler: Sampler, datasetSiz
       } else {
         hooks.log('no checkpoint yet: starting from step 0');
       }
+      const changed = await backendChange(store, info.backend);
+      if (changed) hooks.log(`note: ${changed}`);
       if (await store.exists('metrics.jsonl')) {
         const kept = jsonlUpTo(await store.readText('metrics.jsonl'), tr.step);
         records = parseJsonl(kept);

@@ -30,6 +30,26 @@ describe('resume', () => {
     await checkResumeEquality('cpu', 'bce', { ema: 0 });
   });
 
+  it('says so when a resume continues on another backend or kernel build than the run was trained on, and not when it matches', async () => {
+    await tf.setBackend('cpu');
+    const cfg = tinyConfig({ steps: 2, checkpointEvery: 2 });
+    const store = new MemoryStore();
+    const go = async (backend: Record<string, unknown>, steps: number, resume: boolean) => {
+      const logs: string[] = [];
+      const ds = randomDataset();
+      const hooks: RunHooks = { store, log: (m: string) => logs.push(m) };
+      const s = await runTraining({ ...cfg, steps }, new BatchSampler(ds, cfg.batch, cfg.seed, { flip: cfg.flip }), ds.n, hooks, { ...info, backend }, resume);
+      expect(s.status).toBe('done');
+      return logs.filter((l) => l.startsWith('note: this run was trained on'));
+    };
+    expect(await go({ name: 'wasm', simd: 'relaxed', threads: 2 }, 2, false)).toEqual([]);
+    // same backend and build, other thread count: the kernels are bit-identical across threads, no note
+    expect(await go({ name: 'wasm', simd: 'relaxed', threads: 1 }, 3, true)).toEqual([]);
+    const notes = await go({ name: 'wasm', simd: 'plain', threads: 2 }, 4, true);
+    expect(notes).toEqual(['note: this run was trained on wasm (relaxed-SIMD FMA kernels) and continues on wasm (plain-SIMD kernels): it continues correctly, but its numbers will not be bit-for-bit those of an uninterrupted run']);
+    expect(await go({ name: 'webgl' }, 5, true)).toEqual([expect.stringMatching(/trained on wasm \(plain-SIMD kernels\) and continues on webgl:/)]);
+  });
+
   it('writes the run directory: config, metrics, samples, checkpoints, loss plot, summary', async () => {
     await tf.setBackend('cpu');
     const store = new MemoryStore();
