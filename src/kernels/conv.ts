@@ -23,21 +23,52 @@ function need(name: string, a: ArrayLike<number>, n: number) {
 
 export interface ConvOptions { bias?: Float32Array; activation?: Activation; alpha?: number }
 
+/**
+ * Image chunks of the forward pass: its output (16 MB for D's first layer at batch 64) is
+ * copied out of the nn memory on the main thread, which would leave the other cores idle
+ * for as long. In chunks of whole images, each chunk's output is copied out (and the next
+ * chunk's input in) while the workers compute the next chunk. Chosen by shape only; a
+ * pixel's result does not depend on the chunk it is computed in (same sums, same order),
+ * so the chunking does not change any bit.
+ */
+const CHUNK_MIN_OUT_BYTES = 2 << 20;
+export function forwardChunks(g: ConvGeom): number {
+  const outBytes = g.B * g.OH * g.OW * g.Co * 4;
+  return outBytes < CHUNK_MIN_OUT_BYTES ? 1 : Math.min(g.B, 4);
+}
+
 /** y = act(conv2d(x, w) + bias). */
 export function conv2d(pool: NnPool, g: ConvGeom, x: Float32Array, w: Float32Array, opts: ConvOptions = {}, out?: Float32Array): Float32Array {
   const M = g.B * g.OH * g.OW, K = g.KH * g.KW * g.Ci, N = g.Co;
-  need('x', x, size(g.B, g.H, g.W, g.Ci)); need('w', w, K * N);
+  const imgIn = g.H * g.W * g.Ci, imgOut = g.OH * g.OW * N;
+  need('x', x, g.B * imgIn); need('w', w, K * N);
+  if (out) need('out', out, M * N);
   const mod = pool.mod;
   mod.exports.reset();
-  const xp = mod.put(x.subarray(0, size(g.B, g.H, g.W, g.Ci)));
+  const chunks = forwardChunks(g);
+  // images [b0[i], b0[i+1]) form chunk i
+  const b0 = Array.from({ length: chunks + 1 }, (_, i) => Math.round((i * g.B) / chunks));
+  const xp = (mod.exports.alloc(g.B * imgIn * 4) as number) >>> 0;
   const wp = mod.put(w.subarray(0, K * N));
   const biasp = opts.bias ? mod.put(opts.bias.subarray(0, N)) : 0;
-  const pb = packB(pool, wp, K * N, K, N, N, 1);
   const c = (mod.exports.alloc(M * N * 4) as number) >>> 0;
-  const [scratch, scratchBytes] = allocScratch(pool, OP_CONV, N);
-  pool.run(writeJob(pool, { op: OP_CONV, M, N, K, pb, c, ldc: N, cLen: M * N, bias: biasp, act: ACT_CODE[opts.activation ?? 'linear'], alpha: opts.alpha ?? 0, scratch, scratchBytes, geom: geomArr(g, xp) }));
   const res = out ?? new Float32Array(M * N);
-  res.set(mod.f32.subarray(c >>> 2, (c >>> 2) + M * N));
+  const copyIn = (i: number) => mod.f32.set(x.subarray(b0[i] * imgIn, b0[i + 1] * imgIn), (xp >>> 2) + b0[i] * imgIn);
+  const copyOut = (i: number) => res.set(mod.f32.subarray((c >>> 2) + b0[i] * imgOut, (c >>> 2) + b0[i + 1] * imgOut), b0[i] * imgOut);
+  const pb = packB(pool, wp, K * N, K, N, N, 1, () => copyIn(0));
+  const [scratch, scratchBytes] = allocScratch(pool, OP_CONV, N);
+  const act = ACT_CODE[opts.activation ?? 'linear'], alpha = opts.alpha ?? 0;
+  const jobs = Array.from({ length: chunks }, (_, i) => {
+    const nb = b0[i + 1] - b0[i], Mi = nb * g.OH * g.OW;
+    return writeJob(pool, { op: OP_CONV, M: Mi, N, K, pb, c: c + b0[i] * imgOut * 4, ldc: N, cLen: Mi * N, bias: biasp, act, alpha, scratch, scratchBytes, geom: geomArr({ ...g, B: nb }, xp + b0[i] * imgIn * 4) });
+  });
+  for (let i = 0; i < chunks; i++) {
+    pool.run(jobs[i], () => {
+      if (i + 1 < chunks) copyIn(i + 1);
+      if (i > 0) copyOut(i - 1);
+    });
+  }
+  copyOut(chunks - 1);
   return res;
 }
 

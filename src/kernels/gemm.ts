@@ -33,10 +33,13 @@ export function writeJob(pool: NnPool, f: JobFields): number {
   return ptr;
 }
 
-/** Packs B(k, n) = src[k*rs + n*cs] (already in nn memory at `src`) into NR panels, on all threads; returns the pointer. */
-export function packB(pool: NnPool, src: number, srcLen: number, K: number, N: number, rs: number, cs: number): number {
+/**
+ * Packs B(k, n) = src[k*rs + n*cs] (already in nn memory at `src`) into NR panels, on all threads; returns the pointer.
+ * `alongside`: main-thread work done meanwhile (NnPool.run), e.g. copying in the next job's input.
+ */
+export function packB(pool: NnPool, src: number, srcLen: number, K: number, N: number, rs: number, cs: number, alongside?: () => void): number {
   const dst = (pool.exports.alloc(Math.ceil(N / 8) * 8 * K * 4) as number) >>> 0;
-  pool.run(writeJob(pool, { op: OP_PACK_B, M: 0, N, K, pb: dst, c: 0, ldc: 0, scratch: 0, scratchBytes: 0, a: src, rsA: rs, csA: cs, aLen: srcLen }));
+  pool.run(writeJob(pool, { op: OP_PACK_B, M: 0, N, K, pb: dst, c: 0, ldc: 0, scratch: 0, scratchBytes: 0, a: src, rsA: rs, csA: cs, aLen: srcLen }), alongside);
   return dst;
 }
 
