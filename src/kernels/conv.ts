@@ -32,9 +32,20 @@ export interface ConvOptions { bias?: Float32Array; activation?: Activation; alp
  * so the chunking does not change any bit.
  */
 const CHUNK_MIN_OUT_BYTES = 2 << 20;
+/** Relative sizes of the chunks: the last one, whose copy-out nothing overlaps, smaller. */
+const CHUNK_WEIGHTS = [2, 2, 2, 2, 1];
 export function forwardChunks(g: ConvGeom): number {
   const outBytes = g.B * g.OH * g.OW * g.Co * 4;
-  return outBytes < CHUNK_MIN_OUT_BYTES ? 1 : Math.min(g.B, 4);
+  return outBytes < CHUNK_MIN_OUT_BYTES ? 1 : Math.min(g.B, CHUNK_WEIGHTS.length);
+}
+/** First image of each chunk, then B: whole images, every chunk at least one. */
+function chunkStarts(B: number, chunks: number): number[] {
+  const w = CHUNK_WEIGHTS.slice(CHUNK_WEIGHTS.length - chunks);
+  const total = w.reduce((p, q) => p + q, 0);
+  const starts = [0];
+  let acc = 0;
+  for (let i = 0; i < chunks; i++) { acc += w[i]; starts.push(Math.max(starts[i] + 1, Math.min(B - (chunks - 1 - i), Math.round((acc * B) / total)))); }
+  return starts;
 }
 
 /** y = act(conv2d(x, w) + bias). */
@@ -47,7 +58,7 @@ export function conv2d(pool: NnPool, g: ConvGeom, x: Float32Array, w: Float32Arr
   mod.exports.reset();
   const chunks = forwardChunks(g);
   // images [b0[i], b0[i+1]) form chunk i
-  const b0 = Array.from({ length: chunks + 1 }, (_, i) => Math.round((i * g.B) / chunks));
+  const b0 = chunkStarts(g.B, chunks);
   const xp = (mod.exports.alloc(g.B * imgIn * 4) as number) >>> 0;
   const wp = mod.put(w.subarray(0, K * N));
   const biasp = opts.bias ? mod.put(opts.bias.subarray(0, N)) : 0;

@@ -109,7 +109,7 @@ describe('nn pool failures', () => {
     let err: Error | undefined;
     try { gemm(pool, a, b, 64, 48, 32); } catch (e) { err = e as Error; }
     const ms = performance.now() - t0;
-    expect(err?.message).toMatch(/^nn pool: kernel packB: worker 1 did not finish within 0\.4 s \(dead worker\?\)/);
+    expect(err?.message).toMatch(/^nn pool: kernel gemm: worker 1 did not finish within 0\.4 s \(dead worker\?\)/);
     expect(err?.name).toBe('NnError');
     expect(ms).toBeGreaterThanOrEqual(380);
     expect(ms).toBeLessThan(5000);
