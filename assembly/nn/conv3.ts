@@ -26,7 +26,7 @@
 //     images (no two threads add into the same dx). Same sums in the same
 //     order as GEMM + col2im: bit-identical results.
 
-import { MR, NR, kernel4x8, kernelEdge, epilogue, ACT_LINEAR, ACT_RELU, ACT_RELU6, ACT_LEAKY } from './gemm';
+import { MR, NR, kernel4x8, kernelEdge, epilogue, storeTile4x8, ACT_LINEAR } from './gemm';
 import { Geom, packIm2col } from './conv';
 
 /** Pixels per packed chunk of the pixel-split filter gradient. */
@@ -39,16 +39,6 @@ export const BPI_COLS: i32 = 256;
 @inline function fma(a: v128, b: v128, c: v128): v128 {
   if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
   return f32x4.add(c, f32x4.mul(a, b));
-}
-
-/** gemm.ts's epilogue on one vector: act(v + bias) with the same operations, so the same bits. */
-@inline function epi(v: v128, b: v128, act: i32, al: v128): v128 {
-  v = f32x4.add(v, b);
-  const zero = f32x4.splat(0);
-  if (act == ACT_RELU) v = f32x4.max(v, zero);
-  else if (act == ACT_RELU6) v = f32x4.min(f32x4.max(v, zero), f32x4.splat(6));
-  else if (act == ACT_LEAKY) v = v128.bitselect(v, f32x4.mul(v, al), f32x4.gt(v, zero));
-  return v;
 }
 
 /**
@@ -83,23 +73,7 @@ function tileRows(n1: i32, n2: i32, rowB: usize, x0: usize, x1: usize, x2: usize
       pb += 32;
     }
   }
-  if (acc) {
-    c00 = f32x4.add(c00, v128.load(c)); c01 = f32x4.add(c01, v128.load(c, 16));
-    c10 = f32x4.add(c10, v128.load(c + ldc)); c11 = f32x4.add(c11, v128.load(c + ldc, 16));
-    c20 = f32x4.add(c20, v128.load(c + 2 * ldc)); c21 = f32x4.add(c21, v128.load(c + 2 * ldc, 16));
-    c30 = f32x4.add(c30, v128.load(c + 3 * ldc)); c31 = f32x4.add(c31, v128.load(c + 3 * ldc, 16));
-  }
-  if (bias != 0) {
-    const b0 = v128.load(bias), b1 = v128.load(bias, 16), al = f32x4.splat(alpha);
-    c00 = epi(c00, b0, act, al); c01 = epi(c01, b1, act, al);
-    c10 = epi(c10, b0, act, al); c11 = epi(c11, b1, act, al);
-    c20 = epi(c20, b0, act, al); c21 = epi(c21, b1, act, al);
-    c30 = epi(c30, b0, act, al); c31 = epi(c31, b1, act, al);
-  }
-  v128.store(c, c00); v128.store(c, c01, 16);
-  v128.store(c + ldc, c10); v128.store(c + ldc, c11, 16);
-  v128.store(c + 2 * ldc, c20); v128.store(c + 2 * ldc, c21, 16);
-  v128.store(c + 3 * ldc, c30); v128.store(c + 3 * ldc, c31, 16);
+  storeTile4x8(c, ldc, acc, bias, act, alpha, c00, c01, c10, c11, c20, c21, c30, c31);
 }
 
 // ---- Conv2D, direct -------------------------------------------------------
@@ -264,13 +238,7 @@ function tileT4x8(n: i32, pa: usize, dy: usize, ldb: usize, c: usize, ldc: usize
     pa += 16;
     dy += ldb;
   }
-  v128.store(c, f32x4.add(v128.load(c), c00)); v128.store(c, f32x4.add(v128.load(c, 16), c01), 16);
-  c += ldc;
-  v128.store(c, f32x4.add(v128.load(c), c10)); v128.store(c, f32x4.add(v128.load(c, 16), c11), 16);
-  c += ldc;
-  v128.store(c, f32x4.add(v128.load(c), c20)); v128.store(c, f32x4.add(v128.load(c, 16), c21), 16);
-  c += ldc;
-  v128.store(c, f32x4.add(v128.load(c), c30)); v128.store(c, f32x4.add(v128.load(c, 16), c31), 16);
+  storeTile4x8(c, ldc, true, 0, ACT_LINEAR, 0, c00, c01, c10, c11, c20, c21, c30, c31);
 }
 
 /** Bytes of one slice's partial sum [KH*KWCp, N]. */
