@@ -3,7 +3,9 @@
 // G update, Adam, BCE) on every backend in ONE process, plus a per-kernel
 // table for each conv geometry of the model. Writes bench/results/train.json.
 //
-//   npm run bench:train [-- --steps N --quick --skip webgl,cpu,baseline,kernels,peak,plain,torch --out train.json --batch 64 --profile --layers torch|tfjs-same]
+//   npm run bench:train [-- --steps N --quick --skip webgl,cpu,baseline,kernels,peak,plain,torch,steps --out train.json --batch 64 --profile --layers torch|tfjs-same]
+//
+// --skip steps: no timed steps of ours (the kernel table and the profile only).
 //
 // --layers: the models' padding (default torch, the seed's padding=2; tfjs-same
 // is the padding of runs from before the PyTorch bridge), for a comparison.
@@ -271,8 +273,8 @@ for (const { threads, simd } of runs) {
       log(`  ${`wasm SIMD peak (f32x4 ${fma ? 'relaxed_madd' : 'mul+add'}), ${info.threads} thread${info.threads > 1 ? 's' : ''}`.padEnd(44)} ${p.gflops.toFixed(1).padStart(6)} GFLOP/s  (${coresBusy.toFixed(2)} cores busy)`);
     }
   }
-  const row = record(path, TIMED_BATCH, await timeSteps(TIMED_BATCH, STEPS), { note: info.note, simd: info.simd });
-  if (peak) {
+  const row = skip.has('steps') ? null : record(path, TIMED_BATCH, await timeSteps(TIMED_BATCH, STEPS), { note: info.note, simd: info.simd });
+  if (peak && row) {
     // The peak is the issue's: f32x4 mul + add. On a shared machine the wall-clock ratio mixes in
     // how much CPU each got, so per CPU-second too; and against the FMA loop where there is one.
     row.fractionOfPeak = row.gflops / peak.gflops;
