@@ -5,7 +5,7 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { tf } from '../../src/tf';
 import type { NnPool } from '../../src/nn/pool';
-import { conv2d, conv2dBackpropFilter, conv2dBackpropInput, usesPixelSplitFilterGrad, usesFusedInputGrad, forwardChunks, type ConvGeom } from '../../src/kernels/conv';
+import { conv2d, conv2dBackpropFilter, conv2dBackpropInput, usesPixelSplitFilterGrad, usesFusedInputGrad, forwardChunks, inputGradChunks, type ConvGeom } from '../../src/kernels/conv';
 import { writeJob, OP_CONV_BPF_PIX, OP_CONV_BPI_FUSED } from '../../src/kernels/gemm';
 import { conv2dRef, conv2dBackpropFilterRef, conv2dBackpropInputRef, geom } from '../reference/nn';
 import { onBackend, randArray, relErr } from '../reference/backends';
@@ -116,6 +116,41 @@ for (const simd of SIMD_BUILDS) {
           const got = conv2d(pools.get(t)!, g, x, w, opts, buf.subarray(8, 8 + B * imgOut));
           expect(Buffer.from(got.buffer, got.byteOffset, got.byteLength).equals(Buffer.from(perImage.buffer)), `${t} threads`).toBe(true);
           expect([...buf.subarray(0, 8), ...buf.subarray(8 + B * imgOut)].every((v) => v === 7), 'nothing written outside the output').toBe(true);
+        }
+      });
+    }
+
+    // The big layers' forward (the GEMM path, K > 256) and the 3-channel input gradient run in
+    // image chunks too: bit for bit one image at a time, on 1-3 threads.
+    it('chunked forward on the GEMM path (B6 32x32x64->128 k5 s2): bit-identical to one image at a time, 1-3 threads', () => {
+      const g = geom(6, 32, 32, 64, 128, 5, 2, 2), one = geom(1, 32, 32, 64, 128, 5, 2, 2);
+      expect(forwardChunks(g)).toBeGreaterThan(1);
+      expect(forwardChunks(one)).toBe(1);
+      const x = randArray(6 * 32 * 32 * 64, 51), w = randArray(25 * 64 * 128, 52);
+      const imgIn = 32 * 32 * 64, imgOut = g.OH * g.OW * 128;
+      const perImage = new Float32Array(6 * imgOut);
+      for (let b = 0; b < 6; b++) perImage.set(conv2d(pools.get(1)!, one, x.subarray(b * imgIn, (b + 1) * imgIn), w), b * imgOut);
+      for (const t of THREADS) {
+        const got = conv2d(pools.get(t)!, g, x, w);
+        expect(Buffer.from(got.buffer).equals(Buffer.from(perImage.buffer)), `${t} threads`).toBe(true);
+      }
+    });
+
+    for (const [B, Co] of [[8, 64], [7, 76]]) {
+      it(`chunked input gradient, B${B} 64x64x3 <- 32x32x${Co} k5 s2: f64 reference, bit-identical to one image at a time, 1-3 threads`, () => {
+        const g = geom(B, 64, 64, 3, Co, 5, 2, 2), one = geom(1, 64, 64, 3, Co, 5, 2, 2);
+        expect(inputGradChunks(g)).toBeGreaterThan(1);
+        expect(inputGradChunks(one)).toBe(1);
+        const dy = randArray(B * g.OH * g.OW * Co, 61), w = randArray(75 * Co, 62);
+        expect(relErr(conv2dBackpropInput(pools.get(2)!, g, dy, w), conv2dBackpropInputRef(g, dy, w))).toBeLessThan(1e-5);
+        const imgDy = g.OH * g.OW * Co, imgDx = 64 * 64 * 3;
+        const perImage = new Float32Array(B * imgDx);
+        for (let b = 0; b < B; b++) perImage.set(conv2dBackpropInput(pools.get(1)!, one, dy.subarray(b * imgDy, (b + 1) * imgDy), w), b * imgDx);
+        for (const t of THREADS) {
+          const buf = new Float32Array(B * imgDx + 16).fill(7);
+          const got = conv2dBackpropInput(pools.get(t)!, g, dy, w, buf.subarray(8, 8 + B * imgDx));
+          expect(Buffer.from(got.buffer, got.byteOffset, got.byteLength).equals(Buffer.from(perImage.buffer)), `${t} threads`).toBe(true);
+          expect([...buf.subarray(0, 8), ...buf.subarray(8 + B * imgDx)].every((v) => v === 7), 'nothing written outside dx').toBe(true);
         }
       });
     }
