@@ -26,7 +26,7 @@
 //     images (no two threads add into the same dx). Same sums in the same
 //     order as GEMM + col2im: bit-identical results.
 
-import { MR, NR, kernel4x8, kernelEdge } from './gemm';
+import { MR, NR, kernel4x8, kernelEdge, epilogue, storeTile4x8, ACT_LINEAR } from './gemm';
 import { Geom, packIm2col } from './conv';
 
 /** Pixels per packed chunk of the pixel-split filter gradient. */
@@ -43,9 +43,12 @@ export const BPI_COLS: i32 = 256;
 
 /**
  * 4x8 tile from four A row pointers: c[r*ldc + j] (+)= sum over kh < n1, q < n2 of
- * A_r[kh*rowB + 4q] * pb[(kh*n2 + q)*8 + j]. ldc, rowB in bytes.
+ * A_r[kh*rowB + 4q] * pb[(kh*n2 + q)*8 + j]. ldc, rowB in bytes. bias != 0: then
+ * c = act(c + bias[j]) (8 floats at bias; act, alpha as gemm.ts's epilogue) in registers
+ * before the store, the epilogue's operations in its order.
  */
-function tileRows(n1: i32, n2: i32, rowB: usize, x0: usize, x1: usize, x2: usize, x3: usize, pb: usize, c: usize, ldc: usize, acc: bool): void {
+function tileRows(n1: i32, n2: i32, rowB: usize, x0: usize, x1: usize, x2: usize, x3: usize, pb: usize, c: usize, ldc: usize, acc: bool,
+  bias: usize = 0, act: i32 = ACT_LINEAR, alpha: f32 = 0): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
   for (let kh = 0; kh < n1; kh++) {
@@ -70,28 +73,26 @@ function tileRows(n1: i32, n2: i32, rowB: usize, x0: usize, x1: usize, x2: usize
       pb += 32;
     }
   }
-  if (acc) {
-    c00 = f32x4.add(c00, v128.load(c)); c01 = f32x4.add(c01, v128.load(c, 16));
-    c10 = f32x4.add(c10, v128.load(c + ldc)); c11 = f32x4.add(c11, v128.load(c + ldc, 16));
-    c20 = f32x4.add(c20, v128.load(c + 2 * ldc)); c21 = f32x4.add(c21, v128.load(c + 2 * ldc, 16));
-    c30 = f32x4.add(c30, v128.load(c + 3 * ldc)); c31 = f32x4.add(c31, v128.load(c + 3 * ldc, 16));
-  }
-  v128.store(c, c00); v128.store(c, c01, 16);
-  v128.store(c + ldc, c10); v128.store(c + ldc, c11, 16);
-  v128.store(c + 2 * ldc, c20); v128.store(c + 2 * ldc, c21, 16);
-  v128.store(c + 3 * ldc, c30); v128.store(c + 3 * ldc, c31, 16);
+  storeTile4x8(c, ldc, acc, bias, act, alpha, c00, c01, c10, c11, c20, c21, c30, c31);
 }
 
 // ---- Conv2D, direct -------------------------------------------------------
 
 /**
- * Rows [m0, m1) of y = im2col(x) @ B (B packed, K = KH*KW*Ci <= KC) into c (row m at
- * c + (m - m0)*ldc floats). scratch (scratchBytes): MR*K floats of packed A, one
+ * Rows [m0, m1) of y = act(im2col(x) @ B (+ c when acc) + bias) (B packed, K = KH*KW*Ci <= KC)
+ * into c (row m at c + (m - m0)*ldc floats); bias 0 = none, act / alpha as gemm.ts's epilogue,
+ * whose operations it applies in the same order (same bits): in the 4x8 tiles' registers
+ * when N is whole tiles, else over each quad's rows once they are stored.
+ * scratch (scratchBytes): MR*K floats of packed A, one
  * 4x8 tile, then, when it fits, the KH input rows of one output row with
  * their padding as zeros (KH x Wp x Ci, Wp = (OW-1)*sw + KW), so that the
  * border quads read in place too.
  */
-export function convDirectRows(g: Geom, M: i32, N: i32, K: i32, pb: usize, m0: i32, m1: i32, c: usize, ldc: i32, acc: bool, scratch: usize, scratchBytes: i32): void {
+export function convDirectRows(g: Geom, M: i32, N: i32, K: i32, pb: usize, m0: i32, m1: i32, c: usize, ldc: i32, acc: bool, scratch: usize, scratchBytes: i32,
+  bias: usize, act: i32, alpha: f32): void {
+  const hasEpi = bias != 0 || act != ACT_LINEAR;
+  // in-tile epilogue: every tile full width and a bias vector to load (none: zeros, as adding 0 is what the epilogue skips)
+  const tileEpi = hasEpi && N % NR == 0 && bias != 0;
   const Ci = g.Ci, KW = g.KW, OW = g.OW, OHW = g.OH * g.OW;
   const kwc = KW * Ci;
   const dr = <usize>g.sw * <usize>Ci << 2;
@@ -122,12 +123,15 @@ export function convDirectRows(g: Geom, M: i32, N: i32, K: i32, pb: usize, m0: i
       for (let jr = 0; jr < N; jr += NR) {
         const nr = min(NR, N - jr);
         const pbp = pb + (<usize>(jr / NR) * <usize>K * <usize>NR << 2);
-        if (nr == NR) tileRows(g.KH, kwc, rowB, x0, x0 + dr, x0 + 2 * dr, x0 + 3 * dr, pbp, cp + (<usize>jr << 2), ldcB, acc);
-        else {
+        if (nr == NR) {
+          if (tileEpi) tileRows(g.KH, kwc, rowB, x0, x0 + dr, x0 + 2 * dr, x0 + 3 * dr, pbp, cp + (<usize>jr << 2), ldcB, acc, bias + (<usize>jr << 2), act, alpha);
+          else tileRows(g.KH, kwc, rowB, x0, x0 + dr, x0 + 2 * dr, x0 + 3 * dr, pbp, cp + (<usize>jr << 2), ldcB, acc);
+        } else {
           tileRows(g.KH, kwc, rowB, x0, x0 + dr, x0 + 2 * dr, x0 + 3 * dr, pbp, tmp, 32, false);
           copyEdge(tmp, cp + (<usize>jr << 2), ldcB, mr, nr, acc);
         }
       }
+      if (hasEpi && !tileEpi) epilogue(cp, mr, N, ldc, bias, act, alpha);
     } else {
       packIm2col(g, M, i, mr, 0, K, pa);
       for (let jr = 0; jr < N; jr += NR) {
@@ -136,6 +140,7 @@ export function convDirectRows(g: Geom, M: i32, N: i32, K: i32, pb: usize, m0: i
         if (mr == MR && nr == NR) kernel4x8(K, pa, pbp, cp + (<usize>jr << 2), ldcB, acc);
         else kernelEdge(K, pa, pbp, cp + (<usize>jr << 2), ldcB, acc, mr, nr, tmp);
       }
+      if (hasEpi) epilogue(cp, mr, N, ldc, bias, act, alpha);
     }
   }
 }
@@ -233,13 +238,7 @@ function tileT4x8(n: i32, pa: usize, dy: usize, ldb: usize, c: usize, ldc: usize
     pa += 16;
     dy += ldb;
   }
-  v128.store(c, f32x4.add(v128.load(c), c00)); v128.store(c, f32x4.add(v128.load(c, 16), c01), 16);
-  c += ldc;
-  v128.store(c, f32x4.add(v128.load(c), c10)); v128.store(c, f32x4.add(v128.load(c, 16), c11), 16);
-  c += ldc;
-  v128.store(c, f32x4.add(v128.load(c), c20)); v128.store(c, f32x4.add(v128.load(c, 16), c21), 16);
-  c += ldc;
-  v128.store(c, f32x4.add(v128.load(c), c30)); v128.store(c, f32x4.add(v128.load(c, 16), c31), 16);
+  storeTile4x8(c, ldc, true, 0, ACT_LINEAR, 0, c00, c01, c10, c11, c20, c21, c30, c31);
 }
 
 /** Bytes of one slice's partial sum [KH*KWCp, N]. */

@@ -31,6 +31,43 @@ export const ACT_RELU: i32 = 1;
 export const ACT_RELU6: i32 = 2;
 export const ACT_LEAKY: i32 = 3;
 
+/** The epilogue's operations on one vector: act(v + b) (as `epilogue` below, with a bias). */
+@inline export function biasAct(v: v128, b: v128, act: i32, al: v128): v128 {
+  v = f32x4.add(v, b);
+  const zero = f32x4.splat(0);
+  if (act == ACT_RELU) v = f32x4.max(v, zero);
+  else if (act == ACT_RELU6) v = f32x4.min(f32x4.max(v, zero), f32x4.splat(6));
+  else if (act == ACT_LEAKY) v = v128.bitselect(v, f32x4.mul(v, al), f32x4.gt(v, zero));
+  return v;
+}
+
+/**
+ * The one store of a 4x8 tile held in eight v128 (row r: cr0 = columns 0-3, cr1 = 4-7) at c,
+ * rows ldc bytes apart: c (+)= tile when acc; then, when bias != 0, c = act(c + bias[j]) in
+ * registers (8 floats at bias; the same operations as `epilogue`, so the same bits).
+ * Shared by the micro-kernels here and in conv3.ts.
+ */
+@inline export function storeTile4x8(c: usize, ldc: usize, acc: bool, bias: usize, act: i32, alpha: f32,
+  c00: v128, c01: v128, c10: v128, c11: v128, c20: v128, c21: v128, c30: v128, c31: v128): void {
+  if (acc) {
+    c00 = f32x4.add(c00, v128.load(c)); c01 = f32x4.add(c01, v128.load(c, 16));
+    c10 = f32x4.add(c10, v128.load(c + ldc)); c11 = f32x4.add(c11, v128.load(c + ldc, 16));
+    c20 = f32x4.add(c20, v128.load(c + 2 * ldc)); c21 = f32x4.add(c21, v128.load(c + 2 * ldc, 16));
+    c30 = f32x4.add(c30, v128.load(c + 3 * ldc)); c31 = f32x4.add(c31, v128.load(c + 3 * ldc, 16));
+  }
+  if (bias != 0) {
+    const b0 = v128.load(bias), b1 = v128.load(bias, 16), al = f32x4.splat(alpha);
+    c00 = biasAct(c00, b0, act, al); c01 = biasAct(c01, b1, act, al);
+    c10 = biasAct(c10, b0, act, al); c11 = biasAct(c11, b1, act, al);
+    c20 = biasAct(c20, b0, act, al); c21 = biasAct(c21, b1, act, al);
+    c30 = biasAct(c30, b0, act, al); c31 = biasAct(c31, b1, act, al);
+  }
+  v128.store(c, c00); v128.store(c, c01, 16);
+  v128.store(c + ldc, c10); v128.store(c + ldc, c11, 16);
+  v128.store(c + 2 * ldc, c20); v128.store(c + 2 * ldc, c21, 16);
+  v128.store(c + 3 * ldc, c30); v128.store(c + 3 * ldc, c31, 16);
+}
+
 /** 4x8 tile: c[r*ldc + j] (+)= sum_k pa[k*4 + r] * pb[k*8 + j]. ldc in bytes. */
 @inline export function kernel4x8(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, acc: bool): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
@@ -74,16 +111,7 @@ export const ACT_LEAKY: i32 = 3;
       pb += 32;
     }
   }
-  if (acc) {
-    c00 = f32x4.add(c00, v128.load(c)); c01 = f32x4.add(c01, v128.load(c, 16));
-    c10 = f32x4.add(c10, v128.load(c + ldc)); c11 = f32x4.add(c11, v128.load(c + ldc, 16));
-    c20 = f32x4.add(c20, v128.load(c + 2 * ldc)); c21 = f32x4.add(c21, v128.load(c + 2 * ldc, 16));
-    c30 = f32x4.add(c30, v128.load(c + 3 * ldc)); c31 = f32x4.add(c31, v128.load(c + 3 * ldc, 16));
-  }
-  v128.store(c, c00); v128.store(c, c01, 16);
-  v128.store(c + ldc, c10); v128.store(c + ldc, c11, 16);
-  v128.store(c + 2 * ldc, c20); v128.store(c + 2 * ldc, c21, 16);
-  v128.store(c + 3 * ldc, c30); v128.store(c + 3 * ldc, c31, 16);
+  storeTile4x8(c, ldc, acc, 0, ACT_LINEAR, 0, c00, c01, c10, c11, c20, c21, c30, c31);
 }
 
 /** Partial tile (mr < 4 or nr < 8): full tile into `tmp`, then the valid part into C. */

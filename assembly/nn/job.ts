@@ -304,9 +304,12 @@ export function run(job: usize, tid: i32, nt: i32): i32 {
   for (let it = grab(job); it * MC < j.M; it = grab(job)) {
     const m0 = it * MC, m1 = min(j.M, m0 + MC);
     const c = j.c + (<usize>m0 * <usize>j.ldc << 2);
-    if (j.op == OP_CONV && j.K <= KC) convDirectRows(g, j.M, j.N, j.K, j.pb, m0, m1, c, j.ldc, j.acc != 0, scratch, j.scratchBytes);
-    else gemmRows(j, g, m0, m1, c, j.ldc, j.acc != 0, scratch);
-    epilogue(c, m1 - m0, j.N, j.ldc, j.bias, j.act, j.alpha);
+    if (j.op == OP_CONV && j.K <= KC) {
+      convDirectRows(g, j.M, j.N, j.K, j.pb, m0, m1, c, j.ldc, j.acc != 0, scratch, j.scratchBytes, j.bias, j.act, j.alpha); // epilogue fused
+    } else {
+      gemmRows(j, g, m0, m1, c, j.ldc, j.acc != 0, scratch);
+      epilogue(c, m1 - m0, j.N, j.ldc, j.bias, j.act, j.alpha);
+    }
   }
   return NN_OK;
 }

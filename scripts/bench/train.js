@@ -3,7 +3,9 @@
 // G update, Adam, BCE) on every backend in ONE process, plus a per-kernel
 // table for each conv geometry of the model. Writes bench/results/train.json.
 //
-//   npm run bench:train [-- --steps N --quick --skip webgl,cpu,baseline,kernels,peak,plain,torch --out train.json --batch 64 --profile --layers torch|tfjs-same]
+//   npm run bench:train [-- --steps N --quick --skip webgl,cpu,baseline,kernels,peak,plain,torch,steps --out train.json --batch 64 --profile --layers torch|tfjs-same]
+//
+// --skip steps: no timed steps of ours (the kernel table and the profile only).
 //
 // --layers: the models' padding (default torch, the seed's padding=2; tfjs-same
 // is the padding of runs from before the PyTorch bridge), for a comparison.
@@ -39,6 +41,7 @@ const dist = process.env.GANFORGE_DIST ?? join(root, 'dist/node/index.js');
 const gf = await import(dist);
 const { tf, GanTrainer, resolveConfig, initBackend, registerWasmTrainingKernels, unregisterWasmTrainingKernels, registerBaselineConv2DBackpropFilter, nnKernelStats, profileKernels, ourRegisteredKernels, currentNnPool, measureSimdPeak, simdPeak, nodeSpawner, nodePlatform } = gf;
 const require = createRequire(import.meta.url);
+const CONV_BIAS_ACT = 'GanforgeConv2DBiasAct'; // src/gan/conv_fused.ts
 
 const argv = process.argv.slice(2);
 const opt = (name, dflt) => { const i = argv.indexOf(`--${name}`); return i >= 0 ? argv[i + 1] : dflt; };
@@ -148,19 +151,27 @@ function kernelTimes(label, reps) {
     const w = tf.tensor4d(randData(g.K * g.K * g.Ci * g.Co, 2), fShape);
     const dy = tf.tensor4d(randData(B * OH * OH * g.Co, 3), yShape);
     const attrs = { strides: g.s, pad: g.pad, dataFormat: 'NHWC', dilations: 1 };
+    const bias = tf.tensor1d(randData(g.Co, 4));
     const kernels = {
       Conv2D: () => tf.engine().runKernel('Conv2D', { x, filter: w }, attrs),
       Conv2DBackpropInput: () => tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: w }, { ...attrs, inputShape: xShape }),
       Conv2DBackpropFilter: () => tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { ...attrs, filterShape: fShape }),
     };
+    // D's first convolution as a training step runs it: conv + bias + LeakyReLU in one kernel (src/gan/conv_fused.ts)
+    if (g.Ci === 3 && tf.getKernel(CONV_BIAS_ACT, tf.getBackend())) {
+      kernels[`Conv2D+bias+leaky`] = () => tf.engine().runKernel(CONV_BIAS_ACT, { x, filter: w, bias }, { strides: g.s, pad: g.pad, activation: 'leakyrelu', leakyreluAlpha: 0.2 });
+    }
     const flops = convFlops(g, B);
     for (const [kname, fn] of Object.entries(kernels)) {
       const times = [];
       const cpu0 = process.cpuUsage(), w0 = now();
       for (let r = 0; r < reps + 1; r++) {
+        // The wasm kernels are synchronous: the output tensor is complete when runKernel returns.
+        // No dataSync(): a training step never reads a conv output back to JS, and reading back
+        // costs a fresh copy of the output (~10 ms for D's first layer's 16 MB, more than its
+        // arithmetic on two threads).
         const t = now();
         const out = fn();
-        out.dataSync();
         const dt = now() - t;
         out.dispose();
         if (r > 0) times.push(dt);
@@ -169,10 +180,10 @@ function kernelTimes(label, reps) {
       const cpu = process.cpuUsage(cpu0);
       const coresBusy = (cpu.user + cpu.system) / 1000 / (now() - w0);
       // Copy cost estimate: typed-array copies of the same sizes (inputs in, output out).
-      const sizes = { Conv2D: [x.size, w.size, dy.size], Conv2DBackpropInput: [dy.size, w.size, x.size], Conv2DBackpropFilter: [x.size, dy.size, w.size] }[kname];
+      const sizes = { Conv2D: [x.size, w.size, dy.size], 'Conv2D+bias+leaky': [x.size, w.size, dy.size], Conv2DBackpropInput: [dy.size, w.size, x.size], Conv2DBackpropFilter: [x.size, dy.size, w.size] }[kname];
       rows.push({ path: label, geometry: g.name, roles: g.roles, kernel: kname, ms, gflops: flops / ms / 1e6, coresBusy, copyMs: copyCost(sizes) });
     }
-    tf.dispose([x, w, dy]);
+    tf.dispose([x, w, dy, bias]);
   }
   const dense = [
     ['dense fwd [64x100]@[100x8192]', [B, 100], [100, 8192], false, false],
@@ -182,7 +193,7 @@ function kernelTimes(label, reps) {
     const a = tf.tensor2d(randData(as[0] * as[1], 4), as), b = tf.tensor2d(randData(bs[0] * bs[1], 5), bs);
     const M = tA ? as[1] : as[0], K = tA ? as[0] : as[1], N = tB ? bs[0] : bs[1];
     const times = [];
-    for (let r = 0; r < reps + 1; r++) { const t = now(); const o = tf.matMul(a, b, tA, tB); o.dataSync(); const dt = now() - t; o.dispose(); if (r > 0) times.push(dt); }
+    for (let r = 0; r < reps + 1; r++) { const t = now(); const o = tf.matMul(a, b, tA, tB); const dt = now() - t; o.dispose(); if (r > 0) times.push(dt); }
     const ms = median(times);
     rows.push({ path: label, geometry: name, roles: 'G fc', kernel: 'BatchMatMul', ms, gflops: (2 * M * N * K) / ms / 1e6, copyMs: copyCost([a.size, b.size, M * N]) });
     tf.dispose([a, b]);
@@ -262,8 +273,8 @@ for (const { threads, simd } of runs) {
       log(`  ${`wasm SIMD peak (f32x4 ${fma ? 'relaxed_madd' : 'mul+add'}), ${info.threads} thread${info.threads > 1 ? 's' : ''}`.padEnd(44)} ${p.gflops.toFixed(1).padStart(6)} GFLOP/s  (${coresBusy.toFixed(2)} cores busy)`);
     }
   }
-  const row = record(path, TIMED_BATCH, await timeSteps(TIMED_BATCH, STEPS), { note: info.note, simd: info.simd });
-  if (peak) {
+  const row = skip.has('steps') ? null : record(path, TIMED_BATCH, await timeSteps(TIMED_BATCH, STEPS), { note: info.note, simd: info.simd });
+  if (peak && row) {
     // The peak is the issue's: f32x4 mul + add. On a shared machine the wall-clock ratio mixes in
     // how much CPU each got, so per CPU-second too; and against the FMA loop where there is one.
     row.fractionOfPeak = row.gflops / peak.gflops;
@@ -359,7 +370,7 @@ if (best && base) {
   log(`  speed-up of ours (${cores} threads) over stock wasm: ${result.speedupVsBaseline.toFixed(2)}x`);
 }
 if (result.kernels.length) {
-  log('\nper-kernel (batch 64, median; GFLOP/s = 2 x MACs / time; copy = typed-array copies of the same sizes):');
+  log('\nper-kernel (batch 64, median; runKernel to its output tensor, no read-back; GFLOP/s = 2 x MACs / time; copy = typed-array copies of the same sizes):');
   log(`  ${'path'.padEnd(34)} ${'geometry'.padEnd(32)} ${'kernel'.padEnd(21)} ${'ms'.padStart(8)} ${'GFLOP/s'.padStart(8)} ${'copy ms'.padStart(8)} ${'cores'.padStart(6)}`);
   for (const k of result.kernels) {
     log(`  ${k.path.padEnd(34)} ${k.geometry.padEnd(32)} ${k.kernel.padEnd(21)} ${k.ms.toFixed(1).padStart(8)} ${k.gflops.toFixed(2).padStart(8)} ${k.copyMs.toFixed(2).padStart(8)} ${k.coresBusy != null ? k.coresBusy.toFixed(2).padStart(6) : ''}`);

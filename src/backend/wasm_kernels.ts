@@ -19,8 +19,10 @@
 // Data path of the conv / matmul kernels: each input copied once from the
 // tfjs-wasm heap into the nn module's shared memory, the output copied once
 // back into a tensor made with backend.makeOutput (~0.3-1 ms per call at the
-// seed shapes, <1% of the kernel). Sum / Mean / Tile work in place on the
-// tfjs heap.
+// seed shapes, <1% of the big layers; D's first layer's 16 MB output takes
+// ~3 ms, a fifth of its arithmetic on two threads, so a forward pass with a big
+// output copies it out in image chunks while the workers compute the next:
+// src/kernels/conv.ts). Sum / Mean / Tile work in place on the tfjs heap.
 import { tf } from '../tf';
 import type { NnPool } from '../nn/pool';
 import { createNnPool, type WorkerSpawner, type NnSimd } from '../nn/pool';

@@ -3,7 +3,7 @@
 //
 // Copies: each input once into the nn memory, the result once out (into
 // `out`, e.g. a view of the tfjs-wasm heap). B is packed inside the nn memory.
-import type { NnPool } from '../nn/pool';
+import { NnError, type NnPool } from '../nn/pool';
 
 export type Activation = 'linear' | 'relu' | 'relu6' | 'leakyrelu';
 export const ACT_CODE: Record<Activation, number> = { linear: 0, relu: 1, relu6: 2, leakyrelu: 3 };
@@ -33,10 +33,24 @@ export function writeJob(pool: NnPool, f: JobFields): number {
   return ptr;
 }
 
-/** Packs B(k, n) = src[k*rs + n*cs] (already in nn memory at `src`) into NR panels, on all threads; returns the pointer. */
-export function packB(pool: NnPool, src: number, srcLen: number, K: number, N: number, rs: number, cs: number): number {
+/** B matrices up to this many floats are packed on the calling thread: cheaper than waking the pool. */
+const PACK_ON_MAIN_MAX = 32768;
+
+/**
+ * Packs B(k, n) = src[k*rs + n*cs] (already in nn memory at `src`) into NR panels, on all threads
+ * (a small B on the calling thread); returns the pointer.
+ * `alongside`: main-thread work done meanwhile (NnPool.run; after the packing for a small B),
+ * e.g. copying in the next job's input.
+ */
+export function packB(pool: NnPool, src: number, srcLen: number, K: number, N: number, rs: number, cs: number, alongside?: () => void): number {
   const dst = (pool.exports.alloc(Math.ceil(N / 8) * 8 * K * 4) as number) >>> 0;
-  pool.run(writeJob(pool, { op: OP_PACK_B, M: 0, N, K, pb: dst, c: 0, ldc: 0, scratch: 0, scratchBytes: 0, a: src, rsA: rs, csA: cs, aLen: srcLen }));
+  if (K * N <= PACK_ON_MAIN_MAX) {
+    const r = pool.exports.packBChecked(src, srcLen, K, N, rs, cs, dst);
+    if (r !== 0) throw new NnError(`nn: packB failed (${r === -1 ? 'bad dimensions' : 'buffer out of bounds'})`, r);
+    alongside?.();
+    return dst;
+  }
+  pool.run(writeJob(pool, { op: OP_PACK_B, M: 0, N, K, pb: dst, c: 0, ldc: 0, scratch: 0, scratchBytes: 0, a: src, rsA: rs, csA: cs, aLen: srcLen }), alongside);
   return dst;
 }
 

@@ -121,9 +121,13 @@ export class NnPool {
   /**
    * Runs job record `job` on every thread; throws NnError on an error code.
    * If the main thread's share throws (a trap), that error is rethrown once
-   * every worker has finished its share.
+   * every worker has finished its share. `alongside` runs on the main thread
+   * once the workers have started and before the main thread takes its share
+   * of the job (work is handed out dynamically, so the workers take what it
+   * leaves): copies into or out of memory the job does not touch. If it
+   * throws, the workers finish the job and that error is rethrown.
    */
-  run(job: number): void {
+  run(job: number, alongside?: () => void): void {
     if (this.broken) throw this.broken;
     const nt = this.threads, c = this.ctl;
     const pre = this.mod.exports.checkJob(job, nt);
@@ -137,6 +141,7 @@ export class NnPool {
     }
     let r0 = 0, trapped = false, trap: unknown;
     try {
+      alongside?.();
       r0 = this.mod.exports.run(job, 0, nt);
     } catch (e) {
       trapped = true;

@@ -5,7 +5,7 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { tf } from '../../src/tf';
 import type { NnPool } from '../../src/nn/pool';
-import { conv2d, conv2dBackpropFilter, conv2dBackpropInput, usesPixelSplitFilterGrad, usesFusedInputGrad, type ConvGeom } from '../../src/kernels/conv';
+import { conv2d, conv2dBackpropFilter, conv2dBackpropInput, usesPixelSplitFilterGrad, usesFusedInputGrad, forwardChunks, inputGradChunks, type ConvGeom } from '../../src/kernels/conv';
 import { writeJob, OP_CONV_BPF_PIX, OP_CONV_BPI_FUSED } from '../../src/kernels/gemm';
 import { conv2dRef, conv2dBackpropFilterRef, conv2dBackpropInputRef, geom } from '../reference/nn';
 import { onBackend, randArray, relErr } from '../reference/backends';
@@ -79,6 +79,97 @@ for (const simd of SIMD_BUILDS) {
       const ref = conv2dRef(g, x, w).map((v, i) => { const t = v + bias[i % 10]; return t > 0 ? t : 0.2 * t; });
       expect(relErr(conv2d(pools.get(2)!, g, x, w, { bias, activation: 'leakyrelu', alpha: 0.2 }), ref)).toBeLessThan(1e-5);
     });
+
+    // The direct path applies bias + activation in the tile's registers (Co a multiple of 8, a bias)
+    // or over each quad once stored (else): either way bit for bit the plain conv followed by the
+    // epilogue's f32 operations (y + b, then the activation), here done in JS with Math.fround.
+    const epiCases: [number, number, number, number, number, number, number, Pad][] = [
+      [3, 20, 20, 3, 16, 5, 2, 2],   // whole tiles: in-register epilogue; border quads on the packed path
+      [2, 12, 12, 3, 10, 5, 2, 2],   // Co not a multiple of 8: per-quad epilogue
+      [1, 6, 1500, 3, 8, 5, 2, 2],   // interior quads reading x in place
+      [2, 9, 7, 3, 24, 3, 1, 'same'], // stride 1, odd sizes, 3 tiles
+    ];
+    const acts: [string, ((v: number) => number), boolean][] = [
+      ['leakyrelu', (v) => (v > 0 ? v : Math.fround(v * Math.fround(0.2))), true],
+      ['relu', (v) => (v > 0 ? v : 0), true],
+      ['relu6', (v) => Math.min(Math.max(v, 0), 6), true],
+      ['linear', (v) => v, true],
+      ['relu', (v) => (v > 0 ? v : 0), false], // no bias: the activation alone
+    ];
+    // A big output runs in image chunks (each copied out while the next is computed): the
+    // result is the reference's, and bit for bit what one image at a time gives.
+    for (const [B, Co] of [[8, 64], [7, 76]]) {
+      it(`chunked forward, B${B} 64x64x3->${Co} k5 s2: references, bit-identical to one image at a time and across 1-3 threads`, async () => {
+        const g = geom(B, 64, 64, 3, Co, 5, 2, 2);
+        expect(forwardChunks(g)).toBeGreaterThan(1);
+        const one = geom(1, 64, 64, 3, Co, 5, 2, 2);
+        expect(forwardChunks(one)).toBe(1);
+        const x = randArray(B * 64 * 64 * 3, 41), w = randArray(75 * Co, 42), bias = randArray(Co, 43);
+        expect(relErr(conv2d(pools.get(2)!, g, x, w), conv2dRef(g, x, w))).toBeLessThan(1e-5);
+        const opts = { bias, activation: 'leakyrelu' as const, alpha: 0.2 };
+        const imgIn = 64 * 64 * 3, imgOut = g.OH * g.OW * Co;
+        const perImage = new Float32Array(B * imgOut);
+        for (let b = 0; b < B; b++) perImage.set(conv2d(pools.get(1)!, one, x.subarray(b * imgIn, (b + 1) * imgIn), w, opts), b * imgOut);
+        for (const t of THREADS) {
+          // into a view of a bigger buffer, as the backend passes a view of the tfjs heap
+          const buf = new Float32Array(B * imgOut + 16).fill(7);
+          const got = conv2d(pools.get(t)!, g, x, w, opts, buf.subarray(8, 8 + B * imgOut));
+          expect(Buffer.from(got.buffer, got.byteOffset, got.byteLength).equals(Buffer.from(perImage.buffer)), `${t} threads`).toBe(true);
+          expect([...buf.subarray(0, 8), ...buf.subarray(8 + B * imgOut)].every((v) => v === 7), 'nothing written outside the output').toBe(true);
+        }
+      });
+    }
+
+    // The big layers' forward (the GEMM path, K > 256) and the 3-channel input gradient run in
+    // image chunks too: bit for bit one image at a time, on 1-3 threads.
+    it('chunked forward on the GEMM path (B6 32x32x64->128 k5 s2): bit-identical to one image at a time, 1-3 threads', () => {
+      const g = geom(6, 32, 32, 64, 128, 5, 2, 2), one = geom(1, 32, 32, 64, 128, 5, 2, 2);
+      expect(forwardChunks(g)).toBeGreaterThan(1);
+      expect(forwardChunks(one)).toBe(1);
+      const x = randArray(6 * 32 * 32 * 64, 51), w = randArray(25 * 64 * 128, 52);
+      const imgIn = 32 * 32 * 64, imgOut = g.OH * g.OW * 128;
+      const perImage = new Float32Array(6 * imgOut);
+      for (let b = 0; b < 6; b++) perImage.set(conv2d(pools.get(1)!, one, x.subarray(b * imgIn, (b + 1) * imgIn), w), b * imgOut);
+      for (const t of THREADS) {
+        const got = conv2d(pools.get(t)!, g, x, w);
+        expect(Buffer.from(got.buffer).equals(Buffer.from(perImage.buffer)), `${t} threads`).toBe(true);
+      }
+    });
+
+    for (const [B, Co] of [[8, 64], [7, 76]]) {
+      it(`chunked input gradient, B${B} 64x64x3 <- 32x32x${Co} k5 s2: f64 reference, bit-identical to one image at a time, 1-3 threads`, () => {
+        const g = geom(B, 64, 64, 3, Co, 5, 2, 2), one = geom(1, 64, 64, 3, Co, 5, 2, 2);
+        expect(inputGradChunks(g)).toBeGreaterThan(1);
+        expect(inputGradChunks(one)).toBe(1);
+        const dy = randArray(B * g.OH * g.OW * Co, 61), w = randArray(75 * Co, 62);
+        expect(relErr(conv2dBackpropInput(pools.get(2)!, g, dy, w), conv2dBackpropInputRef(g, dy, w))).toBeLessThan(1e-5);
+        const imgDy = g.OH * g.OW * Co, imgDx = 64 * 64 * 3;
+        const perImage = new Float32Array(B * imgDx);
+        for (let b = 0; b < B; b++) perImage.set(conv2dBackpropInput(pools.get(1)!, one, dy.subarray(b * imgDy, (b + 1) * imgDy), w), b * imgDx);
+        for (const t of THREADS) {
+          const buf = new Float32Array(B * imgDx + 16).fill(7);
+          const got = conv2dBackpropInput(pools.get(t)!, g, dy, w, buf.subarray(8, 8 + B * imgDx));
+          expect(Buffer.from(got.buffer, got.byteOffset, got.byteLength).equals(Buffer.from(perImage.buffer)), `${t} threads`).toBe(true);
+          expect([...buf.subarray(0, 8), ...buf.subarray(8 + B * imgDx)].every((v) => v === 7), 'nothing written outside dx').toBe(true);
+        }
+      });
+    }
+
+    for (const [B, H, W, Ci, Co, K, s, pad] of epiCases) {
+      it(`B${B} ${H}x${W}x${Ci}->${Co} k${K} s${s} ${pad}: fused bias + activation bit-identical to conv then the epilogue, 1-3 threads`, () => {
+        const g = geom(B, H, W, Ci, Co, K, s, pad);
+        const x = randArray(B * H * W * Ci, 31), w = randArray(K * K * Ci * Co, 32), bias = randArray(Co, 33).map((v) => v * 4);
+        for (const t of THREADS) {
+          const pool = pools.get(t)!;
+          const plain = conv2d(pool, g, x, w);
+          for (const [act, f, withBias] of acts) {
+            const want = plain.map((v, i) => f(withBias ? Math.fround(v + bias[i % Co]) : v));
+            const got = conv2d(pool, g, x, w, { bias: withBias ? bias : undefined, activation: act as any, alpha: 0.2 });
+            expect(Buffer.from(got.buffer).equals(Buffer.from(want.buffer)), `${act}${withBias ? ' + bias' : ''}, ${t} threads`).toBe(true);
+          }
+        }
+      });
+    }
   });
 }
 

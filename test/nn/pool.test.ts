@@ -5,7 +5,8 @@ import { describe, it, expect, afterEach } from 'vitest';
 import { createNnPool, NnPool, type WorkerSpawner, type WorkerData } from '../../src/nn/pool';
 import { nodeSpawner } from '../../src/platform/node';
 import { gemm, OP_GEMM } from '../../src/kernels/gemm';
-import { gemmRef } from '../reference/nn';
+import { gemmRef, conv2dRef, geom } from '../reference/nn';
+import { conv2d, forwardChunks } from '../../src/kernels/conv';
 import { randArray, relErr } from '../reference/backends';
 
 /** nodeSpawner, keeping each worker's handle (tid 1 first) so a test can kill one. */
@@ -80,6 +81,20 @@ describe('nn pool failures', () => {
     expect(relErr(c, gemmRef(bigA.subarray(0, 64 * K), bigB, 64, N, K))).toBeLessThan(1e-5);
   });
 
+  it('work alongside a job (a chunked conv copying out) that throws: rethrown once the workers are done; the pool runs the next jobs', async () => {
+    const pool = await createNnPool(2, nodeSpawner());
+    pools.push(pool);
+    const g = geom(8, 64, 64, 3, 64, 5, 2, 2);
+    expect(forwardChunks(g)).toBeGreaterThan(1); // chunk 0's output is copied out alongside chunk 1's job
+    const x = randArray(8 * 64 * 64 * 3, 5), w = randArray(75 * 64, 6);
+    const out = new Float32Array(8 * g.OH * g.OW * 64);
+    out.set = () => { throw new Error('copy-out failed (test)'); };
+    expect(() => conv2d(pool, g, x, w, {}, out)).toThrow(/copy-out failed \(test\)/);
+    const small = geom(2, 16, 16, 3, 8, 5, 2, 2), xs = randArray(2 * 16 * 16 * 3, 7), ws = randArray(75 * 8, 8);
+    expect(relErr(conv2d(pool, small, xs, ws), conv2dRef(small, xs, ws))).toBeLessThan(1e-5);
+    expect(relErr(conv2d(pool, g, x, w), conv2dRef(g, x, w))).toBeLessThan(1e-5);
+  });
+
   it('a dead worker makes the call throw within the timeout, naming the kernel and the worker; the pool then refuses jobs', async () => {
     const { spawner, handles } = await keepingSpawner();
     const pool = await createNnPool(3, spawner, { timeoutMs: 400 });
@@ -94,7 +109,7 @@ describe('nn pool failures', () => {
     let err: Error | undefined;
     try { gemm(pool, a, b, 64, 48, 32); } catch (e) { err = e as Error; }
     const ms = performance.now() - t0;
-    expect(err?.message).toMatch(/^nn pool: kernel packB: worker 1 did not finish within 0\.4 s \(dead worker\?\)/);
+    expect(err?.message).toMatch(/^nn pool: kernel gemm: worker 1 did not finish within 0\.4 s \(dead worker\?\)/);
     expect(err?.name).toBe('NnError');
     expect(ms).toBeGreaterThanOrEqual(380);
     expect(ms).toBeLessThan(5000);
