@@ -12,6 +12,7 @@
 import { laplacianLevel, pyramidScratchBytes } from './swd_pyramid';
 import { projectBlocks, NH, ROW, DESC } from './swd_project';
 import { sortKeys, w1Sorted, HIST_BYTES } from './swd_sort';
+import { w1Hist, w1HistBytes } from './swd_w1';
 
 export const ERR_DIMS: i32 = -1;
 export const ERR_BOUNDS: i32 = -2;
@@ -96,6 +97,16 @@ function normalise(p: usize, len: usize, m0: f32, m1: f32, m2: f32, i0: f32, i1:
   }
 }
 
+/** How swd_chunk computes W1: 0 through the bins (swd_w1.ts) where it can, else by sorting; 1 always by sorting. */
+let w1Mode: i32 = 0;
+
+/** Sets the W1 method (tests compare the two); returns the previous one. */
+export function swd_w1_mode(mode: i32): i32 {
+  const old = w1Mode;
+  w1Mode = mode == 1 ? 1 : 0;
+  return old;
+}
+
 /** Directions projected per pass over the patches (4 blocks of 16). */
 const DIR_BLOCK: i32 = 64;
 
@@ -110,7 +121,7 @@ function tableSlots(count: i32): usize {
 export function swd_scratch_bytes(ca: i32, cb: i32): usize {
   const D = <usize>DIR_BLOCK, mx = <usize>max(ca, cb);
   return a16(<usize>DESC * D * 4) + a16(<usize>ca * D * 4) + a16(<usize>cb * D * 4) + 3 * a16(mx * 4) + HIST_BYTES +
-    2 * a16(<usize>ca * 4) + 2 * a16(<usize>cb * 4) + a16(tableSlots(max(ca, cb)) * 8) + 16;
+    2 * a16(<usize>ca * 4) + 2 * a16(<usize>cb * 4) + a16(tableSlots(max(ca, cb)) * 8) + w1HistBytes(ca, cb) + 16;
 }
 
 /**
@@ -169,7 +180,7 @@ export function swd_chunk(la: usize, lenA: i32, oa: usize, ca: i32, lb: usize, l
   const rowA = pb + a16(<usize>cb * D * 4), rowB = rowA + a16(mx * 4), tmp = rowB + a16(mx * 4);
   const hist = tmp + a16(mx * 4);
   const ua = hist + HIST_BYTES, ma = ua + a16(<usize>ca * 4), ub = ma + a16(<usize>ca * 4), mb = ub + a16(<usize>cb * 4);
-  const table = mb + a16(<usize>cb * 4);
+  const table = mb + a16(<usize>cb * 4), hs = table + a16(tableSlots(max(ca, cb)) * 8);
   // each distinct position is projected once (rows of pa / pb hold nua / nub
   // values) where that saves a tenth or more; otherwise the patches as given
   let nua = dedupe(oa, ca, ua, ma, table), nub = dedupe(ob, cb, ub, mb, table);
@@ -192,7 +203,11 @@ export function swd_chunk(la: usize, lenA: i32, oa: usize, ca: i32, lb: usize, l
       let ra = pa + <usize>d * <usize>nua * 4, rb = pb + <usize>d * <usize>nub * 4;
       if (gA) { gather(ra, ma, ca, rowA); ra = rowA; }
       if (gB) { gather(rb, mb, cb, rowB); rb = rowB; }
-      // sorted keys land in the scratch row given: A's in tmp; B's in A's own
+      if (w1Mode == 0) {
+        const w = w1Hist(ra, ca, rb, cb, hs);
+        if (w >= 0) { store<f64>(out + (<usize>(s0 + d) << 3), w); continue; }
+      }
+      // the sort path: sorted keys land in the scratch row given: A's in tmp; B's in A's own
       // row, free by then, where it holds cb values (rowA holds max(ca, cb);
       // a row of pa only ca), else in tmp after A's keys are copied back
       const ka = sortKeys(ra, ca, tmp, hist);
