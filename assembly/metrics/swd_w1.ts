@@ -1,79 +1,109 @@
 // The 1-D Wasserstein-1 distance between two samples without sorting them.
 //
-// W1 = integral over t of |F_a(t) - F_b(t)| (F: the empirical CDFs), which for
-// equal sizes n is mean_i |a_(i) - b_(i)| exactly. With D(t) = N_a(t) nb -
-// N_b(t) na (N: count <= t, an integer), W1 = (1 / (na nb)) * integral |D|.
+// W1 = integral over x of |F_a(x) - F_b(x)| (F: the empirical CDFs), which for
+// equal sizes n is mean_i |a_(i) - b_(i)| exactly. With D(x) = N_a(x) nb -
+// N_b(x) na (N: count <= x, an integer), W1 = (1 / (na nb)) * integral |D|.
 //
-// Both samples go into BINS equal bins over [lo, hi] (their common range), in
-// bin units u = (x - lo) * s, each bin keeping its two counts and the sums of
-// (1 - frac(u)) per set. Walking the bins with D at each bin's left edge: in a
-// bin where D cannot change sign (D - cb na >= 0 or D + ca nb <= 0) the integral of
-// |D| over the bin is |D + nb Ga - na Gb| exactly from those sums. Only the
-// bins where the sign can change ("mixed") need their elements: a second pass
-// copies them out by bin, each bin's two runs are sorted (small) and merged.
+// Bins: projections of normalised descriptors are centred on 0 and peaked
+// there, so equal steps in x would put most elements in a few bins. Instead
+// the bins are equal steps in bits(|x| + c) (c: the mean |x| of both samples;
+// bits: the f32's pattern as an integer), which grows linearly in |x| below c
+// and like its logarithm above; the negative side mirrors the positive one.
+// See jOf / edgeOf below.
 //
-// The value equals the sort path's up to float rounding (positions are
-// quantised to f32 bin units, about 2^-22 of the range; the sums run in
-// another order), not bit for bit. Cases it leaves to the sort path (returns
-// -1): a non-finite value (NaN/Inf: the caller's sort path gives what it gave
-// before), a range too small for an f32 scale, and more than a quarter of the
-// elements in mixed bins (identical or nearly identical samples).
+// Pass 1 counts both samples per bin. The walk over the bins keeps D at each
+// bin's left edge; in a bin where D cannot change sign (D - cb na >= 0 or
+// D + ca nb <= 0, sign g = +1 / -1), the integral of |D| over the bin is
+// g (D_right w_k - nb sum_a (x - L_k) + na sum_b (x - L_k)) exactly (w_k: the
+// bin's width). Pass 2 adds up g (x - L_k) per sample (SIMD, the sign looked
+// up per element) and copies out the elements of "mixed" bins, where the sign
+// can change: each such bin's two runs are sorted (small) and merged.
 //
-// Scratch (w1HistBytes): bins of a and of b [BINS][count i32, sum f32], a
-// flag byte per bin (mixed), the mixed bins' list [BINS][k i32, start i32,
-// D f64], the mixed elements f32 [(na + nb) / 4 + 4], and the sort's scratch
-// for a large mixed bin.
+// The value equals the sort path's up to float rounding (sums in another
+// order; an element within an ulp of a bin edge may land on its other side),
+// not bit for bit. Cases left to the sort path (returns -1): a NaN or
+// infinite value (the caller's sort path gives what it gave before), and
+// more than an eighth of the elements in mixed bins
+// (identical or nearly identical samples).
+//
+// Scratch (w1HistBytes): counts of a and of b i32 [BINS], the signs f32
+// [BINS], the mixed bins' list [BINS][k i32, start i32, D f64], the mixed
+// elements f32 [(na + nb) / 8 + 4], and the sort's scratch for a big mixed bin.
 import { sortKeys, HIST_BYTES } from './swd_sort';
 
-export const BINS_LOG: i32 = 14;
+export const BINS_LOG: i32 = 15;
 const BINS: i32 = 1 << BINS_LOG;
 
 @inline function a16(b: usize): usize { return (b + 15) & ~<usize>15; }
 
 /** Most elements a mixed bin may hold for the insertion sort; bigger ones go through the radix sort. */
-const SMALL: i32 = 64;
+const SMALL: i32 = 32;
 
-/** Mixed elements allowed: a quarter of all, else the sort path is as fast. */
-@inline function mixedCap(na: i32, nb: i32): i32 { return ((na + nb) >> 2) + 4; }
+/** Mixed elements allowed: an eighth of all (sorting them in their bins costs more per element than the sort path). */
+@inline function mixedCap(na: i32, nb: i32): i32 { return ((na + nb) >> 3) + 4; }
 
 export function w1HistBytes(na: i32, nb: i32): usize {
   const cap = <usize>mixedCap(na, nb);
   return a16(<usize>BINS * 12) + a16(<usize>BINS * 16) + a16(cap * 4) + a16(cap * 4) + HIST_BYTES + 16;
 }
 
-/** lo, hi over both samples (f32x4 pmin / pmax), and whether any value is NaN (lane 2 != 0). */
+/** lo, hi, sum |x| over both samples (f32x4 pmin / pmax), and whether any value is NaN (lane 3 != 0). */
 function range(a: usize, na: i32, b: usize, nb: i32): v128 {
   let mn = f32x4.splat(Infinity), mx = f32x4.splat(-Infinity), nan = i32x4.splat(0);
+  let sum: f64 = 0;
   for (let s = 0; s < 2; s++) {
     const p = s ? b : a, n = s ? nb : na, n4 = n & ~3;
-    for (let i = 0; i < n4; i += 4) {
-      const v = v128.load(p + (<usize>i << 2));
-      mn = f32x4.pmin(mn, v); mx = f32x4.pmax(mx, v);
-      nan = v128.or(nan, f32x4.ne(v, v));
+    for (let i0 = 0; i0 < n4; i0 += 1024) {
+      const i1 = min(n4, i0 + 1024);
+      let acc = f32x4.splat(0);
+      for (let i = i0; i < i1; i += 4) {
+        const v = v128.load(p + (<usize>i << 2));
+        mn = f32x4.pmin(mn, v); mx = f32x4.pmax(mx, v);
+        nan = v128.or(nan, f32x4.ne(v, v));
+        acc = f32x4.add(acc, f32x4.abs(v));
+      }
+      sum += <f64>f32x4.extract_lane(acc, 0) + <f64>f32x4.extract_lane(acc, 1) + <f64>f32x4.extract_lane(acc, 2) + <f64>f32x4.extract_lane(acc, 3);
     }
     for (let i = n4; i < n; i++) {
-      const v = f32x4.splat(load<f32>(p + (<usize>i << 2)));
+      const x = load<f32>(p + (<usize>i << 2)), v = f32x4.splat(x);
       mn = f32x4.pmin(mn, v); mx = f32x4.pmax(mx, v);
       nan = v128.or(nan, f32x4.ne(v, v));
+      sum += Math.abs(<f64>x);
     }
   }
   const lo = min(min(f32x4.extract_lane(mn, 0), f32x4.extract_lane(mn, 1)), min(f32x4.extract_lane(mn, 2), f32x4.extract_lane(mn, 3)));
   const hi = max(max(f32x4.extract_lane(mx, 0), f32x4.extract_lane(mx, 1)), max(f32x4.extract_lane(mx, 2), f32x4.extract_lane(mx, 3)));
-  return f32x4(lo, hi, v128.any_true(nan) ? 1 : 0, 0);
+  return f32x4(lo, hi, <f32>(sum / (<f64>na + <f64>nb)), v128.any_true(nan) ? 1 : 0);
 }
 
+// The bins' geometry. With C = bits(c) and sc the scale that fits the range
+// in BINS: j(x) = trunc(f32(bits(|x| + c) - C) * sc); bin k = JN + j for
+// x >= 0 and JN - 1 - j for x < 0. Edges: E_j = f32 with bits C +
+// trunc(f32(j) / sc), less c; positive bin j = [E_j, E_j+1), negative bin j =
+// (-E_j+1, -E_j]. An element's offset from its bin's left edge is |x| - E_j,
+// or E_j+1 - |x| (taken as an absolute value: an element within an ulp of an
+// edge may land on its other side). Every pass computes these with the same
+// f32 operations.
+@inline function jOf(x: f32, c: f32, C: i32, sc: f32): i32 { return <i32>(<f32>(reinterpret<i32>(abs<f32>(x) + c) - C) * sc); }
+@inline function edgeOf(j: i32, c: f32, C: i32, is: f32): f32 { return reinterpret<f32>(C + <i32>(<f32>j * is)) - c; }
+
 /** Counts one sample into its bins (i32 [BINS]); four positions at a time in SIMD, the counts per lane. */
-function countSample(p: usize, n: i32, lo: f32, s: f32, cnt: usize): void {
-  const vlo = f32x4.splat(lo), vs = f32x4.splat(s), top = i32x4.splat(BINS - 1);
+function countSample(p: usize, n: i32, c: f32, C: i32, sc: f32, JN: i32, cnt: usize): void {
+  const vsc = f32x4.splat(sc), vc = f32x4.splat(c), vC = i32x4.splat(C), vpos = i32x4.splat(JN), vneg = i32x4.splat(JN - 1), zero = f32x4.splat(0);
   const n4 = n & ~3;
   for (let i = 0; i < n4; i += 4) {
-    const k = i32x4.min_s(i32x4.trunc_sat_f32x4_s(f32x4.mul(f32x4.sub(v128.load(p + (<usize>i << 2)), vlo), vs)), top);
+    const x = v128.load(p + (<usize>i << 2));
+    const j = i32x4.trunc_sat_f32x4_s(f32x4.mul(f32x4.convert_i32x4_s(i32x4.sub(f32x4.add(f32x4.abs(x), vc), vC)), vsc));
+    const k = v128.bitselect(i32x4.sub(vneg, j), i32x4.add(vpos, j), f32x4.lt(x, zero));
     inc(cnt, i32x4.extract_lane(k, 0));
     inc(cnt, i32x4.extract_lane(k, 1));
     inc(cnt, i32x4.extract_lane(k, 2));
     inc(cnt, i32x4.extract_lane(k, 3));
   }
-  for (let i = n4; i < n; i++) inc(cnt, min(<i32>((load<f32>(p + (<usize>i << 2)) - lo) * s), BINS - 1));
+  for (let i = n4; i < n; i++) {
+    const x = load<f32>(p + (<usize>i << 2)), j = jOf(x, c, C, sc);
+    inc(cnt, x < 0 ? JN - 1 - j : JN + j);
+  }
 }
 
 @inline function inc(cnt: usize, k: i32): void {
@@ -82,54 +112,66 @@ function countSample(p: usize, n: i32, lo: f32, s: f32, cnt: usize): void {
 }
 
 /**
- * Second pass over one sample: returns the sum of sign[k] * (1 - frac(u))
- * over its elements (sign f32 [BINS]: +1 / -1, the sign of D in bin k), and
- * copies the elements of mixed bins (sign 0) out to buf, at the cursor
- * curs[k] (i32 [BINS]), which moves on.
+ * Second pass over one sample: returns the sum of sign[k] * (x - L_k) over its
+ * elements (sign f32 [BINS]: +1 / -1, the sign of D in bin k; L_k its left
+ * edge), and copies the elements of mixed bins (sign 0) out to buf as x - L_k,
+ * at the cursor curs[k] (i32 [BINS]), which moves on.
  */
-function signedSums(p: usize, n: i32, lo: f32, s: f32, sign: usize, curs: usize, buf: usize): f64 {
-  const vlo = f32x4.splat(lo), vs = f32x4.splat(s), top = i32x4.splat(BINS - 1), one = f32x4.splat(1), zero = f32x4.splat(0);
+function signedSums(p: usize, n: i32, c: f32, C: i32, sc: f32, is: f32, JN: i32, sign: usize, curs: usize, buf: usize): f64 {
+  const vc = f32x4.splat(c), vC = i32x4.splat(C), vpos = i32x4.splat(JN), vneg = i32x4.splat(JN - 1), zero = f32x4.splat(0), vsc = f32x4.splat(sc), vis = f32x4.splat(is), one = i32x4.splat(1);
   const n4 = n & ~3;
   let total: f64 = 0;
   for (let i0 = 0; i0 < n4; i0 += 1024) {
     const i1 = min(n4, i0 + 1024);
     let acc = f32x4.splat(0);
     for (let i = i0; i < i1; i += 4) {
-      const u = f32x4.mul(f32x4.sub(v128.load(p + (<usize>i << 2)), vlo), vs);
-      const k = i32x4.min_s(i32x4.trunc_sat_f32x4_s(u), top);
-      const fr = f32x4.sub(u, f32x4.convert_i32x4_s(k));
+      const x = v128.load(p + (<usize>i << 2)), ax = f32x4.abs(x);
+      const j = i32x4.trunc_sat_f32x4_s(f32x4.mul(f32x4.convert_i32x4_s(i32x4.sub(f32x4.add(ax, vc), vC)), vsc));
+      const neg = f32x4.lt(x, zero);
+      const k = v128.bitselect(i32x4.sub(vneg, j), i32x4.add(vpos, j), neg);
+      // the edge below |x| (x >= 0) or above it (x < 0): bits C + trunc(f32(j or j + 1) / s), less c
+      const je = i32x4.sub(j, neg); // neg lanes are -1: j + 1
+      const e = f32x4.sub(i32x4.add(vC, i32x4.trunc_sat_f32x4_s(f32x4.mul(f32x4.convert_i32x4_s(je), vis))), vc);
+      const off = f32x4.abs(f32x4.sub(ax, e));
       const k0 = i32x4.extract_lane(k, 0), k1 = i32x4.extract_lane(k, 1), k2 = i32x4.extract_lane(k, 2), k3 = i32x4.extract_lane(k, 3);
       let g = v128.load32_zero(sign + (<usize>k0 << 2));
       g = v128.load32_lane(sign + (<usize>k1 << 2), g, 1);
       g = v128.load32_lane(sign + (<usize>k2 << 2), g, 2);
       g = v128.load32_lane(sign + (<usize>k3 << 2), g, 3);
-      acc = f32x4.add(acc, f32x4.mul(g, f32x4.sub(one, fr)));
+      acc = f32x4.add(acc, f32x4.mul(g, off));
       if (v128.any_true(f32x4.eq(g, zero))) {
-        if (f32x4.extract_lane(g, 0) == 0) take(curs, buf, k0, f32x4.extract_lane(fr, 0));
-        if (f32x4.extract_lane(g, 1) == 0) take(curs, buf, k1, f32x4.extract_lane(fr, 1));
-        if (f32x4.extract_lane(g, 2) == 0) take(curs, buf, k2, f32x4.extract_lane(fr, 2));
-        if (f32x4.extract_lane(g, 3) == 0) take(curs, buf, k3, f32x4.extract_lane(fr, 3));
+        if (f32x4.extract_lane(g, 0) == 0) take(curs, buf, k0, f32x4.extract_lane(off, 0));
+        if (f32x4.extract_lane(g, 1) == 0) take(curs, buf, k1, f32x4.extract_lane(off, 1));
+        if (f32x4.extract_lane(g, 2) == 0) take(curs, buf, k2, f32x4.extract_lane(off, 2));
+        if (f32x4.extract_lane(g, 3) == 0) take(curs, buf, k3, f32x4.extract_lane(off, 3));
       }
     }
     total += <f64>f32x4.extract_lane(acc, 0) + <f64>f32x4.extract_lane(acc, 1) + <f64>f32x4.extract_lane(acc, 2) + <f64>f32x4.extract_lane(acc, 3);
   }
   for (let i = n4; i < n; i++) {
-    const u = (load<f32>(p + (<usize>i << 2)) - lo) * s;
-    const k = min(<i32>u, BINS - 1), fr = u - <f32>k;
+    const x = load<f32>(p + (<usize>i << 2)), j = jOf(x, c, C, sc);
+    const k = x < 0 ? JN - 1 - j : JN + j;
+    const off = abs<f32>(abs<f32>(x) - edgeOf(x < 0 ? j + 1 : j, c, C, is));
     const g = load<f32>(sign + (<usize>k << 2));
-    if (g == 0) take(curs, buf, k, fr);
-    else total += <f64>g * (1 - <f64>fr);
+    if (g == 0) take(curs, buf, k, off);
+    else total += <f64>g * <f64>off;
   }
   return total;
 }
 
-@inline function take(curs: usize, buf: usize, k: i32, fr: f32): void {
-  const q = curs + (<usize>k << 2), c = load<i32>(q);
-  store<f32>(buf + (<usize>c << 2), fr);
-  store<i32>(q, c + 1);
+@inline function take(curs: usize, buf: usize, k: i32, off: f32): void {
+  const q = curs + (<usize>k << 2), i = load<i32>(q);
+  store<f32>(buf + (<usize>i << 2), off);
+  store<i32>(q, i + 1);
 }
 
-/** Sorts n non-negative f32 at p in place (insertion sort; the radix sort for big runs). */
+/** Width of bin k (f64, from the f32 edges). */
+@inline function width(k: i32, c: f32, C: i32, is: f32, JN: i32): f64 {
+  const j = k >= JN ? k - JN : JN - 1 - k;
+  return <f64>edgeOf(j + 1, c, C, is) - <f64>edgeOf(j, c, C, is);
+}
+
+/** Sorts n f32 at p in place (insertion sort; the radix sort for big runs). */
 function sortRun(p: usize, n: i32, tmp: usize, hist: usize): void {
   if (n <= SMALL) {
     for (let i = 1; i < n; i++) {
@@ -140,8 +182,11 @@ function sortRun(p: usize, n: i32, tmp: usize, hist: usize): void {
     }
     return;
   }
-  const k = sortKeys(p, n, tmp, hist); // order-preserving keys: non-negative floats with the sign bit set
-  for (let i = 0; i < n; i++) store<u32>(p + (<usize>i << 2), load<u32>(k + (<usize>i << 2)) ^ 0x80000000);
+  const k = sortKeys(p, n, tmp, hist); // order-preserving u32 keys: back to floats
+  for (let i = 0; i < n; i++) {
+    const u = load<u32>(k + (<usize>i << 2));
+    store<u32>(p + (<usize>i << 2), u ^ (~<u32>(<i32>u >> 31) | 0x80000000));
+  }
 }
 
 /**
@@ -150,34 +195,41 @@ function sortRun(p: usize, n: i32, tmp: usize, hist: usize): void {
  */
 export function w1Hist(a: usize, na: i32, b: usize, nb: i32, scratch: usize): f64 {
   const r = range(a, na, b, nb);
-  const lo = f32x4.extract_lane(r, 0), hi = f32x4.extract_lane(r, 1);
-  if (f32x4.extract_lane(r, 2) != 0 || !(isFinite(lo) && isFinite(hi))) return -1;
+  const lo = f32x4.extract_lane(r, 0), hi = f32x4.extract_lane(r, 1), c = f32x4.extract_lane(r, 2);
+  if (f32x4.extract_lane(r, 3) != 0 || !(isFinite(lo) && isFinite(hi))) return -1;
   if (hi == lo) return 0;
-  if (!isFinite(hi - lo)) return -1; // then every x - lo is finite, and u in [0, BINS] (up to rounding)
-  const s = <f32>(<f64>BINS / (<f64>hi - <f64>lo));
-  if (!isFinite(s)) return -1;
+  if (!(c > 0 && isFinite(c))) return -1;
+  // the scale that fits both sides' bins in BINS
+  const C = reinterpret<i32>(c);
+  if (!isFinite(abs<f32>(lo) + c) || !isFinite(abs<f32>(hi) + c)) return -1;
+  const bn = lo < 0 ? <f64>(reinterpret<i32>(abs<f32>(lo) + c) - C) : 0, bp = hi >= 0 ? <f64>(reinterpret<i32>(abs<f32>(hi) + c) - C) : 0;
+  if (bn + bp <= 0) return -1;
+  const sc = <f32>((<f64>BINS - 4) / (bn + bp)), is = <f32>1 / sc;
+  const JN = lo < 0 ? jOf(lo, c, C, sc) + 1 : 0, JP = hi >= 0 ? jOf(hi, c, C, sc) + 1 : 0;
+  if (!(sc > 0 && isFinite(is)) || JN + JP > BINS) return -1;
   const cntA = a16(scratch), cntB = cntA + <usize>BINS * 4, sign = cntB + <usize>BINS * 4;
   const list = sign + <usize>BINS * 4;
   const cap = mixedCap(na, nb);
   const buf = list + a16(<usize>BINS * 16), tmp = buf + a16(<usize>cap * 4), hist = tmp + a16(<usize>cap * 4);
   memory.fill(cntA, 0, <usize>BINS * 8);
-  countSample(a, na, lo, s, cntA);
-  countSample(b, nb, lo, s, cntB);
+  countSample(a, na, c, C, sc, JN, cntA);
+  countSample(b, nb, c, C, sc, JN, cntB);
   // walk: D at each bin's left edge, in units where an a adds nb and a b subtracts na.
-  // A pure bin's integral of |D| is sign * (D + nb sum_a (1 - frac) - na sum_b (1 - frac)):
+  // A pure bin's integral of |D| is g (D_right w_k - nb sum_a (x - L_k) + na sum_b (x - L_k)):
   // the D terms here, the sums in signedSums.
   const wa = <f64>nb, wb = <f64>na;
   let D: f64 = 0, total: f64 = 0;
   let nm = 0, m = 0;
   for (let k = 0; k < BINS; k++) {
+    const w = width(k, c, C, is, JN);
     const qa = cntA + (<usize>k << 2), qb = cntB + (<usize>k << 2);
     const ca = load<i32>(qa), cb = load<i32>(qb);
     const up = <f64>ca * wa, down = <f64>cb * wb;
     if (D - down >= 0) {
-      total += D;
+      total += (D + up - down) * w;
       store<f32>(sign + (<usize>k << 2), 1);
     } else if (D + up <= 0) {
-      total -= D;
+      total -= (D + up - down) * w;
       store<f32>(sign + (<usize>k << 2), -1);
     } else {
       if (m + ca + cb > cap) return -1;
@@ -190,31 +242,30 @@ export function w1Hist(a: usize, na: i32, b: usize, nb: i32, scratch: usize): f6
     }
     D += up - down;
   }
-  total += wa * signedSums(a, na, lo, s, sign, cntA, buf) - wb * signedSums(b, nb, lo, s, sign, cntB, buf);
-  if (nm > 0) {
-    // after the copies, bin k's a-cursor has moved to the start of its b run and its b-cursor to the run's end
-    for (let j = 0; j < nm; j++) {
-      const e = list + (<usize>j << 4), k = <usize>load<i32>(e);
-      const s0 = load<i32>(e, 4), s1 = load<i32>(cntA + (k << 2)), s2 = load<i32>(cntB + (k << 2));
-      const pa = buf + (<usize>s0 << 2), pb = buf + (<usize>s1 << 2);
-      const ca = s1 - s0, cb = s2 - s1;
-      sortRun(pa, ca, tmp, hist);
-      sortRun(pb, cb, tmp, hist);
-      let d = load<f64>(e, 8), t: f32 = 0, acc: f64 = 0;
-      let i = 0, l = 0;
-      while (i < ca || l < cb) {
-        let t1: f32;
-        if (l >= cb || (i < ca && load<f32>(pa + (<usize>i << 2)) <= load<f32>(pb + (<usize>l << 2)))) {
-          t1 = load<f32>(pa + (<usize>i << 2)); i++;
-          acc += Math.abs(d) * (<f64>t1 - <f64>t); d += wa;
-        } else {
-          t1 = load<f32>(pb + (<usize>l << 2)); l++;
-          acc += Math.abs(d) * (<f64>t1 - <f64>t); d -= wb;
-        }
-        t = t1;
+  total -= wa * signedSums(a, na, c, C, sc, is, JN, sign, cntA, buf) - wb * signedSums(b, nb, c, C, sc, is, JN, sign, cntB, buf);
+  // the mixed bins: after the copies, bin k's a-cursor has moved to the start of its b run and its b-cursor to the run's end
+  for (let j = 0; j < nm; j++) {
+    const e = list + (<usize>j << 4), k = load<i32>(e);
+    const s0 = load<i32>(e, 4), s1 = load<i32>(cntA + (<usize>k << 2)), s2 = load<i32>(cntB + (<usize>k << 2));
+    const pa = buf + (<usize>s0 << 2), pb = buf + (<usize>s1 << 2);
+    const ca = s1 - s0, cb = s2 - s1;
+    sortRun(pa, ca, tmp, hist);
+    sortRun(pb, cb, tmp, hist);
+    const w = width(k, c, C, is, JN);
+    let d = load<f64>(e, 8), t: f64 = 0, acc: f64 = 0;
+    let i = 0, l = 0;
+    while (i < ca || l < cb) {
+      let t1: f64;
+      if (l >= cb || (i < ca && load<f32>(pa + (<usize>i << 2)) <= load<f32>(pb + (<usize>l << 2)))) {
+        t1 = <f64>load<f32>(pa + (<usize>i << 2)); i++;
+        acc += Math.abs(d) * (t1 - t); d += wa;
+      } else {
+        t1 = <f64>load<f32>(pb + (<usize>l << 2)); l++;
+        acc += Math.abs(d) * (t1 - t); d -= wb;
       }
-      total += acc + Math.abs(d) * (1 - <f64>t);
+      t = t1;
     }
+    total += acc + Math.abs(d) * (w - t);
   }
-  return total / (<f64>s * <f64>na * <f64>nb);
+  return total / (<f64>na * <f64>nb);
 }
