@@ -15,7 +15,7 @@
 // bin's left edge; in a bin where D cannot change sign (D - cb na >= 0 or
 // D + ca nb <= 0, sign g = +1 / -1), the integral of |D| over the bin is
 // g (D_right w_k - nb sum_a (x - L_k) + na sum_b (x - L_k)) exactly (w_k: the
-// bin's width). Pass 2 adds up g (x - L_k) per sample (SIMD, the sign looked
+// bin's width, L_k its left edge). Pass 2 adds up g x per sample (SIMD, the sign looked
 // up per element) and copies out the elements of "mixed" bins, where the sign
 // can change: each such bin's two runs are sorted (small) and merged.
 //
@@ -27,7 +27,7 @@
 // (identical or nearly identical samples).
 //
 // Scratch (w1HistBytes): counts of a and of b i32 [BINS], the signs f32
-// [BINS], the mixed bins' list [BINS][k i32, start i32, D f64], the mixed
+// [BINS], the mixed bins' list [BINS][k i32, start i32, D f64, L f64, w f64], the mixed
 // elements f32 [(na + nb) / 8 + 4], and the sort's scratch for a big mixed bin.
 import { sortKeys, HIST_BYTES } from './swd_sort';
 
@@ -44,7 +44,7 @@ const SMALL: i32 = 32;
 
 export function w1HistBytes(na: i32, nb: i32): usize {
   const cap = <usize>mixedCap(na, nb);
-  return a16(<usize>BINS * 12) + a16(<usize>BINS * 16) + a16(cap * 4) + a16(cap * 4) + HIST_BYTES + 16;
+  return a16(<usize>BINS * 12) + a16(<usize>BINS * 32) + a16(cap * 4) + a16(cap * 4) + HIST_BYTES + 16;
 }
 
 /** lo, hi, sum |x| over both samples (f32x4 pmin / pmax), and whether any value is NaN (lane 3 != 0). */
@@ -77,33 +77,49 @@ function range(a: usize, na: i32, b: usize, nb: i32): v128 {
 }
 
 // The bins' geometry. With C = bits(c) and sc the scale that fits the range
-// in BINS: j(x) = trunc(f32(bits(|x| + c) - C) * sc); bin k = JN + j for
-// x >= 0 and JN - 1 - j for x < 0. Edges: E_j = f32 with bits C +
-// trunc(f32(j) / sc), less c; positive bin j = [E_j, E_j+1), negative bin j =
-// (-E_j+1, -E_j]. An element's offset from its bin's left edge is |x| - E_j,
-// or E_j+1 - |x| (taken as an absolute value: an element within an ulp of an
-// edge may land on its other side). Every pass computes these with the same
-// f32 operations.
-@inline function jOf(x: f32, c: f32, C: i32, sc: f32): i32 { return <i32>(<f32>(reinterpret<i32>(abs<f32>(x) + c) - C) * sc); }
-@inline function edgeOf(j: i32, c: f32, C: i32, is: f32): f32 { return reinterpret<f32>(C + <i32>(<f32>j * is)) - c; }
+// in BINS: y(x) = f32(bits(|x| + c) - C) * sc and j(x) = y rounded to the
+// nearest integer (y + 2^23 in f32: no float-to-int conversion); bin k =
+// JN + j for x >= 0 and JN - 1 - j for x < 0. Every pass computes j with the
+// same f32 operations. Edges (f64, from f32): E_0 = 0, E_j = f32 with bits
+// C + ceil((j - 1/2) / sc) (/ sc: times 1 / sc in f64), less c; positive bin j = [E_j, E_j+1), negative
+// bin j = (-E_j+1, -E_j]. An element within an ulp of an edge may land on
+// its other side; the integrals then move by about that ulp.
+const MAGIC: f32 = 8388608; // 2^23: y + MAGIC holds round(y) in its low mantissa bits (0 <= y < 2^22)
+@inline function jOf(x: f32, c: f32, C: i32, sc: f32): i32 {
+  return reinterpret<i32>(<f32>(reinterpret<i32>(abs<f32>(x) + c) - C) * sc + MAGIC) - reinterpret<i32>(MAGIC);
+}
+@inline function kOf(x: f32, c: f32, C: i32, sc: f32, JN: i32): i32 {
+  const j = jOf(x, c, C, sc);
+  return x < 0 ? JN - 1 - j : JN + j;
+}
+@inline function edgeOf(j: i32, c: f32, C: i32, isc: f64): f64 {
+  if (j <= 0) return 0;
+  return <f64>(reinterpret<f32>(C + <i32>Math.ceil((<f64>j - 0.5) * isc)) - c);
+}
+/** Left edge of bin k (f64); isc = 1 / sc in f64. */
+@inline function leftOf(k: i32, c: f32, C: i32, isc: f64, JN: i32): f64 {
+  return k >= JN ? edgeOf(k - JN, c, C, isc) : -edgeOf(JN - k, c, C, isc);
+}
+
+/** k for four values (SIMD, the same operations as kOf). */
+@inline function kOf4(x: v128, vc: v128, vC: v128, vsc: v128, vpos: v128, vneg: v128): v128 {
+  const y = f32x4.mul(f32x4.convert_i32x4_s(i32x4.sub(f32x4.add(f32x4.abs(x), vc), vC)), vsc);
+  const j = i32x4.sub(f32x4.add(y, f32x4.splat(MAGIC)), i32x4.splat(reinterpret<i32>(MAGIC)));
+  return v128.bitselect(i32x4.sub(vneg, j), i32x4.add(vpos, j), f32x4.lt(x, f32x4.splat(0)));
+}
 
 /** Counts one sample into its bins (i32 [BINS]); four positions at a time in SIMD, the counts per lane. */
 function countSample(p: usize, n: i32, c: f32, C: i32, sc: f32, JN: i32, cnt: usize): void {
-  const vsc = f32x4.splat(sc), vc = f32x4.splat(c), vC = i32x4.splat(C), vpos = i32x4.splat(JN), vneg = i32x4.splat(JN - 1), zero = f32x4.splat(0);
+  const vc = f32x4.splat(c), vC = i32x4.splat(C), vsc = f32x4.splat(sc), vpos = i32x4.splat(JN), vneg = i32x4.splat(JN - 1);
   const n4 = n & ~3;
   for (let i = 0; i < n4; i += 4) {
-    const x = v128.load(p + (<usize>i << 2));
-    const j = i32x4.trunc_sat_f32x4_s(f32x4.mul(f32x4.convert_i32x4_s(i32x4.sub(f32x4.add(f32x4.abs(x), vc), vC)), vsc));
-    const k = v128.bitselect(i32x4.sub(vneg, j), i32x4.add(vpos, j), f32x4.lt(x, zero));
+    const k = kOf4(v128.load(p + (<usize>i << 2)), vc, vC, vsc, vpos, vneg);
     inc(cnt, i32x4.extract_lane(k, 0));
     inc(cnt, i32x4.extract_lane(k, 1));
     inc(cnt, i32x4.extract_lane(k, 2));
     inc(cnt, i32x4.extract_lane(k, 3));
   }
-  for (let i = n4; i < n; i++) {
-    const x = load<f32>(p + (<usize>i << 2)), j = jOf(x, c, C, sc);
-    inc(cnt, x < 0 ? JN - 1 - j : JN + j);
-  }
+  for (let i = n4; i < n; i++) inc(cnt, kOf(load<f32>(p + (<usize>i << 2)), c, C, sc, JN));
 }
 
 @inline function inc(cnt: usize, k: i32): void {
@@ -112,63 +128,49 @@ function countSample(p: usize, n: i32, c: f32, C: i32, sc: f32, JN: i32, cnt: us
 }
 
 /**
- * Second pass over one sample: returns the sum of sign[k] * (x - L_k) over its
- * elements (sign f32 [BINS]: +1 / -1, the sign of D in bin k; L_k its left
- * edge), and copies the elements of mixed bins (sign 0) out to buf as x - L_k,
- * at the cursor curs[k] (i32 [BINS]), which moves on.
+ * Second pass over one sample: returns the sum of sign[k] * x over its
+ * elements (sign f32 [BINS]: +1 / -1, the sign of D in bin k), and copies the
+ * elements of mixed bins (sign 0) out to buf, at the cursor curs[k]
+ * (i32 [BINS]), which moves on.
  */
-function signedSums(p: usize, n: i32, c: f32, C: i32, sc: f32, is: f32, JN: i32, sign: usize, curs: usize, buf: usize): f64 {
-  const vc = f32x4.splat(c), vC = i32x4.splat(C), vpos = i32x4.splat(JN), vneg = i32x4.splat(JN - 1), zero = f32x4.splat(0), vsc = f32x4.splat(sc), vis = f32x4.splat(is), one = i32x4.splat(1);
+function signedSums(p: usize, n: i32, c: f32, C: i32, sc: f32, JN: i32, sign: usize, curs: usize, buf: usize): f64 {
+  const vc = f32x4.splat(c), vC = i32x4.splat(C), vsc = f32x4.splat(sc), vpos = i32x4.splat(JN), vneg = i32x4.splat(JN - 1), zero = f32x4.splat(0);
   const n4 = n & ~3;
   let total: f64 = 0;
-  for (let i0 = 0; i0 < n4; i0 += 1024) {
-    const i1 = min(n4, i0 + 1024);
-    let acc = f32x4.splat(0);
-    for (let i = i0; i < i1; i += 4) {
-      const x = v128.load(p + (<usize>i << 2)), ax = f32x4.abs(x);
-      const j = i32x4.trunc_sat_f32x4_s(f32x4.mul(f32x4.convert_i32x4_s(i32x4.sub(f32x4.add(ax, vc), vC)), vsc));
-      const neg = f32x4.lt(x, zero);
-      const k = v128.bitselect(i32x4.sub(vneg, j), i32x4.add(vpos, j), neg);
-      // the edge below |x| (x >= 0) or above it (x < 0): bits C + trunc(f32(j or j + 1) / s), less c
-      const je = i32x4.sub(j, neg); // neg lanes are -1: j + 1
-      const e = f32x4.sub(i32x4.add(vC, i32x4.trunc_sat_f32x4_s(f32x4.mul(f32x4.convert_i32x4_s(je), vis))), vc);
-      const off = f32x4.abs(f32x4.sub(ax, e));
-      const k0 = i32x4.extract_lane(k, 0), k1 = i32x4.extract_lane(k, 1), k2 = i32x4.extract_lane(k, 2), k3 = i32x4.extract_lane(k, 3);
-      let g = v128.load32_zero(sign + (<usize>k0 << 2));
-      g = v128.load32_lane(sign + (<usize>k1 << 2), g, 1);
-      g = v128.load32_lane(sign + (<usize>k2 << 2), g, 2);
-      g = v128.load32_lane(sign + (<usize>k3 << 2), g, 3);
-      acc = f32x4.add(acc, f32x4.mul(g, off));
-      if (v128.any_true(f32x4.eq(g, zero))) {
-        if (f32x4.extract_lane(g, 0) == 0) take(curs, buf, k0, f32x4.extract_lane(off, 0));
-        if (f32x4.extract_lane(g, 1) == 0) take(curs, buf, k1, f32x4.extract_lane(off, 1));
-        if (f32x4.extract_lane(g, 2) == 0) take(curs, buf, k2, f32x4.extract_lane(off, 2));
-        if (f32x4.extract_lane(g, 3) == 0) take(curs, buf, k3, f32x4.extract_lane(off, 3));
-      }
+  // sums in f64 lanes: g x is exact in f32, but the sums cancel (x up to the range, the result about a bin's width)
+  let acc0 = f64x2.splat(0), acc1 = f64x2.splat(0);
+  for (let i = 0; i < n4; i += 4) {
+    const x = v128.load(p + (<usize>i << 2));
+    const k = kOf4(x, vc, vC, vsc, vpos, vneg);
+    const k0 = i32x4.extract_lane(k, 0), k1 = i32x4.extract_lane(k, 1), k2 = i32x4.extract_lane(k, 2), k3 = i32x4.extract_lane(k, 3);
+    let g = v128.load32_zero(sign + (<usize>k0 << 2));
+    g = v128.load32_lane(sign + (<usize>k1 << 2), g, 1);
+    g = v128.load32_lane(sign + (<usize>k2 << 2), g, 2);
+    g = v128.load32_lane(sign + (<usize>k3 << 2), g, 3);
+    const gx = f32x4.mul(g, x);
+    acc0 = f64x2.add(acc0, f64x2.promote_low_f32x4(gx));
+    acc1 = f64x2.add(acc1, f64x2.promote_low_f32x4(i8x16.shuffle(gx, gx, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7)));
+    if (v128.any_true(f32x4.eq(g, zero))) {
+      if (f32x4.extract_lane(g, 0) == 0) take(curs, buf, k0, f32x4.extract_lane(x, 0));
+      if (f32x4.extract_lane(g, 1) == 0) take(curs, buf, k1, f32x4.extract_lane(x, 1));
+      if (f32x4.extract_lane(g, 2) == 0) take(curs, buf, k2, f32x4.extract_lane(x, 2));
+      if (f32x4.extract_lane(g, 3) == 0) take(curs, buf, k3, f32x4.extract_lane(x, 3));
     }
-    total += <f64>f32x4.extract_lane(acc, 0) + <f64>f32x4.extract_lane(acc, 1) + <f64>f32x4.extract_lane(acc, 2) + <f64>f32x4.extract_lane(acc, 3);
   }
+  total += f64x2.extract_lane(acc0, 0) + f64x2.extract_lane(acc0, 1) + f64x2.extract_lane(acc1, 0) + f64x2.extract_lane(acc1, 1);
   for (let i = n4; i < n; i++) {
-    const x = load<f32>(p + (<usize>i << 2)), j = jOf(x, c, C, sc);
-    const k = x < 0 ? JN - 1 - j : JN + j;
-    const off = abs<f32>(abs<f32>(x) - edgeOf(x < 0 ? j + 1 : j, c, C, is));
+    const x = load<f32>(p + (<usize>i << 2)), k = kOf(x, c, C, sc, JN);
     const g = load<f32>(sign + (<usize>k << 2));
-    if (g == 0) take(curs, buf, k, off);
-    else total += <f64>g * <f64>off;
+    if (g == 0) take(curs, buf, k, x);
+    else total += <f64>g * <f64>x;
   }
   return total;
 }
 
-@inline function take(curs: usize, buf: usize, k: i32, off: f32): void {
+@inline function take(curs: usize, buf: usize, k: i32, x: f32): void {
   const q = curs + (<usize>k << 2), i = load<i32>(q);
-  store<f32>(buf + (<usize>i << 2), off);
+  store<f32>(buf + (<usize>i << 2), x);
   store<i32>(q, i + 1);
-}
-
-/** Width of bin k (f64, from the f32 edges). */
-@inline function width(k: i32, c: f32, C: i32, is: f32, JN: i32): f64 {
-  const j = k >= JN ? k - JN : JN - 1 - k;
-  return <f64>edgeOf(j + 1, c, C, is) - <f64>edgeOf(j, c, C, is);
 }
 
 /** Sorts n f32 at p in place (insertion sort; the radix sort for big runs). */
@@ -204,63 +206,77 @@ export function w1Hist(a: usize, na: i32, b: usize, nb: i32, scratch: usize): f6
   if (!isFinite(abs<f32>(lo) + c) || !isFinite(abs<f32>(hi) + c)) return -1;
   const bn = lo < 0 ? <f64>(reinterpret<i32>(abs<f32>(lo) + c) - C) : 0, bp = hi >= 0 ? <f64>(reinterpret<i32>(abs<f32>(hi) + c) - C) : 0;
   if (bn + bp <= 0) return -1;
-  const sc = <f32>((<f64>BINS - 4) / (bn + bp)), is = <f32>1 / sc;
+  const sc = <f32>((<f64>BINS - 4) / (bn + bp));
   const JN = lo < 0 ? jOf(lo, c, C, sc) + 1 : 0, JP = hi >= 0 ? jOf(hi, c, C, sc) + 1 : 0;
-  if (!(sc > 0 && isFinite(is)) || JN + JP > BINS) return -1;
+  if (!(sc > 0) || JN + JP > BINS) return -1;
+  const NB = JN + JP;
   const cntA = a16(scratch), cntB = cntA + <usize>BINS * 4, sign = cntB + <usize>BINS * 4;
   const list = sign + <usize>BINS * 4;
   const cap = mixedCap(na, nb);
-  const buf = list + a16(<usize>BINS * 16), tmp = buf + a16(<usize>cap * 4), hist = tmp + a16(<usize>cap * 4);
-  memory.fill(cntA, 0, <usize>BINS * 8);
+  const buf = list + a16(<usize>BINS * 32), tmp = buf + a16(<usize>cap * 4), hist = tmp + a16(<usize>cap * 4);
+  memory.fill(cntA, 0, <usize>NB * 4);
+  memory.fill(cntB, 0, <usize>NB * 4);
   countSample(a, na, c, C, sc, JN, cntA);
   countSample(b, nb, c, C, sc, JN, cntB);
   // walk: D at each bin's left edge, in units where an a adds nb and a b subtracts na.
-  // A pure bin's integral of |D| is g (D_right w_k - nb sum_a (x - L_k) + na sum_b (x - L_k)):
-  // the D terms here, the sums in signedSums.
-  const wa = <f64>nb, wb = <f64>na;
+  // A pure bin's integral of |D| is g (D_right w + (nb ca - na cb) L - nb sum_a x + na sum_b x)
+  // = g (D_right R - D_left L - ...): over a run of pure bins of one sign the first terms
+  // telescope to g (D R at the run's end - D L at its start), so edges are computed only
+  // where the sign changes or a bin is mixed; the sums come from signedSums.
+  const wa = <f64>nb, wb = <f64>na, isc = 1 / <f64>sc;
   let D: f64 = 0, total: f64 = 0;
   let nm = 0, m = 0;
-  for (let k = 0; k < BINS; k++) {
-    const w = width(k, c, C, is, JN);
+  let run: f32 = 0, start: f64 = 0; // the current run's sign (0: none) and D L at its start
+  for (let k = 0; k < NB; k++) {
     const qa = cntA + (<usize>k << 2), qb = cntB + (<usize>k << 2);
     const ca = load<i32>(qa), cb = load<i32>(qb);
     const up = <f64>ca * wa, down = <f64>cb * wb;
-    if (D - down >= 0) {
-      total += (D + up - down) * w;
-      store<f32>(sign + (<usize>k << 2), 1);
-    } else if (D + up <= 0) {
-      total -= (D + up - down) * w;
-      store<f32>(sign + (<usize>k << 2), -1);
-    } else {
+    const g: f32 = D - down >= 0 ? 1 : D + up <= 0 ? -1 : 0;
+    store<f32>(sign + (<usize>k << 2), g);
+    if (g != run) {
+      const L = leftOf(k, c, C, isc, JN);
+      if (run != 0) total += <f64>run * (D * L - start);
+      if (g != 0) start = D * L;
+      else {
+        if (m + ca + cb > cap) return -1;
+        const e = list + (<usize>nm << 5);
+        store<i32>(e, k); store<i32>(e, m, 4); store<f64>(e, D, 8); store<f64>(e, L, 16); store<f64>(e, leftOf(k + 1, c, C, isc, JN) - L, 24);
+        // cursors where the bin's a and b elements go (over the counts, read by now)
+        store<i32>(qa, m); store<i32>(qb, m + ca);
+        m += ca + cb; nm++;
+      }
+      run = g;
+    } else if (g == 0) {
+      // another mixed bin right after a mixed one
       if (m + ca + cb > cap) return -1;
-      const e = list + (<usize>nm << 4);
-      store<i32>(e, k); store<i32>(e, m, 4); store<f64>(e, D, 8);
-      // cursors where the bin's a and b elements go (over the counts, read by now)
+      const L = leftOf(k, c, C, isc, JN);
+      const e = list + (<usize>nm << 5);
+      store<i32>(e, k); store<i32>(e, m, 4); store<f64>(e, D, 8); store<f64>(e, L, 16); store<f64>(e, leftOf(k + 1, c, C, isc, JN) - L, 24);
       store<i32>(qa, m); store<i32>(qb, m + ca);
-      store<f32>(sign + (<usize>k << 2), 0);
       m += ca + cb; nm++;
     }
     D += up - down;
   }
-  total -= wa * signedSums(a, na, c, C, sc, is, JN, sign, cntA, buf) - wb * signedSums(b, nb, c, C, sc, is, JN, sign, cntB, buf);
+  if (run != 0) total += <f64>run * (D * leftOf(NB, c, C, isc, JN) - start);
+  total -= wa * signedSums(a, na, c, C, sc, JN, sign, cntA, buf) - wb * signedSums(b, nb, c, C, sc, JN, sign, cntB, buf);
   // the mixed bins: after the copies, bin k's a-cursor has moved to the start of its b run and its b-cursor to the run's end
   for (let j = 0; j < nm; j++) {
-    const e = list + (<usize>j << 4), k = load<i32>(e);
+    const e = list + (<usize>j << 5), k = load<i32>(e);
     const s0 = load<i32>(e, 4), s1 = load<i32>(cntA + (<usize>k << 2)), s2 = load<i32>(cntB + (<usize>k << 2));
     const pa = buf + (<usize>s0 << 2), pb = buf + (<usize>s1 << 2);
     const ca = s1 - s0, cb = s2 - s1;
     sortRun(pa, ca, tmp, hist);
     sortRun(pb, cb, tmp, hist);
-    const w = width(k, c, C, is, JN);
+    const L = load<f64>(e, 16), w = load<f64>(e, 24);
     let d = load<f64>(e, 8), t: f64 = 0, acc: f64 = 0;
     let i = 0, l = 0;
     while (i < ca || l < cb) {
       let t1: f64;
       if (l >= cb || (i < ca && load<f32>(pa + (<usize>i << 2)) <= load<f32>(pb + (<usize>l << 2)))) {
-        t1 = <f64>load<f32>(pa + (<usize>i << 2)); i++;
+        t1 = <f64>load<f32>(pa + (<usize>i << 2)) - L; i++;
         acc += Math.abs(d) * (t1 - t); d += wa;
       } else {
-        t1 = <f64>load<f32>(pb + (<usize>l << 2)); l++;
+        t1 = <f64>load<f32>(pb + (<usize>l << 2)) - L; l++;
         acc += Math.abs(d) * (t1 - t); d -= wb;
       }
       t = t1;
