@@ -12,7 +12,7 @@
 import { laplacianLevel, pyramidScratchBytes } from './swd_pyramid';
 import { projectBlocks, NH, ROW, DESC } from './swd_project';
 import { sortKeys, w1Sorted, HIST_BYTES } from './swd_sort';
-import { w1Hist, w1HistBytes } from './swd_w1';
+import { w1HistWeighted, w1HistBytes } from './swd_w1';
 
 export const ERR_DIMS: i32 = -1;
 export const ERR_BOUNDS: i32 = -2;
@@ -121,7 +121,7 @@ function tableSlots(count: i32): usize {
 export function swd_scratch_bytes(ca: i32, cb: i32): usize {
   const D = <usize>DIR_BLOCK, mx = <usize>max(ca, cb);
   return a16(<usize>DESC * D * 4) + a16(<usize>ca * D * 4) + a16(<usize>cb * D * 4) + 3 * a16(mx * 4) + HIST_BYTES +
-    2 * a16(<usize>ca * 4) + 2 * a16(<usize>cb * 4) + a16(tableSlots(max(ca, cb)) * 8) + w1HistBytes(ca, cb) + 16;
+    2 * a16(<usize>ca * 4) + 2 * a16(<usize>cb * 4) + a16(tableSlots(max(ca, cb)) * 8) + w1HistBytes(ca, cb) + a16(<usize>ca * 4) + a16(<usize>cb * 4) + 16;
 }
 
 /**
@@ -149,6 +149,15 @@ function dedupe(offs: usize, count: i32, uniq: usize, map: usize, table: usize):
     store<i32>(map + (<usize>p << 2), idx);
   }
   return nu;
+}
+
+/** w[u] = how many p < count have map[p] == u, for u < nu. */
+function multiplicities(map: usize, count: i32, w: usize, nu: i32): void {
+  memory.fill(w, 0, <usize>nu << 2);
+  for (let p = 0; p < count; p++) {
+    const q = w + (<usize>load<i32>(map + (<usize>p << 2)) << 2);
+    store<i32>(q, load<i32>(q) + 1);
+  }
 }
 
 /** dst[p] = src[map[p]] for p < count (f32 bit patterns). */
@@ -180,13 +189,17 @@ export function swd_chunk(la: usize, lenA: i32, oa: usize, ca: i32, lb: usize, l
   const rowA = pb + a16(<usize>cb * D * 4), rowB = rowA + a16(mx * 4), tmp = rowB + a16(mx * 4);
   const hist = tmp + a16(mx * 4);
   const ua = hist + HIST_BYTES, ma = ua + a16(<usize>ca * 4), ub = ma + a16(<usize>ca * 4), mb = ub + a16(<usize>cb * 4);
-  const table = mb + a16(<usize>cb * 4), hs = table + a16(tableSlots(max(ca, cb)) * 8);
+  const table = mb + a16(<usize>cb * 4), wA = table + a16(tableSlots(max(ca, cb)) * 8), wB = wA + a16(<usize>ca * 4);
+  const hs = wB + a16(<usize>cb * 4);
   // each distinct position is projected once (rows of pa / pb hold nua / nub
   // values) where that saves a tenth or more; otherwise the patches as given
   let nua = dedupe(oa, ca, ua, ma, table), nub = dedupe(ob, cb, ub, mb, table);
   const gA = <i64>nua * 10 <= <i64>ca * 9, gB = <i64>nub * 10 <= <i64>cb * 9;
   if (!gA) nua = ca;
   if (!gB) nub = cb;
+  // how often each distinct position was drawn: W1 through the bins takes the distinct projections with these weights
+  if (gA) multiplicities(ma, ca, wA, nua);
+  if (gB) multiplicities(mb, cb, wB, nub);
   const rs = <usize>stride << 2;
   for (let s0 = 0; s0 < ndir; s0 += DIR_BLOCK) {
     const ns = min(DIR_BLOCK, ndir - s0), nb = (ns + 15) >> 4;
@@ -201,12 +214,12 @@ export function swd_chunk(la: usize, lenA: i32, oa: usize, ca: i32, lb: usize, l
     projectBlocks(lb, rs, gB ? ub : ob, nub, dirT, nb, pb);
     for (let d = 0; d < ns; d++) {
       let ra = pa + <usize>d * <usize>nua * 4, rb = pb + <usize>d * <usize>nub * 4;
-      if (gA) { gather(ra, ma, ca, rowA); ra = rowA; }
-      if (gB) { gather(rb, mb, cb, rowB); rb = rowB; }
       if (w1Mode == 0) {
-        const w = w1Hist(ra, ca, rb, cb, hs);
+        const w = w1HistWeighted(ra, nua, gA ? wA : 0, ca, rb, nub, gB ? wB : 0, cb, hs);
         if (w >= 0) { store<f64>(out + (<usize>(s0 + d) << 3), w); continue; }
       }
+      if (gA) { gather(ra, ma, ca, rowA); ra = rowA; }
+      if (gB) { gather(rb, mb, cb, rowB); rb = rowB; }
       // the sort path: sorted keys land in the scratch row given: A's in tmp; B's in A's own
       // row, free by then, where it holds cb values (rowA holds max(ca, cb);
       // a row of pa only ca), else in tmp after A's keys are copied back

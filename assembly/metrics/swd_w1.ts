@@ -108,32 +108,46 @@ const MAGIC: f32 = 8388608; // 2^23: y + MAGIC holds round(y) in its low mantiss
   return v128.bitselect(i32x4.sub(vneg, j), i32x4.add(vpos, j), f32x4.lt(x, f32x4.splat(0)));
 }
 
-/** Counts one sample into its bins (i32 [BINS]); four positions at a time in SIMD, the counts per lane. */
-function countSample(p: usize, n: i32, c: f32, C: i32, sc: f32, JN: i32, cnt: usize): void {
+/**
+ * Counts one sample into its bins (i32 [BINS]); four positions at a time in
+ * SIMD, the counts per lane. wt: i32 [n] multiplicities, or 0 for ones.
+ */
+function countSample(p: usize, n: i32, wt: usize, c: f32, C: i32, sc: f32, JN: i32, cnt: usize): void {
   const vc = f32x4.splat(c), vC = i32x4.splat(C), vsc = f32x4.splat(sc), vpos = i32x4.splat(JN), vneg = i32x4.splat(JN - 1);
   const n4 = n & ~3;
-  for (let i = 0; i < n4; i += 4) {
-    const k = kOf4(v128.load(p + (<usize>i << 2)), vc, vC, vsc, vpos, vneg);
-    inc(cnt, i32x4.extract_lane(k, 0));
-    inc(cnt, i32x4.extract_lane(k, 1));
-    inc(cnt, i32x4.extract_lane(k, 2));
-    inc(cnt, i32x4.extract_lane(k, 3));
+  if (wt == 0) {
+    for (let i = 0; i < n4; i += 4) {
+      const k = kOf4(v128.load(p + (<usize>i << 2)), vc, vC, vsc, vpos, vneg);
+      inc(cnt, i32x4.extract_lane(k, 0), 1);
+      inc(cnt, i32x4.extract_lane(k, 1), 1);
+      inc(cnt, i32x4.extract_lane(k, 2), 1);
+      inc(cnt, i32x4.extract_lane(k, 3), 1);
+    }
+  } else {
+    for (let i = 0; i < n4; i += 4) {
+      const k = kOf4(v128.load(p + (<usize>i << 2)), vc, vC, vsc, vpos, vneg), m = v128.load(wt + (<usize>i << 2));
+      inc(cnt, i32x4.extract_lane(k, 0), i32x4.extract_lane(m, 0));
+      inc(cnt, i32x4.extract_lane(k, 1), i32x4.extract_lane(m, 1));
+      inc(cnt, i32x4.extract_lane(k, 2), i32x4.extract_lane(m, 2));
+      inc(cnt, i32x4.extract_lane(k, 3), i32x4.extract_lane(m, 3));
+    }
   }
-  for (let i = n4; i < n; i++) inc(cnt, kOf(load<f32>(p + (<usize>i << 2)), c, C, sc, JN));
+  for (let i = n4; i < n; i++) inc(cnt, kOf(load<f32>(p + (<usize>i << 2)), c, C, sc, JN), wt ? load<i32>(wt + (<usize>i << 2)) : 1);
 }
 
-@inline function inc(cnt: usize, k: i32): void {
+@inline function inc(cnt: usize, k: i32, m: i32): void {
   const q = cnt + (<usize>k << 2);
-  store<i32>(q, load<i32>(q) + 1);
+  store<i32>(q, load<i32>(q) + m);
 }
 
 /**
- * Second pass over one sample: returns the sum of sign[k] * x over its
- * elements (sign f32 [BINS]: +1 / -1, the sign of D in bin k), and copies the
- * elements of mixed bins (sign 0) out to buf, at the cursor curs[k]
+ * Second pass over one sample: returns the sum of sign[k] * x (times its
+ * multiplicity, wt i32 [n] or 0 for ones) over its elements (sign f32 [BINS]:
+ * +1 / -1, the sign of D in bin k), and copies the elements of mixed bins
+ * (sign 0) out to buf, each as often as it counts, at the cursor curs[k]
  * (i32 [BINS]), which moves on.
  */
-function signedSums(p: usize, n: i32, c: f32, C: i32, sc: f32, JN: i32, sign: usize, curs: usize, buf: usize): f64 {
+function signedSums(p: usize, n: i32, wt: usize, c: f32, C: i32, sc: f32, JN: i32, sign: usize, curs: usize, buf: usize): f64 {
   const vc = f32x4.splat(c), vC = i32x4.splat(C), vsc = f32x4.splat(sc), vpos = i32x4.splat(JN), vneg = i32x4.splat(JN - 1), zero = f32x4.splat(0);
   const n4 = n & ~3;
   let total: f64 = 0;
@@ -147,30 +161,36 @@ function signedSums(p: usize, n: i32, c: f32, C: i32, sc: f32, JN: i32, sign: us
     g = v128.load32_lane(sign + (<usize>k1 << 2), g, 1);
     g = v128.load32_lane(sign + (<usize>k2 << 2), g, 2);
     g = v128.load32_lane(sign + (<usize>k3 << 2), g, 3);
-    const gx = f32x4.mul(g, x);
-    acc0 = f64x2.add(acc0, f64x2.promote_low_f32x4(gx));
-    acc1 = f64x2.add(acc1, f64x2.promote_low_f32x4(i8x16.shuffle(gx, gx, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7)));
+    const gx = f32x4.mul(g, x), hi = i8x16.shuffle(gx, gx, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7);
+    if (wt == 0) {
+      acc0 = f64x2.add(acc0, f64x2.promote_low_f32x4(gx));
+      acc1 = f64x2.add(acc1, f64x2.promote_low_f32x4(hi));
+    } else {
+      const m = v128.load(wt + (<usize>i << 2));
+      acc0 = f64x2.add(acc0, f64x2.mul(f64x2.promote_low_f32x4(gx), f64x2.convert_low_i32x4_s(m)));
+      acc1 = f64x2.add(acc1, f64x2.mul(f64x2.promote_low_f32x4(hi), f64x2.convert_low_i32x4_s(i8x16.shuffle(m, m, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7))));
+    }
     if (v128.any_true(f32x4.eq(g, zero))) {
-      if (f32x4.extract_lane(g, 0) == 0) take(curs, buf, k0, f32x4.extract_lane(x, 0));
-      if (f32x4.extract_lane(g, 1) == 0) take(curs, buf, k1, f32x4.extract_lane(x, 1));
-      if (f32x4.extract_lane(g, 2) == 0) take(curs, buf, k2, f32x4.extract_lane(x, 2));
-      if (f32x4.extract_lane(g, 3) == 0) take(curs, buf, k3, f32x4.extract_lane(x, 3));
+      if (f32x4.extract_lane(g, 0) == 0) take(curs, buf, k0, f32x4.extract_lane(x, 0), wt ? load<i32>(wt + (<usize>i << 2)) : 1);
+      if (f32x4.extract_lane(g, 1) == 0) take(curs, buf, k1, f32x4.extract_lane(x, 1), wt ? load<i32>(wt + (<usize>(i + 1) << 2)) : 1);
+      if (f32x4.extract_lane(g, 2) == 0) take(curs, buf, k2, f32x4.extract_lane(x, 2), wt ? load<i32>(wt + (<usize>(i + 2) << 2)) : 1);
+      if (f32x4.extract_lane(g, 3) == 0) take(curs, buf, k3, f32x4.extract_lane(x, 3), wt ? load<i32>(wt + (<usize>(i + 3) << 2)) : 1);
     }
   }
   total += f64x2.extract_lane(acc0, 0) + f64x2.extract_lane(acc0, 1) + f64x2.extract_lane(acc1, 0) + f64x2.extract_lane(acc1, 1);
   for (let i = n4; i < n; i++) {
-    const x = load<f32>(p + (<usize>i << 2)), k = kOf(x, c, C, sc, JN);
+    const x = load<f32>(p + (<usize>i << 2)), k = kOf(x, c, C, sc, JN), m = wt ? load<i32>(wt + (<usize>i << 2)) : 1;
     const g = load<f32>(sign + (<usize>k << 2));
-    if (g == 0) take(curs, buf, k, x);
-    else total += <f64>g * <f64>x;
+    if (g == 0) take(curs, buf, k, x, m);
+    else total += <f64>g * <f64>x * <f64>m;
   }
   return total;
 }
 
-@inline function take(curs: usize, buf: usize, k: i32, x: f32): void {
+@inline function take(curs: usize, buf: usize, k: i32, x: f32, m: i32): void {
   const q = curs + (<usize>k << 2), i = load<i32>(q);
-  store<f32>(buf + (<usize>i << 2), x);
-  store<i32>(q, i + 1);
+  for (let r = 0; r < m; r++) store<f32>(buf + (<usize>(i + r) << 2), x);
+  store<i32>(q, i + m);
 }
 
 /** Sorts n f32 at p in place (insertion sort; the radix sort for big runs). */
@@ -196,7 +216,16 @@ function sortRun(p: usize, n: i32, tmp: usize, hist: usize): void {
  * (see the file's head). Reads a and b only.
  */
 export function w1Hist(a: usize, na: i32, b: usize, nb: i32, scratch: usize): f64 {
-  const r = range(a, na, b, nb);
+  return w1HistWeighted(a, na, 0, na, b, nb, 0, nb, scratch);
+}
+
+/**
+ * W1 between samples given as distinct values with multiplicities: a (ua f32)
+ * with wa i32 [ua] (0: all ones) summing to na, likewise b. scratch:
+ * w1HistBytes(na, nb) bytes.
+ */
+export function w1HistWeighted(a: usize, ua: i32, wta: usize, na: i32, b: usize, ub: i32, wtb: usize, nb: i32, scratch: usize): f64 {
+  const r = range(a, ua, b, ub);
   const lo = f32x4.extract_lane(r, 0), hi = f32x4.extract_lane(r, 1), c = f32x4.extract_lane(r, 2);
   if (f32x4.extract_lane(r, 3) != 0 || !(isFinite(lo) && isFinite(hi))) return -1;
   if (hi == lo) return 0;
@@ -216,8 +245,8 @@ export function w1Hist(a: usize, na: i32, b: usize, nb: i32, scratch: usize): f6
   const buf = list + a16(<usize>BINS * 32), tmp = buf + a16(<usize>cap * 4), hist = tmp + a16(<usize>cap * 4);
   memory.fill(cntA, 0, <usize>NB * 4);
   memory.fill(cntB, 0, <usize>NB * 4);
-  countSample(a, na, c, C, sc, JN, cntA);
-  countSample(b, nb, c, C, sc, JN, cntB);
+  countSample(a, ua, wta, c, C, sc, JN, cntA);
+  countSample(b, ub, wtb, c, C, sc, JN, cntB);
   // walk: D at each bin's left edge, in units where an a adds nb and a b subtracts na.
   // A pure bin's integral of |D| is g (D_right w + (nb ca - na cb) L - nb sum_a x + na sum_b x)
   // = g (D_right R - D_left L - ...): over a run of pure bins of one sign the first terms
@@ -258,7 +287,7 @@ export function w1Hist(a: usize, na: i32, b: usize, nb: i32, scratch: usize): f6
     D += up - down;
   }
   if (run != 0) total += <f64>run * (D * leftOf(NB, c, C, isc, JN) - start);
-  total -= wa * signedSums(a, na, c, C, sc, JN, sign, cntA, buf) - wb * signedSums(b, nb, c, C, sc, JN, sign, cntB, buf);
+  total -= wa * signedSums(a, ua, wta, c, C, sc, JN, sign, cntA, buf) - wb * signedSums(b, ub, wtb, c, C, sc, JN, sign, cntB, buf);
   // the mixed bins: after the copies, bin k's a-cursor has moved to the start of its b run and its b-cursor to the run's end
   for (let j = 0; j < nm; j++) {
     const e = list + (<usize>j << 5), k = load<i32>(e);

@@ -322,5 +322,25 @@ describe.each(BUILDS)('%s build', (simd) => {
       for (let d = 0; d < 40; d++) expect(Math.abs(auto[d] - sort[d])).toBeLessThan(1e-6 * sort[d]);
       expect(() => swdW1Method('fast' as 'auto')).toThrow(/unknown W1 method/);
     });
+
+    it('repeated positions (distinct projections with their multiplicities through the bins) agree with gathering and sorting', () => {
+      const h = 16, w = 16, rng = new Rng(73), na = 30, nb = 25;
+      const A = Float32Array.from({ length: na * h * w * 3 }, () => rng.normal());
+      const B = Float32Array.from({ length: nb * h * w * 3 }, () => 0.1 + 1.05 * rng.normal());
+      // 128 draws per image among 10 x 10 positions (as at 16 px): about a third repeat
+      const ca = corners(na, h, w, 128, rng), cb = corners(nb, h, w, 128, rng);
+      // and a set where one position dominates
+      const cc: [number, number, number][] = Array.from({ length: 3000 }, (_, i) => (i % 5 ? [1, 3, 4] : [rng.int(na), rng.int(10), rng.int(10)]));
+      const dirs = unitDirs(24, rng);
+      for (const [x, y] of [[ca, cb], [cc, cb], [ca, cc]] as const) {
+        const lb = y === cb ? B : A;
+        const run = () => swdProject(A, offsetsOf(x, h, w), lb, offsetsOf(y, h, w), w * 3, dirs.f32);
+        const auto = run();
+        const old = swdW1Method('sort');
+        let sort: Float64Array;
+        try { sort = run(); } finally { swdW1Method(old); }
+        for (let d = 0; d < 24; d++) expect(Math.abs(auto[d] - sort[d])).toBeLessThan(1e-6 * sort[d]);
+      }
+    });
   });
 });
