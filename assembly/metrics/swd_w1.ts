@@ -4,7 +4,7 @@
 // equal sizes n is mean_i |a_(i) - b_(i)| exactly. With D(x) = N_a(x) nb -
 // N_b(x) na (N: count <= x, an integer), W1 = (1 / (na nb)) * integral |D|.
 //
-// Bins: projections of normalised descriptors are centred on 0 and peaked
+// Bins (binsFor: about n / 8 of them): projections of normalised descriptors are centred on 0 and peaked
 // there, so equal steps in x would put most elements in a few bins. Instead
 // the bins are equal steps in bits(|x| + c) (c: the mean |x| of both samples;
 // bits: the f32's pattern as an integer), which grows linearly in |x| below c
@@ -31,8 +31,16 @@
 // elements f32 [(na + nb) / 8 + 4], and the sort's scratch for a big mixed bin.
 import { sortKeys, HIST_BYTES } from './swd_sort';
 
+/** Most bins (2^15): about 8 elements a bin for 2 x 128k; fewer elements get fewer bins, down to 2^10 (binsFor). */
 export const BINS_LOG: i32 = 15;
 const BINS: i32 = 1 << BINS_LOG;
+
+/** Bins for n elements in all: a power of two near n / 8, within [2^10, BINS] (the walk over the bins costs per bin). */
+function binsFor(n: i64): i32 {
+  let b: i32 = 1 << 10;
+  while (b < BINS && <i64>b * 8 < n) b <<= 1;
+  return b;
+}
 
 @inline function a16(b: usize): usize { return (b + 15) & ~<usize>15; }
 
@@ -235,9 +243,10 @@ export function w1HistWeighted(a: usize, ua: i32, wta: usize, na: i32, b: usize,
   if (!isFinite(abs<f32>(lo) + c) || !isFinite(abs<f32>(hi) + c)) return -1;
   const bn = lo < 0 ? <f64>(reinterpret<i32>(abs<f32>(lo) + c) - C) : 0, bp = hi >= 0 ? <f64>(reinterpret<i32>(abs<f32>(hi) + c) - C) : 0;
   if (bn + bp <= 0) return -1;
-  const sc = <f32>((<f64>BINS - 4) / (bn + bp));
+  const nbins = binsFor(<i64>na + <i64>nb);
+  const sc = <f32>((<f64>nbins - 4) / (bn + bp));
   const JN = lo < 0 ? jOf(lo, c, C, sc) + 1 : 0, JP = hi >= 0 ? jOf(hi, c, C, sc) + 1 : 0;
-  if (!(sc > 0) || JN + JP > BINS) return -1;
+  if (!(sc > 0) || JN + JP > nbins) return -1;
   const NB = JN + JP;
   const cntA = a16(scratch), cntB = cntA + <usize>BINS * 4, sign = cntB + <usize>BINS * 4;
   const list = sign + <usize>BINS * 4;
