@@ -47,37 +47,54 @@ export function swd_prepare(img: usize, n: i32, h: i32, w: i32, isU8: i32, level
     if (im >= n || y + NH > hl || x + NH > wl) return ERR_PATCH;
   }
   const rs = <usize>wl * 12;
-  let s0: f64 = 0, s1: f64 = 0, s2: f64 = 0;
-  for (let p = 0; p < count; p++) {
-    const base = out + (<usize>load<i32>(offs + (<usize>p << 2)) << 2);
-    for (let r = 0; r < NH; r++) {
-      const q = base + <usize>r * rs;
-      for (let x = 0; x < NH; x++) {
-        const o = q + <usize>x * 12;
-        s0 += <f64>load<f32>(o); s1 += <f64>load<f32>(o, 4); s2 += <f64>load<f32>(o, 8);
-      }
-    }
-  }
+  const sum = patchSums(out, offs, count, rs, false, f64x2.splat(0), f64x2.splat(0), f64x2.splat(0), 0, 0, 0);
   const cnt = <f64>count * <f64>(NH * NH);
-  const m0 = s0 / cnt, m1 = s1 / cnt, m2 = s2 / cnt;
-  let v0: f64 = 0, v1: f64 = 0, v2: f64 = 0;
-  for (let p = 0; p < count; p++) {
-    const base = out + (<usize>load<i32>(offs + (<usize>p << 2)) << 2);
-    for (let r = 0; r < NH; r++) {
-      const q = base + <usize>r * rs;
-      for (let x = 0; x < NH; x++) {
-        const o = q + <usize>x * 12;
-        const d0 = <f64>load<f32>(o) - m0, d1 = <f64>load<f32>(o, 4) - m1, d2 = <f64>load<f32>(o, 8) - m2;
-        v0 += d0 * d0; v1 += d1 * d1; v2 += d2 * d2;
-      }
-    }
-  }
+  const m0 = f64x2.extract_lane(sum, 0) / cnt, m1 = f64x2.extract_lane(sum, 1) / cnt, m2 = sumLast / cnt;
+  const sq = patchSums(out, offs, count, rs, true, f64x2(m0, m1), f64x2(m2, m0), f64x2(m1, m2), m0, m1, m2);
+  const v0 = f64x2.extract_lane(sq, 0), v1 = f64x2.extract_lane(sq, 1), v2 = sumLast;
   const sd0 = Math.sqrt(v0 / cnt), sd1 = Math.sqrt(v1 / cnt), sd2 = Math.sqrt(v2 / cnt);
   store<f64>(stats, m0); store<f64>(stats, m1, 8); store<f64>(stats, m2, 16);
   store<f64>(stats, sd0, 24); store<f64>(stats, sd1, 32); store<f64>(stats, sd2, 40);
   // a constant channel keeps scale 1 (its components are all 0 after centring)
   normalise(out, <usize>n * <usize>pl, <f32>m0, <f32>m1, <f32>m2, <f32>(sd0 > 0 ? 1 / sd0 : 1), <f32>(sd1 > 0 ? 1 / sd1 : 1), <f32>(sd2 > 0 ? 1 / sd2 : 1));
   return 0;
+}
+
+/** The third channel's sum from the last patchSums call (the first two come back in its result). */
+let sumLast: f64 = 0;
+
+/**
+ * Per-channel sums over the patches' 7x7 pixels (f64): of x, or with sq of
+ * (x - m_c)^2 (the variance's second pass). ma, mb, mc: the means
+ * in the lane order of the f64x2 accumulators (channels (0, 1), (2, 0),
+ * (1, 2): a row's 21 floats are three groups of 6 and one pixel). Returns
+ * channels 0 and 1; channel 2 in sumLast.
+ */
+function patchSums(out: usize, offs: usize, count: i32, rs: usize, sq: bool, ma: v128, mb: v128, mc: v128, m0: f64, m1: f64, m2: f64): v128 {
+  let a0 = f64x2.splat(0), a1 = f64x2.splat(0), a2 = f64x2.splat(0);
+  let t0: f64 = 0, t1: f64 = 0, t2: f64 = 0;
+  for (let p = 0; p < count; p++) {
+    const base = out + (<usize>load<i32>(offs + (<usize>p << 2)) << 2);
+    for (let r = 0; r < NH; r++) {
+      const q = base + <usize>r * rs;
+      for (let g: usize = 0; g < 72; g += 24) {
+        const v = v128.load(q + g);
+        let x0 = f64x2.promote_low_f32x4(v), x1 = f64x2.promote_low_f32x4(i8x16.shuffle(v, v, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7));
+        let x2 = f64x2.promote_low_f32x4(v128.load64_zero(q + g + 16));
+        if (sq) {
+          x0 = f64x2.sub(x0, ma); x1 = f64x2.sub(x1, mb); x2 = f64x2.sub(x2, mc);
+          x0 = f64x2.mul(x0, x0); x1 = f64x2.mul(x1, x1); x2 = f64x2.mul(x2, x2);
+        }
+        a0 = f64x2.add(a0, x0); a1 = f64x2.add(a1, x1); a2 = f64x2.add(a2, x2);
+      }
+      let y0 = <f64>load<f32>(q, 72) - m0, y1 = <f64>load<f32>(q, 76) - m1, y2 = <f64>load<f32>(q, 80) - m2;
+      if (sq) { y0 *= y0; y1 *= y1; y2 *= y2; }
+      t0 += y0; t1 += y1; t2 += y2;
+    }
+  }
+  // channel 0: a0[0] + a1[1]; 1: a0[1] + a2[0]; 2: a1[0] + a2[1]
+  sumLast = f64x2.extract_lane(a1, 0) + f64x2.extract_lane(a2, 1) + t2;
+  return f64x2(f64x2.extract_lane(a0, 0) + f64x2.extract_lane(a1, 1) + t0, f64x2.extract_lane(a0, 1) + f64x2.extract_lane(a2, 0) + t1);
 }
 
 /** x = (x - m_c) * inv_c over interleaved RGB floats: three lane patterns, 12 floats per step. */

@@ -107,6 +107,27 @@ describe.each(BUILDS)('%s build', (simd) => {
       expect(maxErr).toBeLessThan(1e-4);
     });
 
+    it('per-channel stats match the reference for each channel separately; a constant channel keeps scale 1 (ProGAN: std 0 -> components 0)', () => {
+      const n = 4, h = 32, w = 32, u8 = images(n, h, w, 12);
+      // channel 2 constant: its band-pass level is all 0, so its std is 0
+      for (let i = 2; i < u8.length; i += 3) u8[i] = 200;
+      // channel 1 scaled and shifted against channel 0, so a swapped lane would show
+      for (let i = 1; i < u8.length; i += 3) u8[i] = 30 + (u8[i] >> 2);
+      const rng = new Rng(8);
+      const cs = corners(n, h, w, 37, rng);
+      const got = swdLevel({ data: u8, n, height: h, width: w }, 0, false, offsetsOf(cs, h, w));
+      const ref = asImgs(u8, n, h, w).map((im) => laplacianPyramidRef(im, 2)[0]);
+      const st = normaliseRef(descriptorsRef(ref, cs));
+      for (let c = 0; c < 2; c++) {
+        expect(Math.abs(got.mean[c] - st.mean[c])).toBeLessThan(1e-6 * st.std[c]);
+        expect(Math.abs(got.std[c] - st.std[c])).toBeLessThan(1e-6 * st.std[c]);
+      }
+      expect(got.std[0]).toBeGreaterThan(2 * got.std[1]);
+      expect(got.mean[2]).toBe(0);
+      expect(got.std[2]).toBe(0);
+      for (let i = 2; i < got.data.length; i += 3) if (got.data[i] !== 0) throw new Error(`channel 2 value ${got.data[i]} at ${i}`);
+    });
+
     it('rejects patches outside the level and levels under 14 px', () => {
       const u8 = images(1, 32, 32, 1);
       expect(() => swdLevel({ data: u8, n: 1, height: 32, width: 32 }, 0, false, Int32Array.from([(26 * 32 + 0) * 3]))).toThrow(/patch outside/);
