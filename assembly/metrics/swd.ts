@@ -12,6 +12,7 @@
 import { laplacianLevel, pyramidScratchBytes } from './swd_pyramid';
 import { projectBlocks, NH, ROW, DESC } from './swd_project';
 import { sortKeys, w1Sorted, HIST_BYTES } from './swd_sort';
+import { w1HistWeighted, w1HistBytes } from './swd_w1';
 
 export const ERR_DIMS: i32 = -1;
 export const ERR_BOUNDS: i32 = -2;
@@ -46,37 +47,54 @@ export function swd_prepare(img: usize, n: i32, h: i32, w: i32, isU8: i32, level
     if (im >= n || y + NH > hl || x + NH > wl) return ERR_PATCH;
   }
   const rs = <usize>wl * 12;
-  let s0: f64 = 0, s1: f64 = 0, s2: f64 = 0;
-  for (let p = 0; p < count; p++) {
-    const base = out + (<usize>load<i32>(offs + (<usize>p << 2)) << 2);
-    for (let r = 0; r < NH; r++) {
-      const q = base + <usize>r * rs;
-      for (let x = 0; x < NH; x++) {
-        const o = q + <usize>x * 12;
-        s0 += <f64>load<f32>(o); s1 += <f64>load<f32>(o, 4); s2 += <f64>load<f32>(o, 8);
-      }
-    }
-  }
+  const sum = patchSums(out, offs, count, rs, false, f64x2.splat(0), f64x2.splat(0), f64x2.splat(0), 0, 0, 0);
   const cnt = <f64>count * <f64>(NH * NH);
-  const m0 = s0 / cnt, m1 = s1 / cnt, m2 = s2 / cnt;
-  let v0: f64 = 0, v1: f64 = 0, v2: f64 = 0;
-  for (let p = 0; p < count; p++) {
-    const base = out + (<usize>load<i32>(offs + (<usize>p << 2)) << 2);
-    for (let r = 0; r < NH; r++) {
-      const q = base + <usize>r * rs;
-      for (let x = 0; x < NH; x++) {
-        const o = q + <usize>x * 12;
-        const d0 = <f64>load<f32>(o) - m0, d1 = <f64>load<f32>(o, 4) - m1, d2 = <f64>load<f32>(o, 8) - m2;
-        v0 += d0 * d0; v1 += d1 * d1; v2 += d2 * d2;
-      }
-    }
-  }
+  const m0 = f64x2.extract_lane(sum, 0) / cnt, m1 = f64x2.extract_lane(sum, 1) / cnt, m2 = sumLast / cnt;
+  const sq = patchSums(out, offs, count, rs, true, f64x2(m0, m1), f64x2(m2, m0), f64x2(m1, m2), m0, m1, m2);
+  const v0 = f64x2.extract_lane(sq, 0), v1 = f64x2.extract_lane(sq, 1), v2 = sumLast;
   const sd0 = Math.sqrt(v0 / cnt), sd1 = Math.sqrt(v1 / cnt), sd2 = Math.sqrt(v2 / cnt);
   store<f64>(stats, m0); store<f64>(stats, m1, 8); store<f64>(stats, m2, 16);
   store<f64>(stats, sd0, 24); store<f64>(stats, sd1, 32); store<f64>(stats, sd2, 40);
   // a constant channel keeps scale 1 (its components are all 0 after centring)
   normalise(out, <usize>n * <usize>pl, <f32>m0, <f32>m1, <f32>m2, <f32>(sd0 > 0 ? 1 / sd0 : 1), <f32>(sd1 > 0 ? 1 / sd1 : 1), <f32>(sd2 > 0 ? 1 / sd2 : 1));
   return 0;
+}
+
+/** The third channel's sum from the last patchSums call (the first two come back in its result). */
+let sumLast: f64 = 0;
+
+/**
+ * Per-channel sums over the patches' 7x7 pixels (f64): of x, or with sq of
+ * (x - m_c)^2 (the variance's second pass). ma, mb, mc: the means
+ * in the lane order of the f64x2 accumulators (channels (0, 1), (2, 0),
+ * (1, 2): a row's 21 floats are three groups of 6 and one pixel). Returns
+ * channels 0 and 1; channel 2 in sumLast.
+ */
+function patchSums(out: usize, offs: usize, count: i32, rs: usize, sq: bool, ma: v128, mb: v128, mc: v128, m0: f64, m1: f64, m2: f64): v128 {
+  let a0 = f64x2.splat(0), a1 = f64x2.splat(0), a2 = f64x2.splat(0);
+  let t0: f64 = 0, t1: f64 = 0, t2: f64 = 0;
+  for (let p = 0; p < count; p++) {
+    const base = out + (<usize>load<i32>(offs + (<usize>p << 2)) << 2);
+    for (let r = 0; r < NH; r++) {
+      const q = base + <usize>r * rs;
+      for (let g: usize = 0; g < 72; g += 24) {
+        const v = v128.load(q + g);
+        let x0 = f64x2.promote_low_f32x4(v), x1 = f64x2.promote_low_f32x4(i8x16.shuffle(v, v, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7));
+        let x2 = f64x2.promote_low_f32x4(v128.load64_zero(q + g + 16));
+        if (sq) {
+          x0 = f64x2.sub(x0, ma); x1 = f64x2.sub(x1, mb); x2 = f64x2.sub(x2, mc);
+          x0 = f64x2.mul(x0, x0); x1 = f64x2.mul(x1, x1); x2 = f64x2.mul(x2, x2);
+        }
+        a0 = f64x2.add(a0, x0); a1 = f64x2.add(a1, x1); a2 = f64x2.add(a2, x2);
+      }
+      let y0 = <f64>load<f32>(q, 72) - m0, y1 = <f64>load<f32>(q, 76) - m1, y2 = <f64>load<f32>(q, 80) - m2;
+      if (sq) { y0 *= y0; y1 *= y1; y2 *= y2; }
+      t0 += y0; t1 += y1; t2 += y2;
+    }
+  }
+  // channel 0: a0[0] + a1[1]; 1: a0[1] + a2[0]; 2: a1[0] + a2[1]
+  sumLast = f64x2.extract_lane(a1, 0) + f64x2.extract_lane(a2, 1) + t2;
+  return f64x2(f64x2.extract_lane(a0, 0) + f64x2.extract_lane(a1, 1) + t0, f64x2.extract_lane(a0, 1) + f64x2.extract_lane(a2, 0) + t1);
 }
 
 /** x = (x - m_c) * inv_c over interleaved RGB floats: three lane patterns, 12 floats per step. */
@@ -96,6 +114,16 @@ function normalise(p: usize, len: usize, m0: f32, m1: f32, m2: f32, i0: f32, i1:
   }
 }
 
+/** How swd_chunk computes W1: 0 through the bins (swd_w1.ts) where it can, else by sorting; 1 always by sorting. */
+let w1Mode: i32 = 0;
+
+/** Sets the W1 method (tests compare the two); returns the previous one. */
+export function swd_w1_mode(mode: i32): i32 {
+  const old = w1Mode;
+  w1Mode = mode == 1 ? 1 : 0;
+  return old;
+}
+
 /** Directions projected per pass over the patches (4 blocks of 16). */
 const DIR_BLOCK: i32 = 64;
 
@@ -110,7 +138,7 @@ function tableSlots(count: i32): usize {
 export function swd_scratch_bytes(ca: i32, cb: i32): usize {
   const D = <usize>DIR_BLOCK, mx = <usize>max(ca, cb);
   return a16(<usize>DESC * D * 4) + a16(<usize>ca * D * 4) + a16(<usize>cb * D * 4) + 3 * a16(mx * 4) + HIST_BYTES +
-    2 * a16(<usize>ca * 4) + 2 * a16(<usize>cb * 4) + a16(tableSlots(max(ca, cb)) * 8) + 16;
+    2 * a16(<usize>ca * 4) + 2 * a16(<usize>cb * 4) + a16(tableSlots(max(ca, cb)) * 8) + w1HistBytes(ca, cb) + a16(<usize>ca * 4) + a16(<usize>cb * 4) + 16;
 }
 
 /**
@@ -138,6 +166,15 @@ function dedupe(offs: usize, count: i32, uniq: usize, map: usize, table: usize):
     store<i32>(map + (<usize>p << 2), idx);
   }
   return nu;
+}
+
+/** w[u] = how many p < count have map[p] == u, for u < nu. */
+function multiplicities(map: usize, count: i32, w: usize, nu: i32): void {
+  memory.fill(w, 0, <usize>nu << 2);
+  for (let p = 0; p < count; p++) {
+    const q = w + (<usize>load<i32>(map + (<usize>p << 2)) << 2);
+    store<i32>(q, load<i32>(q) + 1);
+  }
 }
 
 /** dst[p] = src[map[p]] for p < count (f32 bit patterns). */
@@ -169,13 +206,18 @@ export function swd_chunk(la: usize, lenA: i32, oa: usize, ca: i32, lb: usize, l
   const rowA = pb + a16(<usize>cb * D * 4), rowB = rowA + a16(mx * 4), tmp = rowB + a16(mx * 4);
   const hist = tmp + a16(mx * 4);
   const ua = hist + HIST_BYTES, ma = ua + a16(<usize>ca * 4), ub = ma + a16(<usize>ca * 4), mb = ub + a16(<usize>cb * 4);
-  const table = mb + a16(<usize>cb * 4);
+  const table = mb + a16(<usize>cb * 4), wA = table + a16(tableSlots(max(ca, cb)) * 8), wB = wA + a16(<usize>ca * 4);
+  const hs = wB + a16(<usize>cb * 4);
   // each distinct position is projected once (rows of pa / pb hold nua / nub
-  // values) where that saves a tenth or more; otherwise the patches as given
+  // values) where that saves a twentieth or more (at 32 px, 128 draws among 676
+  // positions repeat about 9%); otherwise the patches as given
   let nua = dedupe(oa, ca, ua, ma, table), nub = dedupe(ob, cb, ub, mb, table);
-  const gA = <i64>nua * 10 <= <i64>ca * 9, gB = <i64>nub * 10 <= <i64>cb * 9;
+  const gA = <i64>nua * 20 <= <i64>ca * 19, gB = <i64>nub * 20 <= <i64>cb * 19;
   if (!gA) nua = ca;
   if (!gB) nub = cb;
+  // how often each distinct position was drawn: W1 through the bins takes the distinct projections with these weights
+  if (gA) multiplicities(ma, ca, wA, nua);
+  if (gB) multiplicities(mb, cb, wB, nub);
   const rs = <usize>stride << 2;
   for (let s0 = 0; s0 < ndir; s0 += DIR_BLOCK) {
     const ns = min(DIR_BLOCK, ndir - s0), nb = (ns + 15) >> 4;
@@ -190,9 +232,13 @@ export function swd_chunk(la: usize, lenA: i32, oa: usize, ca: i32, lb: usize, l
     projectBlocks(lb, rs, gB ? ub : ob, nub, dirT, nb, pb);
     for (let d = 0; d < ns; d++) {
       let ra = pa + <usize>d * <usize>nua * 4, rb = pb + <usize>d * <usize>nub * 4;
+      if (w1Mode == 0) {
+        const w = w1HistWeighted(ra, nua, gA ? wA : 0, ca, rb, nub, gB ? wB : 0, cb, hs);
+        if (w >= 0) { store<f64>(out + (<usize>(s0 + d) << 3), w); continue; }
+      }
       if (gA) { gather(ra, ma, ca, rowA); ra = rowA; }
       if (gB) { gather(rb, mb, cb, rowB); rb = rowB; }
-      // sorted keys land in the scratch row given: A's in tmp; B's in A's own
+      // the sort path: sorted keys land in the scratch row given: A's in tmp; B's in A's own
       // row, free by then, where it holds cb values (rowA holds max(ca, cb);
       // a row of pa only ca), else in tmp after A's keys are copied back
       const ka = sortKeys(ra, ca, tmp, hist);

@@ -66,6 +66,16 @@ export function swdProject(levelA: Float32Array, offsA: Int32Array, levelB: Floa
   return wasm.f64.slice(out >>> 3, (out >>> 3) + ndir);
 }
 
+/**
+ * How swd_chunk computes each direction's W1 on this thread: 'auto' through
+ * bins (assembly/metrics/swd_w1.ts) where it can, else by sorting; 'sort'
+ * always by sorting. Returns the previous method (tests compare the two).
+ */
+export function swdW1Method(method: 'auto' | 'sort'): 'auto' | 'sort' {
+  if (method !== 'auto' && method !== 'sort') throw new Error(`unknown W1 method '${String(method)}' (auto or sort)`);
+  return metricsWasm().exports.swd_w1_mode(method === 'sort' ? 1 : 0) === 1 ? 'sort' : 'auto';
+}
+
 /** One level, both sets, on this thread: the pyramid, normalisation and W1 for every direction, all in wasm memory. */
 export function swdLevelDistances(a: SwdImages, b: SwdImages, level: number, lowpass: boolean, offsA: Int32Array, offsB: Int32Array, dirs: Float32Array): Float64Array {
   checkImages(a, 'swdLevelDistances'); checkImages(b, 'swdLevelDistances');

@@ -127,10 +127,19 @@ const imagesOf = (s: SampleSet): SwdImages => ({ data: s.data, n: s.n, height: s
  * with any number of threads.
  */
 export async function slicedWasserstein(a: SampleSet, b: SampleSet, opts: SwdOptions = {}): Promise<SwdResult> {
-  const plan = swdPlan(a, b, opts);
+  checkSwdSets(a, b);
+  // the workers start (their own threads) while this thread draws the plan
+  const starting = opts.pool === undefined ? MetricsPool.create(opts.threads ?? 1, opts.workers) : null;
+  let plan: SwdLevelPlan[];
+  try {
+    plan = swdPlan(a, b, opts);
+  } catch (e) {
+    (await starting?.catch(() => null))?.close();
+    throw e;
+  }
   const ndir = plan[0].dirs.length / SWD_DESC;
   const dist: Float64Array[] = plan.map(() => new Float64Array(ndir));
-  const own = opts.pool === undefined ? await MetricsPool.create(opts.threads ?? 1, opts.workers) : null;
+  const own = starting ? await starting : null;
   const pool = opts.pool ?? own;
   try {
     if (pool) {

@@ -1,5 +1,5 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { swdLevel, swdProject, swdLevelDistances, levelSide } from '../../src/kernels/swd';
+import { swdLevel, swdProject, swdLevelDistances, levelSide, swdW1Method } from '../../src/kernels/swd';
 import { laplacianPyramidRef, pyrUpRef, descriptorsRef, normaliseRef, slicedRef, swdLevelRef, w1Ref, type Img } from '../reference/swd';
 import { Rng } from '../../src/util/rng';
 import { useMetricsSimd, metricsSimd, type MetricsSimd } from '../../src/wasm/metrics';
@@ -107,6 +107,27 @@ describe.each(BUILDS)('%s build', (simd) => {
       expect(maxErr).toBeLessThan(1e-4);
     });
 
+    it('per-channel stats match the reference for each channel separately; a constant channel keeps scale 1 (ProGAN: std 0 -> components 0)', () => {
+      const n = 4, h = 32, w = 32, u8 = images(n, h, w, 12);
+      // channel 2 constant: its band-pass level is all 0, so its std is 0
+      for (let i = 2; i < u8.length; i += 3) u8[i] = 200;
+      // channel 1 scaled and shifted against channel 0, so a swapped lane would show
+      for (let i = 1; i < u8.length; i += 3) u8[i] = 30 + (u8[i] >> 2);
+      const rng = new Rng(8);
+      const cs = corners(n, h, w, 37, rng);
+      const got = swdLevel({ data: u8, n, height: h, width: w }, 0, false, offsetsOf(cs, h, w));
+      const ref = asImgs(u8, n, h, w).map((im) => laplacianPyramidRef(im, 2)[0]);
+      const st = normaliseRef(descriptorsRef(ref, cs));
+      for (let c = 0; c < 2; c++) {
+        expect(Math.abs(got.mean[c] - st.mean[c])).toBeLessThan(1e-6 * st.std[c]);
+        expect(Math.abs(got.std[c] - st.std[c])).toBeLessThan(1e-6 * st.std[c]);
+      }
+      expect(got.std[0]).toBeGreaterThan(2 * got.std[1]);
+      expect(got.mean[2]).toBe(0);
+      expect(got.std[2]).toBe(0);
+      for (let i = 2; i < got.data.length; i += 3) if (got.data[i] !== 0) throw new Error(`channel 2 value ${got.data[i]} at ${i}`);
+    });
+
     it('rejects patches outside the level and levels under 14 px', () => {
       const u8 = images(1, 32, 32, 1);
       expect(() => swdLevel({ data: u8, n: 1, height: 32, width: 32 }, 0, false, Int32Array.from([(26 * 32 + 0) * 3]))).toThrow(/patch outside/);
@@ -191,6 +212,7 @@ describe.each(BUILDS)('%s build', (simd) => {
     });
 
     it('the radix sort orders exactly as a comparison sort: W1 bit-identical to sorted Float32Arrays (signs, zeros, ties, 1e-30..1e30)', () => {
+      swdW1Method('sort');
       // one patch per 7x7 "image", direction e_0: each projection is the patch's first value, exactly
       const rng = new Rng(12);
       const draw = (n: number) => Float32Array.from({ length: n }, (_, i) => i % 97 === 0 ? 0 : i % 89 === 0 ? -0 : i % 7 === 0 ? 2.5 : rng.normal() * 10 ** (rng.int(61) - 30));
@@ -212,6 +234,7 @@ describe.each(BUILDS)('%s build', (simd) => {
         for (let i = n4; i < na; i++) total += Math.abs(sa[i] - sb[i]);
         expect(got).toBe(total / na);
       }
+      swdW1Method('auto');
     });
 
     it('a whole level in one call equals the reference pipeline (pyramid, normalisation, W1)', () => {
@@ -228,6 +251,116 @@ describe.each(BUILDS)('%s build', (simd) => {
         const pb = asImgs(ub, nb, h, w).map((im) => laplacianPyramidRef(im, 2)[level]);
         const want = swdLevelRef(pa, ca, pb, cb, dirs.f64);
         for (let d = 0; d < 20; d++) expect(Math.abs(got[d] - want[d])).toBeLessThan(2e-5 * (1 + want[d]));
+      }
+    });
+  });
+  describe('W1 through bins (swd_w1.ts) against the sort path', () => {
+    // one patch per 7x7 "image", direction e_0: each projection is the patch's first value, exactly
+    const e0 = new Float32Array(147); e0[0] = 1;
+    const level = (v: ArrayLike<number>) => { const l = new Float32Array(v.length * 147); for (let i = 0; i < v.length; i++) l[i * 147] = v[i]; return l; };
+    const offs = (n: number) => Int32Array.from({ length: n }, (_, i) => i * 147);
+    const both = (va: ArrayLike<number>, vb: ArrayLike<number>) => {
+      const la = level(va), lb = level(vb), oa = offs(va.length), ob = offs(vb.length);
+      const auto = swdProject(la, oa, lb, ob, 21, e0)[0];
+      const old = swdW1Method('sort');
+      try { return { auto, sort: swdProject(la, oa, lb, ob, 21, e0)[0] }; } finally { swdW1Method(old); }
+    };
+    // the exact W1 in f64 from sorted copies (the quantile walk for unequal sizes)
+    const exact = (va: ArrayLike<number>, vb: ArrayLike<number>) => w1Ref(Array.from(va, (x) => Math.fround(x)), Array.from(vb, (x) => Math.fround(x)));
+    const peaked = (rng: Rng, n: number, scale: number, shift: number) => Float32Array.from({ length: n }, () => {
+      // Laplace-like: dense at 0 with long tails, as the projections of normalised descriptors are
+      const u = rng.next() - 0.5;
+      return shift + scale * -Math.sign(u) * Math.log(1 - 2 * Math.abs(u) + 1e-12);
+    });
+
+    it('random samples (peaked and Gaussian, close and far apart, equal and unequal sizes): within 1e-6 of the sort path and 1e-7 of the f64 value', () => {
+      const rng = new Rng(41);
+      const cases: [Float32Array, Float32Array][] = [
+        [peaked(rng, 20000, 1, 0), peaked(rng, 20000, 1.02, 0.01)],
+        [peaked(rng, 20000, 1, 0), peaked(rng, 20000, 1, 0)],
+        [Float32Array.from({ length: 30001 }, () => rng.normal()), Float32Array.from({ length: 30001 }, () => 0.3 + 1.5 * rng.normal())],
+        [peaked(rng, 12345, 0.5, 2), peaked(rng, 20000, 0.6, 2.1)],
+        [Float32Array.from({ length: 777 }, () => rng.normal() * 1e-3), Float32Array.from({ length: 1001 }, () => rng.normal() * 1e3)],
+        [Float32Array.from({ length: 5000 }, () => 3 + rng.next()), Float32Array.from({ length: 5000 }, () => 3.2 + rng.next())],
+        [Float32Array.from({ length: 5000 }, () => -3 - rng.next()), Float32Array.from({ length: 4000 }, () => -3.5 - rng.next())],
+      ];
+      for (const [va, vb] of cases) {
+        const { auto, sort } = both(va, vb), want = exact(va, vb);
+        expect(auto).toBeGreaterThan(0);
+        expect(Math.abs(auto - sort)).toBeLessThan(1e-6 * sort);
+        expect(Math.abs(auto - want)).toBeLessThan(1e-7 * want);
+      }
+    });
+
+    it('adversarial: ties across both sets, all values equal, one set constant, disjoint sets, one element, -0 and 0, tiny and huge ranges', () => {
+      const rng = new Rng(5);
+      const tied = (n: number, vals: number[]) => Float32Array.from({ length: n }, () => vals[rng.int(vals.length)]);
+      const cases: [ArrayLike<number>, ArrayLike<number>][] = [
+        [tied(9000, [0, 0, 0, 1.5, -2, 0.25]), tied(9000, [0, 1.5, 1.5, -2, 0.25, 7])],
+        [new Float32Array(1000).fill(2.5), new Float32Array(1000).fill(2.5)],
+        [new Float32Array(1000).fill(2.5), new Float32Array(1300).fill(2.5)],
+        [new Float32Array(2000).fill(-1), Float32Array.from({ length: 2000 }, () => rng.normal())],
+        [Float32Array.from({ length: 3000 }, () => rng.next()), Float32Array.from({ length: 3000 }, () => 10 + rng.next())],
+        [[3], [-4]],
+        [[3], [1, 2, 3, 4, 5]],
+        [Float32Array.from({ length: 4000 }, (_, i) => (i % 2 ? -0 : 0)), Float32Array.from({ length: 4000 }, () => rng.normal() * 1e-30)],
+        [Float32Array.from({ length: 4000 }, () => 1 + rng.int(64) * 2 ** -23), Float32Array.from({ length: 4000 }, () => 1 + rng.int(60) * 2 ** -23)],
+        [Float32Array.from({ length: 4000 }, () => rng.normal() * 1e30), Float32Array.from({ length: 4000 }, () => rng.normal() * 1e30)],
+        [Float32Array.from({ length: 4000 }, (_, i) => (i === 7 ? 1e6 : rng.normal())), Float32Array.from({ length: 4000 }, () => rng.normal())],
+      ];
+      for (const [va, vb] of cases) {
+        const { auto, sort } = both(va, vb), want = exact(va, vb);
+        expect(Math.abs(auto - sort)).toBeLessThanOrEqual(1e-6 * sort);
+        expect(Math.abs(auto - want)).toBeLessThanOrEqual(1e-7 * want);
+      }
+      // identical sets are exactly 0 either way
+      const same = peaked(new Rng(9), 5000, 1, 0);
+      expect(both(same, same)).toEqual({ auto: 0, sort: 0 });
+    });
+
+    it('a NaN or an infinite projection gives what the sort path gives (NaN or Infinity, not a number from the bins)', () => {
+      const rng = new Rng(6);
+      const base = Float32Array.from({ length: 3000 }, () => rng.normal());
+      for (const bad of [NaN, Infinity, -Infinity]) {
+        const va = base.slice(); va[1234] = bad;
+        const { auto, sort } = both(va, base);
+        expect(Object.is(auto, sort) || (Number.isNaN(auto) && Number.isNaN(sort))).toBe(true);
+        expect(Number.isFinite(auto)).toBe(false);
+      }
+    });
+
+    it('whole levels: every direction within 1e-6 of the sort path, and the same on another call', () => {
+      const h = 32, w = 32, na = 20, nb = 24, rng = new Rng(71);
+      const ua = images(na, h, w, 15), ub = images(nb, h, w, 16);
+      const ca = corners(na, h, w, 128, rng), cb = corners(nb, h, w, 128, rng);
+      const dirs = unitDirs(40, rng);
+      const run = () => swdLevelDistances({ data: ua, n: na, height: h, width: w }, { data: ub, n: nb, height: h, width: w }, 0, false, offsetsOf(ca, h, w), offsetsOf(cb, h, w), dirs.f32);
+      const auto = run();
+      expect(Array.from(run())).toEqual(Array.from(auto));
+      const old = swdW1Method('sort');
+      let sort: Float64Array;
+      try { sort = run(); } finally { swdW1Method(old); }
+      for (let d = 0; d < 40; d++) expect(Math.abs(auto[d] - sort[d])).toBeLessThan(1e-6 * sort[d]);
+      expect(() => swdW1Method('fast' as 'auto')).toThrow(/unknown W1 method/);
+    });
+
+    it('repeated positions (distinct projections with their multiplicities through the bins) agree with gathering and sorting', () => {
+      const h = 16, w = 16, rng = new Rng(73), na = 30, nb = 25;
+      const A = Float32Array.from({ length: na * h * w * 3 }, () => rng.normal());
+      const B = Float32Array.from({ length: nb * h * w * 3 }, () => 0.1 + 1.05 * rng.normal());
+      // 128 draws per image among 10 x 10 positions (as at 16 px): about a third repeat
+      const ca = corners(na, h, w, 128, rng), cb = corners(nb, h, w, 128, rng);
+      // and a set where one position dominates
+      const cc: [number, number, number][] = Array.from({ length: 3000 }, (_, i) => (i % 5 ? [1, 3, 4] : [rng.int(na), rng.int(10), rng.int(10)]));
+      const dirs = unitDirs(24, rng);
+      for (const [x, y] of [[ca, cb], [cc, cb], [ca, cc]] as const) {
+        const lb = y === cb ? B : A;
+        const run = () => swdProject(A, offsetsOf(x, h, w), lb, offsetsOf(y, h, w), w * 3, dirs.f32);
+        const auto = run();
+        const old = swdW1Method('sort');
+        let sort: Float64Array;
+        try { sort = run(); } finally { swdW1Method(old); }
+        for (let d = 0; d < 24; d++) expect(Math.abs(auto[d] - sort[d])).toBeLessThan(1e-6 * sort[d]);
       }
     });
   });

@@ -149,6 +149,23 @@ describe('slicedWasserstein', () => {
     expect(tinted.per_level[2]).toBeGreaterThan(1.5 * base.per_level[2]);
   });
 
+  it('the pool starts while the plan is drawn: a plan that throws closes the workers it started', async () => {
+    const started: { terminated: boolean }[] = [];
+    const counting = (src: string) => {
+      const w = workers(src), rec = { terminated: false };
+      started.push(rec);
+      return { postMessage: w.postMessage.bind(w), onMessage: w.onMessage.bind(w), onError: w.onError.bind(w), terminate: () => { rec.terminated = true; w.terminate(); } };
+    };
+    const a = textures(4, 32, 1), b = textures(4, 32, 2);
+    await expect(slicedWasserstein(a, b, { nhoodsPerImage: 0, threads: 2, workers: counting })).rejects.toThrow(SwdError);
+    expect(started).toHaveLength(2);
+    expect(started.every((w) => w.terminated)).toBe(true);
+    // bad sets fail before any worker starts
+    started.length = 0;
+    await expect(slicedWasserstein(textures(3, 15, 1), textures(3, 15, 2), { threads: 2, workers: counting })).rejects.toThrow(SwdError);
+    expect(started).toHaveLength(0);
+  });
+
   it('sets under 16 px or of different sizes: SwdError naming the sizes', async () => {
     await expect(slicedWasserstein(textures(3, 15, 1), textures(3, 15, 2))).rejects.toThrow(SwdError);
     await expect(slicedWasserstein(textures(3, 32, 1), textures(3, 48, 2))).rejects.toThrow(/32x32 but reference 48x48/);
