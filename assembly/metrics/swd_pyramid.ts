@@ -8,10 +8,13 @@
 //
 // Strategy: a row of w RGB pixels is 3w contiguous floats, so every vertical
 // pass is f32x4 over the whole row; the horizontal taps are 3 floats apart
-// (same channel). Down: vertical on the even rows only, then horizontal at the
-// even columns (scalar, half the output). Up: horizontal on the coarse rows
-// into zero-inserted full-width rows (scalar: 3 or 2 non-zero taps), then the
-// vertical pass fused with the subtraction from G_l.
+// (same channel), so the horizontal passes take a pixel's 3 channels as one
+// f32x4. Down: vertical on the even rows only, then horizontal at the even
+// columns (half the output). Up: horizontal on the coarse rows into
+// zero-inserted full-width rows (3 or 2 non-zero taps), then the vertical
+// pass fused with the subtraction from G_l. The u8 input is widened 16 bytes
+// at a time. Every output is the same f32 operations in the same order as
+// the scalar form.
 
 const K0: f32 = 1.0 / 16.0;
 const K1: f32 = 4.0 / 16.0;
@@ -49,22 +52,31 @@ function vsum5(dst: usize, r0: usize, r1: usize, r2: usize, r3: usize, r4: usize
 export function pyrDown(src: usize, h: i32, w: i32, dst: usize, row: usize): void {
   const hd = (h + 1) >> 1, wd = (w + 1) >> 1, w3 = w * 3;
   const rs = <usize>w3 << 2;
+  const ka = f32x4.splat(K0), kb = f32x4.splat(K1), kc = f32x4.splat(K2);
   for (let i = 0; i < hd; i++) {
     const y = 2 * i;
     vsum5(row, src + <usize>refl(y - 2, h) * rs, src + <usize>refl(y - 1, h) * rs, src + <usize>y * rs,
       src + <usize>refl(y + 1, h) * rs, src + <usize>refl(y + 2, h) * rs, w3);
+    // horizontal at the even columns, a pixel's 3 channels in one f32x4 (its 4th
+    // lane is the next pixel's, written over by it; the row's last pixel stores 3 lanes)
     const out = dst + <usize>i * <usize>(wd * 3) * 4;
     for (let j = 0; j < wd; j++) {
       const x = 2 * j;
       const xm2 = <usize>refl(x - 2, w) * 12, xm1 = <usize>refl(x - 1, w) * 12, x0 = <usize>x * 12;
       const xp1 = <usize>refl(x + 1, w) * 12, xp2 = <usize>refl(x + 2, w) * 12;
-      for (let c = 0; c < 3; c++) {
-        const q = row + (<usize>c << 2);
-        store<f32>(out + (<usize>(j * 3 + c) << 2), (load<f32>(q + xm2) + load<f32>(q + xp2)) * K0 +
-          (load<f32>(q + xm1) + load<f32>(q + xp1)) * K1 + load<f32>(q + x0) * K2);
-      }
+      const v = f32x4.add(f32x4.add(f32x4.mul(f32x4.add(v128.load(row + xm2), v128.load(row + xp2)), ka),
+        f32x4.mul(f32x4.add(v128.load(row + xm1), v128.load(row + xp1)), kb)), f32x4.mul(v128.load(row + x0), kc));
+      store3(out + <usize>j * 12, v, j == wd - 1);
     }
   }
+}
+
+/** Stores a pixel's 3 channels from lanes 0..2: all 4 lanes unless last (the 4th lands on the next pixel, written after). */
+@inline function store3(p: usize, v: v128, last: bool): void {
+  if (last) {
+    v128.store64_lane(p, v, 0);
+    v128.store32_lane(p, v, 2, 8);
+  } else v128.store(p, v);
 }
 
 /**
@@ -78,15 +90,14 @@ export function subUp(g: usize, h: i32, w: i32, c: usize, u: usize): void {
   for (let r = 0; r < hc; r++) {
     const src = c + <usize>r * crs, dst = u + <usize>r * rs;
     for (let x = 0; x < w; x++) {
-      let s0: f32 = 0, s1: f32 = 0, s2: f32 = 0;
+      // a pixel's 3 channels in one f32x4 (the 4th lane: the next pixel's, unused)
+      let s = f32x4.splat(0);
       for (let t = -2; t <= 2; t++) {
         const j = refl(x + t, w);
         if (j & 1) continue;
-        const k = tap(t) * 2, p = src + <usize>(j >> 1) * 12;
-        s0 += k * load<f32>(p); s1 += k * load<f32>(p, 4); s2 += k * load<f32>(p, 8);
+        s = f32x4.add(s, f32x4.mul(f32x4.splat(tap(t) * 2), v128.load(src + <usize>(j >> 1) * 12)));
       }
-      const o = dst + <usize>x * 12;
-      store<f32>(o, s0); store<f32>(o, s1, 4); store<f32>(o, s2, 8);
+      store3(dst + <usize>x * 12, s, x == w - 1);
     }
   }
   // 2. vertical, zero-inserted, fused with g -= ...
@@ -136,7 +147,16 @@ export function laplacianLevel(img: usize, isU8: i32, h: i32, w: i32, level: i32
   const u = nxt + full, row = u + (<usize>((h + 1) >> 1) * <usize>w * 12 + 15) & ~<usize>15;
   const len = h * w * 3;
   if (isU8) {
-    for (let i = 0; i < len; i++) store<f32>(cur + (<usize>i << 2), <f32>load<u8>(img + <usize>i));
+    const n16 = len & ~15;
+    for (let i = 0; i < n16; i += 16) {
+      const v = v128.load(img + <usize>i), lo = i16x8.extend_low_i8x16_u(v), hi = i16x8.extend_high_i8x16_u(v);
+      const q = cur + (<usize>i << 2);
+      v128.store(q, f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(lo)));
+      v128.store(q, f32x4.convert_i32x4_u(i32x4.extend_high_i16x8_u(lo)), 16);
+      v128.store(q, f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(hi)), 32);
+      v128.store(q, f32x4.convert_i32x4_u(i32x4.extend_high_i16x8_u(hi)), 48);
+    }
+    for (let i = n16; i < len; i++) store<f32>(cur + (<usize>i << 2), <f32>load<u8>(img + <usize>i));
   } else {
     const k = f32x4.splat(255);
     const n4 = len & ~3;
