@@ -64,8 +64,9 @@ listen((msg) => {
       swd = { a: msg.a, b: msg.b, h: msg.h, w: msg.w, prep: null };
     } else if (msg.type === 'swd') {
       // one SWD level, directions [d0, d1): both sets' levels are prepared once per level and kept
+      // a task carries the patch positions when the worker is to prepare its level (its first task of the level in a run)
       const S = swd;
-      if (!S.prep || S.prep.level !== msg.level) {
+      if (msg.offsA || !S.prep || S.prep.level !== msg.level) {
         S.prep = null;
         ex.reset();
         const prep = (s, offs) => {
@@ -99,6 +100,12 @@ listen((msg) => {
 });
 `;
 
+function postSwdSets(wk: WorkerLike, a: SwdImages, b: SwdImages): void {
+  wk.postMessage({ type: 'swd-sets', a: { data: a.data, n: a.n }, b: { data: b.data, n: b.n }, h: a.height, w: a.width });
+}
+
+const heldOf = (a: SwdImages, b: SwdImages) => ({ a: a.data, b: b.data, na: a.n, nb: b.n, h: a.height, w: a.width });
+
 export interface MsssimTask { images: Int32Array; pairs: Int32Array }
 
 /** One SWD level (size hl x wl) and some of its directions (f32 [ndir][147]); maxDirs bounds ndir for the level's tasks. */
@@ -124,12 +131,20 @@ export function swdPick(held: readonly number[], k: number, levels: readonly num
 
 /** A pool of `threads` workers, each with its own instance of the metrics module. */
 export class MetricsPool {
+  /** The SWD image sets create sent, for the next swd() call. */
+  private swdHeld: { a: SwdImages['data']; b: SwdImages['data']; na: number; nb: number; h: number; w: number } | null = null;
+
   private constructor(private workers: WorkerLike[]) {}
 
   get size(): number { return this.workers.length; }
 
-  /** Starts the pool, or returns null when threads <= 1, no worker factory is given or workers fail to start. */
-  static async create(threads: number, f?: WorkerFactory | null): Promise<MetricsPool | null> {
+  /**
+   * Starts the pool, or returns null when threads <= 1, no worker factory is
+   * given or workers fail to start. swdSets: the image sets a following swd()
+   * compares, posted right behind the module so that the workers take them in
+   * while they start and the caller draws its plan.
+   */
+  static async create(threads: number, f?: WorkerFactory | null, swdSets?: [SwdImages, SwdImages]): Promise<MetricsPool | null> {
     if (!f || threads <= 1) return null;
     metricsWasm(); // compiles the module on this thread (the build this thread chose: the workers run the same)
     const mod = compiledModule(metricsModuleName());
@@ -141,13 +156,16 @@ export class MetricsPool {
         wk.onError(reject);
         wk.onMessage((m) => (m.type === 'ready' ? resolve() : reject(new Error(m.message ?? 'worker failed to start'))));
         wk.postMessage({ type: 'init', module: mod });
+        if (swdSets) postSwdSets(wk, swdSets[0], swdSets[1]);
       })));
     } catch {
       // e.g. a Content-Security-Policy without blob: workers: compute on this thread
       workers.forEach((wk) => wk.terminate());
       return null;
     }
-    return new MetricsPool(workers);
+    const pool = new MetricsPool(workers);
+    if (swdSets) pool.swdHeld = heldOf(swdSets[0], swdSets[1]);
+    return pool;
   }
 
   /** Sends the luminance images (f32 [n][h][w]) every MS-SSIM task refers to. */
@@ -201,11 +219,21 @@ export class MetricsPool {
    * is prepared twice, not every level.
    */
   async swd(a: SwdImages, b: SwdImages, tasks: SwdTask[], onResult: (task: number, out: Float64Array) => void): Promise<void> {
-    for (const wk of this.workers) wk.postMessage({ type: 'swd-sets', a: { data: a.data, n: a.n }, b: { data: b.data, n: b.n }, h: a.height, w: a.width });
+    // the sets go out unless these very arrays went with create
+    // (once: a later call sends its sets again, whose contents may have changed)
+    const S = this.swdHeld, now = heldOf(a, b);
+    this.swdHeld = null;
+    if (!S || S.a !== now.a || S.b !== now.b || S.na !== now.na || S.nb !== now.nb || S.h !== now.h || S.w !== now.w) {
+      for (const wk of this.workers) postSwdSets(wk, a, b);
+    }
     const held = this.workers.map(() => -1);
-    await this.runAll(tasks.map((t) => ({ type: 'swd', ...t })), onResult, (k, left) => {
+    // only a worker's first task of a level carries the patch positions (it prepares the level then)
+    const msgs: Record<string, unknown>[] = tasks.map((t) => ({ type: 'swd', ...t }));
+    await this.runAll(msgs, onResult, (k, left) => {
       const i = swdPick(held, k, left.map((id) => tasks[id].level));
-      held[k] = tasks[left[i]].level;
+      const id = left[i];
+      if (held[k] === tasks[id].level) msgs[id] = { ...msgs[id], offsA: null, offsB: null };
+      held[k] = tasks[id].level;
       return i;
     });
   }

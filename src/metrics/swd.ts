@@ -129,7 +129,8 @@ const imagesOf = (s: SampleSet): SwdImages => ({ data: s.data, n: s.n, height: s
 export async function slicedWasserstein(a: SampleSet, b: SampleSet, opts: SwdOptions = {}): Promise<SwdResult> {
   checkSwdSets(a, b);
   // the workers start (their own threads) while this thread draws the plan
-  const starting = opts.pool === undefined ? MetricsPool.create(opts.threads ?? 1, opts.workers) : null;
+  // (the image sets go to them right behind the module)
+  const starting = opts.pool === undefined ? MetricsPool.create(opts.threads ?? 1, opts.workers, [imagesOf(a), imagesOf(b)]) : null;
   let plan: SwdLevelPlan[];
   try {
     plan = swdPlan(a, b, opts);

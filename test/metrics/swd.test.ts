@@ -84,6 +84,19 @@ describe('slicedWasserstein', () => {
     expect(await slicedWasserstein(a, b, { seed: 5, threads: 2, workers })).toEqual(r1);
   });
 
+  it('a pool kept across calls: other seeds (other patch positions), a set changed in place and other sets give what this thread gives', async () => {
+    const a = textures(12, 32, 1), b = textures(10, 32, 2), c = textures(9, 32, 3);
+    const pool = await MetricsPool.create(2, workers, [a, b]);
+    expect(pool).not.toBeNull();
+    try {
+      // tasks after a worker's first of a level reuse its prepared level: another seed must prepare again
+      for (const seed of [5, 6, 5]) expect(await slicedWasserstein(a, b, { seed, pool })).toEqual(await slicedWasserstein(a, b, { seed }));
+      a.data.set(c.data.subarray(0, a.data.length / 2)); // the same array, new contents
+      expect(await slicedWasserstein(a, b, { seed: 5, pool })).toEqual(await slicedWasserstein(a, b, { seed: 5 }));
+      expect(await slicedWasserstein(c, b, { seed: 5, pool })).toEqual(await slicedWasserstein(c, b, { seed: 5 }));
+    } finally { pool!.close(); }
+  });
+
   it('both builds of the metrics module (plain mul + add, relaxed FMA) agree to 1e-6, each the same on 2 worker threads', async () => {
     // importing the Node platform sets V8's relaxed-SIMD flag: Node picks the FMA build
     expect(metricsRelaxedAvailable()).toBe(true);
