@@ -28,7 +28,8 @@
 //
 // Scratch (w1HistBytes): counts of a and of b i32 [BINS], the signs f32
 // [BINS], the mixed bins' list [BINS][k i32, start i32, D f64, L f64, w f64], the mixed
-// elements f32 [(na + nb) / 8 + 4], and the sort's scratch for a big mixed bin.
+// elements f32 [(na + nb) / 8 + 4], the sort's scratch for a big mixed bin, and
+// each element's bin i32 [na], [nb] (pass 1 finds them, pass 2 reads them).
 import { sortKeys, HIST_BYTES } from './swd_sort';
 
 /** Most bins (2^15): about 8 elements a bin for 2 x 128k; fewer elements get fewer bins, down to 2^10 (binsFor). */
@@ -52,7 +53,7 @@ const SMALL: i32 = 32;
 
 export function w1HistBytes(na: i32, nb: i32): usize {
   const cap = <usize>mixedCap(na, nb);
-  return a16(<usize>BINS * 12) + a16(<usize>BINS * 32) + a16(cap * 4) + a16(cap * 4) + HIST_BYTES + 16;
+  return a16(<usize>BINS * 12) + a16(<usize>BINS * 32) + a16(cap * 4) + a16(cap * 4) + HIST_BYTES + a16(<usize>na * 4) + a16(<usize>nb * 4) + 16;
 }
 
 /** lo, hi, sum |x| over both samples (f32x4 pmin / pmax), and whether any value is NaN (lane 3 != 0). */
@@ -120,12 +121,13 @@ const MAGIC: f32 = 8388608; // 2^23: y + MAGIC holds round(y) in its low mantiss
  * Counts one sample into its bins (i32 [BINS]); four positions at a time in
  * SIMD, the counts per lane. wt: i32 [n] multiplicities, or 0 for ones.
  */
-function countSample(p: usize, n: i32, wt: usize, c: f32, C: i32, sc: f32, JN: i32, cnt: usize): void {
+function countSample(p: usize, n: i32, wt: usize, c: f32, C: i32, sc: f32, JN: i32, cnt: usize, ks: usize): void {
   const vc = f32x4.splat(c), vC = i32x4.splat(C), vsc = f32x4.splat(sc), vpos = i32x4.splat(JN), vneg = i32x4.splat(JN - 1);
   const n4 = n & ~3;
   if (wt == 0) {
     for (let i = 0; i < n4; i += 4) {
       const k = kOf4(v128.load(p + (<usize>i << 2)), vc, vC, vsc, vpos, vneg);
+      v128.store(ks + (<usize>i << 2), k);
       inc(cnt, i32x4.extract_lane(k, 0), 1);
       inc(cnt, i32x4.extract_lane(k, 1), 1);
       inc(cnt, i32x4.extract_lane(k, 2), 1);
@@ -134,6 +136,7 @@ function countSample(p: usize, n: i32, wt: usize, c: f32, C: i32, sc: f32, JN: i
   } else {
     for (let i = 0; i < n4; i += 4) {
       const k = kOf4(v128.load(p + (<usize>i << 2)), vc, vC, vsc, vpos, vneg), m = v128.load(wt + (<usize>i << 2));
+      v128.store(ks + (<usize>i << 2), k);
       inc(cnt, i32x4.extract_lane(k, 0), i32x4.extract_lane(m, 0));
       inc(cnt, i32x4.extract_lane(k, 1), i32x4.extract_lane(m, 1));
       inc(cnt, i32x4.extract_lane(k, 2), i32x4.extract_lane(m, 2));
@@ -155,7 +158,7 @@ function countSample(p: usize, n: i32, wt: usize, c: f32, C: i32, sc: f32, JN: i
  * (sign 0) out to buf, each as often as it counts, at the cursor curs[k]
  * (i32 [BINS]), which moves on.
  */
-function signedSums(p: usize, n: i32, wt: usize, c: f32, C: i32, sc: f32, JN: i32, sign: usize, curs: usize, buf: usize): f64 {
+function signedSums(p: usize, n: i32, wt: usize, c: f32, C: i32, sc: f32, JN: i32, sign: usize, curs: usize, buf: usize, ks: usize): f64 {
   const vc = f32x4.splat(c), vC = i32x4.splat(C), vsc = f32x4.splat(sc), vpos = i32x4.splat(JN), vneg = i32x4.splat(JN - 1), zero = f32x4.splat(0);
   const n4 = n & ~3;
   let total: f64 = 0;
@@ -163,7 +166,7 @@ function signedSums(p: usize, n: i32, wt: usize, c: f32, C: i32, sc: f32, JN: i3
   let acc0 = f64x2.splat(0), acc1 = f64x2.splat(0);
   for (let i = 0; i < n4; i += 4) {
     const x = v128.load(p + (<usize>i << 2));
-    const k = kOf4(x, vc, vC, vsc, vpos, vneg);
+    const k = v128.load(ks + (<usize>i << 2)); // the bins countSample found
     const k0 = i32x4.extract_lane(k, 0), k1 = i32x4.extract_lane(k, 1), k2 = i32x4.extract_lane(k, 2), k3 = i32x4.extract_lane(k, 3);
     let g = v128.load32_zero(sign + (<usize>k0 << 2));
     g = v128.load32_lane(sign + (<usize>k1 << 2), g, 1);
@@ -252,10 +255,11 @@ export function w1HistWeighted(a: usize, ua: i32, wta: usize, na: i32, b: usize,
   const list = sign + <usize>BINS * 4;
   const cap = mixedCap(na, nb);
   const buf = list + a16(<usize>BINS * 32), tmp = buf + a16(<usize>cap * 4), hist = tmp + a16(<usize>cap * 4);
+  const ksA = hist + HIST_BYTES, ksB = ksA + a16(<usize>na * 4); // each element's bin (i32 [ua], [ub]), from pass 1 for pass 2
   memory.fill(cntA, 0, <usize>NB * 4);
   memory.fill(cntB, 0, <usize>NB * 4);
-  countSample(a, ua, wta, c, C, sc, JN, cntA);
-  countSample(b, ub, wtb, c, C, sc, JN, cntB);
+  countSample(a, ua, wta, c, C, sc, JN, cntA, ksA);
+  countSample(b, ub, wtb, c, C, sc, JN, cntB, ksB);
   // walk: D at each bin's left edge, in units where an a adds nb and a b subtracts na.
   // A pure bin's integral of |D| is g (D_right w + (nb ca - na cb) L - nb sum_a x + na sum_b x)
   // = g (D_right R - D_left L - ...): over a run of pure bins of one sign the first terms
@@ -296,7 +300,7 @@ export function w1HistWeighted(a: usize, ua: i32, wta: usize, na: i32, b: usize,
     D += up - down;
   }
   if (run != 0) total += <f64>run * (D * leftOf(NB, c, C, isc, JN) - start);
-  total -= wa * signedSums(a, ua, wta, c, C, sc, JN, sign, cntA, buf) - wb * signedSums(b, ub, wtb, c, C, sc, JN, sign, cntB, buf);
+  total -= wa * signedSums(a, ua, wta, c, C, sc, JN, sign, cntA, buf, ksA) - wb * signedSums(b, ub, wtb, c, C, sc, JN, sign, cntB, buf, ksB);
   // the mixed bins: after the copies, bin k's a-cursor has moved to the start of its b run and its b-cursor to the run's end
   for (let j = 0; j < nm; j++) {
     const e = list + (<usize>j << 5), k = load<i32>(e);
