@@ -127,11 +127,13 @@ function countSample(p: usize, n: i32, wt: usize, c: f32, C: i32, sc: f32, JN: i
   if (wt == 0) {
     for (let i = 0; i < n4; i += 4) {
       const k = kOf4(v128.load(p + (<usize>i << 2)), vc, vC, vsc, vpos, vneg);
-      v128.store(ks + (<usize>i << 2), k);
-      inc(cnt, i32x4.extract_lane(k, 0), 1);
-      inc(cnt, i32x4.extract_lane(k, 1), 1);
-      inc(cnt, i32x4.extract_lane(k, 2), 1);
-      inc(cnt, i32x4.extract_lane(k, 3), 1);
+      // stored for pass 2, and read back as scalars (store forwarding: cheaper than lane extracts)
+      const kp = ks + (<usize>i << 2);
+      v128.store(kp, k);
+      inc(cnt, load<i32>(kp), 1);
+      inc(cnt, load<i32>(kp, 4), 1);
+      inc(cnt, load<i32>(kp, 8), 1);
+      inc(cnt, load<i32>(kp, 12), 1);
     }
   } else {
     for (let i = 0; i < n4; i += 4) {
@@ -166,8 +168,9 @@ function signedSums(p: usize, n: i32, wt: usize, c: f32, C: i32, sc: f32, JN: i3
   let acc0 = f64x2.splat(0), acc1 = f64x2.splat(0);
   for (let i = 0; i < n4; i += 4) {
     const x = v128.load(p + (<usize>i << 2));
-    const k = v128.load(ks + (<usize>i << 2)); // the bins countSample found
-    const k0 = i32x4.extract_lane(k, 0), k1 = i32x4.extract_lane(k, 1), k2 = i32x4.extract_lane(k, 2), k3 = i32x4.extract_lane(k, 3);
+    // the bins countSample found (scalar loads: cheaper than lane extracts)
+    const kp = ks + (<usize>i << 2);
+    const k0 = load<i32>(kp), k1 = load<i32>(kp, 4), k2 = load<i32>(kp, 8), k3 = load<i32>(kp, 12);
     let g = v128.load32_zero(sign + (<usize>k0 << 2));
     g = v128.load32_lane(sign + (<usize>k1 << 2), g, 1);
     g = v128.load32_lane(sign + (<usize>k2 << 2), g, 2);
