@@ -22,6 +22,7 @@ export { decodePng, isPng } from './kernels/png';
 export * from './metrics';
 export { loadImageFiles, type FileLike, type FilesLoadOptions } from './data/files_browser';
 export { applyGradientsFused } from './gan/optimizer_fused';
+export { CONV_BIAS_ACT_KERNEL } from './gan/conv_fused';
 export { profileKernels, type KernelProfile, type KernelProfileRow } from './backend/kernel_profile';
 export { measureSimdPeak, simdPeak, PEAK_FLOPS_PER_ITER, type PeakResult } from './kernels/peak';
 export { registerWasmTrainingKernels, unregisterWasmTrainingKernels, currentNnPool, ourRegisteredKernels, nnKernelStats, OUR_KERNELS, type OurKernel, type WasmKernelsInfo } from './backend/wasm_kernels';

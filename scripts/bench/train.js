@@ -39,9 +39,8 @@ import os from 'node:os';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const dist = process.env.GANFORGE_DIST ?? join(root, 'dist/node/index.js');
 const gf = await import(dist);
-const { tf, GanTrainer, resolveConfig, initBackend, registerWasmTrainingKernels, unregisterWasmTrainingKernels, registerBaselineConv2DBackpropFilter, nnKernelStats, profileKernels, ourRegisteredKernels, currentNnPool, measureSimdPeak, simdPeak, nodeSpawner, nodePlatform } = gf;
+const { tf, GanTrainer, resolveConfig, initBackend, registerWasmTrainingKernels, unregisterWasmTrainingKernels, registerBaselineConv2DBackpropFilter, nnKernelStats, profileKernels, ourRegisteredKernels, currentNnPool, measureSimdPeak, simdPeak, nodeSpawner, nodePlatform, CONV_BIAS_ACT_KERNEL } = gf;
 const require = createRequire(import.meta.url);
-const CONV_BIAS_ACT = 'GanforgeConv2DBiasAct'; // src/gan/conv_fused.ts
 
 const argv = process.argv.slice(2);
 const opt = (name, dflt) => { const i = argv.indexOf(`--${name}`); return i >= 0 ? argv[i + 1] : dflt; };
@@ -158,8 +157,8 @@ function kernelTimes(label, reps) {
       Conv2DBackpropFilter: () => tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { ...attrs, filterShape: fShape }),
     };
     // D's first convolution as a training step runs it: conv + bias + LeakyReLU in one kernel (src/gan/conv_fused.ts)
-    if (g.Ci === 3 && tf.getKernel(CONV_BIAS_ACT, tf.getBackend())) {
-      kernels[`Conv2D+bias+leaky`] = () => tf.engine().runKernel(CONV_BIAS_ACT, { x, filter: w, bias }, { strides: g.s, pad: g.pad, activation: 'leakyrelu', leakyreluAlpha: 0.2 });
+    if (g.Ci === 3 && CONV_BIAS_ACT_KERNEL && tf.getKernel(CONV_BIAS_ACT_KERNEL, tf.getBackend())) {
+      kernels[`Conv2D+bias+leaky`] = () => tf.engine().runKernel(CONV_BIAS_ACT_KERNEL, { x, filter: w, bias }, { strides: g.s, pad: g.pad, activation: 'leakyrelu', leakyreluAlpha: 0.2 });
     }
     const flops = convFlops(g, B);
     for (const [kname, fn] of Object.entries(kernels)) {

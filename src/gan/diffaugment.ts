@@ -23,7 +23,7 @@
 // Rng (the trainer's seeded PRNG), so a run stays reproducible and resumable.
 import { tf, type Tensor4D } from '../tf';
 import type { Rng } from '../util/rng';
-import { augmentTyped } from './diffaugment_typed';
+import { augmentTyped, cutoutSpan } from './diffaugment_typed';
 
 export type AugmentName = 'color' | 'translation' | 'cutout';
 /** The policy names, in the order the paper lists them. */
@@ -86,10 +86,8 @@ export function translate(x: Tensor4D, ty: Int32Array, tx: Int32Array): Tensor4D
 /** The 0/1 cutout mask [n, h, w, 1]: a square of `side` centred (authors' convention) at (cy[b], cx[b]) is 0. */
 export function cutoutMask(n: number, h: number, w: number, cy: Int32Array, cx: Int32Array, side = cutoutSide(Math.min(h, w))): Float32Array {
   const mask = new Float32Array(n * h * w).fill(1);
-  const half = Math.floor(side / 2);
   for (let b = 0; b < n; b++) {
-    const y0 = Math.max(0, cy[b] - half), y1 = Math.min(h - 1, cy[b] - half + side - 1);
-    const x0 = Math.max(0, cx[b] - half), x1 = Math.min(w - 1, cx[b] - half + side - 1);
+    const [y0, y1] = cutoutSpan(cy[b], side, h), [x0, x1] = cutoutSpan(cx[b], side, w);
     for (let y = y0; y <= y1; y++) mask.fill(0, (b * h + y) * w + x0, (b * h + y) * w + x1 + 1);
   }
   return mask;

@@ -72,12 +72,20 @@ function translate(x: Float32Array, [n, h, w, c]: Shape, d: AugmentDraws, adjoin
   return y;
 }
 
+/**
+ * The rows (or columns) [lo, hi] a cutout square of `side` centred at `centre`
+ * covers in an image of `len`, clipped at the border (the authors' convention:
+ * it starts at centre - floor(side / 2)). Empty when hi < lo.
+ */
+export function cutoutSpan(centre: number, side: number, len: number): [number, number] {
+  const lo = centre - Math.floor(side / 2);
+  return [Math.max(0, lo), Math.min(len - 1, lo + side - 1)];
+}
+
 function cutout(x: Float32Array, [n, h, w, c]: Shape, d: AugmentDraws, side: number): Float32Array {
   const y = x.slice();
-  const half = Math.floor(side / 2);
   for (let b = 0; b < n; b++) {
-    const y0 = Math.max(0, d.cy![b] - half), y1 = Math.min(h - 1, d.cy![b] - half + side - 1);
-    const x0 = Math.max(0, d.cx![b] - half), x1 = Math.min(w - 1, d.cx![b] - half + side - 1);
+    const [y0, y1] = cutoutSpan(d.cy![b], side, h), [x0, x1] = cutoutSpan(d.cx![b], side, w);
     for (let i = y0; i <= y1; i++) y.fill(0, ((b * h + i) * w + x0) * c, ((b * h + i) * w + x1 + 1) * c);
   }
   return y;

@@ -41,9 +41,9 @@ function imageChunks(B: number, bytes: number): number {
 export function forwardChunks(g: ConvGeom): number {
   return imageChunks(g.B, (g.H * g.W * g.Ci + g.OH * g.OW * g.Co) * g.B * 4);
 }
-/** Chunks of the fused (few-column) input gradient (by dy + dx bytes). */
+/** Chunks of the fused (few-column) input gradient: its dy and dx are the forward's output and input, so the forward's count. */
 export function inputGradChunks(g: ConvGeom): number {
-  return usesFusedInputGrad(g) ? imageChunks(g.B, (g.H * g.W * g.Ci + g.OH * g.OW * g.Co) * g.B * 4) : 1;
+  return usesFusedInputGrad(g) ? forwardChunks(g) : 1;
 }
 /** First image of each chunk, then B: whole images, every chunk at least one. */
 function chunkStarts(B: number, chunks: number): number[] {
