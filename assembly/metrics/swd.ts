@@ -10,7 +10,7 @@
 // swd_chunk    for each direction (dirs f32 [ndir][147]): project both sets'
 //              patches, sort, W1 -> out f64 [ndir].
 import { laplacianLevel, pyramidScratchBytes } from './swd_pyramid';
-import { projectBlocks, NH, ROW, DESC } from './swd_project';
+import { projectBlocks, NH, ROW, DESC, DB, PACK_BYTES } from './swd_project';
 import { sortKeys, w1Sorted, HIST_BYTES } from './swd_sort';
 import { w1HistWeighted, w1HistBytes } from './swd_w1';
 
@@ -124,8 +124,8 @@ export function swd_w1_mode(mode: i32): i32 {
   return old;
 }
 
-/** Directions projected per pass over the patches (4 blocks of 16). */
-const DIR_BLOCK: i32 = 64;
+/** Directions projected per pass over the patches (6 blocks of 12; the JS side sends tasks of a multiple of 12). */
+const DIR_BLOCK: i32 = 72;
 
 /** Slots of the open-addressing table that finds repeated patch positions (a power of two >= 2 count). */
 function tableSlots(count: i32): usize {
@@ -138,7 +138,7 @@ function tableSlots(count: i32): usize {
 export function swd_scratch_bytes(ca: i32, cb: i32): usize {
   const D = <usize>DIR_BLOCK, mx = <usize>max(ca, cb);
   return a16(<usize>DESC * D * 4) + a16(<usize>ca * D * 4) + a16(<usize>cb * D * 4) + 3 * a16(mx * 4) + HIST_BYTES +
-    2 * a16(<usize>ca * 4) + 2 * a16(<usize>cb * 4) + a16(tableSlots(max(ca, cb)) * 8) + w1HistBytes(ca, cb) + a16(<usize>ca * 4) + a16(<usize>cb * 4) + 16;
+    2 * a16(<usize>ca * 4) + 2 * a16(<usize>cb * 4) + a16(tableSlots(max(ca, cb)) * 8) + w1HistBytes(ca, cb) + a16(<usize>ca * 4) + a16(<usize>cb * 4) + a16(PACK_BYTES) + 16;
 }
 
 /**
@@ -193,8 +193,20 @@ function checkOffsets(offs: usize, count: i32, len: i64, stride: i64): bool {
   return true;
 }
 
+/** What the last swd_chunk call found repeated (see reuse): for which offsets, counts and scratch, and the distinct counts. */
+let keptOa: usize = 0, keptOb: usize = 0, keptScratch: usize = 0, keptCa: i32 = 0, keptCb: i32 = 0, keptNua: i32 = 0, keptNub: i32 = 0;
+/** Whether the kept values hold (false while a call runs, so a call that stops part-way keeps nothing). */
+let keptValid = false;
+
+/**
+ * reuse = 1: the caller promises that the patch offsets (oa, ob) and the
+ * scratch are as the previous call left them (the next directions of one
+ * level), so the repeated positions that call found are taken from the
+ * scratch instead of found again; with other offsets, counts or scratch than
+ * that call's they are found again anyway.
+ */
 export function swd_chunk(la: usize, lenA: i32, oa: usize, ca: i32, lb: usize, lenB: i32, ob: usize, cb: i32,
-  stride: i32, dirs: usize, ndir: i32, scratch: usize, out: usize): i32 {
+  stride: i32, dirs: usize, ndir: i32, scratch: usize, out: usize, reuse: i32): i32 {
   if (ca < 1 || cb < 1 || ndir < 1 || stride < ROW || lenA < 0 || lenB < 0) return ERR_DIMS;
   const sb = swd_scratch_bytes(ca, cb);
   if (!fits(la, <u64>lenA * 4) || !fits(lb, <u64>lenB * 4) || !fits(oa, <u64>ca * 4) || !fits(ob, <u64>cb * 4) ||
@@ -207,29 +219,34 @@ export function swd_chunk(la: usize, lenA: i32, oa: usize, ca: i32, lb: usize, l
   const hist = tmp + a16(mx * 4);
   const ua = hist + HIST_BYTES, ma = ua + a16(<usize>ca * 4), ub = ma + a16(<usize>ca * 4), mb = ub + a16(<usize>cb * 4);
   const table = mb + a16(<usize>cb * 4), wA = table + a16(tableSlots(max(ca, cb)) * 8), wB = wA + a16(<usize>ca * 4);
-  const hs = wB + a16(<usize>cb * 4);
+  const pk = wB + a16(<usize>cb * 4), hs = pk + a16(PACK_BYTES);
   // each distinct position is projected once (rows of pa / pb hold nua / nub
   // values) where that saves a twentieth or more (at 32 px, 128 draws among 676
   // positions repeat about 9%); otherwise the patches as given
-  let nua = dedupe(oa, ca, ua, ma, table), nub = dedupe(ob, cb, ub, mb, table);
+  const kept = reuse == 1 && keptValid && keptOa == oa && keptOb == ob && keptCa == ca && keptCb == cb && keptScratch == scratch;
+  keptValid = false;
+  let nua = kept ? keptNua : dedupe(oa, ca, ua, ma, table), nub = kept ? keptNub : dedupe(ob, cb, ub, mb, table);
   const gA = <i64>nua * 20 <= <i64>ca * 19, gB = <i64>nub * 20 <= <i64>cb * 19;
+  // how often each distinct position was drawn: W1 through the bins takes the distinct projections with these weights
+  if (!kept) {
+    if (gA) multiplicities(ma, ca, wA, nua);
+    if (gB) multiplicities(mb, cb, wB, nub);
+  }
+  keptOa = oa; keptOb = ob; keptCa = ca; keptCb = cb; keptScratch = scratch; keptNua = nua; keptNub = nub; keptValid = true;
   if (!gA) nua = ca;
   if (!gB) nub = cb;
-  // how often each distinct position was drawn: W1 through the bins takes the distinct projections with these weights
-  if (gA) multiplicities(ma, ca, wA, nua);
-  if (gB) multiplicities(mb, cb, wB, nub);
   const rs = <usize>stride << 2;
   for (let s0 = 0; s0 < ndir; s0 += DIR_BLOCK) {
-    const ns = min(DIR_BLOCK, ndir - s0), nb = (ns + 15) >> 4;
-    // dirT: nb blocks of [147][16], k-major, the last block zero-padded
-    memory.fill(dirT, 0, <usize>nb * <usize>DESC * 64);
+    const ns = min(DIR_BLOCK, ndir - s0), nb = (ns + DB - 1) / DB;
+    // dirT: nb blocks of [147][12], k-major, the last block zero-padded
+    memory.fill(dirT, 0, <usize>nb * <usize>DESC * <usize>DB * 4);
     for (let d = 0; d < ns; d++) {
       const src = dirs + <usize>(s0 + d) * <usize>DESC * 4;
-      const blk = dirT + <usize>(d >> 4) * <usize>DESC * 64 + (<usize>(d & 15) << 2);
-      for (let k = 0; k < DESC; k++) store<f32>(blk + <usize>k * 64, load<f32>(src + (<usize>k << 2)));
+      const blk = dirT + <usize>(d / DB) * <usize>DESC * <usize>DB * 4 + (<usize>(d % DB) << 2);
+      for (let k = 0; k < DESC; k++) store<f32>(blk + <usize>k * <usize>DB * 4, load<f32>(src + (<usize>k << 2)));
     }
-    projectBlocks(la, rs, gA ? ua : oa, nua, dirT, nb, pa);
-    projectBlocks(lb, rs, gB ? ub : ob, nub, dirT, nb, pb);
+    projectBlocks(la, rs, gA ? ua : oa, nua, dirT, nb, pa, pk);
+    projectBlocks(lb, rs, gB ? ub : ob, nub, dirT, nb, pb, pk);
     for (let d = 0; d < ns; d++) {
       let ra = pa + <usize>d * <usize>nua * 4, rb = pb + <usize>d * <usize>nub * 4;
       if (w1Mode == 0) {

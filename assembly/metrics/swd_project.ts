@@ -1,51 +1,40 @@
-// Projection of 7x7x3 neighbourhoods onto 16 directions at a time: a GEMM
-// whose A operand is read straight from the pyramid level (no descriptor
-// copy). A descriptor is 7 rows of 21 contiguous floats (x, then channel),
-// component k = (row * 7 + x) * 3 + c.
+// Projection of 7x7x3 neighbourhoods onto the directions: a GEMM whose A
+// operand is gathered from the pyramid level. A descriptor is 7 rows of 21
+// contiguous floats (x, then channel), component k = (row * 7 + x) * 3 + c.
 //
 // Letters: P patches (offsets, in floats, of their top-left in the level),
-// 16 directions, K = 147 components.
-// Reads   level f32, offs i32 [P], dirT f32 [147][16] (k-major, zero-padded)
-// Writes  out f32 [16][P] (direction-major, ready to sort; rows ps bytes apart)
+// K = 147 components, DB = 12 directions a block.
+// Reads   level f32, offs i32 [P], dirT f32 nb x [147][12] (k-major, zero-padded)
+// Writes  out f32 [12 nb][P] (direction-major, ready for W1; rows ps bytes apart)
 //
-// Strategy: two patches against 16 directions: per component, 4 direction
-// loads and 2 splat loads feed 8 f32x4 mul+add (8 accumulators, 14 live
-// registers); lanes are stored transposed at the end. The relaxed-SIMD build
-// (metrics_relaxed) does each mul + add as one f32x4.relaxed_madd, an FMA on
-// x64: 1.5x the plain build's speed here. Unrolling the 21-component loop
-// (fully or per pixel) made V8's code much slower (register spills).
+// Strategy: patches go in chunks of PATCH_CHUNK (about one image's worth),
+// each packed once into contiguous descriptors (pk, [chunk][147]), then
+// multiplied with every direction block: the block (7 KB) stays in L1 while
+// the packed chunk streams from L2. The relaxed-SIMD build's micro-kernel
+// (metrics_relaxed: f32x4.relaxed_madd, an FMA on x64) takes three patches
+// against 12 directions: per component, 3 direction loads and 3 splat loads
+// feed 9 FMAs into 9 accumulators (V8 keeps all six loads in registers, so 15
+// of the 16 xmm registers are live; a fourth patch spills). The plain build's
+// takes two patches (6 accumulators), as its mul + add needs a temporary
+// register. Each output is the sum over k in order 0..146 of x_k * w_k (fused
+// or not as the build says), so it does not depend on the tiling; in the
+// relaxed build the numbers are those of the earlier 2-patch x 16-direction
+// kernel, bit for bit. Interleaved A/B on one thread (300 vs 300, all 3
+// levels, swd_chunk time including W1): 2-4% faster with FMA, 6% in the plain
+// build.
 
 export const NH: i32 = 7;
 export const ROW: i32 = 21; // floats per descriptor row
 export const DESC: i32 = 147;
+/** Directions per block of dirT (the micro-kernel's width). */
+export const DB: i32 = 12;
+/** Patches per packed chunk. */
+export const PATCH_CHUNK: i32 = 128;
+const DBYTES: usize = <usize>DESC * 4; // one packed descriptor
+const BLOCK_BYTES: usize = <usize>DESC * <usize>DB * 4; // one direction block
 
-export function project16(level: usize, stride: usize, offs: usize, count: i32, dirT: usize, out: usize, ps: usize): void {
-  for (let i = 0; i < count; i += 2) {
-    const p0 = level + (<usize>load<i32>(offs + (<usize>i << 2)) << 2);
-    const p1 = i + 1 < count ? level + (<usize>load<i32>(offs + (<usize>(i + 1) << 2)) << 2) : p0;
-    let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
-    let b0 = f32x4.splat(0), b1 = f32x4.splat(0), b2 = f32x4.splat(0), b3 = f32x4.splat(0);
-    let d = dirT;
-    for (let r = 0; r < NH; r++) {
-      const q0 = p0 + <usize>r * stride, q1 = p1 + <usize>r * stride;
-      for (let c = 0; c < ROW; c++) {
-        const w0 = v128.load(d), w1 = v128.load(d, 16), w2 = v128.load(d, 32), w3 = v128.load(d, 48);
-        const x0 = v128.load32_splat(q0 + (<usize>c << 2)), x1 = v128.load32_splat(q1 + (<usize>c << 2));
-        a0 = madd(x0, w0, a0); b0 = madd(x1, w0, b0);
-        a1 = madd(x0, w1, a1); b1 = madd(x1, w1, b1);
-        a2 = madd(x0, w2, a2); b2 = madd(x1, w2, b2);
-        a3 = madd(x0, w3, a3); b3 = madd(x1, w3, b3);
-        d += 64;
-      }
-    }
-    const o = out + (<usize>i << 2);
-    store4(o, ps, a0, 0); store4(o, ps, a1, 4); store4(o, ps, a2, 8); store4(o, ps, a3, 12);
-    if (i + 1 < count) {
-      const o1 = o + 4;
-      store4(o1, ps, b0, 0); store4(o1, ps, b1, 4); store4(o1, ps, b2, 8); store4(o1, ps, b3, 12);
-    }
-  }
-}
+/** Bytes of the packing buffer projectBlocks needs (a chunk rounded up to whole tiles of up to 3 patches). */
+export const PACK_BYTES: usize = <usize>(PATCH_CHUNK + 2) * DBYTES;
 
 /** a * b + c: fused where the relaxed-SIMD build runs on an FMA CPU, else mul then add. */
 @inline function madd(a: v128, b: v128, c: v128): v128 {
@@ -61,21 +50,85 @@ export function project16(level: usize, stride: usize, offs: usize, count: i32, 
   store<f32>(p + 3 * ps, f32x4.extract_lane(v, 3));
 }
 
-/** Patches per chunk of projectBlocks: about one image's worth, so its level rows stay in L1/L2 across all direction blocks. */
-const PATCH_CHUNK: i32 = 128;
+/** Copies pc descriptors into pk [pc][147], then repeats the last one up to a multiple of TILE. */
+function pack(level: usize, stride: usize, offs: usize, pc: i32, pk: usize): void {
+  for (let i = 0; i < pc; i++) {
+    const p = level + (<usize>load<i32>(offs + (<usize>i << 2)) << 2);
+    const o = pk + <usize>i * DBYTES;
+    for (let r = 0; r < NH; r++) {
+      const q = p + <usize>r * stride, w = o + <usize>r * (ROW * 4);
+      v128.store(w, v128.load(q)); v128.store(w, v128.load(q, 16), 16); v128.store(w, v128.load(q, 32), 32);
+      v128.store(w, v128.load(q, 48), 48); v128.store(w, v128.load(q, 64), 64); store<f32>(w, load<f32>(q, 80), 80);
+    }
+  }
+  for (let i = pc; i % TILE != 0; i++) memory.copy(pk + <usize>i * DBYTES, pk + <usize>(pc - 1) * DBYTES, DBYTES);
+}
+
+/** Patches a micro-kernel tile takes: 3 with FMA; 2 in the plain build, whose separate mul + add need a temporary register (3 spills there). */
+const TILE: i32 = ASC_FEATURE_RELAXED_SIMD ? 3 : 2;
+
+/** Packed patches [pc][147] (padded to a multiple of TILE) against one block of 12 directions into out rows (ps bytes apart). */
+function project12(pk: usize, pc: i32, blk: usize, out: usize, ps: usize): void {
+  if (ASC_FEATURE_RELAXED_SIMD) {
+    for (let i = 0; i < pc; i += 3) {
+      let x = pk + <usize>i * DBYTES;
+      let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0);
+      let b0 = f32x4.splat(0), b1 = f32x4.splat(0), b2 = f32x4.splat(0);
+      let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0);
+      let d = blk;
+      const e = blk + BLOCK_BYTES;
+      while (d < e) {
+        const w0 = v128.load(d), w1 = v128.load(d, 16), w2 = v128.load(d, 32);
+        let s = v128.load32_splat(x);
+        a0 = madd(s, w0, a0); a1 = madd(s, w1, a1); a2 = madd(s, w2, a2);
+        s = v128.load32_splat(x, DBYTES);
+        b0 = madd(s, w0, b0); b1 = madd(s, w1, b1); b2 = madd(s, w2, b2);
+        s = v128.load32_splat(x, 2 * DBYTES);
+        c0 = madd(s, w0, c0); c1 = madd(s, w1, c1); c2 = madd(s, w2, c2);
+        d += DB * 4;
+        x += 4;
+      }
+      const o = out + (<usize>i << 2);
+      store4(o, ps, a0, 0); store4(o, ps, a1, 4); store4(o, ps, a2, 8);
+      if (i + 1 < pc) { store4(o + 4, ps, b0, 0); store4(o + 4, ps, b1, 4); store4(o + 4, ps, b2, 8); }
+      if (i + 2 < pc) { store4(o + 8, ps, c0, 0); store4(o + 8, ps, c1, 4); store4(o + 8, ps, c2, 8); }
+    }
+  } else {
+    for (let i = 0; i < pc; i += 2) {
+      let x = pk + <usize>i * DBYTES;
+      let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0);
+      let b0 = f32x4.splat(0), b1 = f32x4.splat(0), b2 = f32x4.splat(0);
+      let d = blk;
+      const e = blk + BLOCK_BYTES;
+      while (d < e) {
+        const w0 = v128.load(d), w1 = v128.load(d, 16), w2 = v128.load(d, 32);
+        let s = v128.load32_splat(x);
+        a0 = madd(s, w0, a0); a1 = madd(s, w1, a1); a2 = madd(s, w2, a2);
+        s = v128.load32_splat(x, DBYTES);
+        b0 = madd(s, w0, b0); b1 = madd(s, w1, b1); b2 = madd(s, w2, b2);
+        d += DB * 4;
+        x += 4;
+      }
+      const o = out + (<usize>i << 2);
+      store4(o, ps, a0, 0); store4(o, ps, a1, 4); store4(o, ps, a2, 8);
+      if (i + 1 < pc) { store4(o + 4, ps, b0, 0); store4(o + 4, ps, b1, 4); store4(o + 4, ps, b2, 8); }
+    }
+  }
+}
 
 /**
- * project16 for nb blocks of 16 directions (dirT: nb consecutive [147][16]
- * blocks) into out f32 [16 nb][count]. Patches go in chunks, each against
- * every block, so the level is read from memory once per call rather than
- * once per block (at 64x64 a set's level is ~50 MB, far beyond the caches).
+ * All count patches against nb blocks of 12 directions (dirT: nb consecutive
+ * [147][12] blocks) into out f32 [12 nb][count]. pk: PACK_BYTES of scratch.
+ * The level is read once per call (at 64x64 a set's level is ~50 MB, far
+ * beyond the caches), each chunk's patches packed once for all blocks.
  */
-export function projectBlocks(level: usize, stride: usize, offs: usize, count: i32, dirT: usize, nb: i32, out: usize): void {
+export function projectBlocks(level: usize, stride: usize, offs: usize, count: i32, dirT: usize, nb: i32, out: usize, pk: usize): void {
   const ps = <usize>count << 2;
   for (let p0 = 0; p0 < count; p0 += PATCH_CHUNK) {
     const pc = min(PATCH_CHUNK, count - p0);
+    pack(level, stride, offs + (<usize>p0 << 2), pc, pk);
     for (let b = 0; b < nb; b++) {
-      project16(level, stride, offs + (<usize>p0 << 2), pc, dirT + <usize>b * <usize>DESC * 64, out + <usize>b * 16 * ps + (<usize>p0 << 2), ps);
+      project12(pk, pc, dirT + <usize>b * BLOCK_BYTES, out + <usize>b * <usize>DB * ps + (<usize>p0 << 2), ps);
     }
   }
 }

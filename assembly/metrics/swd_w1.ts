@@ -26,7 +26,7 @@
 // more than an eighth of the elements in mixed bins
 // (identical or nearly identical samples).
 //
-// Scratch (w1HistBytes): counts of a and of b i32 [BINS], the signs f32
+// Scratch (w1HistBytes): counts of a and of b i32 [BINS], the signs i8
 // [BINS], the mixed bins' list [BINS][k i32, start i32, D f64, L f64, w f64], the mixed
 // elements f32 [(na + nb) / 8 + 4], the sort's scratch for a big mixed bin, and
 // each element's bin i32 [na], [nb] (pass 1 finds them, pass 2 reads them).
@@ -110,11 +110,11 @@ const MAGIC: f32 = 8388608; // 2^23: y + MAGIC holds round(y) in its low mantiss
   return k >= JN ? edgeOf(k - JN, c, C, isc) : -edgeOf(JN - k, c, C, isc);
 }
 
-/** k for four values (SIMD, the same operations as kOf). */
-@inline function kOf4(x: v128, vc: v128, vC: v128, vsc: v128, vpos: v128, vneg: v128): v128 {
+/** k for four values (SIMD; the same bins as kOf: x < 0 flips j to ~j = -1 - j, and x + 0 turns -0 into +0 first). */
+@inline function kOf4(x: v128, vc: v128, vC: v128, vsc: v128, vpos: v128): v128 {
   const y = f32x4.mul(f32x4.convert_i32x4_s(i32x4.sub(f32x4.add(f32x4.abs(x), vc), vC)), vsc);
   const j = i32x4.sub(f32x4.add(y, f32x4.splat(MAGIC)), i32x4.splat(reinterpret<i32>(MAGIC)));
-  return v128.bitselect(i32x4.sub(vneg, j), i32x4.add(vpos, j), f32x4.lt(x, f32x4.splat(0)));
+  return i32x4.add(v128.xor(j, i32x4.shr_s(f32x4.add(x, f32x4.splat(0)), 31)), vpos);
 }
 
 /**
@@ -122,27 +122,56 @@ const MAGIC: f32 = 8388608; // 2^23: y + MAGIC holds round(y) in its low mantiss
  * SIMD, the counts per lane. wt: i32 [n] multiplicities, or 0 for ones.
  */
 function countSample(p: usize, n: i32, wt: usize, c: f32, C: i32, sc: f32, JN: i32, cnt: usize, ks: usize): void {
-  const vc = f32x4.splat(c), vC = i32x4.splat(C), vsc = f32x4.splat(sc), vpos = i32x4.splat(JN), vneg = i32x4.splat(JN - 1);
+  const vc = f32x4.splat(c), vC = i32x4.splat(C), vsc = f32x4.splat(sc), vpos = i32x4.splat(JN);
   const n4 = n & ~3;
   if (wt == 0) {
-    for (let i = 0; i < n4; i += 4) {
-      const k = kOf4(v128.load(p + (<usize>i << 2)), vc, vC, vsc, vpos, vneg);
+    const n8 = n & ~7;
+    for (let i = 0; i < n8; i += 8) {
+      const q = p + (<usize>i << 2);
       // stored for pass 2, and read back as scalars (store forwarding: cheaper than lane extracts)
       const kp = ks + (<usize>i << 2);
-      v128.store(kp, k);
+      v128.store(kp, kOf4(v128.load(q), vc, vC, vsc, vpos));
+      v128.store(kp, kOf4(v128.load(q, 16), vc, vC, vsc, vpos), 16);
+      inc(cnt, load<i32>(kp), 1);
+      inc(cnt, load<i32>(kp, 4), 1);
+      inc(cnt, load<i32>(kp, 8), 1);
+      inc(cnt, load<i32>(kp, 12), 1);
+      inc(cnt, load<i32>(kp, 16), 1);
+      inc(cnt, load<i32>(kp, 20), 1);
+      inc(cnt, load<i32>(kp, 24), 1);
+      inc(cnt, load<i32>(kp, 28), 1);
+    }
+    for (let i = n8; i < n4; i += 4) {
+      const kp = ks + (<usize>i << 2);
+      v128.store(kp, kOf4(v128.load(p + (<usize>i << 2)), vc, vC, vsc, vpos));
       inc(cnt, load<i32>(kp), 1);
       inc(cnt, load<i32>(kp, 4), 1);
       inc(cnt, load<i32>(kp, 8), 1);
       inc(cnt, load<i32>(kp, 12), 1);
     }
   } else {
-    for (let i = 0; i < n4; i += 4) {
-      const k = kOf4(v128.load(p + (<usize>i << 2)), vc, vC, vsc, vpos, vneg), m = v128.load(wt + (<usize>i << 2));
-      v128.store(ks + (<usize>i << 2), k);
-      inc(cnt, i32x4.extract_lane(k, 0), i32x4.extract_lane(m, 0));
-      inc(cnt, i32x4.extract_lane(k, 1), i32x4.extract_lane(m, 1));
-      inc(cnt, i32x4.extract_lane(k, 2), i32x4.extract_lane(m, 2));
-      inc(cnt, i32x4.extract_lane(k, 3), i32x4.extract_lane(m, 3));
+    const n8 = n & ~7;
+    for (let i = 0; i < n8; i += 8) {
+      const q = p + (<usize>i << 2), m = wt + (<usize>i << 2), kp = ks + (<usize>i << 2);
+      v128.store(kp, kOf4(v128.load(q), vc, vC, vsc, vpos));
+      v128.store(kp, kOf4(v128.load(q, 16), vc, vC, vsc, vpos), 16);
+      inc(cnt, load<i32>(kp), load<i32>(m));
+      inc(cnt, load<i32>(kp, 4), load<i32>(m, 4));
+      inc(cnt, load<i32>(kp, 8), load<i32>(m, 8));
+      inc(cnt, load<i32>(kp, 12), load<i32>(m, 12));
+      inc(cnt, load<i32>(kp, 16), load<i32>(m, 16));
+      inc(cnt, load<i32>(kp, 20), load<i32>(m, 20));
+      inc(cnt, load<i32>(kp, 24), load<i32>(m, 24));
+      inc(cnt, load<i32>(kp, 28), load<i32>(m, 28));
+    }
+    for (let i = n8; i < n4; i += 4) {
+      const k = kOf4(v128.load(p + (<usize>i << 2)), vc, vC, vsc, vpos), m = wt + (<usize>i << 2);
+      const kp = ks + (<usize>i << 2);
+      v128.store(kp, k);
+      inc(cnt, load<i32>(kp), load<i32>(m));
+      inc(cnt, load<i32>(kp, 4), load<i32>(m, 4));
+      inc(cnt, load<i32>(kp, 8), load<i32>(m, 8));
+      inc(cnt, load<i32>(kp, 12), load<i32>(m, 12));
     }
   }
   for (let i = n4; i < n; i++) inc(cnt, kOf(load<f32>(p + (<usize>i << 2)), c, C, sc, JN), wt ? load<i32>(wt + (<usize>i << 2)) : 1);
@@ -155,26 +184,72 @@ function countSample(p: usize, n: i32, wt: usize, c: f32, C: i32, sc: f32, JN: i
 
 /**
  * Second pass over one sample: returns the sum of sign[k] * x (times its
- * multiplicity, wt i32 [n] or 0 for ones) over its elements (sign f32 [BINS]:
+ * multiplicity, wt i32 [n] or 0 for ones) over its elements (sign i8 [BINS]:
  * +1 / -1, the sign of D in bin k), and copies the elements of mixed bins
  * (sign 0) out to buf, each as often as it counts, at the cursor curs[k]
  * (i32 [BINS]), which moves on.
  */
 function signedSums(p: usize, n: i32, wt: usize, c: f32, C: i32, sc: f32, JN: i32, sign: usize, curs: usize, buf: usize, ks: usize): f64 {
-  const vc = f32x4.splat(c), vC = i32x4.splat(C), vsc = f32x4.splat(sc), vpos = i32x4.splat(JN), vneg = i32x4.splat(JN - 1), zero = f32x4.splat(0);
+  const vc = f32x4.splat(c), vC = i32x4.splat(C), vsc = f32x4.splat(sc), zero = f32x4.splat(0);
   const n4 = n & ~3;
   let total: f64 = 0;
   // sums in f64 lanes: g x is exact in f32, but the sums cancel (x up to the range, the result about a bin's width)
   let acc0 = f64x2.splat(0), acc1 = f64x2.splat(0);
-  for (let i = 0; i < n4; i += 4) {
+  // 8 elements a step (the sums in the same order as the 4-wide loop below)
+  const n8 = n & ~7;
+  for (let i = 0; i < n8; i += 8) {
+    const q = p + (<usize>i << 2), kp = ks + (<usize>i << 2);
+    const x = v128.load(q), y = v128.load(q, 16);
+    const k0 = load<i32>(kp), k1 = load<i32>(kp, 4), k2 = load<i32>(kp, 8), k3 = load<i32>(kp, 12);
+    const k4 = load<i32>(kp, 16), k5 = load<i32>(kp, 20), k6 = load<i32>(kp, 24), k7 = load<i32>(kp, 28);
+    let g8 = v128.load8_lane(sign + <usize>k0, zero, 0);
+    g8 = v128.load8_lane(sign + <usize>k1, g8, 1);
+    g8 = v128.load8_lane(sign + <usize>k2, g8, 2);
+    g8 = v128.load8_lane(sign + <usize>k3, g8, 3);
+    g8 = v128.load8_lane(sign + <usize>k4, g8, 4);
+    g8 = v128.load8_lane(sign + <usize>k5, g8, 5);
+    g8 = v128.load8_lane(sign + <usize>k6, g8, 6);
+    g8 = v128.load8_lane(sign + <usize>k7, g8, 7);
+    const g16 = i16x8.extend_low_i8x16_s(g8);
+    const g = f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_s(g16)), h = f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_s(g16));
+    const gx = f32x4.mul(g, x), hy = f32x4.mul(h, y);
+    const gx1 = i8x16.shuffle(gx, gx, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7), hy1 = i8x16.shuffle(hy, hy, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7);
+    if (wt == 0) {
+      acc0 = f64x2.add(acc0, f64x2.promote_low_f32x4(gx));
+      acc1 = f64x2.add(acc1, f64x2.promote_low_f32x4(gx1));
+      acc0 = f64x2.add(acc0, f64x2.promote_low_f32x4(hy));
+      acc1 = f64x2.add(acc1, f64x2.promote_low_f32x4(hy1));
+    } else {
+      const mq = wt + (<usize>i << 2);
+      const m = v128.load(mq), mm = v128.load(mq, 16);
+      acc0 = f64x2.add(acc0, f64x2.mul(f64x2.promote_low_f32x4(gx), f64x2.convert_low_i32x4_s(m)));
+      acc1 = f64x2.add(acc1, f64x2.mul(f64x2.promote_low_f32x4(gx1), f64x2.convert_low_i32x4_s(i8x16.shuffle(m, m, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7))));
+      acc0 = f64x2.add(acc0, f64x2.mul(f64x2.promote_low_f32x4(hy), f64x2.convert_low_i32x4_s(mm)));
+      acc1 = f64x2.add(acc1, f64x2.mul(f64x2.promote_low_f32x4(hy1), f64x2.convert_low_i32x4_s(i8x16.shuffle(mm, mm, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7))));
+    }
+    if (v128.any_true(i16x8.eq(g16, i16x8.splat(0)))) {
+      const mq = wt + (<usize>i << 2);
+      if (f32x4.extract_lane(g, 0) == 0) take(curs, buf, k0, f32x4.extract_lane(x, 0), wt ? load<i32>(mq) : 1);
+      if (f32x4.extract_lane(g, 1) == 0) take(curs, buf, k1, f32x4.extract_lane(x, 1), wt ? load<i32>(mq, 4) : 1);
+      if (f32x4.extract_lane(g, 2) == 0) take(curs, buf, k2, f32x4.extract_lane(x, 2), wt ? load<i32>(mq, 8) : 1);
+      if (f32x4.extract_lane(g, 3) == 0) take(curs, buf, k3, f32x4.extract_lane(x, 3), wt ? load<i32>(mq, 12) : 1);
+      if (f32x4.extract_lane(h, 0) == 0) take(curs, buf, k4, f32x4.extract_lane(y, 0), wt ? load<i32>(mq, 16) : 1);
+      if (f32x4.extract_lane(h, 1) == 0) take(curs, buf, k5, f32x4.extract_lane(y, 1), wt ? load<i32>(mq, 20) : 1);
+      if (f32x4.extract_lane(h, 2) == 0) take(curs, buf, k6, f32x4.extract_lane(y, 2), wt ? load<i32>(mq, 24) : 1);
+      if (f32x4.extract_lane(h, 3) == 0) take(curs, buf, k7, f32x4.extract_lane(y, 3), wt ? load<i32>(mq, 28) : 1);
+    }
+  }
+  for (let i = n8; i < n4; i += 4) {
     const x = v128.load(p + (<usize>i << 2));
     // the bins countSample found (scalar loads: cheaper than lane extracts)
     const kp = ks + (<usize>i << 2);
     const k0 = load<i32>(kp), k1 = load<i32>(kp, 4), k2 = load<i32>(kp, 8), k3 = load<i32>(kp, 12);
-    let g = v128.load32_zero(sign + (<usize>k0 << 2));
-    g = v128.load32_lane(sign + (<usize>k1 << 2), g, 1);
-    g = v128.load32_lane(sign + (<usize>k2 << 2), g, 2);
-    g = v128.load32_lane(sign + (<usize>k3 << 2), g, 3);
+    // the signs are i8 (32 KB for 2^15 bins: these lookups stay in L1)
+    let g8 = v128.load8_lane(sign + <usize>k0, zero, 0);
+    g8 = v128.load8_lane(sign + <usize>k1, g8, 1);
+    g8 = v128.load8_lane(sign + <usize>k2, g8, 2);
+    g8 = v128.load8_lane(sign + <usize>k3, g8, 3);
+    const g = f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_s(i16x8.extend_low_i8x16_s(g8)));
     const gx = f32x4.mul(g, x), hi = i8x16.shuffle(gx, gx, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7);
     if (wt == 0) {
       acc0 = f64x2.add(acc0, f64x2.promote_low_f32x4(gx));
@@ -194,7 +269,7 @@ function signedSums(p: usize, n: i32, wt: usize, c: f32, C: i32, sc: f32, JN: i3
   total += f64x2.extract_lane(acc0, 0) + f64x2.extract_lane(acc0, 1) + f64x2.extract_lane(acc1, 0) + f64x2.extract_lane(acc1, 1);
   for (let i = n4; i < n; i++) {
     const x = load<f32>(p + (<usize>i << 2)), k = kOf(x, c, C, sc, JN), m = wt ? load<i32>(wt + (<usize>i << 2)) : 1;
-    const g = load<f32>(sign + (<usize>k << 2));
+    const g = <f32>load<i8>(sign + <usize>k);
     if (g == 0) take(curs, buf, k, x, m);
     else total += <f64>g * <f64>x * <f64>m;
   }
@@ -269,40 +344,35 @@ export function w1HistWeighted(a: usize, ua: i32, wta: usize, na: i32, b: usize,
   // telescope to g (D R at the run's end - D L at its start), so edges are computed only
   // where the sign changes or a bin is mixed; the sums come from signedSums.
   const wa = <f64>nb, wb = <f64>na, isc = 1 / <f64>sc;
-  let D: f64 = 0, total: f64 = 0;
+  // D is an integer (|D| <= na nb < 2^53): kept in i64, whose adds do not hold up the walk as f64 adds would
+  const ia = <i64>nb, ib = <i64>na;
+  let D: i64 = 0, total: f64 = 0;
   let nm = 0, m = 0;
-  let run: f32 = 0, start: f64 = 0; // the current run's sign (0: none) and D L at its start
+  let run: i32 = 0, start: f64 = 0; // the current run's sign (0: none) and D L at its start
   for (let k = 0; k < NB; k++) {
     const qa = cntA + (<usize>k << 2), qb = cntB + (<usize>k << 2);
     const ca = load<i32>(qa), cb = load<i32>(qb);
-    const up = <f64>ca * wa, down = <f64>cb * wb;
-    const g: f32 = D - down >= 0 ? 1 : D + up <= 0 ? -1 : 0;
-    store<f32>(sign + (<usize>k << 2), g);
-    if (g != run) {
-      const L = leftOf(k, c, C, isc, JN);
-      if (run != 0) total += <f64>run * (D * L - start);
-      if (g != 0) start = D * L;
+    const up = <i64>ca * ia, down = <i64>cb * ib;
+    const g: i32 = D - down >= 0 ? 1 : D + up <= 0 ? -1 : 0;
+    store<i8>(sign + <usize>k, <i8>g);
+    if (g != run || g == 0) {
+      const L = leftOf(k, c, C, isc, JN), Df = <f64>D;
+      if (run != 0 && g != run) total += <f64>run * (Df * L - start);
+      if (g != 0) start = Df * L;
       else {
+        // a mixed bin
         if (m + ca + cb > cap) return -1;
         const e = list + (<usize>nm << 5);
-        store<i32>(e, k); store<i32>(e, m, 4); store<f64>(e, D, 8); store<f64>(e, L, 16); store<f64>(e, leftOf(k + 1, c, C, isc, JN) - L, 24);
+        store<i32>(e, k); store<i32>(e, m, 4); store<f64>(e, Df, 8); store<f64>(e, L, 16); store<f64>(e, leftOf(k + 1, c, C, isc, JN) - L, 24);
         // cursors where the bin's a and b elements go (over the counts, read by now)
         store<i32>(qa, m); store<i32>(qb, m + ca);
         m += ca + cb; nm++;
       }
       run = g;
-    } else if (g == 0) {
-      // another mixed bin right after a mixed one
-      if (m + ca + cb > cap) return -1;
-      const L = leftOf(k, c, C, isc, JN);
-      const e = list + (<usize>nm << 5);
-      store<i32>(e, k); store<i32>(e, m, 4); store<f64>(e, D, 8); store<f64>(e, L, 16); store<f64>(e, leftOf(k + 1, c, C, isc, JN) - L, 24);
-      store<i32>(qa, m); store<i32>(qb, m + ca);
-      m += ca + cb; nm++;
     }
     D += up - down;
   }
-  if (run != 0) total += <f64>run * (D * leftOf(NB, c, C, isc, JN) - start);
+  if (run != 0) total += <f64>run * (<f64>D * leftOf(NB, c, C, isc, JN) - start);
   total -= wa * signedSums(a, ua, wta, c, C, sc, JN, sign, cntA, buf, ksA) - wb * signedSums(b, ub, wtb, c, C, sc, JN, sign, cntB, buf, ksB);
   // the mixed bins: after the copies, bin k's a-cursor has moved to the start of its b run and its b-cursor to the run's end
   for (let j = 0; j < nm; j++) {

@@ -62,7 +62,7 @@ export function swdProject(levelA: Float32Array, offsA: Int32Array, levelB: Floa
   const la = wasm.put(levelA), lb = wasm.put(levelB), oa = wasm.put(offsA), ob = wasm.put(offsB), dp = wasm.put(dirs);
   const sc = wasm.exports.alloc(wasm.exports.swd_scratch_bytes(offsA.length, offsB.length)) >>> 0;
   const out = wasm.exports.alloc(ndir * 8) >>> 0;
-  check('swd_chunk', wasm.exports.swd_chunk(la, levelA.length, oa, offsA.length, lb, levelB.length, ob, offsB.length, stride, dp, ndir, sc, out));
+  check('swd_chunk', wasm.exports.swd_chunk(la, levelA.length, oa, offsA.length, lb, levelB.length, ob, offsB.length, stride, dp, ndir, sc, out, 0));
   return wasm.f64.slice(out >>> 3, (out >>> 3) + ndir);
 }
 
@@ -97,6 +97,6 @@ export function swdLevelDistances(a: SwdImages, b: SwdImages, level: number, low
   const dp = wasm.put(dirs);
   const sc = ex.alloc(ex.swd_scratch_bytes(offsA.length, offsB.length)) >>> 0;
   const out = ex.alloc(ndir * 8) >>> 0;
-  check('swd_chunk', ex.swd_chunk(A.lp, A.len, A.op, offsA.length, B.lp, B.len, B.op, offsB.length, wl * 3, dp, ndir, sc, out));
+  check('swd_chunk', ex.swd_chunk(A.lp, A.len, A.op, offsA.length, B.lp, B.len, B.op, offsB.length, wl * 3, dp, ndir, sc, out, 0));
   return wasm.f64.slice(out >>> 3, (out >>> 3) + ndir);
 }

@@ -85,12 +85,14 @@ listen((msg) => {
         const dp = ex.alloc(msg.maxDirs * 147 * 4) >>> 0;
         const sc = ex.alloc(ex.swd_scratch_bytes(A.count, B.count)) >>> 0;
         const op = ex.alloc(msg.maxDirs * 8) >>> 0;
-        S.prep = { level: msg.level, A, B, dp, sc, op, stride: msg.wl * 3 };
+        S.prep = { level: msg.level, A, B, dp, sc, op, stride: msg.wl * 3, chunks: 0 };
       }
       const P = S.prep, ndir = msg.dirs.length / 147;
       new Float32Array(ex.memory.buffer).set(msg.dirs, P.dp >>> 2);
-      const code = ex.swd_chunk(P.A.lp, P.A.len, P.A.op, P.A.count, P.B.lp, P.B.len, P.B.op, P.B.count, P.stride, P.dp, ndir, P.sc, P.op);
+      // after the level's first chunk, the repeated patch positions that chunk found stay in the scratch (reuse = 1)
+      const code = ex.swd_chunk(P.A.lp, P.A.len, P.A.op, P.A.count, P.B.lp, P.B.len, P.B.op, P.B.count, P.stride, P.dp, ndir, P.sc, P.op, P.chunks > 0 ? 1 : 0);
       if (code !== 0) throw new Error('swd_chunk failed with code ' + code);
+      P.chunks++;
       const out = new Float64Array(ex.memory.buffer).slice(P.op >>> 3, (P.op >>> 3) + ndir);
       post({ type: 'done', id: msg.id, out }, [out.buffer]);
     }

@@ -119,6 +119,26 @@ export function swdPlan(a: SampleSet, b: SampleSet, opts: SwdOptions = {}): SwdL
   }));
 }
 
+/**
+ * How many directions each of a level's tasks takes, in order, for `workers`
+ * workers: about four tasks per worker, each a multiple of 12 directions (the
+ * projection's block; a partial last block is padded with zero directions),
+ * and the level's last directions in shrinking tasks (half of what is left),
+ * so that the workers run out of work at about the same time. The first size
+ * is the largest.
+ */
+export function swdTaskSizes(ndir: number, workers: number): number[] {
+  const chunks = Math.max(1, Math.min(Math.ceil(ndir / 12), workers * 4));
+  const step = Math.ceil(ndir / chunks / 12) * 12;
+  const out: number[] = [];
+  for (let left = ndir; left > 0;) {
+    const s = left > 2 * step ? step : Math.min(left, Math.max(12, Math.ceil(left / 24) * 12));
+    out.push(s);
+    left -= s;
+  }
+  return out;
+}
+
 const imagesOf = (s: SampleSet): SwdImages => ({ data: s.data, n: s.n, height: s.height, width: s.width });
 
 /**
@@ -144,12 +164,10 @@ export async function slicedWasserstein(a: SampleSet, b: SampleSet, opts: SwdOpt
   const pool = opts.pool ?? own;
   try {
     if (pool) {
-      // a few chunks per worker and level, so the workers finish together
-      const chunks = Math.max(1, Math.min(Math.ceil(ndir / 16), pool.size * 4));
-      const step = Math.ceil(ndir / chunks / 16) * 16;
+      const sizes = swdTaskSizes(ndir, pool.size);
       const tasks: (SwdTask & { d0: number })[] = [];
-      for (const p of plan) for (let d0 = 0; d0 < ndir; d0 += step) {
-        tasks.push({ level: p.level, lowpass: p.lowpass, hl: p.hl, wl: p.wl, offsA: p.offsA, offsB: p.offsB, dirs: p.dirs.subarray(d0 * SWD_DESC, Math.min(ndir, d0 + step) * SWD_DESC), maxDirs: step, d0 });
+      for (const p of plan) for (let i = 0, d0 = 0; i < sizes.length; d0 += sizes[i++]) {
+        tasks.push({ level: p.level, lowpass: p.lowpass, hl: p.hl, wl: p.wl, offsA: p.offsA, offsB: p.offsB, dirs: p.dirs.subarray(d0 * SWD_DESC, (d0 + sizes[i]) * SWD_DESC), maxDirs: sizes[0], d0 });
       }
       let done = 0;
       await pool.swd(imagesOf(a), imagesOf(b), tasks, (id, out) => {

@@ -2,7 +2,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { swdLevel, swdProject, swdLevelDistances, levelSide, swdW1Method } from '../../src/kernels/swd';
 import { laplacianPyramidRef, pyrUpRef, descriptorsRef, normaliseRef, slicedRef, swdLevelRef, w1Ref, type Img } from '../reference/swd';
 import { Rng } from '../../src/util/rng';
-import { useMetricsSimd, metricsSimd, type MetricsSimd } from '../../src/wasm/metrics';
+import { useMetricsSimd, metricsSimd, metricsWasm, type MetricsSimd } from '../../src/wasm/metrics';
 import { enableRelaxedSimd } from '../../src/platform/node';
 import { required } from '../env';
 
@@ -152,7 +152,7 @@ describe.each(BUILDS)('%s build', (simd) => {
       }
     });
 
-    it('matches the reference across direction blocks (150 directions: 64 + 64 + 22) and patch chunks (300 and 257 patches)', () => {
+    it('matches the reference across direction blocks (150 directions: 72 + 72 + 6, in blocks of 12) and patch chunks (300 and 257 patches)', () => {
       const h = 16, w = 16, na = 6, nb = 5, rng = new Rng(31);
       const A = Float32Array.from({ length: na * h * w * 3 }, () => rng.normal());
       const B = Float32Array.from({ length: nb * h * w * 3 }, () => 0.2 + 1.1 * rng.normal());
@@ -165,6 +165,48 @@ describe.each(BUILDS)('%s build', (simd) => {
       // a block's directions give the same numbers alone as among the others
       const alone = swdProject(A, offsetsOf(ca, h, w), B, offsetsOf(cb, h, w), w * 3, dirs.f32.subarray(130 * 147, 131 * 147));
       expect(alone[0]).toBe(got[130]);
+    });
+
+    it('patch counts 1..7 (every remainder of the 2- and 3-patch tiles) and 1, 11, 12, 13 directions match the reference', () => {
+      const h = 16, w = 16, rng = new Rng(41);
+      const A = Float32Array.from({ length: 2 * h * w * 3 }, () => rng.normal());
+      const B = Float32Array.from({ length: 2 * h * w * 3 }, () => 0.3 + rng.normal());
+      for (const n of [1, 2, 3, 4, 5, 6, 7]) for (const nd of [1, 11, 12, 13]) {
+        const ca = corners(2, h, w, n, rng).slice(0, n), cb = corners(2, h, w, 4, rng).slice(0, 8 - n);
+        const dirs = unitDirs(nd, rng);
+        const got = swdProject(A, offsetsOf(ca, h, w), B, offsetsOf(cb, h, w), w * 3, dirs.f32);
+        const want = slicedRef(descriptorsRef(asImgs(A, 2, h, w), ca), descriptorsRef(asImgs(B, 2, h, w), cb), dirs.f64);
+        expect(got.length).toBe(nd);
+        for (let d = 0; d < nd; d++) expect(Math.abs(got[d] - want[d])).toBeLessThan(1e-5 * (1 + want[d]));
+      }
+    });
+
+    it('reuse = 1 takes the repeated positions the previous call found, and only for the same offsets, counts and scratch', () => {
+      // the pool's workers call swd_chunk for successive direction ranges of one level with reuse = 1
+      const h = 16, w = 16, na = 4, nb = 3, rng = new Rng(55);
+      const A = Float32Array.from({ length: na * h * w * 3 }, () => rng.normal());
+      const B = Float32Array.from({ length: nb * h * w * 3 }, () => 0.2 + rng.normal());
+      const heavy = (n: number, count: number): [number, number, number][] => Array.from({ length: count }, () => [rng.int(n), rng.int(3), rng.int(3)]);
+      const o1a = offsetsOf(heavy(na, 400), h, w), o1b = offsetsOf(heavy(nb, 333), h, w);
+      const o2a = offsetsOf(heavy(na, 400), h, w), o2b = offsetsOf(heavy(nb, 333), h, w);
+      const dirs = unitDirs(30, rng).f32;
+      const fresh = (oa: Int32Array, ob: Int32Array, d0: number, d1: number) => swdProject(A, oa, B, ob, w * 3, dirs.subarray(d0 * 147, d1 * 147));
+      const wasm = metricsWasm(), ex = wasm.exports;
+      ex.reset();
+      const la = wasm.put(A), lb = wasm.put(B), pa1 = wasm.put(o1a), pb1 = wasm.put(o1b), pa2 = wasm.put(o2a), pb2 = wasm.put(o2b), dp = wasm.put(dirs);
+      const sc = ex.alloc(ex.swd_scratch_bytes(400, 333)) >>> 0, out = ex.alloc(30 * 8) >>> 0;
+      const chunk = (oa: number, ob: number, d0: number, d1: number, reuse: number) => {
+        expect(ex.swd_chunk(la, A.length, oa, 400, lb, B.length, ob, 333, w * 3, dp + d0 * 147 * 4, d1 - d0, sc, out, reuse)).toBe(0);
+        return Array.from(wasm.f64.subarray(out >>> 3, (out >>> 3) + d1 - d0));
+      };
+      const first = chunk(pa1, pb1, 0, 10, 0), next = chunk(pa1, pb1, 10, 30, 1);
+      // other offsets (another address) with reuse = 1: found again, not taken from the scratch
+      const other = chunk(pa2, pb2, 0, 30, 1);
+      const again = chunk(pa1, pb1, 0, 30, 1);
+      expect(first).toEqual(Array.from(fresh(o1a, o1b, 0, 10)));
+      expect(next).toEqual(Array.from(fresh(o1a, o1b, 10, 30)));
+      expect(other).toEqual(Array.from(fresh(o2a, o2b, 0, 30)));
+      expect(again).toEqual(Array.from(fresh(o1a, o1b, 0, 30)));
     });
 
     it('repeated patch positions (projected once, then gathered) match the reference: heavy repeats, one position only, none', () => {

@@ -3,7 +3,7 @@ import { mkdtempSync, mkdirSync, writeFileSync, rmSync, readFileSync } from 'nod
 import { encodePng } from '../../src/train/grid';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { slicedWasserstein, swdPlan, swdLevels, SwdError } from '../../src/metrics/swd';
+import { slicedWasserstein, swdPlan, swdLevels, swdTaskSizes, SwdError } from '../../src/metrics/swd';
 import { swdPick, MetricsPool } from '../../src/metrics/pool';
 import { swdLevelDistances } from '../../src/kernels/swd';
 import { scoreDiversity } from '../../src/metrics/diversity';
@@ -134,6 +134,20 @@ describe('slicedWasserstein', () => {
     }
     // more workers than levels: the extra ones help on the level with the most tasks left
     expect(swdPick([0, 1, 2, -1], 3, [0, 1, 1, 2])).toBe(1);
+  });
+
+  it('task sizes: multiples of 12 but the last, largest first, about 4 a worker, the level\'s last directions in shrinking tasks', () => {
+    expect(swdTaskSizes(512, 2)).toEqual([72, 72, 72, 72, 72, 72, 48, 24, 8]);
+    for (const ndir of [1, 11, 12, 13, 100, 512, 1000]) for (const workers of [1, 2, 3, 4, 16]) {
+      const s = swdTaskSizes(ndir, workers);
+      expect(s.reduce((x, y) => x + y, 0)).toBe(ndir);
+      s.slice(0, -1).forEach((v) => expect(v % 12).toBe(0));
+      expect(Math.max(...s)).toBe(s[0]);
+      for (let i = 1; i < s.length; i++) expect(s[i]).toBeLessThanOrEqual(s[i - 1]);
+      expect(s.filter((v) => v === s[0]).length).toBeLessThanOrEqual(Math.max(1, workers * 4));
+      // the last task is at most a quarter of the first, or 12 directions
+      expect(s[s.length - 1]).toBeLessThanOrEqual(Math.max(12, s[0] / 4));
+    }
   });
 
   it('hand cases: identical draws of one set score 0; a whole-set colour offset is normalised away', async () => {
