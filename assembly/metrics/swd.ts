@@ -184,26 +184,34 @@ function gather(src: usize, map: usize, count: i32, dst: usize): void {
   }
 }
 
+/** A hash of the offsets the last checkOffsets call read (so swd_chunk's reuse can tell other offsets at the same address). */
+let offsHash: u64 = 0;
+
 function checkOffsets(offs: usize, count: i32, len: i64, stride: i64): bool {
   const span = <i64>(NH - 1) * stride + ROW;
+  let hsh: u64 = 0x9e3779b97f4a7c15;
   for (let p = 0; p < count; p++) {
     const off = <i64>load<i32>(offs + (<usize>p << 2));
     if (off < 0 || off + span > len) return false;
+    hsh = (hsh ^ <u64>off) * 0x100000001b3;
   }
+  offsHash = hsh;
   return true;
 }
 
 /** What the last swd_chunk call found repeated (see reuse): for which offsets, counts and scratch, and the distinct counts. */
-let keptOa: usize = 0, keptOb: usize = 0, keptScratch: usize = 0, keptCa: i32 = 0, keptCb: i32 = 0, keptNua: i32 = 0, keptNub: i32 = 0;
+let keptOa: usize = 0, keptOb: usize = 0, keptHashA: u64 = 0, keptHashB: u64 = 0, keptScratch: usize = 0, keptCa: i32 = 0, keptCb: i32 = 0, keptNua: i32 = 0, keptNub: i32 = 0;
 /** Whether the kept values hold (false while a call runs, so a call that stops part-way keeps nothing). */
 let keptValid = false;
 
 /**
- * reuse = 1: the caller promises that the patch offsets (oa, ob) and the
- * scratch are as the previous call left them (the next directions of one
- * level), so the repeated positions that call found are taken from the
- * scratch instead of found again; with other offsets, counts or scratch than
- * that call's they are found again anyway.
+ * reuse = 1: the caller promises that the scratch is as the previous call
+ * left it (the next directions of one level), so the repeated positions that
+ * call found are taken from the scratch instead of found again. Only the
+ * scratch is taken on trust: with other offsets (by address, count or a hash
+ * of their values, read anyway by the bounds check) they are found again.
+ * (The kept globals are a key, never dereferenced; the data stay in the
+ * caller's scratch.)
  */
 export function swd_chunk(la: usize, lenA: i32, oa: usize, ca: i32, lb: usize, lenB: i32, ob: usize, cb: i32,
   stride: i32, dirs: usize, ndir: i32, scratch: usize, out: usize, reuse: i32): i32 {
@@ -211,7 +219,10 @@ export function swd_chunk(la: usize, lenA: i32, oa: usize, ca: i32, lb: usize, l
   const sb = swd_scratch_bytes(ca, cb);
   if (!fits(la, <u64>lenA * 4) || !fits(lb, <u64>lenB * 4) || !fits(oa, <u64>ca * 4) || !fits(ob, <u64>cb * 4) ||
     !fits(dirs, <u64>ndir * <u64>DESC * 4) || !fits(scratch, <u64>sb) || !fits(out, <u64>ndir * 8)) return ERR_BOUNDS;
-  if (!checkOffsets(oa, ca, lenA, stride) || !checkOffsets(ob, cb, lenB, stride)) return ERR_PATCH;
+  if (!checkOffsets(oa, ca, lenA, stride)) return ERR_PATCH;
+  const hashA = offsHash;
+  if (!checkOffsets(ob, cb, lenB, stride)) return ERR_PATCH;
+  const hashB = offsHash;
   const D = <usize>DIR_BLOCK, mx = <usize>max(ca, cb);
   const dirT = a16(scratch);
   const pa = dirT + a16(<usize>DESC * D * 4), pb = pa + a16(<usize>ca * D * 4);
@@ -223,7 +234,7 @@ export function swd_chunk(la: usize, lenA: i32, oa: usize, ca: i32, lb: usize, l
   // each distinct position is projected once (rows of pa / pb hold nua / nub
   // values) where that saves a twentieth or more (at 32 px, 128 draws among 676
   // positions repeat about 9%); otherwise the patches as given
-  const kept = reuse == 1 && keptValid && keptOa == oa && keptOb == ob && keptCa == ca && keptCb == cb && keptScratch == scratch;
+  const kept = reuse == 1 && keptValid && keptOa == oa && keptOb == ob && keptHashA == hashA && keptHashB == hashB && keptCa == ca && keptCb == cb && keptScratch == scratch;
   keptValid = false;
   let nua = kept ? keptNua : dedupe(oa, ca, ua, ma, table), nub = kept ? keptNub : dedupe(ob, cb, ub, mb, table);
   const gA = <i64>nua * 20 <= <i64>ca * 19, gB = <i64>nub * 20 <= <i64>cb * 19;
@@ -232,7 +243,7 @@ export function swd_chunk(la: usize, lenA: i32, oa: usize, ca: i32, lb: usize, l
     if (gA) multiplicities(ma, ca, wA, nua);
     if (gB) multiplicities(mb, cb, wB, nub);
   }
-  keptOa = oa; keptOb = ob; keptCa = ca; keptCb = cb; keptScratch = scratch; keptNua = nua; keptNub = nub; keptValid = true;
+  keptOa = oa; keptOb = ob; keptHashA = hashA; keptHashB = hashB; keptCa = ca; keptCb = cb; keptScratch = scratch; keptNua = nua; keptNub = nub; keptValid = true;
   if (!gA) nua = ca;
   if (!gB) nub = cb;
   const rs = <usize>stride << 2;

@@ -181,7 +181,7 @@ describe.each(BUILDS)('%s build', (simd) => {
       }
     });
 
-    it('reuse = 1 takes the repeated positions the previous call found, and only for the same offsets, counts and scratch', () => {
+    it('reuse = 1 takes the repeated positions the previous call found, and only for the same offsets (address, count, values) and scratch', () => {
       // the pool's workers call swd_chunk for successive direction ranges of one level with reuse = 1
       const h = 16, w = 16, na = 4, nb = 3, rng = new Rng(55);
       const A = Float32Array.from({ length: na * h * w * 3 }, () => rng.normal());
@@ -203,7 +203,11 @@ describe.each(BUILDS)('%s build', (simd) => {
       // other offsets (another address) with reuse = 1: found again, not taken from the scratch
       const other = chunk(pa2, pb2, 0, 30, 1);
       const again = chunk(pa1, pb1, 0, 30, 1);
+      // other offsets written over the same address (same count): found again too (a hash of the values is part of the key)
+      new Int32Array(wasm.memory.buffer, pa1, 400).set(o2a);
+      const inPlace = chunk(pa1, pb1, 0, 30, 1);
       expect(first).toEqual(Array.from(fresh(o1a, o1b, 0, 10)));
+      expect(inPlace).toEqual(Array.from(fresh(o2a, o1b, 0, 30)));
       expect(next).toEqual(Array.from(fresh(o1a, o1b, 10, 30)));
       expect(other).toEqual(Array.from(fresh(o2a, o2b, 0, 30)));
       expect(again).toEqual(Array.from(fresh(o1a, o1b, 0, 30)));
