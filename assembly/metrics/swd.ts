@@ -5,7 +5,8 @@
 //
 // swd_prepare  img u8|f32 [n][h][w][3] -> out f32 [n][h_l][w_l][3], level l of
 //              the Laplacian pyramid; with patches (count > 0): per-channel mean
-//              and std over the patches' 7x7 pixels (f64, two passes) into
+//              and std over the patches' 7x7 pixels (f64, two passes, as
+//              coverage-weighted sums over the level's pixels) into
 //              stats f64 [mean0..2, std0..2], and the level normalised in place.
 // swd_chunk    for each direction (dirs f32 [ndir][147]): project both sets'
 //              patches, sort, W1 -> out f64 [ndir].
@@ -46,55 +47,66 @@ export function swd_prepare(img: usize, n: i32, h: i32, w: i32, isU8: i32, level
     const q = off / 3, im = q / plane, r = q % plane, y = r / wl, x = r % wl;
     if (im >= n || y + NH > hl || x + NH > wl) return ERR_PATCH;
   }
-  const rs = <usize>wl * 12;
-  const sum = patchSums(out, offs, count, rs, false, f64x2.splat(0), f64x2.splat(0), f64x2.splat(0), 0, 0, 0);
+  // each pixel's coverage (how many of the patches hold it, with repeats) from a
+  // 2-D difference array per image, then the stats as coverage-weighted sums
+  // over the pixels: the same sums as over the patches' pixels, in another order
+  const cw = wl + 1, cp = <usize>(hl + 1) * <usize>cw;
+  const cov = heap.alloc(<usize>n * cp * 4);
+  if (!fits(cov, <u64>n * <u64>cp * 4)) return ERR_BOUNDS;
+  memory.fill(cov, 0, <usize>n * cp * 4);
+  for (let p = 0; p < count; p++) {
+    const q = load<i32>(offs + (<usize>p << 2)) / 3, im = q / plane, r = q % plane, y = r / wl, x = r % wl;
+    const d = cov + ((<usize>im * cp + <usize>y * cw + x) << 2), e = <usize>NH << 2, f = <usize>(NH * cw) << 2;
+    store<i32>(d, load<i32>(d) + 1); store<i32>(d + e, load<i32>(d + e) - 1);
+    store<i32>(d + f, load<i32>(d + f) - 1); store<i32>(d + f + e, load<i32>(d + f + e) + 1);
+  }
+  for (let im = 0; im < n; im++) {
+    const b = cov + ((<usize>im * cp) << 2);
+    for (let y = 0; y < hl; y++) {
+      const row = b + ((<usize>y * cw) << 2);
+      let run = 0;
+      for (let x = 0; x < wl; x++) {
+        run += load<i32>(row + (<usize>x << 2));
+        store<i32>(row + (<usize>x << 2), y > 0 ? run + load<i32>(row - (<usize>cw << 2) + (<usize>x << 2)) : run);
+      }
+    }
+  }
   const cnt = <f64>count * <f64>(NH * NH);
-  const m0 = f64x2.extract_lane(sum, 0) / cnt, m1 = f64x2.extract_lane(sum, 1) / cnt, m2 = sumLast / cnt;
-  const sq = patchSums(out, offs, count, rs, true, f64x2(m0, m1), f64x2(m2, m0), f64x2(m1, m2), m0, m1, m2);
-  const v0 = f64x2.extract_lane(sq, 0), v1 = f64x2.extract_lane(sq, 1), v2 = sumLast;
+  // channels 0 and 1 in f64x2 lanes, channel 2 scalar (each lane the scalar sum's operations)
+  let s01 = f64x2.splat(0), s2: f64 = 0;
+  for (let im = 0; im < n; im++) {
+    const b = cov + ((<usize>im * cp) << 2), lv = out + ((<usize>im * <usize>plane * 3) << 2);
+    for (let y = 0; y < hl; y++) {
+      const cr = b + ((<usize>y * cw) << 2), lr = lv + ((<usize>(y * wl) * 3) << 2);
+      for (let x = 0; x < wl; x++) {
+        const k = <f64>load<i32>(cr + (<usize>x << 2)), v = lr + (<usize>x * 12);
+        s01 = f64x2.add(s01, f64x2.mul(f64x2.splat(k), f64x2.promote_low_f32x4(v128.load64_zero(v))));
+        s2 += k * <f64>load<f32>(v, 8);
+      }
+    }
+  }
+  const m0 = f64x2.extract_lane(s01, 0) / cnt, m1 = f64x2.extract_lane(s01, 1) / cnt, m2 = s2 / cnt;
+  const m01 = f64x2(m0, m1);
+  let v01 = f64x2.splat(0), v2: f64 = 0;
+  for (let im = 0; im < n; im++) {
+    const b = cov + ((<usize>im * cp) << 2), lv = out + ((<usize>im * <usize>plane * 3) << 2);
+    for (let y = 0; y < hl; y++) {
+      const cr = b + ((<usize>y * cw) << 2), lr = lv + ((<usize>(y * wl) * 3) << 2);
+      for (let x = 0; x < wl; x++) {
+        const k = <f64>load<i32>(cr + (<usize>x << 2)), v = lr + (<usize>x * 12);
+        const d01 = f64x2.sub(f64x2.promote_low_f32x4(v128.load64_zero(v)), m01), d2 = <f64>load<f32>(v, 8) - m2;
+        v01 = f64x2.add(v01, f64x2.mul(f64x2.mul(f64x2.splat(k), d01), d01));
+        v2 += k * d2 * d2;
+      }
+    }
+  }
+  const v0 = f64x2.extract_lane(v01, 0), v1 = f64x2.extract_lane(v01, 1);
   const sd0 = Math.sqrt(v0 / cnt), sd1 = Math.sqrt(v1 / cnt), sd2 = Math.sqrt(v2 / cnt);
   store<f64>(stats, m0); store<f64>(stats, m1, 8); store<f64>(stats, m2, 16);
   store<f64>(stats, sd0, 24); store<f64>(stats, sd1, 32); store<f64>(stats, sd2, 40);
   // a constant channel keeps scale 1 (its components are all 0 after centring)
   normalise(out, <usize>n * <usize>pl, <f32>m0, <f32>m1, <f32>m2, <f32>(sd0 > 0 ? 1 / sd0 : 1), <f32>(sd1 > 0 ? 1 / sd1 : 1), <f32>(sd2 > 0 ? 1 / sd2 : 1));
   return 0;
-}
-
-/** The third channel's sum from the last patchSums call (the first two come back in its result). */
-let sumLast: f64 = 0;
-
-/**
- * Per-channel sums over the patches' 7x7 pixels (f64): of x, or with sq of
- * (x - m_c)^2 (the variance's second pass). ma, mb, mc: the means
- * in the lane order of the f64x2 accumulators (channels (0, 1), (2, 0),
- * (1, 2): a row's 21 floats are three groups of 6 and one pixel). Returns
- * channels 0 and 1; channel 2 in sumLast.
- */
-function patchSums(out: usize, offs: usize, count: i32, rs: usize, sq: bool, ma: v128, mb: v128, mc: v128, m0: f64, m1: f64, m2: f64): v128 {
-  let a0 = f64x2.splat(0), a1 = f64x2.splat(0), a2 = f64x2.splat(0);
-  let t0: f64 = 0, t1: f64 = 0, t2: f64 = 0;
-  for (let p = 0; p < count; p++) {
-    const base = out + (<usize>load<i32>(offs + (<usize>p << 2)) << 2);
-    for (let r = 0; r < NH; r++) {
-      const q = base + <usize>r * rs;
-      for (let g: usize = 0; g < 72; g += 24) {
-        const v = v128.load(q + g);
-        let x0 = f64x2.promote_low_f32x4(v), x1 = f64x2.promote_low_f32x4(i8x16.shuffle(v, v, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7));
-        let x2 = f64x2.promote_low_f32x4(v128.load64_zero(q + g + 16));
-        if (sq) {
-          x0 = f64x2.sub(x0, ma); x1 = f64x2.sub(x1, mb); x2 = f64x2.sub(x2, mc);
-          x0 = f64x2.mul(x0, x0); x1 = f64x2.mul(x1, x1); x2 = f64x2.mul(x2, x2);
-        }
-        a0 = f64x2.add(a0, x0); a1 = f64x2.add(a1, x1); a2 = f64x2.add(a2, x2);
-      }
-      let y0 = <f64>load<f32>(q, 72) - m0, y1 = <f64>load<f32>(q, 76) - m1, y2 = <f64>load<f32>(q, 80) - m2;
-      if (sq) { y0 *= y0; y1 *= y1; y2 *= y2; }
-      t0 += y0; t1 += y1; t2 += y2;
-    }
-  }
-  // channel 0: a0[0] + a1[1]; 1: a0[1] + a2[0]; 2: a1[0] + a2[1]
-  sumLast = f64x2.extract_lane(a1, 0) + f64x2.extract_lane(a2, 1) + t2;
-  return f64x2(f64x2.extract_lane(a0, 0) + f64x2.extract_lane(a1, 1) + t0, f64x2.extract_lane(a0, 1) + f64x2.extract_lane(a2, 0) + t1);
 }
 
 /** x = (x - m_c) * inv_c over interleaved RGB floats: three lane patterns, 12 floats per step. */

@@ -60,15 +60,28 @@ export function pyrDown(src: usize, h: i32, w: i32, dst: usize, row: usize): voi
     // horizontal at the even columns, a pixel's 3 channels in one f32x4 (its 4th
     // lane is the next pixel's, written over by it; the row's last pixel stores 3 lanes)
     const out = dst + <usize>i * <usize>(wd * 3) * 4;
-    for (let j = 0; j < wd; j++) {
-      const x = 2 * j;
-      const xm2 = <usize>refl(x - 2, w) * 12, xm1 = <usize>refl(x - 1, w) * 12, x0 = <usize>x * 12;
-      const xp1 = <usize>refl(x + 1, w) * 12, xp2 = <usize>refl(x + 2, w) * 12;
-      const v = f32x4.add(f32x4.add(f32x4.mul(f32x4.add(v128.load(row + xm2), v128.load(row + xp2)), ka),
-        f32x4.mul(f32x4.add(v128.load(row + xm1), v128.load(row + xp1)), kb)), f32x4.mul(v128.load(row + x0), kc));
-      store3(out + <usize>j * 12, v, j == wd - 1);
+    // interior columns (x - 2 >= 0, x + 2 < w, not the row's last pixel) without reflection, the
+    // edges as below; left to right, as a store's 4th lane lands on the next pixel, written after it
+    const j1 = max(1, min(wd - 1, (w - 3) >> 1));
+    hpix(row, w, 0, out, ka, kb, kc, wd == 1);
+    for (let j = 1; j < j1; j++) {
+      const p = row + <usize>(2 * j - 2) * 12;
+      const v = f32x4.add(f32x4.add(f32x4.mul(f32x4.add(v128.load(p), v128.load(p, 48)), ka),
+        f32x4.mul(f32x4.add(v128.load(p, 12), v128.load(p, 36)), kb)), f32x4.mul(v128.load(p, 24), kc));
+      v128.store(out + <usize>j * 12, v);
     }
+    for (let j = j1; j < wd; j++) hpix(row, w, j, out, ka, kb, kc, j == wd - 1);
   }
+}
+
+/** pyrDown's horizontal pass at output column j (x = 2j), reflected at the edges. */
+@inline function hpix(row: usize, w: i32, j: i32, out: usize, ka: v128, kb: v128, kc: v128, last: bool): void {
+  const x = 2 * j;
+  const xm2 = <usize>refl(x - 2, w) * 12, xm1 = <usize>refl(x - 1, w) * 12, x0 = <usize>x * 12;
+  const xp1 = <usize>refl(x + 1, w) * 12, xp2 = <usize>refl(x + 2, w) * 12;
+  const v = f32x4.add(f32x4.add(f32x4.mul(f32x4.add(v128.load(row + xm2), v128.load(row + xp2)), ka),
+    f32x4.mul(f32x4.add(v128.load(row + xm1), v128.load(row + xp1)), kb)), f32x4.mul(v128.load(row + x0), kc));
+  store3(out + <usize>j * 12, v, last);
 }
 
 /** Stores a pixel's 3 channels from lanes 0..2: all 4 lanes unless last (the 4th lands on the next pixel, written after). */
@@ -79,6 +92,18 @@ export function pyrDown(src: usize, h: i32, w: i32, dst: usize, row: usize): voi
   } else v128.store(p, v);
 }
 
+/** subUp's horizontal pass at pixel x: U[x] = 2 * sum_t k_t * Z(refl(x + t)), Z(j) = C[j/2] for even j. */
+@inline function upPix(src: usize, w: i32, x: i32, dst: usize): void {
+  // a pixel's 3 channels in one f32x4 (the 4th lane: the next pixel's, unused)
+  let s = f32x4.splat(0);
+  for (let t = -2; t <= 2; t++) {
+    const j = refl(x + t, w);
+    if (j & 1) continue;
+    s = f32x4.add(s, f32x4.mul(f32x4.splat(tap(t) * 2), v128.load(src + <usize>(j >> 1) * 12)));
+  }
+  store3(dst + <usize>x * 12, s, x == w - 1);
+}
+
 /**
  * g (h x w x 3) -= pyr_up(c) where c is ceil(h/2) x ceil(w/2) x 3; u is
  * scratch for ceil(h/2) rows of 3w floats.
@@ -87,18 +112,29 @@ export function subUp(g: usize, h: i32, w: i32, c: usize, u: usize): void {
   const hc = (h + 1) >> 1, wc = (w + 1) >> 1, w3 = w * 3;
   const rs = <usize>w3 << 2, crs = <usize>(wc * 3) << 2;
   // 1. horizontal, zero-inserted: U[r][x] = 2 * sum_t k_t * Z(refl(x + t)), Z(j) = C[r][j/2] for even j
+  const e0 = f32x4.splat(tap(-2) * 2), e1 = f32x4.splat(tap(-1) * 2), e2 = f32x4.splat(tap(0) * 2);
+  const x1 = max(2, w - 2);
   for (let r = 0; r < hc; r++) {
     const src = c + <usize>r * crs, dst = u + <usize>r * rs;
-    for (let x = 0; x < w; x++) {
-      // a pixel's 3 channels in one f32x4 (the 4th lane: the next pixel's, unused)
+    // left to right (a store's 4th lane lands on the next pixel, written after it): the
+    // first two pixels reflected, the interior (x - 2 >= 0, x + 2 < w) with the taps upPix
+    // takes there, in its order (an even x: j = x - 2, x, x + 2; an odd x: j = x - 1, x + 1),
+    // then the last two reflected
+    for (let x = 0; x < min(2, w); x++) upPix(src, w, x, dst);
+    for (let x = 2; x < x1; x++) {
+      const p = src + <usize>((x - 1) >> 1) * 12;
       let s = f32x4.splat(0);
-      for (let t = -2; t <= 2; t++) {
-        const j = refl(x + t, w);
-        if (j & 1) continue;
-        s = f32x4.add(s, f32x4.mul(f32x4.splat(tap(t) * 2), v128.load(src + <usize>(j >> 1) * 12)));
+      if (x & 1) {
+        s = f32x4.add(s, f32x4.mul(e1, v128.load(p)));
+        s = f32x4.add(s, f32x4.mul(e1, v128.load(p, 12)));
+      } else {
+        s = f32x4.add(s, f32x4.mul(e0, v128.load(p)));
+        s = f32x4.add(s, f32x4.mul(e2, v128.load(p, 12)));
+        s = f32x4.add(s, f32x4.mul(e0, v128.load(p, 24)));
       }
-      store3(dst + <usize>x * 12, s, x == w - 1);
+      v128.store(dst + <usize>x * 12, s);
     }
+    for (let x = x1; x < w; x++) upPix(src, w, x, dst);
   }
   // 2. vertical, zero-inserted, fused with g -= ...
   const n4 = w3 & ~3;
