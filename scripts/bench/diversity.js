@@ -51,6 +51,16 @@ t = now();
 const swd = await slicedWasserstein(set, swdSet, { threads: THREADS, workers });
 const tSwd = now() - t;
 row(`SWD ${N} vs ${N} (64x64: 3 levels, ${N * 128} patches, 512 directions; ${THREADS} threads, ${SIMD} SIMD)`, tSwd, 3, `x1e3 ${swd.per_level.map((v) => v.toFixed(1)).join(' / ')}, avg ${swd.avg.toFixed(1)}`);
+// the same on a pool that is already running, as `diversity.js --ref` computes it (its pool
+// starts before MS-SSIM): the sets still go to the workers inside the timing
+{
+  const running = await MetricsPool.create(THREADS, workers);
+  cpuSince();
+  t = now();
+  const again = await slicedWasserstein(set, swdSet, { pool: running });
+  row(`SWD ${N} vs ${N} on a running ${THREADS}-worker pool (as diversity.js --ref)`, now() - t, null, again.avg === swd.avg ? 'same values' : `differs: avg ${again.avg}`);
+  running?.close();
+}
 t = now();
 await slicedWasserstein({ ...set, n: 200, data: set.data.subarray(0, 200 * 64 * 64 * 3) }, { ...swdSet, n: 200, data: swdSet.data.subarray(0, 200 * 64 * 64 * 3) }, { threads: 1 });
 row(`SWD 1 thread (200 vs 200, scaled x5; ${SIMD} SIMD)`, (now() - t) * (N / 200), null);
