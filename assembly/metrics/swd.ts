@@ -47,37 +47,34 @@ export function swd_prepare(img: usize, n: i32, h: i32, w: i32, isU8: i32, level
     const q = off / 3, im = q / plane, r = q % plane, y = r / wl, x = r % wl;
     if (im >= n || y + NH > hl || x + NH > wl) return ERR_PATCH;
   }
-  // each pixel's coverage (how many of the patches hold it, with repeats) from a
-  // 2-D difference array per image, then the stats as coverage-weighted sums
-  // over the pixels: the same sums as over the patches' pixels, in another order
+  // per image, each pixel's coverage (how many of the patches hold it, with repeats)
+  // from a 2-D difference array, then the stats as coverage-weighted sums over the
+  // pixels: the same sums as over the patches' pixels, in another order. The
+  // patches are bucketed by image first (any order is allowed), so one grid of
+  // (h_l + 1) x (w_l + 1) serves every image.
   const cw = wl + 1, cp = <usize>(hl + 1) * <usize>cw;
-  const cov = heap.alloc(<usize>n * cp * 4);
-  if (!fits(cov, <u64>n * <u64>cp * 4)) return ERR_BOUNDS;
-  memory.fill(cov, 0, <usize>n * cp * 4);
+  const first = heap.alloc((<usize>n + 1) << 2), order = heap.alloc(<usize>count << 2), grid = heap.alloc(cp << 2);
+  if (!fits(first, (<u64>n + 1) * 4) || !fits(order, <u64>count * 4) || !fits(grid, <u64>cp * 4)) return ERR_BOUNDS;
+  memory.fill(first, 0, (<usize>n + 1) << 2);
   for (let p = 0; p < count; p++) {
-    const q = load<i32>(offs + (<usize>p << 2)) / 3, im = q / plane, r = q % plane, y = r / wl, x = r % wl;
-    const d = cov + ((<usize>im * cp + <usize>y * cw + x) << 2), e = <usize>NH << 2, f = <usize>(NH * cw) << 2;
-    store<i32>(d, load<i32>(d) + 1); store<i32>(d + e, load<i32>(d + e) - 1);
-    store<i32>(d + f, load<i32>(d + f) - 1); store<i32>(d + f + e, load<i32>(d + f + e) + 1);
+    const q = first + (<usize>(load<i32>(offs + (<usize>p << 2)) / 3 / plane + 1) << 2);
+    store<i32>(q, load<i32>(q) + 1);
   }
-  for (let im = 0; im < n; im++) {
-    const b = cov + ((<usize>im * cp) << 2);
-    for (let y = 0; y < hl; y++) {
-      const row = b + ((<usize>y * cw) << 2);
-      let run = 0;
-      for (let x = 0; x < wl; x++) {
-        run += load<i32>(row + (<usize>x << 2));
-        store<i32>(row + (<usize>x << 2), y > 0 ? run + load<i32>(row - (<usize>cw << 2) + (<usize>x << 2)) : run);
-      }
-    }
+  for (let im = 0; im < n; im++) store<i32>(first + (<usize>(im + 1) << 2), load<i32>(first + (<usize>(im + 1) << 2)) + load<i32>(first + (<usize>im << 2)));
+  for (let p = 0; p < count; p++) {
+    // placed at first[im]++ (first[im] ends at the next image's start; the start is first[im - 1] after, or 0)
+    const q = first + (<usize>(load<i32>(offs + (<usize>p << 2)) / 3 / plane) << 2), at = load<i32>(q);
+    store<i32>(order + (<usize>at << 2), load<i32>(offs + (<usize>p << 2)) / 3);
+    store<i32>(q, at + 1);
   }
   const cnt = <f64>count * <f64>(NH * NH);
   // channels 0 and 1 in f64x2 lanes, channel 2 scalar (each lane the scalar sum's operations)
   let s01 = f64x2.splat(0), s2: f64 = 0;
   for (let im = 0; im < n; im++) {
-    const b = cov + ((<usize>im * cp) << 2), lv = out + ((<usize>im * <usize>plane * 3) << 2);
+    if (!coverage(first, order, im, plane, wl, hl, grid)) continue;
+    const lv = out + ((<usize>im * <usize>plane * 3) << 2);
     for (let y = 0; y < hl; y++) {
-      const cr = b + ((<usize>y * cw) << 2), lr = lv + ((<usize>(y * wl) * 3) << 2);
+      const cr = grid + ((<usize>y * cw) << 2), lr = lv + ((<usize>(y * wl) * 3) << 2);
       for (let x = 0; x < wl; x++) {
         const k = <f64>load<i32>(cr + (<usize>x << 2)), v = lr + (<usize>x * 12);
         s01 = f64x2.add(s01, f64x2.mul(f64x2.splat(k), f64x2.promote_low_f32x4(v128.load64_zero(v))));
@@ -89,9 +86,10 @@ export function swd_prepare(img: usize, n: i32, h: i32, w: i32, isU8: i32, level
   const m01 = f64x2(m0, m1);
   let v01 = f64x2.splat(0), v2: f64 = 0;
   for (let im = 0; im < n; im++) {
-    const b = cov + ((<usize>im * cp) << 2), lv = out + ((<usize>im * <usize>plane * 3) << 2);
+    if (!coverage(first, order, im, plane, wl, hl, grid)) continue;
+    const lv = out + ((<usize>im * <usize>plane * 3) << 2);
     for (let y = 0; y < hl; y++) {
-      const cr = b + ((<usize>y * cw) << 2), lr = lv + ((<usize>(y * wl) * 3) << 2);
+      const cr = grid + ((<usize>y * cw) << 2), lr = lv + ((<usize>(y * wl) * 3) << 2);
       for (let x = 0; x < wl; x++) {
         const k = <f64>load<i32>(cr + (<usize>x << 2)), v = lr + (<usize>x * 12);
         const d01 = f64x2.sub(f64x2.promote_low_f32x4(v128.load64_zero(v)), m01), d2 = <f64>load<f32>(v, 8) - m2;
@@ -107,6 +105,36 @@ export function swd_prepare(img: usize, n: i32, h: i32, w: i32, isU8: i32, level
   // a constant channel keeps scale 1 (its components are all 0 after centring)
   normalise(out, <usize>n * <usize>pl, <f32>m0, <f32>m1, <f32>m2, <f32>(sd0 > 0 ? 1 / sd0 : 1), <f32>(sd1 > 0 ? 1 / sd1 : 1), <f32>(sd2 > 0 ? 1 / sd2 : 1));
   return 0;
+}
+
+/**
+ * Image im's coverage into grid ((hl + 1) x (wl + 1) i32; row y, column x <
+ * wl hold how many of its patches cover pixel (y, x)): 4 updates of a 2-D
+ * difference array per patch, then running sums. The image's patches are
+ * order[start, end) (pixel indices in the level), start = first[im - 1] (0 for
+ * im = 0), end = first[im]. Returns false for an image without patches.
+ */
+function coverage(first: usize, order: usize, im: i32, plane: i32, wl: i32, hl: i32, grid: usize): bool {
+  const p0 = im == 0 ? 0 : load<i32>(first + (<usize>(im - 1) << 2)), p1 = load<i32>(first + (<usize>im << 2));
+  if (p0 == p1) return false;
+  const cw = wl + 1;
+  memory.fill(grid, 0, (<usize>(hl + 1) * <usize>cw) << 2);
+  const e = <usize>NH << 2, f = <usize>(NH * cw) << 2;
+  for (let p = p0; p < p1; p++) {
+    const r = load<i32>(order + (<usize>p << 2)) - im * plane, y = r / wl, x = r % wl;
+    const d = grid + (<usize>(y * cw + x) << 2);
+    store<i32>(d, load<i32>(d) + 1); store<i32>(d + e, load<i32>(d + e) - 1);
+    store<i32>(d + f, load<i32>(d + f) - 1); store<i32>(d + f + e, load<i32>(d + f + e) + 1);
+  }
+  for (let y = 0; y < hl; y++) {
+    const row = grid + (<usize>(y * cw) << 2);
+    let run = 0;
+    for (let x = 0; x < wl; x++) {
+      run += load<i32>(row + (<usize>x << 2));
+      store<i32>(row + (<usize>x << 2), y > 0 ? run + load<i32>(row - (<usize>cw << 2) + (<usize>x << 2)) : run);
+    }
+  }
+  return true;
 }
 
 /** x = (x - m_c) * inv_c over interleaved RGB floats: three lane patterns, 12 floats per step. */
