@@ -128,6 +128,24 @@ describe.each(BUILDS)('%s build', (simd) => {
       for (let i = 2; i < got.data.length; i += 3) if (got.data[i] !== 0) throw new Error(`channel 2 value ${got.data[i]} at ${i}`);
     });
 
+    it('the stats do not depend on the patches\' order; images without patches and patches on the last row and column count right', () => {
+      const n = 5, h = 32, w = 32, u8 = images(n, h, w, 13);
+      const rng = new Rng(21);
+      // images 1 and 3 have no patches; corners at the level's far edge (y, x = 16 - 7) included
+      const cs = corners(n, 16, 16, 30, rng).filter(([i]) => i !== 1 && i !== 3);
+      cs.push([4, 9, 9], [0, 9, 0], [2, 0, 9], [4, 9, 9]);
+      const shuffled = cs.slice().sort(() => rng.next() - 0.5);
+      const a = swdLevel({ data: u8, n, height: h, width: w }, 1, true, offsetsOf(cs, 16, 16));
+      const b = swdLevel({ data: u8, n, height: h, width: w }, 1, true, offsetsOf(shuffled, 16, 16));
+      expect(b.mean).toEqual(a.mean);
+      expect(b.std).toEqual(a.std);
+      const st = normaliseRef(descriptorsRef(asImgs(u8, n, h, w).map((im) => laplacianPyramidRef(im, 2)[1]), cs));
+      for (let c = 0; c < 3; c++) {
+        expect(Math.abs(a.mean[c] - st.mean[c])).toBeLessThan(1e-6 * st.std[c]);
+        expect(Math.abs(a.std[c] - st.std[c])).toBeLessThan(1e-6 * st.std[c]);
+      }
+    });
+
     it('rejects patches outside the level and levels under 14 px', () => {
       const u8 = images(1, 32, 32, 1);
       expect(() => swdLevel({ data: u8, n: 1, height: 32, width: 32 }, 0, false, Int32Array.from([(26 * 32 + 0) * 3]))).toThrow(/patch outside/);
