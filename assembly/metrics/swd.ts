@@ -189,7 +189,7 @@ export function swd_scratch_bytes(ca: i32, cb: i32): usize {
  * table: tableSlots(count) slots of (offset + 1, index), zeroed here.
  */
 function dedupe(offs: usize, count: i32, uniq: usize, map: usize, table: usize): i32 {
-  const slots = tableSlots(count), mask = slots - 1, shift = <u32>(32 - ctz(slots)); // Fibonacci hashing: the product's top bits
+  const slots = tableSlots(count), mask = slots - 1, shift = <u32>32 - <u32>ctz(slots); // Fibonacci hashing: the product's top bits
   memory.fill(table, 0, slots << 3);
   let nu = 0;
   for (let p = 0; p < count; p++) {
