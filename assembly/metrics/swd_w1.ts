@@ -17,7 +17,9 @@
 // g (D_right w_k - nb sum_a (x - L_k) + na sum_b (x - L_k)) exactly (w_k: the
 // bin's width, L_k its left edge). Pass 2 adds up g x per sample (SIMD, the sign looked
 // up per element) and copies out the elements of "mixed" bins, where the sign
-// can change: each such bin's two runs are sorted (small) and merged.
+// can change: each such bin's two runs are sorted (small) and merged. D is an
+// integer, kept in i64; the signs are i8, so their table (32 KB) stays in L1;
+// both passes take 8 elements a step (the 4-wide sums' order kept).
 //
 // The value equals the sort path's up to float rounding (sums in another
 // order; an element within an ulp of a bin edge may land on its other side),
@@ -118,8 +120,9 @@ const MAGIC: f32 = 8388608; // 2^23: y + MAGIC holds round(y) in its low mantiss
 }
 
 /**
- * Counts one sample into its bins (i32 [BINS]); four positions at a time in
- * SIMD, the counts per lane. wt: i32 [n] multiplicities, or 0 for ones.
+ * Counts one sample into its bins (i32 [BINS]): the bins eight at a time in
+ * SIMD, stored to ks (for pass 2) and read back as scalars for the counts.
+ * wt: i32 [n] multiplicities, or 0 for ones.
  */
 function countSample(p: usize, n: i32, wt: usize, c: f32, C: i32, sc: f32, JN: i32, cnt: usize, ks: usize): void {
   const vc = f32x4.splat(c), vC = i32x4.splat(C), vsc = f32x4.splat(sc), vpos = i32x4.splat(JN);
