@@ -68,43 +68,47 @@ export function swd_prepare(img: usize, n: i32, h: i32, w: i32, isU8: i32, level
     store<i32>(q, at + 1);
   }
   const cnt = <f64>count * <f64>(NH * NH);
-  // channels 0 and 1 in f64x2 lanes, channel 2 scalar (each lane the scalar sum's operations)
-  let s01 = f64x2.splat(0), s2: f64 = 0;
-  for (let im = 0; im < n; im++) {
-    if (!coverage(first, order, im, plane, wl, hl, grid)) continue;
-    const lv = out + ((<usize>im * <usize>plane * 3) << 2);
-    for (let y = 0; y < hl; y++) {
-      const cr = grid + ((<usize>y * cw) << 2), lr = lv + ((<usize>(y * wl) * 3) << 2);
-      for (let x = 0; x < wl; x++) {
-        const k = <f64>load<i32>(cr + (<usize>x << 2)), v = lr + (<usize>x * 12);
-        s01 = f64x2.add(s01, f64x2.mul(f64x2.splat(k), f64x2.promote_low_f32x4(v128.load64_zero(v))));
-        s2 += k * <f64>load<f32>(v, 8);
-      }
-    }
-  }
-  const m0 = f64x2.extract_lane(s01, 0) / cnt, m1 = f64x2.extract_lane(s01, 1) / cnt, m2 = s2 / cnt;
-  const m01 = f64x2(m0, m1);
-  let v01 = f64x2.splat(0), v2: f64 = 0;
-  for (let im = 0; im < n; im++) {
-    if (!coverage(first, order, im, plane, wl, hl, grid)) continue;
-    const lv = out + ((<usize>im * <usize>plane * 3) << 2);
-    for (let y = 0; y < hl; y++) {
-      const cr = grid + ((<usize>y * cw) << 2), lr = lv + ((<usize>(y * wl) * 3) << 2);
-      for (let x = 0; x < wl; x++) {
-        const k = <f64>load<i32>(cr + (<usize>x << 2)), v = lr + (<usize>x * 12);
-        const d01 = f64x2.sub(f64x2.promote_low_f32x4(v128.load64_zero(v)), m01), d2 = <f64>load<f32>(v, 8) - m2;
-        v01 = f64x2.add(v01, f64x2.mul(f64x2.mul(f64x2.splat(k), d01), d01));
-        v2 += k * d2 * d2;
-      }
-    }
-  }
-  const v0 = f64x2.extract_lane(v01, 0), v1 = f64x2.extract_lane(v01, 1);
+  coverageSums(first, order, n, plane, wl, hl, grid, out, false, 0, 0, 0, stats);
+  const m0 = load<f64>(stats) / cnt, m1 = load<f64>(stats, 8) / cnt, m2 = load<f64>(stats, 16) / cnt;
+  coverageSums(first, order, n, plane, wl, hl, grid, out, true, m0, m1, m2, stats);
+  const v0 = load<f64>(stats), v1 = load<f64>(stats, 8), v2 = load<f64>(stats, 16);
   const sd0 = Math.sqrt(v0 / cnt), sd1 = Math.sqrt(v1 / cnt), sd2 = Math.sqrt(v2 / cnt);
   store<f64>(stats, m0); store<f64>(stats, m1, 8); store<f64>(stats, m2, 16);
   store<f64>(stats, sd0, 24); store<f64>(stats, sd1, 32); store<f64>(stats, sd2, 40);
   // a constant channel keeps scale 1 (its components are all 0 after centring)
   normalise(out, <usize>n * <usize>pl, <f32>m0, <f32>m1, <f32>m2, <f32>(sd0 > 0 ? 1 / sd0 : 1), <f32>(sd1 > 0 ? 1 / sd1 : 1), <f32>(sd2 > 0 ? 1 / sd2 : 1));
   return 0;
+}
+
+/**
+ * Per-channel sums over the level (out) of cov * x, or with sq of
+ * cov * (x - m_c)^2 (the variance's second pass), cov being each image's
+ * coverage (see coverage); into dst f64 [3]. Channels 0 and 1 in f64x2 lanes,
+ * channel 2 scalar (each lane the scalar sum's operations).
+ */
+function coverageSums(first: usize, order: usize, n: i32, plane: i32, wl: i32, hl: i32, grid: usize, out: usize, sq: bool, m0: f64, m1: f64, m2: f64, dst: usize): void {
+  const cw = wl + 1, m01 = f64x2(m0, m1);
+  let a01 = f64x2.splat(0), a2: f64 = 0;
+  for (let im = 0; im < n; im++) {
+    if (!coverage(first, order, im, plane, wl, hl, grid)) continue;
+    const lv = out + ((<usize>im * <usize>plane * 3) << 2);
+    for (let y = 0; y < hl; y++) {
+      const cr = grid + ((<usize>y * cw) << 2), lr = lv + ((<usize>(y * wl) * 3) << 2);
+      for (let x = 0; x < wl; x++) {
+        const k = <f64>load<i32>(cr + (<usize>x << 2)), v = lr + (<usize>x * 12);
+        const x01 = f64x2.promote_low_f32x4(v128.load64_zero(v)), x2 = <f64>load<f32>(v, 8);
+        if (sq) {
+          const d01 = f64x2.sub(x01, m01), d2 = x2 - m2;
+          a01 = f64x2.add(a01, f64x2.mul(f64x2.mul(f64x2.splat(k), d01), d01));
+          a2 += k * d2 * d2;
+        } else {
+          a01 = f64x2.add(a01, f64x2.mul(f64x2.splat(k), x01));
+          a2 += k * x2;
+        }
+      }
+    }
+  }
+  store<f64>(dst, f64x2.extract_lane(a01, 0)); store<f64>(dst, f64x2.extract_lane(a01, 1), 8); store<f64>(dst, a2, 16);
 }
 
 /**
@@ -224,19 +228,20 @@ function gather(src: usize, map: usize, count: i32, dst: usize): void {
   }
 }
 
-/** A hash of the offsets the last checkOffsets call read (so swd_chunk's reuse can tell other offsets at the same address). */
-let offsHash: u64 = 0;
-
 function checkOffsets(offs: usize, count: i32, len: i64, stride: i64): bool {
   const span = <i64>(NH - 1) * stride + ROW;
-  let hsh: u64 = 0x9e3779b97f4a7c15;
   for (let p = 0; p < count; p++) {
     const off = <i64>load<i32>(offs + (<usize>p << 2));
     if (off < 0 || off + span > len) return false;
-    hsh = (hsh ^ <u64>off) * 0x100000001b3;
   }
-  offsHash = hsh;
   return true;
+}
+
+/** A hash of count offsets' values (so swd_chunk's reuse can tell other offsets at the same address). */
+function offsetsHash(offs: usize, count: i32): u64 {
+  let h: u64 = 0x9e3779b97f4a7c15;
+  for (let p = 0; p < count; p++) h = (h ^ <u64>load<u32>(offs + (<usize>p << 2))) * 0x100000001b3;
+  return h;
 }
 
 /** What the last swd_chunk call found repeated (see reuse): for which offsets, counts and scratch, and the distinct counts. */
@@ -249,7 +254,7 @@ let keptValid = false;
  * left it (the next directions of one level), so the repeated positions that
  * call found are taken from the scratch instead of found again. Only the
  * scratch is taken on trust: with other offsets (by address, count or a hash
- * of their values, read anyway by the bounds check) they are found again.
+ * of their values) they are found again.
  * (The kept globals are a key, never dereferenced; the data stay in the
  * caller's scratch.)
  */
@@ -259,10 +264,8 @@ export function swd_chunk(la: usize, lenA: i32, oa: usize, ca: i32, lb: usize, l
   const sb = swd_scratch_bytes(ca, cb);
   if (!fits(la, <u64>lenA * 4) || !fits(lb, <u64>lenB * 4) || !fits(oa, <u64>ca * 4) || !fits(ob, <u64>cb * 4) ||
     !fits(dirs, <u64>ndir * <u64>DESC * 4) || !fits(scratch, <u64>sb) || !fits(out, <u64>ndir * 8)) return ERR_BOUNDS;
-  if (!checkOffsets(oa, ca, lenA, stride)) return ERR_PATCH;
-  const hashA = offsHash;
-  if (!checkOffsets(ob, cb, lenB, stride)) return ERR_PATCH;
-  const hashB = offsHash;
+  if (!checkOffsets(oa, ca, lenA, stride) || !checkOffsets(ob, cb, lenB, stride)) return ERR_PATCH;
+  const hashA = offsetsHash(oa, ca), hashB = offsetsHash(ob, cb);
   const D = <usize>DIR_BLOCK, mx = <usize>max(ca, cb);
   const dirT = a16(scratch);
   const pa = dirT + a16(<usize>DESC * D * 4), pb = pa + a16(<usize>ca * D * 4);
