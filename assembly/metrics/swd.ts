@@ -11,9 +11,9 @@
 // swd_chunk    for each direction (dirs f32 [ndir][147]): project both sets'
 //              patches, sort, W1 -> out f64 [ndir].
 import { laplacianLevel, pyramidScratchBytes } from './swd_pyramid';
-import { projectBlocks, NH, ROW, DESC, DB, PACK_BYTES } from './swd_project';
+import { projectBlocks, statsInit, NH, ROW, DESC, DB, PACK_BYTES, STAT_BYTES } from './swd_project';
 import { sortKeys, w1Sorted, HIST_BYTES } from './swd_sort';
-import { w1HistWeighted, w1HistBytes } from './swd_w1';
+import { w1HistRanged, w1HistBytes } from './swd_w1';
 
 export const ERR_DIMS: i32 = -1;
 export const ERR_BOUNDS: i32 = -2;
@@ -182,7 +182,8 @@ function tableSlots(count: i32): usize {
 export function swd_scratch_bytes(ca: i32, cb: i32): usize {
   const D = <usize>DIR_BLOCK, mx = <usize>max(ca, cb);
   return a16(<usize>DESC * D * 4) + a16(<usize>ca * D * 4) + a16(<usize>cb * D * 4) + 3 * a16(mx * 4) + HIST_BYTES +
-    2 * a16(<usize>ca * 4) + 2 * a16(<usize>cb * 4) + a16(tableSlots(max(ca, cb)) * 8) + w1HistBytes(ca, cb) + a16(<usize>ca * 4) + a16(<usize>cb * 4) + a16(PACK_BYTES) + 16;
+    2 * a16(<usize>ca * 4) + 2 * a16(<usize>cb * 4) + a16(tableSlots(max(ca, cb)) * 8) + w1HistBytes(ca, cb) + a16(<usize>ca * 4) + a16(<usize>cb * 4) + a16(PACK_BYTES) +
+    2 * <usize>(DIR_BLOCK / DB) * STAT_BYTES + 16;
 }
 
 /**
@@ -273,7 +274,8 @@ export function swd_chunk(la: usize, lenA: i32, oa: usize, ca: i32, lb: usize, l
   const hist = tmp + a16(mx * 4);
   const ua = hist + HIST_BYTES, ma = ua + a16(<usize>ca * 4), ub = ma + a16(<usize>ca * 4), mb = ub + a16(<usize>cb * 4);
   const table = mb + a16(<usize>cb * 4), wA = table + a16(tableSlots(max(ca, cb)) * 8), wB = wA + a16(<usize>ca * 4);
-  const pk = wB + a16(<usize>cb * 4), hs = pk + a16(PACK_BYTES);
+  const pk = wB + a16(<usize>cb * 4), stA = pk + a16(PACK_BYTES), stB = stA + <usize>(DIR_BLOCK / DB) * STAT_BYTES;
+  const hs = stB + <usize>(DIR_BLOCK / DB) * STAT_BYTES;
   // each distinct position is projected once (rows of pa / pb hold nua / nub
   // values) where that saves a twentieth or more (at 32 px, 128 draws among 676
   // positions repeat about 9%); otherwise the patches as given
@@ -299,13 +301,21 @@ export function swd_chunk(la: usize, lenA: i32, oa: usize, ca: i32, lb: usize, l
       const blk = dirT + <usize>(d / DB) * <usize>DESC * <usize>DB * 4 + (<usize>(d % DB) << 2);
       for (let k = 0; k < DESC; k++) store<f32>(blk + <usize>k * <usize>DB * 4, load<f32>(src + (<usize>k << 2)));
     }
-    projectBlocks(la, rs, gA ? ua : oa, nua, dirT, nb, pa, pk);
-    projectBlocks(lb, rs, gB ? ub : ob, nub, dirT, nb, pb, pk);
+    // each direction's min, max and sum |x| come from the projection's epilogue (W1's bins need them)
+    statsInit(stA, nb); statsInit(stB, nb);
+    projectBlocks(la, rs, gA ? ua : oa, nua, dirT, nb, pa, pk, stA);
+    projectBlocks(lb, rs, gB ? ub : ob, nub, dirT, nb, pb, pk, stB);
     for (let d = 0; d < ns; d++) {
       let ra = pa + <usize>d * <usize>nua * 4, rb = pb + <usize>d * <usize>nub * 4;
       if (w1Mode == 0) {
-        const w = w1HistWeighted(ra, nua, gA ? wA : 0, ca, rb, nub, gB ? wB : 0, cb, hs);
-        if (w >= 0) { store<f64>(out + (<usize>(s0 + d) << 3), w); continue; }
+        const qa = stA + <usize>(d / DB) * STAT_BYTES + (<usize>(d % DB) << 2), qb = stB + <usize>(d / DB) * STAT_BYTES + (<usize>(d % DB) << 2);
+        // a NaN or infinite projection makes its sum non-finite: those go to the sort path
+        const sum = <f64>load<f32>(qa, 96) + <f64>load<f32>(qb, 96);
+        if (isFinite(sum)) {
+          const lo = min(load<f32>(qa), load<f32>(qb)), hi = max(load<f32>(qa, 48), load<f32>(qb, 48));
+          const w = w1HistRanged(ra, nua, gA ? wA : 0, ca, rb, nub, gB ? wB : 0, cb, hs, lo, hi, <f32>(sum / (<f64>ca + <f64>cb)));
+          if (w >= 0) { store<f64>(out + (<usize>(s0 + d) << 3), w); continue; }
+        }
       }
       if (gA) { gather(ra, ma, ca, rowA); ra = rowA; }
       if (gB) { gather(rb, mb, cb, rowB); rb = rowB; }

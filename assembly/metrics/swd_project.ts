@@ -64,11 +64,44 @@ function pack(level: usize, stride: usize, offs: usize, pc: i32, pk: usize): voi
   for (let i = pc; i % TILE != 0; i++) memory.copy(pk + <usize>i * DBYTES, pk + <usize>(pc - 1) * DBYTES, DBYTES);
 }
 
+/**
+ * Per-direction statistics of a block's outputs, kept up to date in the
+ * micro-kernel's epilogue (W1 needs them and would otherwise read every row
+ * once more for them): STAT_BYTES per block of 12 directions, f32 lanes
+ * [min 12][max 12][sum |x| 12] (direction j of the block at byte 4 j of each
+ * part). statsInit sets min +inf, max -inf, sums 0. The sums run tile by tile
+ * in patch order (f32), so they do not depend on how the directions are
+ * split into tasks. A NaN or infinite output makes its sum non-finite.
+ */
+export const STAT_BYTES: usize = 144;
+
+export function statsInit(st: usize, nb: i32): void {
+  for (let b = 0; b < nb; b++) {
+    const q = st + <usize>b * STAT_BYTES;
+    for (let j = 0; j < 3; j++) {
+      v128.store(q + (<usize>j << 4), f32x4.splat(Infinity));
+      v128.store(q + (<usize>j << 4), f32x4.splat(-Infinity), 48);
+      v128.store(q + (<usize>j << 4), f32x4.splat(0), 96);
+    }
+  }
+}
+
+/** One tile's outputs for 4 directions (x, y, z: its patches; nv of them real, the rest padding copies) into the stats at st + o. */
+@inline function stat3(st: usize, o: usize, x: v128, y: v128, z: v128, nv: i32): void {
+  const q = st + o;
+  v128.store(q, f32x4.pmin(f32x4.pmin(f32x4.pmin(v128.load(q), x), y), z));
+  v128.store(q, f32x4.pmax(f32x4.pmax(f32x4.pmax(v128.load(q, 48), x), y), z), 48);
+  let t = f32x4.abs(x);
+  if (nv > 1) t = f32x4.add(t, f32x4.abs(y));
+  if (nv > 2) t = f32x4.add(t, f32x4.abs(z));
+  v128.store(q, f32x4.add(v128.load(q, 96), t), 96);
+}
+
 /** Patches a micro-kernel tile takes: 3 with FMA; 2 in the plain build, whose separate mul + add need a temporary register (3 spills there). */
 const TILE: i32 = ASC_FEATURE_RELAXED_SIMD ? 3 : 2;
 
 /** Packed patches [pc][147] (padded to a multiple of TILE) against one block of 12 directions into out rows (ps bytes apart). */
-function project12(pk: usize, pc: i32, blk: usize, out: usize, ps: usize): void {
+function project12(pk: usize, pc: i32, blk: usize, out: usize, ps: usize, st: usize): void {
   if (ASC_FEATURE_RELAXED_SIMD) {
     for (let i = 0; i < pc; i += 3) {
       let x = pk + <usize>i * DBYTES;
@@ -92,6 +125,9 @@ function project12(pk: usize, pc: i32, blk: usize, out: usize, ps: usize): void 
       store4(o, ps, a0, 0); store4(o, ps, a1, 4); store4(o, ps, a2, 8);
       if (i + 1 < pc) { store4(o + 4, ps, b0, 0); store4(o + 4, ps, b1, 4); store4(o + 4, ps, b2, 8); }
       if (i + 2 < pc) { store4(o + 8, ps, c0, 0); store4(o + 8, ps, c1, 4); store4(o + 8, ps, c2, 8); }
+      // the tile's padding repeats the last patch: min / max take it, the sums do not
+      const nv = min(3, pc - i);
+      stat3(st, 0, a0, b0, c0, nv); stat3(st, 16, a1, b1, c1, nv); stat3(st, 32, a2, b2, c2, nv);
     }
   } else {
     for (let i = 0; i < pc; i += 2) {
@@ -112,23 +148,27 @@ function project12(pk: usize, pc: i32, blk: usize, out: usize, ps: usize): void 
       const o = out + (<usize>i << 2);
       store4(o, ps, a0, 0); store4(o, ps, a1, 4); store4(o, ps, a2, 8);
       if (i + 1 < pc) { store4(o + 4, ps, b0, 0); store4(o + 4, ps, b1, 4); store4(o + 4, ps, b2, 8); }
+      const nv = min(2, pc - i);
+      stat3(st, 0, a0, b0, b0, nv); stat3(st, 16, a1, b1, b1, nv); stat3(st, 32, a2, b2, b2, nv);
     }
   }
 }
 
 /**
  * All count patches against nb blocks of 12 directions (dirT: nb consecutive
- * [147][12] blocks) into out f32 [12 nb][count]. pk: PACK_BYTES of scratch.
+ * [147][12] blocks) into out f32 [12 nb][count], and each direction's min,
+ * max and sum |x| into stats (nb x STAT_BYTES, set up by statsInit; it adds
+ * to them). pk: PACK_BYTES of scratch.
  * The level is read once per call (at 64x64 a set's level is ~50 MB, far
  * beyond the caches), each chunk's patches packed once for all blocks.
  */
-export function projectBlocks(level: usize, stride: usize, offs: usize, count: i32, dirT: usize, nb: i32, out: usize, pk: usize): void {
+export function projectBlocks(level: usize, stride: usize, offs: usize, count: i32, dirT: usize, nb: i32, out: usize, pk: usize, stats: usize): void {
   const ps = <usize>count << 2;
   for (let p0 = 0; p0 < count; p0 += PATCH_CHUNK) {
     const pc = min(PATCH_CHUNK, count - p0);
     pack(level, stride, offs + (<usize>p0 << 2), pc, pk);
     for (let b = 0; b < nb; b++) {
-      project12(pk, pc, dirT + <usize>b * BLOCK_BYTES, out + <usize>b * <usize>DB * ps + (<usize>p0 << 2), ps);
+      project12(pk, pc, dirT + <usize>b * BLOCK_BYTES, out + <usize>b * <usize>DB * ps + (<usize>p0 << 2), ps, stats + <usize>b * STAT_BYTES);
     }
   }
 }

@@ -318,8 +318,19 @@ export function w1Hist(a: usize, na: i32, b: usize, nb: i32, scratch: usize): f6
  */
 export function w1HistWeighted(a: usize, ua: i32, wta: usize, na: i32, b: usize, ub: i32, wtb: usize, nb: i32, scratch: usize): f64 {
   const r = range(a, ua, b, ub);
-  const lo = f32x4.extract_lane(r, 0), hi = f32x4.extract_lane(r, 1), c = f32x4.extract_lane(r, 2);
-  if (f32x4.extract_lane(r, 3) != 0 || !(isFinite(lo) && isFinite(hi))) return -1;
+  if (f32x4.extract_lane(r, 3) != 0) return -1;
+  return w1HistRanged(a, ua, wta, na, b, ub, wtb, nb, scratch, f32x4.extract_lane(r, 0), f32x4.extract_lane(r, 1), f32x4.extract_lane(r, 2));
+}
+
+/**
+ * w1HistWeighted with the range already known: lo and hi, the least and
+ * greatest of all ua + ub values, and c, their sum of |x| over (na + nb)
+ * (any c > 0 gives the same W1 up to float rounding: it only shapes the bins;
+ * swd_chunk takes these from the projection's epilogue). The caller makes
+ * sure no value is NaN or infinite.
+ */
+export function w1HistRanged(a: usize, ua: i32, wta: usize, na: i32, b: usize, ub: i32, wtb: usize, nb: i32, scratch: usize, lo: f32, hi: f32, c: f32): f64 {
+  if (!(isFinite(lo) && isFinite(hi))) return -1;
   if (hi == lo) return 0;
   if (!(c > 0 && isFinite(c))) return -1;
   // the scale that fits both sides' bins in BINS
