@@ -5,7 +5,7 @@
 //
 // swd_prepare  img u8|f32 [n][h][w][3] -> out f32 [n][h_l][w_l][3], level l of
 //              the Laplacian pyramid; with patches (count > 0): per-channel mean
-//              and std over the patches' 7x7 pixels (f64, two passes, as
+//              and std over the patches' 7x7 pixels (f64, one shifted pass, as
 //              coverage-weighted sums over the level's pixels) into
 //              stats f64 [mean0..2, std0..2], and the level normalised in place.
 // swd_chunk    for each direction (dirs f32 [ndir][147]): project both sets'
@@ -68,11 +68,13 @@ export function swd_prepare(img: usize, n: i32, h: i32, w: i32, isU8: i32, level
     store<i32>(q, at + 1);
   }
   const cnt = <f64>count * <f64>(NH * NH);
-  coverageSums(first, order, n, plane, wl, hl, grid, out, false, 0, 0, 0, stats);
-  const m0 = load<f64>(stats) / cnt, m1 = load<f64>(stats, 8) / cnt, m2 = load<f64>(stats, 16) / cnt;
-  coverageSums(first, order, n, plane, wl, hl, grid, out, true, m0, m1, m2, stats);
-  const v0 = load<f64>(stats), v1 = load<f64>(stats, 8), v2 = load<f64>(stats, 16);
-  const sd0 = Math.sqrt(v0 / cnt), sd1 = Math.sqrt(v1 / cnt), sd2 = Math.sqrt(v2 / cnt);
+  // the shifts: the first patch's corner pixel (inside the data)
+  const sp = out + (<usize>load<i32>(offs) << 2);
+  const s0 = <f64>load<f32>(sp), s1 = <f64>load<f32>(sp, 4), s2 = <f64>load<f32>(sp, 8);
+  coverageSums(first, order, n, plane, wl, hl, grid, out, s0, s1, s2, stats);
+  const q0 = load<f64>(stats) / cnt, q1 = load<f64>(stats, 8) / cnt, q2 = load<f64>(stats, 16) / cnt;
+  const m0 = s0 + q0, m1 = s1 + q1, m2 = s2 + q2;
+  const sd0 = Math.sqrt(max(0, load<f64>(stats, 24) / cnt - q0 * q0)), sd1 = Math.sqrt(max(0, load<f64>(stats, 32) / cnt - q1 * q1)), sd2 = Math.sqrt(max(0, load<f64>(stats, 40) / cnt - q2 * q2));
   store<f64>(stats, m0); store<f64>(stats, m1, 8); store<f64>(stats, m2, 16);
   store<f64>(stats, sd0, 24); store<f64>(stats, sd1, 32); store<f64>(stats, sd2, 40);
   // a constant channel keeps scale 1 (its components are all 0 after centring)
@@ -81,34 +83,58 @@ export function swd_prepare(img: usize, n: i32, h: i32, w: i32, isU8: i32, level
 }
 
 /**
- * Per-channel sums over the level (out) of cov * x, or with sq of
- * cov * (x - m_c)^2 (the variance's second pass), cov being each image's
- * coverage (see coverage); into dst f64 [3]. Channels 0 and 1 in f64x2 lanes,
- * channel 2 scalar (each lane the scalar sum's operations).
+ * One pass of per-channel sums over the level (out), each pixel weighted by
+ * its coverage cov (see coverage): into dst f64 [6], sum cov * (x - s_c) for
+ * c = 0..2, then sum cov * (x - s_c)^2 (s_c: a shift inside the data, so the
+ * variance E[d^2] - E[d]^2 does not cancel; a constant channel gives exactly
+ * 0). Four pixels (12 floats, three f32x4) a step in f64x2 lanes, whose
+ * channel pairs are (0,1) (2,0) (1,2) (0,1) (2,0) (1,2); scalar for the
+ * row's last pixels. Replaces a two-pass version (mean, then squares about
+ * it), which read the level twice.
  */
-function coverageSums(first: usize, order: usize, n: i32, plane: i32, wl: i32, hl: i32, grid: usize, out: usize, sq: bool, m0: f64, m1: f64, m2: f64, dst: usize): void {
-  const cw = wl + 1, m01 = f64x2(m0, m1);
-  let a01 = f64x2.splat(0), a2: f64 = 0;
+function coverageSums(first: usize, order: usize, n: i32, plane: i32, wl: i32, hl: i32, grid: usize, out: usize, s0: f64, s1: f64, s2: f64, dst: usize): void {
+  const cw = wl + 1, w4 = wl & ~3;
+  const sA = f64x2(s0, s1), sB = f64x2(s2, s0), sC = f64x2(s1, s2);
+  let pA = f64x2.splat(0), pB = f64x2.splat(0), pC = f64x2.splat(0); // sums of cov d, by channel pair
+  let qA = f64x2.splat(0), qB = f64x2.splat(0), qC = f64x2.splat(0); // sums of cov d^2
+  let r0: f64 = 0, r1: f64 = 0, r2: f64 = 0, t0: f64 = 0, t1: f64 = 0, t2: f64 = 0; // the scalar pixels'
   for (let im = 0; im < n; im++) {
     if (!coverage(first, order, im, plane, wl, hl, grid)) continue;
     const lv = out + ((<usize>im * <usize>plane * 3) << 2);
     for (let y = 0; y < hl; y++) {
       const cr = grid + ((<usize>y * cw) << 2), lr = lv + ((<usize>(y * wl) * 3) << 2);
-      for (let x = 0; x < wl; x++) {
+      for (let x = 0; x < w4; x += 4) {
+        const K = v128.load(cr + (<usize>x << 2)), v = lr + (<usize>x * 12);
+        const k01 = f64x2.convert_low_i32x4_s(K), k23 = f64x2.convert_low_i32x4_s(i8x16.shuffle(K, K, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7));
+        const x0 = v128.load(v), x1 = v128.load(v, 16), x2 = v128.load(v, 32);
+        let d = f64x2.sub(f64x2.promote_low_f32x4(x0), sA), kd = f64x2.mul(f64x2.splat(f64x2.extract_lane(k01, 0)), d);
+        pA = f64x2.add(pA, kd); qA = f64x2.add(qA, f64x2.mul(kd, d));
+        d = f64x2.sub(f64x2.promote_low_f32x4(i8x16.shuffle(x0, x0, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7)), sB); kd = f64x2.mul(k01, d);
+        pB = f64x2.add(pB, kd); qB = f64x2.add(qB, f64x2.mul(kd, d));
+        d = f64x2.sub(f64x2.promote_low_f32x4(x1), sC); kd = f64x2.mul(f64x2.splat(f64x2.extract_lane(k01, 1)), d);
+        pC = f64x2.add(pC, kd); qC = f64x2.add(qC, f64x2.mul(kd, d));
+        d = f64x2.sub(f64x2.promote_low_f32x4(i8x16.shuffle(x1, x1, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7)), sA); kd = f64x2.mul(f64x2.splat(f64x2.extract_lane(k23, 0)), d);
+        pA = f64x2.add(pA, kd); qA = f64x2.add(qA, f64x2.mul(kd, d));
+        d = f64x2.sub(f64x2.promote_low_f32x4(x2), sB); kd = f64x2.mul(k23, d);
+        pB = f64x2.add(pB, kd); qB = f64x2.add(qB, f64x2.mul(kd, d));
+        d = f64x2.sub(f64x2.promote_low_f32x4(i8x16.shuffle(x2, x2, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7)), sC); kd = f64x2.mul(f64x2.splat(f64x2.extract_lane(k23, 1)), d);
+        pC = f64x2.add(pC, kd); qC = f64x2.add(qC, f64x2.mul(kd, d));
+      }
+      for (let x = w4; x < wl; x++) {
         const k = <f64>load<i32>(cr + (<usize>x << 2)), v = lr + (<usize>x * 12);
-        const x01 = f64x2.promote_low_f32x4(v128.load64_zero(v)), x2 = <f64>load<f32>(v, 8);
-        if (sq) {
-          const d01 = f64x2.sub(x01, m01), d2 = x2 - m2;
-          a01 = f64x2.add(a01, f64x2.mul(f64x2.mul(f64x2.splat(k), d01), d01));
-          a2 += k * d2 * d2;
-        } else {
-          a01 = f64x2.add(a01, f64x2.mul(f64x2.splat(k), x01));
-          a2 += k * x2;
-        }
+        const d0 = <f64>load<f32>(v) - s0, d1 = <f64>load<f32>(v, 4) - s1, d2 = <f64>load<f32>(v, 8) - s2;
+        r0 += k * d0; t0 += k * d0 * d0;
+        r1 += k * d1; t1 += k * d1 * d1;
+        r2 += k * d2; t2 += k * d2 * d2;
       }
     }
   }
-  store<f64>(dst, f64x2.extract_lane(a01, 0)); store<f64>(dst, f64x2.extract_lane(a01, 1), 8); store<f64>(dst, a2, 16);
+  store<f64>(dst, f64x2.extract_lane(pA, 0) + f64x2.extract_lane(pB, 1) + r0);
+  store<f64>(dst, f64x2.extract_lane(pA, 1) + f64x2.extract_lane(pC, 0) + r1, 8);
+  store<f64>(dst, f64x2.extract_lane(pB, 0) + f64x2.extract_lane(pC, 1) + r2, 16);
+  store<f64>(dst, f64x2.extract_lane(qA, 0) + f64x2.extract_lane(qB, 1) + t0, 24);
+  store<f64>(dst, f64x2.extract_lane(qA, 1) + f64x2.extract_lane(qC, 0) + t1, 32);
+  store<f64>(dst, f64x2.extract_lane(qB, 0) + f64x2.extract_lane(qC, 1) + t2, 40);
 }
 
 /**
