@@ -68,9 +68,8 @@ export function swd_prepare(img: usize, n: i32, h: i32, w: i32, isU8: i32, level
     store<i32>(q, at + 1);
   }
   const cnt = <f64>count * <f64>(NH * NH);
-  // the shifts: the first patch's corner pixel (inside the data)
-  const sp = out + (<usize>load<i32>(offs) << 2);
-  const s0 = <f64>load<f32>(sp), s1 = <f64>load<f32>(sp, 4), s2 = <f64>load<f32>(sp, 8);
+  // the shifts: the level's first pixel (a value of the data, and the same whatever the patches' order)
+  const s0 = <f64>load<f32>(out), s1 = <f64>load<f32>(out, 4), s2 = <f64>load<f32>(out, 8);
   coverageSums(first, order, n, plane, wl, hl, grid, out, s0, s1, s2, stats);
   const q0 = load<f64>(stats) / cnt, q1 = load<f64>(stats, 8) / cnt, q2 = load<f64>(stats, 16) / cnt;
   const m0 = s0 + q0, m1 = s1 + q1, m2 = s2 + q2;
@@ -85,7 +84,7 @@ export function swd_prepare(img: usize, n: i32, h: i32, w: i32, isU8: i32, level
 /**
  * One pass of per-channel sums over the level (out), each pixel weighted by
  * its coverage cov (see coverage): into dst f64 [6], sum cov * (x - s_c) for
- * c = 0..2, then sum cov * (x - s_c)^2 (s_c: a shift inside the data, so the
+ * c = 0..2, then sum cov * (x - s_c)^2 (s_c: a shift among the data, so the
  * variance E[d^2] - E[d]^2 does not cancel; a constant channel gives exactly
  * 0). Four pixels (12 floats, three f32x4) a step in f64x2 lanes, whose
  * channel pairs are (0,1) (2,0) (1,2) (0,1) (2,0) (1,2); scalar for the

@@ -393,6 +393,29 @@ describe.each(BUILDS)('%s build', (simd) => {
       }
     });
 
+    it('swd_chunk: a NaN or infinite pixel under a patch gives the sort path\'s NaN / Infinity for every direction (the range from the projection\'s epilogue)', () => {
+      const h = 16, w = 16, rng = new Rng(8), na = 6, nb = 7;
+      const A = Float32Array.from({ length: na * h * w * 3 }, () => rng.normal());
+      const B = Float32Array.from({ length: nb * h * w * 3 }, () => rng.normal());
+      // 40 patches (not a multiple of 3 or 2), the last one over pixel (2, 2) of image 5
+      const ca: [number, number, number][] = Array.from({ length: 39 }, () => [rng.int(5), rng.int(10), rng.int(10)]);
+      ca.push([5, 0, 0]);
+      const cb = corners(nb, h, w, 9, rng);
+      const dirs = unitDirs(13, rng);
+      for (const bad of [NaN, Infinity, -Infinity]) {
+        const la = A.slice(); la[((5 * h + 2) * w + 2) * 3 + 1] = bad;
+        const run = () => swdProject(la, offsetsOf(ca, h, w), B, offsetsOf(cb, h, w), w * 3, dirs.f32);
+        const auto = run();
+        const old = swdW1Method('sort');
+        let sort: Float64Array;
+        try { sort = run(); } finally { swdW1Method(old); }
+        for (let d = 0; d < 13; d++) {
+          expect(Number.isFinite(sort[d])).toBe(false);
+          expect(Object.is(auto[d], sort[d]) || (Number.isNaN(auto[d]) && Number.isNaN(sort[d]))).toBe(true);
+        }
+      }
+    });
+
     it('whole levels: every direction within 1e-6 of the sort path, and the same on another call', () => {
       const h = 32, w = 32, na = 20, nb = 24, rng = new Rng(71);
       const ua = images(na, h, w, 15), ub = images(nb, h, w, 16);
