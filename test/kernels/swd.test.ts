@@ -128,6 +128,22 @@ describe.each(BUILDS)('%s build', (simd) => {
       for (let i = 2; i < got.data.length; i += 3) if (got.data[i] !== 0) throw new Error(`channel 2 value ${got.data[i]} at ${i}`);
     });
 
+    it('the stats match the reference at widths that are not a multiple of 4 (the one-pass sums\' 4-pixel steps and their scalar tail: 1, 2 and 3 pixels)', () => {
+      for (const [h, w] of [[37, 39], [30, 42]]) {
+        const n = 3, u8 = images(n, h, w, 17), rng = new Rng(h + w);
+        for (const [level, lowpass] of [[0, false], [1, true]] as const) {
+          const hl = levelSide(h, level), wl = levelSide(w, level);
+          const cs = corners(n, hl, wl, 45, rng);
+          const got = swdLevel({ data: u8, n, height: h, width: w }, level, lowpass, offsetsOf(cs, hl, wl));
+          const st = normaliseRef(descriptorsRef(asImgs(u8, n, h, w).map((im) => laplacianPyramidRef(im, 2)[level]), cs));
+          for (let c = 0; c < 3; c++) {
+            expect(Math.abs(got.mean[c] - st.mean[c])).toBeLessThan(1e-6 * st.std[c]);
+            expect(Math.abs(got.std[c] - st.std[c])).toBeLessThan(1e-6 * st.std[c]);
+          }
+        }
+      }
+    });
+
     it('the stats do not depend on the patches\' order; images without patches and patches on the last row and column count right', () => {
       const n = 5, h = 32, w = 32, u8 = images(n, h, w, 13);
       const rng = new Rng(21);
