@@ -100,57 +100,42 @@ export function statsInit(st: usize, nb: i32): void {
 /** Patches a micro-kernel tile takes: 3 with FMA; 2 in the plain build, whose separate mul + add need a temporary register (3 spills there). */
 const TILE: i32 = ASC_FEATURE_RELAXED_SIMD ? 3 : 2;
 
-/** Packed patches [pc][147] (padded to a multiple of TILE) against one block of 12 directions into out rows (ps bytes apart). */
+/**
+ * Packed patches [pc][147] (padded to a multiple of TILE) against one block of
+ * 12 directions into out rows (ps bytes apart). One body for both builds: the
+ * third patch's lines are under ASC_FEATURE_RELAXED_SIMD, a compile-time
+ * constant, so the plain build compiles to the 2-patch kernel (its c
+ * accumulators unused, its stats taking b for the third patch).
+ */
 function project12(pk: usize, pc: i32, blk: usize, out: usize, ps: usize, st: usize): void {
-  if (ASC_FEATURE_RELAXED_SIMD) {
-    for (let i = 0; i < pc; i += 3) {
-      let x = pk + <usize>i * DBYTES;
-      let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0);
-      let b0 = f32x4.splat(0), b1 = f32x4.splat(0), b2 = f32x4.splat(0);
-      let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0);
-      let d = blk;
-      const e = blk + BLOCK_BYTES;
-      while (d < e) {
-        const w0 = v128.load(d), w1 = v128.load(d, 16), w2 = v128.load(d, 32);
-        let s = v128.load32_splat(x);
-        a0 = madd(s, w0, a0); a1 = madd(s, w1, a1); a2 = madd(s, w2, a2);
-        s = v128.load32_splat(x, DBYTES);
-        b0 = madd(s, w0, b0); b1 = madd(s, w1, b1); b2 = madd(s, w2, b2);
+  for (let i = 0; i < pc; i += TILE) {
+    let x = pk + <usize>i * DBYTES;
+    let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0);
+    let b0 = f32x4.splat(0), b1 = f32x4.splat(0), b2 = f32x4.splat(0);
+    let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0);
+    let d = blk;
+    const e = blk + BLOCK_BYTES;
+    while (d < e) {
+      const w0 = v128.load(d), w1 = v128.load(d, 16), w2 = v128.load(d, 32);
+      let s = v128.load32_splat(x);
+      a0 = madd(s, w0, a0); a1 = madd(s, w1, a1); a2 = madd(s, w2, a2);
+      s = v128.load32_splat(x, DBYTES);
+      b0 = madd(s, w0, b0); b1 = madd(s, w1, b1); b2 = madd(s, w2, b2);
+      if (ASC_FEATURE_RELAXED_SIMD) {
         s = v128.load32_splat(x, 2 * DBYTES);
         c0 = madd(s, w0, c0); c1 = madd(s, w1, c1); c2 = madd(s, w2, c2);
-        d += DB * 4;
-        x += 4;
       }
-      const o = out + (<usize>i << 2);
-      store4(o, ps, a0, 0); store4(o, ps, a1, 4); store4(o, ps, a2, 8);
-      if (i + 1 < pc) { store4(o + 4, ps, b0, 0); store4(o + 4, ps, b1, 4); store4(o + 4, ps, b2, 8); }
-      if (i + 2 < pc) { store4(o + 8, ps, c0, 0); store4(o + 8, ps, c1, 4); store4(o + 8, ps, c2, 8); }
-      // the tile's padding repeats the last patch: min / max take it, the sums do not
-      const nv = min(3, pc - i);
-      stat3(st, 0, a0, b0, c0, nv); stat3(st, 16, a1, b1, c1, nv); stat3(st, 32, a2, b2, c2, nv);
+      d += DB * 4;
+      x += 4;
     }
-  } else {
-    for (let i = 0; i < pc; i += 2) {
-      let x = pk + <usize>i * DBYTES;
-      let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0);
-      let b0 = f32x4.splat(0), b1 = f32x4.splat(0), b2 = f32x4.splat(0);
-      let d = blk;
-      const e = blk + BLOCK_BYTES;
-      while (d < e) {
-        const w0 = v128.load(d), w1 = v128.load(d, 16), w2 = v128.load(d, 32);
-        let s = v128.load32_splat(x);
-        a0 = madd(s, w0, a0); a1 = madd(s, w1, a1); a2 = madd(s, w2, a2);
-        s = v128.load32_splat(x, DBYTES);
-        b0 = madd(s, w0, b0); b1 = madd(s, w1, b1); b2 = madd(s, w2, b2);
-        d += DB * 4;
-        x += 4;
-      }
-      const o = out + (<usize>i << 2);
-      store4(o, ps, a0, 0); store4(o, ps, a1, 4); store4(o, ps, a2, 8);
-      if (i + 1 < pc) { store4(o + 4, ps, b0, 0); store4(o + 4, ps, b1, 4); store4(o + 4, ps, b2, 8); }
-      const nv = min(2, pc - i);
-      stat3(st, 0, a0, b0, b0, nv); stat3(st, 16, a1, b1, b1, nv); stat3(st, 32, a2, b2, b2, nv);
-    }
+    const o = out + (<usize>i << 2);
+    store4(o, ps, a0, 0); store4(o, ps, a1, 4); store4(o, ps, a2, 8);
+    if (i + 1 < pc) { store4(o + 4, ps, b0, 0); store4(o + 4, ps, b1, 4); store4(o + 4, ps, b2, 8); }
+    if (ASC_FEATURE_RELAXED_SIMD && i + 2 < pc) { store4(o + 8, ps, c0, 0); store4(o + 8, ps, c1, 4); store4(o + 8, ps, c2, 8); }
+    // the tile's padding repeats the last patch: min / max take it, the sums do not
+    const nv = min(TILE, pc - i);
+    if (ASC_FEATURE_RELAXED_SIMD) { stat3(st, 0, a0, b0, c0, nv); stat3(st, 16, a1, b1, c1, nv); stat3(st, 32, a2, b2, c2, nv); }
+    else { stat3(st, 0, a0, b0, b0, nv); stat3(st, 16, a1, b1, b1, nv); stat3(st, 32, a2, b2, b2, nv); }
   }
 }
 
