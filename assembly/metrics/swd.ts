@@ -14,6 +14,7 @@ import { laplacianLevel, pyramidScratchBytes } from './swd_pyramid';
 import { projectBlocks, statsInit, NH, ROW, DESC, DB, PACK_BYTES, STAT_BYTES } from './swd_project';
 import { sortKeys, w1Sorted, HIST_BYTES } from './swd_sort';
 import { w1HistRanged, w1HistBytes } from './swd_w1';
+import { planQuant, quantScaleA, quantScaleB, packQuant, packedBytes, quantDirs, projectQuant, QDB, QBLOCK_BYTES } from './swd_quant';
 
 export const ERR_DIMS: i32 = -1;
 export const ERR_BOUNDS: i32 = -2;
@@ -193,6 +194,16 @@ export function swd_w1_mode(mode: i32): i32 {
   return old;
 }
 
+/** How swd_chunk projects: 0 in i16 where the data allow it (swd_quant.ts), else f32; 1 always in f32. */
+let projMode: i32 = 0;
+
+/** Sets the projection method (tests compare the two); returns the previous one. */
+export function swd_projection_mode(mode: i32): i32 {
+  const old = projMode;
+  projMode = mode == 1 ? 1 : 0;
+  return old;
+}
+
 /** Directions projected per pass over the patches (6 blocks of 12; the JS side sends tasks of a multiple of 12). */
 const DIR_BLOCK: i32 = 72;
 
@@ -208,7 +219,7 @@ export function swd_scratch_bytes(ca: i32, cb: i32): usize {
   const D = <usize>DIR_BLOCK, mx = <usize>max(ca, cb);
   return a16(<usize>DESC * D * 4) + a16(<usize>ca * D * 4) + a16(<usize>cb * D * 4) + 3 * a16(mx * 4) + HIST_BYTES +
     2 * a16(<usize>ca * 4) + 2 * a16(<usize>cb * 4) + a16(tableSlots(max(ca, cb)) * 8) + w1HistBytes(ca, cb) + a16(<usize>ca * 4) + a16(<usize>cb * 4) + a16(PACK_BYTES) +
-    2 * <usize>(DIR_BLOCK / DB) * STAT_BYTES + 16;
+    2 * <usize>(DIR_BLOCK / DB) * STAT_BYTES + a16(packedBytes(ca)) + a16(packedBytes(cb)) + <usize>(DIR_BLOCK / QDB) * QBLOCK_BYTES + 2 * <usize>DIR_BLOCK * 4 + 16;
 }
 
 /**
@@ -272,6 +283,8 @@ function offsetsHash(offs: usize, count: i32): u64 {
 
 /** What the last swd_chunk call found repeated (see reuse): for which offsets, counts and scratch, and the distinct counts. */
 let keptOa: usize = 0, keptOb: usize = 0, keptHashA: u64 = 0, keptHashB: u64 = 0, keptScratch: usize = 0, keptCa: i32 = 0, keptCb: i32 = 0, keptNua: i32 = 0, keptNub: i32 = 0;
+/** And the i16 packing it made (swd_quant.ts): the sets' scales (0: the f32 path) and the largest packed descriptor norm; keptMode: the projection mode it ran under. */
+let keptScaleA: f64 = 0, keptScaleB: f64 = 0, keptQnorm: f64 = 0, keptMode: i32 = -1;
 /** Whether the kept values hold (false while a call runs, so a call that stops part-way keeps nothing). */
 let keptValid = false;
 
@@ -300,11 +313,13 @@ export function swd_chunk(la: usize, lenA: i32, oa: usize, ca: i32, lb: usize, l
   const ua = hist + HIST_BYTES, ma = ua + a16(<usize>ca * 4), ub = ma + a16(<usize>ca * 4), mb = ub + a16(<usize>cb * 4);
   const table = mb + a16(<usize>cb * 4), wA = table + a16(tableSlots(max(ca, cb)) * 8), wB = wA + a16(<usize>ca * 4);
   const pk = wB + a16(<usize>cb * 4), stA = pk + a16(PACK_BYTES), stB = stA + <usize>(DIR_BLOCK / DB) * STAT_BYTES;
-  const hs = stB + <usize>(DIR_BLOCK / DB) * STAT_BYTES;
+  const pqA = stB + <usize>(DIR_BLOCK / DB) * STAT_BYTES, pqB = pqA + a16(packedBytes(ca)), dq = pqB + a16(packedBytes(cb));
+  const invA = dq + <usize>(DIR_BLOCK / QDB) * QBLOCK_BYTES, invB = invA + <usize>DIR_BLOCK * 4;
+  const hs = invB + <usize>DIR_BLOCK * 4;
   // each distinct position is projected once (rows of pa / pb hold nua / nub
   // values) where that saves a twentieth or more (at 32 px, 128 draws among 676
   // positions repeat about 9%); otherwise the patches as given
-  const kept = reuse == 1 && keptValid && keptOa == oa && keptOb == ob && keptHashA == hashA && keptHashB == hashB && keptCa == ca && keptCb == cb && keptScratch == scratch;
+  const kept = reuse == 1 && keptValid && keptOa == oa && keptOb == ob && keptHashA == hashA && keptHashB == hashB && keptCa == ca && keptCb == cb && keptScratch == scratch && keptMode == projMode;
   keptValid = false;
   let nua = kept ? keptNua : dedupe(oa, ca, ua, ma, table), nub = kept ? keptNub : dedupe(ob, cb, ub, mb, table);
   const gA = <i64>nua * 20 <= <i64>ca * 19, gB = <i64>nub * 20 <= <i64>cb * 19;
@@ -317,19 +332,32 @@ export function swd_chunk(la: usize, lenA: i32, oa: usize, ca: i32, lb: usize, l
   if (!gA) nua = ca;
   if (!gB) nub = cb;
   const rs = <usize>stride << 2;
+  // the i16 path: both sets' patches packed once per level (the following chunks of the level take them from the scratch)
+  let scA = kept ? keptScaleA : 0, scB = kept ? keptScaleB : 0, qnorm = kept ? keptQnorm : 0;
+  if (!kept && projMode == 0) {
+    if (planQuant(la, gA ? ua : oa, nua, lb, gB ? ub : ob, nub, rs)) { scA = quantScaleA; scB = quantScaleB; }
+    if (scA > 0 && scB > 0) qnorm = max(packQuant(la, rs, gA ? ua : oa, nua, pqA, scA), packQuant(lb, rs, gB ? ub : ob, nub, pqB, scB));
+  }
+  keptScaleA = scA; keptScaleB = scB; keptQnorm = qnorm; keptMode = projMode;
   for (let s0 = 0; s0 < ndir; s0 += DIR_BLOCK) {
     const ns = min(DIR_BLOCK, ndir - s0), nb = (ns + DB - 1) / DB;
-    // dirT: nb blocks of [147][12], k-major, the last block zero-padded
-    memory.fill(dirT, 0, <usize>nb * <usize>DESC * <usize>DB * 4);
-    for (let d = 0; d < ns; d++) {
-      const src = dirs + <usize>(s0 + d) * <usize>DESC * 4;
-      const blk = dirT + <usize>(d / DB) * <usize>DESC * <usize>DB * 4 + (<usize>(d % DB) << 2);
-      for (let k = 0; k < DESC; k++) store<f32>(blk + <usize>k * <usize>DB * 4, load<f32>(src + (<usize>k << 2)));
-    }
     // each direction's min, max and sum |x| come from the projection's epilogue (W1's bins need them)
     statsInit(stA, nb); statsInit(stB, nb);
-    projectBlocks(la, rs, gA ? ua : oa, nua, dirT, nb, pa, pk, stA);
-    projectBlocks(lb, rs, gB ? ub : ob, nub, dirT, nb, pb, pk, stB);
+    const src = dirs + <usize>s0 * <usize>DESC * 4;
+    if (scA > 0 && scB > 0 && quantDirs(src, ns, qnorm, scA, scB, dq, invA, invB)) {
+      const nq = (ns + QDB - 1) / QDB;
+      projectQuant(pqA, nua, dq, nq, pa, stA, invA);
+      projectQuant(pqB, nub, dq, nq, pb, stB, invB);
+    } else {
+      // dirT: nb blocks of [147][12], k-major, the last block zero-padded
+      memory.fill(dirT, 0, <usize>nb * <usize>DESC * <usize>DB * 4);
+      for (let d = 0; d < ns; d++) {
+        const blk = dirT + <usize>(d / DB) * <usize>DESC * <usize>DB * 4 + (<usize>(d % DB) << 2);
+        for (let k = 0; k < DESC; k++) store<f32>(blk + <usize>k * <usize>DB * 4, load<f32>(src + <usize>d * <usize>DESC * 4 + (<usize>k << 2)));
+      }
+      projectBlocks(la, rs, gA ? ua : oa, nua, dirT, nb, pa, pk, stA);
+      projectBlocks(lb, rs, gB ? ub : ob, nub, dirT, nb, pb, pk, stB);
+    }
     for (let d = 0; d < ns; d++) {
       let ra = pa + <usize>d * <usize>nua * 4, rb = pb + <usize>d * <usize>nub * 4;
       if (w1Mode == 0) {

@@ -76,6 +76,18 @@ export function swdW1Method(method: 'auto' | 'sort'): 'auto' | 'sort' {
   return metricsWasm().exports.swd_w1_mode(method === 'sort' ? 1 : 0) === 1 ? 'sort' : 'auto';
 }
 
+/**
+ * How swd_chunk projects the patches on this thread: 'auto' in 16-bit
+ * integers where the data allow it (assembly/metrics/swd_quant.ts: about
+ * 1e-3 of a direction's W1 and 1e-5 of a level's average, against the exact
+ * value), else in f32; 'f32' always in f32. Returns the previous method
+ * (tests compare the two).
+ */
+export function swdProjectionMethod(method: 'auto' | 'f32'): 'auto' | 'f32' {
+  if (method !== 'auto' && method !== 'f32') throw new Error(`unknown projection method '${String(method)}' (auto or f32)`);
+  return metricsWasm().exports.swd_projection_mode(method === 'f32' ? 1 : 0) === 1 ? 'f32' : 'auto';
+}
+
 /** One level, both sets, on this thread: the pyramid, normalisation and W1 for every direction, all in wasm memory. */
 export function swdLevelDistances(a: SwdImages, b: SwdImages, level: number, lowpass: boolean, offsA: Int32Array, offsB: Int32Array, dirs: Float32Array): Float64Array {
   checkImages(a, 'swdLevelDistances'); checkImages(b, 'swdLevelDistances');

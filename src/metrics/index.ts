@@ -4,7 +4,7 @@ export { fromGeneratorOutput, parseNpy, encodeNpy, splitGrid, fromImages, concat
 export { MetricsPool, type WorkerFactory, type WorkerLike } from './pool';
 export { renderReportHtml } from './report_html';
 export { slicedWasserstein, swdPlan, swdLevels, swdPatchOffsets, swdDirections, checkSwdSets, SwdError, SWD_DEFAULTS, type SwdResult, type SwdOptions } from './swd';
-export { swdLevel, swdProject, swdLevelDistances, swdW1Method } from '../kernels/swd';
+export { swdLevel, swdProject, swdLevelDistances, swdW1Method, swdProjectionMethod } from '../kernels/swd';
 export { syntheticFaces, collapsedFrom, withRepeats } from './synthetic';
 export { scoreGeneratedSamples, diversityRecord, referenceFromU8, type DiversityRecord } from './trainer';
 export { symEigenvalues } from '../kernels/eigen';

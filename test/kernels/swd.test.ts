@@ -1,5 +1,5 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { swdLevel, swdProject, swdLevelDistances, levelSide, swdW1Method } from '../../src/kernels/swd';
+import { swdLevel, swdProject, swdLevelDistances, levelSide, swdW1Method, swdProjectionMethod } from '../../src/kernels/swd';
 import { laplacianPyramidRef, pyrUpRef, descriptorsRef, normaliseRef, slicedRef, swdLevelRef, w1Ref, type Img } from '../reference/swd';
 import { Rng } from '../../src/util/rng';
 import { useMetricsSimd, metricsSimd, metricsWasm, type MetricsSimd } from '../../src/wasm/metrics';
@@ -171,7 +171,13 @@ describe.each(BUILDS)('%s build', (simd) => {
     });
   });
 
-  describe('swd_chunk: projection, sort and W1', () => {
+  // the projection in f32 and in i16 (swd_quant.ts, where the data allow it): the reference cases on both, the i16 path
+  // within its rounding (about 1e-4 of a projection's spread, here O(1): tolerance 1e-3 (1 + value))
+  describe.each(['f32', 'auto'] as const)('swd_chunk: projection (%s), sort and W1', (proj) => {
+    beforeAll(() => { swdProjectionMethod(proj); });
+    afterAll(() => { swdProjectionMethod('auto'); });
+    const tol = (want: number) => proj === 'f32' ? 1e-5 * (1 + want) : 1e-3 * (1 + want);
+    const tolLevel = (want: number) => proj === 'f32' ? 2e-5 * (1 + want) : 1e-3 * want + 1e-5;
     it('matches the float64 reference: equal and unequal patch counts, odd counts, 21 directions', () => {
       const h = 16, w = 16, rng = new Rng(9);
       for (const [na, nb, per] of [[4, 4, 33], [3, 5, 17]] as const) {
@@ -182,7 +188,7 @@ describe.each(BUILDS)('%s build', (simd) => {
         const got = swdProject(A, offsetsOf(ca, h, w), B, offsetsOf(cb, h, w), w * 3, dirs.f32);
         const want = slicedRef(descriptorsRef(asImgs(A, na, h, w), ca), descriptorsRef(asImgs(B, nb, h, w), cb), dirs.f64);
         expect(got.length).toBe(21);
-        for (let d = 0; d < 21; d++) expect(Math.abs(got[d] - want[d])).toBeLessThan(1e-5 * (1 + want[d]));
+        for (let d = 0; d < 21; d++) expect(Math.abs(got[d] - want[d])).toBeLessThan(tol(want[d]));
       }
     });
 
@@ -195,7 +201,7 @@ describe.each(BUILDS)('%s build', (simd) => {
       const got = swdProject(A, offsetsOf(ca, h, w), B, offsetsOf(cb, h, w), w * 3, dirs.f32);
       const want = slicedRef(descriptorsRef(asImgs(A, na, h, w), ca), descriptorsRef(asImgs(B, nb, h, w), cb), dirs.f64);
       expect(got.length).toBe(150);
-      for (let d = 0; d < 150; d++) expect(Math.abs(got[d] - want[d])).toBeLessThan(1e-5 * (1 + want[d]));
+      for (let d = 0; d < 150; d++) expect(Math.abs(got[d] - want[d])).toBeLessThan(tol(want[d]));
       // a block's directions give the same numbers alone as among the others
       const alone = swdProject(A, offsetsOf(ca, h, w), B, offsetsOf(cb, h, w), w * 3, dirs.f32.subarray(130 * 147, 131 * 147));
       expect(alone[0]).toBe(got[130]);
@@ -211,7 +217,7 @@ describe.each(BUILDS)('%s build', (simd) => {
         const got = swdProject(A, offsetsOf(ca, h, w), B, offsetsOf(cb, h, w), w * 3, dirs.f32);
         const want = slicedRef(descriptorsRef(asImgs(A, 2, h, w), ca), descriptorsRef(asImgs(B, 2, h, w), cb), dirs.f64);
         expect(got.length).toBe(nd);
-        for (let d = 0; d < nd; d++) expect(Math.abs(got[d] - want[d])).toBeLessThan(1e-5 * (1 + want[d]));
+        for (let d = 0; d < nd; d++) expect(Math.abs(got[d] - want[d])).toBeLessThan(tol(want[d]));
       }
     });
 
@@ -261,7 +267,7 @@ describe.each(BUILDS)('%s build', (simd) => {
       for (const [ca, cb] of [[heavy, distinct], [distinct.map(([i, y, x]) => [i % na, y, x] as [number, number, number]), heavy.map(([i, y, x]) => [i, y, x] as [number, number, number])], [one, heavy]]) {
         const got = swdProject(A, offsetsOf(ca, h, w), cb === distinct ? B : A, offsetsOf(cb, h, w), w * 3, dirs.f32);
         const want = slicedRef(descriptorsRef(asImgs(A, na, h, w), ca), descriptorsRef(asImgs(cb === distinct ? B : A, cb === distinct ? nb : na, h, w), cb), dirs.f64);
-        for (let d = 0; d < 19; d++) expect(Math.abs(got[d] - want[d])).toBeLessThan(1e-5 * (1 + want[d]));
+        for (let d = 0; d < 19; d++) expect(Math.abs(got[d] - want[d])).toBeLessThan(tol(want[d]));
       }
       // the same patches in another order give the same numbers (each projection is computed the same way)
       const shuffled = heavy.slice().reverse();
@@ -282,10 +288,10 @@ describe.each(BUILDS)('%s build', (simd) => {
       const e0 = new Float32Array(147); e0[0] = 1;
       const vals = [-3, 2.5, -0, 0, 1e-3, -7.25, 40, 0.5];
       const a = patchSet(vals), b = patchSet(vals.map((v) => v + 0.5).reverse());
-      expect(swdProject(a.lv, a.offs, b.lv, b.offs, 21, e0)[0]).toBeCloseTo(0.5, 6);
+      expect(Math.abs(swdProject(a.lv, a.offs, b.lv, b.offs, 21, e0)[0] - 0.5)).toBeLessThan(proj === 'f32' ? 5e-7 : 40 / 32767);
       // {0, 1} vs {0, 0.5, 1}: the quantile functions differ by 0.5 on (1/3, 2/3]: W1 = 1/6
       const c = patchSet([1, 0]), d = patchSet([0.5, 1, 0]);
-      expect(swdProject(c.lv, c.offs, d.lv, d.offs, 21, e0)[0]).toBeCloseTo(1 / 6, 6);
+      expect(Math.abs(swdProject(c.lv, c.offs, d.lv, d.offs, 21, e0)[0] - 1 / 6)).toBeLessThan(proj === 'f32' ? 5e-7 : 1 / 32767);
       expect(w1Ref([1, 0], [0.5, 1, 0])).toBeCloseTo(1 / 6, 12);
       // identical patches: exactly 0
       expect(swdProject(a.lv, a.offs, a.lv, a.offs, 21, e0)[0]).toBe(0);
@@ -293,7 +299,8 @@ describe.each(BUILDS)('%s build', (simd) => {
 
     it('the radix sort orders exactly as a comparison sort: W1 bit-identical to sorted Float32Arrays (signs, zeros, ties, 1e-30..1e30)', () => {
       swdW1Method('sort');
-      // one patch per 7x7 "image", direction e_0: each projection is the patch's first value, exactly
+      const oldProj = swdProjectionMethod('f32');
+      // one patch per 7x7 "image", direction e_0: each projection is the patch's first value, exactly (in f32)
       const rng = new Rng(12);
       const draw = (n: number) => Float32Array.from({ length: n }, (_, i) => i % 97 === 0 ? 0 : i % 89 === 0 ? -0 : i % 7 === 0 ? 2.5 : rng.normal() * 10 ** (rng.int(61) - 30));
       const e0 = new Float32Array(147); e0[0] = 1;
@@ -315,6 +322,7 @@ describe.each(BUILDS)('%s build', (simd) => {
         expect(got).toBe(total / na);
       }
       swdW1Method('auto');
+      swdProjectionMethod(oldProj);
     });
 
     it('a whole level in one call equals the reference pipeline (pyramid, normalisation, W1)', () => {
@@ -330,11 +338,94 @@ describe.each(BUILDS)('%s build', (simd) => {
         const pa = asImgs(ua, na, h, w).map((im) => laplacianPyramidRef(im, 2)[level]);
         const pb = asImgs(ub, nb, h, w).map((im) => laplacianPyramidRef(im, 2)[level]);
         const want = swdLevelRef(pa, ca, pb, cb, dirs.f64);
-        for (let d = 0; d < 20; d++) expect(Math.abs(got[d] - want[d])).toBeLessThan(2e-5 * (1 + want[d]));
+        for (let d = 0; d < 20; d++) expect(Math.abs(got[d] - want[d])).toBeLessThan(tolLevel(want[d]));
       }
     });
   });
+  describe('the i16 projection (swd_quant.ts)', () => {
+    afterAll(() => { swdProjectionMethod('auto'); });
+    /** swd_chunk's numbers with the projection method given. */
+    const under = <T>(method: 'auto' | 'f32', f: () => T): T => {
+      const old = swdProjectionMethod(method);
+      try { return f(); } finally { swdProjectionMethod(old); }
+    };
+
+    it('on whole normalised levels: every direction within 1e-3 of the f32 path, their mean within 1e-4; and it is the path taken', () => {
+      const h = 32, w = 32, na = 20, nb = 24, rng = new Rng(91);
+      const ua = images(na, h, w, 25), ub = images(nb, h, w, 26);
+      for (const [level, lowpass] of [[0, false], [1, true]] as const) {
+        const hl = levelSide(h, level), wl = levelSide(w, level);
+        const ca = corners(na, hl, wl, 128, rng), cb = corners(nb, hl, wl, 128, rng);
+        const dirs = unitDirs(96, rng);
+        const run = () => swdLevelDistances({ data: ua, n: na, height: h, width: w }, { data: ub, n: nb, height: h, width: w }, level, lowpass, offsetsOf(ca, hl, wl), offsetsOf(cb, hl, wl), dirs.f32);
+        const q = under('auto', run), f = under('f32', run);
+        expect(Array.from(q)).not.toEqual(Array.from(f));
+        for (let d = 0; d < 96; d++) expect(Math.abs(q[d] - f[d])).toBeLessThan(1e-3 * f[d]);
+        const mean = (x: Float64Array) => x.reduce((s, v) => s + v, 0) / x.length;
+        expect(Math.abs(mean(q) - mean(f))).toBeLessThan(1e-4 * mean(f));
+      }
+      expect(() => swdProjectionMethod('i8' as 'auto')).toThrow(/unknown projection method/);
+    });
+
+    it('takes the f32 path (bit-identical numbers) for a far outlier, a constant non-zero set and a non-finite direction', () => {
+      const h = 16, w = 16, na = 6, nb = 5, rng = new Rng(93);
+      const A = Float32Array.from({ length: na * h * w * 3 }, () => rng.normal());
+      const B = Float32Array.from({ length: nb * h * w * 3 }, () => 0.2 + rng.normal());
+      const ca = corners(na, h, w, 40, rng), cb = corners(nb, h, w, 40, rng);
+      const dirs = unitDirs(20, rng).f32;
+      const both = (la: Float32Array, lb: Float32Array, ds = dirs) => {
+        const run = () => swdProject(la, offsetsOf(ca, h, w), lb, offsetsOf(cb, h, w), w * 3, ds);
+        return { q: Array.from(under('auto', run)), f: Array.from(under('f32', run)) };
+      };
+      // the data as they are: the i16 path
+      const plain = both(A, B);
+      expect(plain.q).not.toEqual(plain.f);
+      // one pixel (under about 20 of the patches) at 500 standard deviations: an i16 step would be 1/65 of one
+      const far = A.slice(); far[((ca[7][0] * h + ca[7][1] + 3) * w + ca[7][2] + 3) * 3] = 500;
+      const r1 = both(far, B);
+      expect(r1.q).toEqual(r1.f);
+      // at 40 standard deviations it is still the i16 path, within its rounding
+      const near = A.slice(); near[((ca[7][0] * h + ca[7][1] + 3) * w + ca[7][2] + 3) * 3] = 40;
+      const r2 = both(near, B);
+      expect(r2.q).not.toEqual(r2.f);
+      r2.q.forEach((v, d) => expect(Math.abs(v - r2.f[d])).toBeLessThan(2e-3 * (1 + r2.f[d])));
+      // a constant set (not 0): no spread to measure the rounding against
+      const r3 = both(new Float32Array(A.length).fill(3.5), B);
+      expect(r3.q).toEqual(r3.f);
+      // a NaN component in one direction: that call's block of directions in f32
+      const bad = dirs.slice(); bad[5 * 147 + 100] = NaN;
+      const r4 = both(A, B, bad);
+      expect(r4.q.filter((_, d) => d !== 5)).toEqual(r4.f.filter((_, d) => d !== 5));
+      expect(Number.isNaN(r4.q[5]) && Number.isNaN(r4.f[5])).toBe(true);
+    });
+
+    it('no i32 overflow at the bound: patches of +-1 with a direction\'s signs, whose sums reach 2^31 (1 - 1e-4) in i16 units', () => {
+      // a direction with all |components| equal: its i16 scale puts |w|_2 |q|_2 just under 2^31,
+      // and these patches (each component +-m with the component's sign) reach it
+      const rng = new Rng(95);
+      const signs = Float32Array.from({ length: 147 }, () => (rng.next() < 0.5 ? -1 : 1));
+      const dir = Float32Array.from(signs, (s) => s / Math.sqrt(147));
+      const n = 40;
+      // one 7x7 patch per "image" (rows of 21 floats): m = 1 - i / 80, so the projections spread over [6.2, 12.1]
+      const A = new Float32Array(n * 147), B = new Float32Array(n * 147);
+      for (let i = 0; i < n; i++) for (let k = 0; k < 147; k++) { A[i * 147 + k] = signs[k] * (1 - i / 80); B[i * 147 + k] = signs[k] * (0.9 - i / 100); }
+      const offs = Int32Array.from({ length: n }, (_, i) => i * 147);
+      const run = () => swdProject(A, offs, B, offs, 21, dir)[0];
+      const q = under('auto', run), f = under('f32', run);
+      // exact: mean over i of |(1 - i/80) - (0.9 - i/100)| sqrt(147)
+      let want = 0;
+      for (let i = 0; i < n; i++) want += Math.abs((1 - i / 80) - (0.9 - i / 100)) * Math.sqrt(147);
+      want /= n;
+      expect(Math.abs(f - want)).toBeLessThan(1e-5 * want);
+      expect(Math.abs(q - want)).toBeLessThan(1e-3 * want);
+      expect(q).not.toBe(f);
+    });
+  });
+
   describe('W1 through bins (swd_w1.ts) against the sort path', () => {
+    // projections in f32, so each is exactly the patch's first value (the i16 path's rounding is tested above)
+    beforeAll(() => { swdProjectionMethod('f32'); });
+    afterAll(() => { swdProjectionMethod('auto'); });
     // one patch per 7x7 "image", direction e_0: each projection is the patch's first value, exactly
     const e0 = new Float32Array(147); e0[0] = 1;
     const level = (v: ArrayLike<number>) => { const l = new Float32Array(v.length * 147); for (let i = 0; i < v.length; i++) l[i * 147] = v[i]; return l; };

@@ -1,0 +1,275 @@
+// The projection in 16-bit integers: the same GEMM as swd_project.ts (7x7x3
+// neighbourhoods against the directions), with both operands rounded to i16
+// and i32x4.dot_i16x8_s (pmaddwd on x64: 8 products and 4 sums an
+// instruction, against 4 fused products for f32x4) into i32 accumulators.
+//
+// Why: the projection is two thirds of an SWD call, and bound by the
+// multiply units. The integer micro-kernel does the same patches x directions
+// in 0.75x the f32 kernel's time (interleaved, one thread), and the
+// descriptors are packed once per level instead of once per 72 directions.
+//
+// Exactness. Nothing overflows: the i32 sums are bounded by Cauchy-Schwarz,
+// |sum_k q_k w_k| <= |q|_2 |w|_2, with |q|_2 the largest packed descriptor's
+// norm (measured exactly while packing) and each direction's scale chosen so
+// that bound stays below 2^31 (every partial sum and pair sum is bounded the
+// same way). The only error is rounding: a descriptor component is off by at
+// most half a step of max|x| / 32767, a direction component by half a step
+// of its own scale (about 1/6,000 to 1/20,000). On the SWD's normalised
+// levels that moves a projection by about 1e-4 of its spread, per direction
+// W1 by up to ~1e-3 of itself and a level's average over 512 directions by
+// ~1e-5 (test/kernels/swd.test.ts bounds both against the f64 reference).
+// Where the rounding would be coarse against the data the f32 path is used
+// instead (quantScale): a set whose largest |value| exceeds SPREAD_LIMIT
+// times its values' mean absolute deviation (far outliers, or values far
+// from 0 against their spread), a constant non-zero set, or any NaN or
+// infinity (whose projections must stay NaN / infinite).
+//
+// Layouts. A packed descriptor is 148 i16 (component k = (row * 7 + x) * 3 + c,
+// then a zero), QBYTES bytes. A direction block is QDB = 8 directions as 74
+// steps of [8 directions][2 components] i16 (32 bytes a step): one v128.load
+// a step feeds 4 directions' pairs, one load32_splat a patch's pair.
+import { NH, ROW, DESC, STAT_BYTES, PATCH_CHUNK } from './swd_project';
+
+/** Components of a packed descriptor (147 and a zero, so they pair up). */
+const QK: i32 = 148;
+/** Bytes of one packed descriptor. */
+export const QBYTES: usize = <usize>QK * 2;
+/** Patches a micro-kernel tile takes (4 x 8 directions: 8 accumulators, 2 direction and 4 splat registers, 1 temporary; 3 x 12 spills one accumulator). */
+export const QTILE: i32 = 4;
+/** Directions per block. */
+export const QDB: i32 = 8;
+const STEP: usize = <usize>QDB * 4; // bytes of a block per component pair
+/** Bytes of one direction block. */
+export const QBLOCK_BYTES: usize = <usize>(QK / 2) * STEP;
+/** The largest |value| a set may have, in mean absolute deviations of its values, for the i16 path (a step is then at most 1/512 of that deviation). */
+export const SPREAD_LIMIT: f64 = 64;
+const QMAX: f64 = 32767;
+const I32MAX: f64 = 2147483647;
+
+/** Bytes of a set's packed descriptors for count patches (the last tile padded with copies of the last). */
+export function packedBytes(count: i32): usize {
+  return <usize>(count + QTILE - 1) * QBYTES;
+}
+
+// what scan found: the largest |value|, and the largest and the root mean square patch norm |x|_2
+let scanMax: f64 = 0, scanNormMax: f64 = 0, scanNormRms: f64 = 0;
+
+/**
+ * One pass over a set's patches (offs: count distinct offsets into level,
+ * rows stride bytes apart) for planQuant. False (take the f32 path) when a
+ * value is NaN or infinite, or when max|x| exceeds SPREAD_LIMIT times the
+ * values' mean absolute deviation (all components pooled). That deviation is
+ * taken from below as mean|x| - |mean x|, so one pass serves: a set far from 0
+ * against its spread, or constant and not 0, takes the f32 path too. One far
+ * outlier raises mean|x| in proportion to its value (a standard deviation
+ * would let it through: it grows with the outlier itself).
+ */
+function scan(level: usize, stride: usize, offs: usize, count: i32): bool {
+  let m = f32x4.splat(0);
+  let s1: f64 = 0, sa: f64 = 0, s2: f64 = 0, n2max: f32 = 0;
+  for (let i = 0; i < count; i++) {
+    const p = level + (<usize>load<i32>(offs + (<usize>i << 2)) << 2);
+    let a = f32x4.splat(0), b = f32x4.splat(0), c = f32x4.splat(0);
+    for (let r = 0; r < NH; r++) {
+      const row = p + <usize>r * stride;
+      // 21 floats: five vectors, then the last one alone
+      for (let j: usize = 0; j < 80; j += 16) {
+        const v = v128.load(row + j), u = f32x4.abs(v);
+        m = f32x4.max(m, u); // f32x4.max keeps a NaN
+        a = f32x4.add(a, v); b = f32x4.add(b, u); c = f32x4.add(c, f32x4.mul(v, v));
+      }
+      const v = load<f32>(row, 80);
+      m = f32x4.max(m, f32x4.splat(Mathf.abs(v)));
+      a = f32x4.replace_lane(a, 0, f32x4.extract_lane(a, 0) + v);
+      b = f32x4.replace_lane(b, 0, f32x4.extract_lane(b, 0) + Mathf.abs(v));
+      c = f32x4.replace_lane(c, 0, f32x4.extract_lane(c, 0) + v * v);
+    }
+    s1 += <f64>f32x4.extract_lane(a, 0) + <f64>f32x4.extract_lane(a, 1) + <f64>f32x4.extract_lane(a, 2) + <f64>f32x4.extract_lane(a, 3);
+    sa += <f64>f32x4.extract_lane(b, 0) + <f64>f32x4.extract_lane(b, 1) + <f64>f32x4.extract_lane(b, 2) + <f64>f32x4.extract_lane(b, 3);
+    const q = f32x4.extract_lane(c, 0) + f32x4.extract_lane(c, 1) + f32x4.extract_lane(c, 2) + f32x4.extract_lane(c, 3);
+    s2 += <f64>q;
+    n2max = max(n2max, q);
+  }
+  const M = <f64>max(max(f32x4.extract_lane(m, 0), f32x4.extract_lane(m, 1)), max(f32x4.extract_lane(m, 2), f32x4.extract_lane(m, 3)));
+  if (!isFinite(M) || !isFinite(sa) || !isFinite(s2)) return false;
+  scanMax = M; scanNormMax = Math.sqrt(<f64>n2max); scanNormRms = count > 0 ? Math.sqrt(s2 / <f64>count) : 0;
+  if (M == 0) return true;
+  const n = <f64>count * <f64>DESC;
+  return M <= SPREAD_LIMIT * (sa / n - Math.abs(s1 / n));
+}
+
+/** The descriptor scales planQuant chose for the two sets. */
+export let quantScaleA: f64 = 0, quantScaleB: f64 = 0;
+
+/**
+ * Whether both sets' patches take the i16 path, and if so their scales
+ * (quantScaleA / B). A scale s puts max|x| at most at 32767, and splits the
+ * 2^31 of the i32 sums between the descriptors and the directions: the
+ * descriptors' rounding moves a projection by ~0.29 / s, the directions' by
+ * ~0.29 |x|_2 / t with t ~ 2^31 / (s max|x|_2); the two are equal at
+ * s max|x|_2 = sqrt(2^31 max|x|_2 / rms|x|_2). (Smooth low-pass patches have
+ * a large |x|_2 against max|x|: there the i16 range alone would leave the
+ * directions too few bits.)
+ */
+export function planQuant(la: usize, oa: usize, ca: i32, lb: usize, ob: usize, cb: i32, stride: usize): bool {
+  quantScaleA = 0; quantScaleB = 0;
+  if (!scan(la, stride, oa, ca)) return false;
+  const mA = scanMax, xA = scanNormMax, rA = scanNormRms;
+  if (!scan(lb, stride, ob, cb)) return false;
+  const mB = scanMax, xB = scanNormMax, rB = scanNormRms;
+  const ratio = max(rA > 0 ? xA / rA : 1, rB > 0 ? xB / rB : 1);
+  const target = Math.sqrt(I32MAX * ratio);
+  quantScaleA = mA > 0 ? min(QMAX / mA, target / xA) : 1;
+  quantScaleB = mB > 0 ? min(QMAX / mB, target / xB) : 1;
+  return true;
+}
+
+/**
+ * Packs count patches into dst [count][148] i16 (x * scale, rounded to
+ * nearest), the last repeated up to a multiple of QTILE. Returns the largest
+ * packed descriptor's norm |q|_2 (exact sums of squares in f64, so the
+ * overflow bound holds).
+ */
+export function packQuant(level: usize, stride: usize, offs: usize, count: i32, dst: usize, scale: f64): f64 {
+  const S = f32x4.splat(<f32>scale), sc = <f32>scale;
+  let big: f64 = 0;
+  for (let i = 0; i < count; i++) {
+    const p = level + (<usize>load<i32>(offs + (<usize>i << 2)) << 2);
+    const o = dst + <usize>i * QBYTES;
+    for (let r = 0; r < NH; r++) {
+      const q = p + <usize>r * stride, w = o + <usize>r * (ROW * 2);
+      const v0 = i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(v128.load(q), S)));
+      const v1 = i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(v128.load(q, 16), S)));
+      const v2 = i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(v128.load(q, 32), S)));
+      const v3 = i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(v128.load(q, 48), S)));
+      const v4 = i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(v128.load(q, 64), S)));
+      // narrow_s saturates to the i16 range (a product that rounded up past 32767 stays 32767)
+      v128.store(w, i16x8.narrow_i32x4_s(v0, v1));
+      v128.store(w, i16x8.narrow_i32x4_s(v2, v3), 16);
+      v128.store64_lane(w, i16x8.narrow_i32x4_s(v4, v4), 0, 32);
+      store<i16>(w, <i16>max(-32768, min(32767, <i32>nearest<f32>(load<f32>(q, 80) * sc))), 40);
+    }
+    store<i16>(o, 0, (QK - 1) * 2);
+    // |q|^2: pair products (each <= 2 * 32767^2 < 2^31) summed in f64
+    let s = f64x2.splat(0);
+    for (let k: usize = 0; k < QBYTES - 8; k += 16) {
+      const v = v128.load(o + k), d = i32x4.dot_i16x8_s(v, v);
+      s = f64x2.add(s, f64x2.add(f64x2.convert_low_i32x4_s(d), f64x2.convert_low_i32x4_s(i8x16.shuffle(d, d, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7))));
+    }
+    const t = v128.load64_zero(o + QBYTES - 8), d = i32x4.dot_i16x8_s(t, t);
+    s = f64x2.add(s, f64x2.convert_low_i32x4_s(d));
+    big = max(big, f64x2.extract_lane(s, 0) + f64x2.extract_lane(s, 1));
+  }
+  for (let i = count; i % QTILE != 0; i++) memory.copy(dst + <usize>i * QBYTES, dst + <usize>(count - 1) * QBYTES, QBYTES);
+  return Math.sqrt(big);
+}
+
+/**
+ * ns directions (dirs f32 [ns][147], from row d0) into blocks of 8 at dq
+ * (ceil(ns / 8) blocks, the last zero-padded), each direction with its own
+ * scale w = round(v * t_j), t_j as large as both the i16 range and the
+ * overflow bound |q|_2 |w|_2 < 2^31 allow (qnorm: the largest packed
+ * descriptor norm of either set). invA / invB f32 [ns]: 1 / (t_j * scale of
+ * A / B), the factors that turn a tile's i32 sums back into projections.
+ * Returns false (take the f32 path) if a direction is not finite.
+ */
+export function quantDirs(dirs: usize, ns: i32, qnorm: f64, scaleA: f64, scaleB: f64, dq: usize, invA: usize, invB: usize): bool {
+  const nb = (ns + QDB - 1) / QDB;
+  memory.fill(dq, 0, <usize>nb * QBLOCK_BYTES);
+  // the rounding moves |w|_2 by at most 0.5 sqrt(147)
+  const room = I32MAX / max(qnorm, 1) - 0.5 * Math.sqrt(<f64>DESC) - 1;
+  for (let j = 0; j < ns; j++) {
+    const src = dirs + <usize>j * <usize>DESC * 4;
+    let n2: f64 = 0, mx: f64 = 0;
+    for (let k = 0; k < DESC; k++) { const v = <f64>load<f32>(src + (<usize>k << 2)); n2 += v * v; mx = max(mx, Math.abs(v)); }
+    if (!isFinite(n2)) return false;
+    let t: f64 = 1;
+    if (mx > 0) t = min(QMAX / mx, room / Math.sqrt(n2));
+    const blk = dq + <usize>(j / QDB) * QBLOCK_BYTES + (<usize>(j % QDB) << 2);
+    for (let k = 0; k < DESC; k++) {
+      store<i16>(blk + <usize>(k >> 1) * STEP + (<usize>(k & 1) << 1), <i16>max(-32767, min(32767, <i32>nearest<f64>(<f64>load<f32>(src + (<usize>k << 2)) * t))));
+    }
+    store<f32>(invA + (<usize>j << 2), <f32>(1 / (t * scaleA)));
+    store<f32>(invB + (<usize>j << 2), <f32>(1 / (t * scaleB)));
+  }
+  for (let j = ns; j < nb * QDB; j++) { store<f32>(invA + (<usize>j << 2), 0); store<f32>(invB + (<usize>j << 2), 0); }
+  return true;
+}
+
+@inline function store4(o: usize, ps: usize, v: v128): void {
+  store<f32>(o, f32x4.extract_lane(v, 0));
+  store<f32>(o + ps, f32x4.extract_lane(v, 1));
+  store<f32>(o + 2 * ps, f32x4.extract_lane(v, 2));
+  store<f32>(o + 3 * ps, f32x4.extract_lane(v, 3));
+}
+
+/** A tile's outputs for 4 directions (patches x, y, z, u; nv of them real) into the stats (swd_project.ts's layout) of directions d..d+3. */
+@inline function stat4(st: usize, d: i32, x: v128, y: v128, z: v128, u: v128, nv: i32): void {
+  const q = st + <usize>(d / 12) * STAT_BYTES + (<usize>(d % 12) << 2);
+  v128.store(q, f32x4.pmin(f32x4.pmin(v128.load(q), f32x4.pmin(x, y)), f32x4.pmin(z, u)));
+  v128.store(q, f32x4.pmax(f32x4.pmax(v128.load(q, 48), f32x4.pmax(x, y)), f32x4.pmax(z, u)), 48);
+  let t = f32x4.abs(x);
+  if (nv > 1) t = f32x4.add(t, f32x4.abs(y));
+  if (nv > 2) t = f32x4.add(t, f32x4.abs(z));
+  if (nv > 3) t = f32x4.add(t, f32x4.abs(u));
+  v128.store(q, f32x4.add(v128.load(q, 96), t), 96);
+}
+
+@inline function dot(acc: v128, s: v128, w: v128): v128 {
+  return i32x4.add(acc, i32x4.dot_i16x8_s(s, w));
+}
+
+/** Packed patches x [pc] (padded to a multiple of 4) against one block of 8 directions (the d0-th onwards) into out rows ps bytes apart. */
+function project8(x0: usize, pc: i32, blk: usize, out: usize, ps: usize, st: usize, d0: i32, inv: usize): void {
+  for (let i = 0; i < pc; i += QTILE) {
+    let x = x0 + <usize>i * QBYTES;
+    let a0 = i32x4.splat(0), a1 = i32x4.splat(0), b0 = i32x4.splat(0), b1 = i32x4.splat(0);
+    let c0 = i32x4.splat(0), c1 = i32x4.splat(0), e0 = i32x4.splat(0), e1 = i32x4.splat(0);
+    let d = blk;
+    const e = blk + QBLOCK_BYTES;
+    while (d < e) {
+      const w0 = v128.load(d), w1 = v128.load(d, 16);
+      let s = v128.load32_splat(x);
+      a0 = dot(a0, s, w0); a1 = dot(a1, s, w1);
+      s = v128.load32_splat(x, QBYTES);
+      b0 = dot(b0, s, w0); b1 = dot(b1, s, w1);
+      s = v128.load32_splat(x, 2 * QBYTES);
+      c0 = dot(c0, s, w0); c1 = dot(c1, s, w1);
+      s = v128.load32_splat(x, 3 * QBYTES);
+      e0 = dot(e0, s, w0); e1 = dot(e1, s, w1);
+      d += STEP;
+      x += 4;
+    }
+    const f0 = v128.load(inv), f1 = v128.load(inv, 16);
+    const ya0 = f32x4.mul(f32x4.convert_i32x4_s(a0), f0), ya1 = f32x4.mul(f32x4.convert_i32x4_s(a1), f1);
+    const yb0 = f32x4.mul(f32x4.convert_i32x4_s(b0), f0), yb1 = f32x4.mul(f32x4.convert_i32x4_s(b1), f1);
+    const yc0 = f32x4.mul(f32x4.convert_i32x4_s(c0), f0), yc1 = f32x4.mul(f32x4.convert_i32x4_s(c1), f1);
+    const ye0 = f32x4.mul(f32x4.convert_i32x4_s(e0), f0), ye1 = f32x4.mul(f32x4.convert_i32x4_s(e1), f1);
+    const o = out + (<usize>i << 2);
+    store4(o, ps, ya0); store4(o + 4 * ps, ps, ya1);
+    if (i + 1 < pc) { store4(o + 4, ps, yb0); store4(o + 4 + 4 * ps, ps, yb1); }
+    if (i + 2 < pc) { store4(o + 8, ps, yc0); store4(o + 8 + 4 * ps, ps, yc1); }
+    if (i + 3 < pc) { store4(o + 12, ps, ye0); store4(o + 12 + 4 * ps, ps, ye1); }
+    const nv = min(QTILE, pc - i);
+    stat4(st, d0, ya0, yb0, yc0, ye0, nv);
+    stat4(st, d0 + 4, ya1, yb1, yc1, ye1, nv);
+  }
+}
+
+/**
+ * All count packed patches (pq, from packQuant) against nb blocks of 8
+ * directions (dq, from quantDirs) into out f32 [8 nb][count] (rows ps = 4
+ * count bytes apart), scaled by inv f32 [8 nb], and each direction's min, max
+ * and sum |x| into stats (set up by statsInit for ceil(8 nb / 12) blocks).
+ * Patches go in chunks of PATCH_CHUNK, each against every block (the chunk,
+ * 38 KB, stays in L1 / L2 while the 2.4 KB blocks cycle).
+ */
+export function projectQuant(pq: usize, count: i32, dq: usize, nb: i32, out: usize, stats: usize, inv: usize): void {
+  const ps = <usize>count << 2;
+  for (let p0 = 0; p0 < count; p0 += PATCH_CHUNK) {
+    const pc = min(PATCH_CHUNK, count - p0);
+    for (let b = 0; b < nb; b++) {
+      project8(pq + <usize>p0 * QBYTES, pc, dq + <usize>b * QBLOCK_BYTES, out + <usize>(b * QDB) * ps + (<usize>p0 << 2), ps, stats, b * QDB, inv + (<usize>(b * QDB) << 2));
+    }
+  }
+}
