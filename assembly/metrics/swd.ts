@@ -14,7 +14,7 @@ import { laplacianLevel, pyramidScratchBytes } from './swd_pyramid';
 import { projectBlocks, statsInit, NH, ROW, DESC, DB, PACK_BYTES, STAT_BYTES } from './swd_project';
 import { sortKeys, w1Sorted, HIST_BYTES } from './swd_sort';
 import { w1HistRanged, w1HistBytes } from './swd_w1';
-import { planQuant, quantScaleA, quantScaleB, packQuant, packedBytes, quantDirs, projectQuant, QDB, QBLOCK_BYTES } from './swd_quant';
+import { planQuant, quantScaleA, quantScaleB, quantNorm, packedBytes, quantDirs, projectQuant, QDB, QBLOCK_BYTES } from './swd_quant';
 
 export const ERR_DIMS: i32 = -1;
 export const ERR_BOUNDS: i32 = -2;
@@ -335,8 +335,7 @@ export function swd_chunk(la: usize, lenA: i32, oa: usize, ca: i32, lb: usize, l
   // the i16 path: both sets' patches packed once per level (the following chunks of the level take them from the scratch)
   let scA = kept ? keptScaleA : 0, scB = kept ? keptScaleB : 0, qnorm = kept ? keptQnorm : 0;
   if (!kept && projMode == 0) {
-    if (planQuant(la, gA ? ua : oa, nua, lb, gB ? ub : ob, nub, rs)) { scA = quantScaleA; scB = quantScaleB; }
-    if (scA > 0 && scB > 0) qnorm = max(packQuant(la, rs, gA ? ua : oa, nua, pqA, scA), packQuant(lb, rs, gB ? ub : ob, nub, pqB, scB));
+    if (planQuant(la, lenA, gA ? ua : oa, nua, pqA, lb, lenB, gB ? ub : ob, nub, pqB, rs)) { scA = quantScaleA; scB = quantScaleB; qnorm = quantNorm; }
   }
   keptScaleA = scA; keptScaleB = scB; keptQnorm = qnorm; keptMode = projMode;
   for (let s0 = 0; s0 < ndir; s0 += DIR_BLOCK) {

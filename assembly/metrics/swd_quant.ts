@@ -51,117 +51,151 @@ export function packedBytes(count: i32): usize {
   return <usize>(count + QTILE - 1) * QBYTES;
 }
 
-// what scan found: the largest |value|, and the largest and the root mean square patch norm |x|_2
-let scanMax: f64 = 0, scanNormMax: f64 = 0, scanNormRms: f64 = 0;
-
 /**
- * One pass over a set's patches (offs: count distinct offsets into level,
- * rows stride bytes apart) for planQuant. False (take the f32 path) when a
- * value is NaN or infinite, or when max|x| exceeds SPREAD_LIMIT times the
- * values' mean absolute deviation (all components pooled). That deviation is
- * taken from below as mean|x| - |mean x|, so one pass serves: a set far from 0
- * against its spread, or constant and not 0, takes the f32 path too. One far
- * outlier raises mean|x| in proportion to its value (a standard deviation
- * would let it through: it grows with the outlier itself).
+ * max|x| over a whole level (len floats): the provisional scale's range, so
+ * the patches are gathered only once (packQuant). NaN when a value is NaN
+ * (f32x4.max keeps it), infinite when one is.
  */
-function scan(level: usize, stride: usize, offs: usize, count: i32): bool {
-  let m = f32x4.splat(0);
-  let s1: f64 = 0, sa: f64 = 0, s2: f64 = 0, n2max: f32 = 0;
-  for (let i = 0; i < count; i++) {
-    const p = level + (<usize>load<i32>(offs + (<usize>i << 2)) << 2);
-    let a = f32x4.splat(0), b = f32x4.splat(0), c = f32x4.splat(0);
-    for (let r = 0; r < NH; r++) {
-      const row = p + <usize>r * stride;
-      // 21 floats: five vectors, then the last one alone
-      for (let j: usize = 0; j < 80; j += 16) {
-        const v = v128.load(row + j), u = f32x4.abs(v);
-        m = f32x4.max(m, u); // f32x4.max keeps a NaN
-        a = f32x4.add(a, v); b = f32x4.add(b, u); c = f32x4.add(c, f32x4.mul(v, v));
-      }
-      const v = load<f32>(row, 80);
-      m = f32x4.max(m, f32x4.splat(Mathf.abs(v)));
-      a = f32x4.replace_lane(a, 0, f32x4.extract_lane(a, 0) + v);
-      b = f32x4.replace_lane(b, 0, f32x4.extract_lane(b, 0) + Mathf.abs(v));
-      c = f32x4.replace_lane(c, 0, f32x4.extract_lane(c, 0) + v * v);
-    }
-    s1 += <f64>f32x4.extract_lane(a, 0) + <f64>f32x4.extract_lane(a, 1) + <f64>f32x4.extract_lane(a, 2) + <f64>f32x4.extract_lane(a, 3);
-    sa += <f64>f32x4.extract_lane(b, 0) + <f64>f32x4.extract_lane(b, 1) + <f64>f32x4.extract_lane(b, 2) + <f64>f32x4.extract_lane(b, 3);
-    const q = f32x4.extract_lane(c, 0) + f32x4.extract_lane(c, 1) + f32x4.extract_lane(c, 2) + f32x4.extract_lane(c, 3);
-    s2 += <f64>q;
-    n2max = max(n2max, q);
+function levelMax(level: usize, len: i32): f64 {
+  let m0 = f32x4.splat(0), m1 = f32x4.splat(0);
+  const n8 = len & ~7;
+  for (let i = 0; i < n8; i += 8) {
+    const q = level + (<usize>i << 2);
+    m0 = f32x4.max(m0, f32x4.abs(v128.load(q)));
+    m1 = f32x4.max(m1, f32x4.abs(v128.load(q, 16)));
   }
-  const M = <f64>max(max(f32x4.extract_lane(m, 0), f32x4.extract_lane(m, 1)), max(f32x4.extract_lane(m, 2), f32x4.extract_lane(m, 3)));
-  if (!isFinite(M) || !isFinite(sa) || !isFinite(s2)) return false;
-  scanMax = M; scanNormMax = Math.sqrt(<f64>n2max); scanNormRms = count > 0 ? Math.sqrt(s2 / <f64>count) : 0;
-  if (M == 0) return true;
-  const n = <f64>count * <f64>DESC;
-  return M <= SPREAD_LIMIT * (sa / n - Math.abs(s1 / n));
+  const m = f32x4.max(m0, m1);
+  let r = max(max(f32x4.extract_lane(m, 0), f32x4.extract_lane(m, 1)), max(f32x4.extract_lane(m, 2), f32x4.extract_lane(m, 3)));
+  for (let i = n8; i < len; i++) r = max(r, Mathf.abs(load<f32>(level + (<usize>i << 2))));
+  return <f64>r;
 }
-
-/** The descriptor scales planQuant chose for the two sets. */
-export let quantScaleA: f64 = 0, quantScaleB: f64 = 0;
 
 /**
- * Whether both sets' patches take the i16 path, and if so their scales
- * (quantScaleA / B). A scale s puts max|x| at most at 32767, and splits the
- * 2^31 of the i32 sums between the descriptors and the directions: the
- * descriptors' rounding moves a projection by ~0.29 / s, the directions' by
- * ~0.29 |x|_2 / t with t ~ 2^31 / (s max|x|_2); the two are equal at
- * s max|x|_2 = sqrt(2^31 max|x|_2 / rms|x|_2). (Smooth low-pass patches have
- * a large |x|_2 against max|x|: there the i16 range alone would leave the
- * directions too few bits.)
+ * x * s rounded to the nearest integer (ties to even) as i32 lanes, for
+ * |x * s| < 2^22: adding 1.5 * 2^23 leaves the integer in the low mantissa
+ * bits (the same numbers as nearest + trunc_sat, in two cheap instructions
+ * instead of V8's long trunc_sat sequence).
  */
-export function planQuant(la: usize, oa: usize, ca: i32, lb: usize, ob: usize, cb: i32, stride: usize): bool {
-  quantScaleA = 0; quantScaleB = 0;
-  if (!scan(la, stride, oa, ca)) return false;
-  const mA = scanMax, xA = scanNormMax, rA = scanNormRms;
-  if (!scan(lb, stride, ob, cb)) return false;
-  const mB = scanMax, xB = scanNormMax, rB = scanNormRms;
-  const ratio = max(rA > 0 ? xA / rA : 1, rB > 0 ? xB / rB : 1);
-  const target = Math.sqrt(I32MAX * ratio);
-  quantScaleA = mA > 0 ? min(QMAX / mA, target / xA) : 1;
-  quantScaleB = mB > 0 ? min(QMAX / mB, target / xB) : 1;
-  return true;
+@inline function roundI(x: v128, s: v128): v128 {
+  return i32x4.sub(f32x4.add(f32x4.mul(x, s), f32x4.splat(12582912.0)), i32x4.splat(0x4B400000));
 }
+
+// what packQuant measured on the packed values: the largest and the summed |q|_2^2, sum |q|, sum q
+let packN2Max: f64 = 0, packN2Sum: f64 = 0, packAbsSum: f64 = 0, packSum: f64 = 0;
 
 /**
  * Packs count patches into dst [count][148] i16 (x * scale, rounded to
- * nearest), the last repeated up to a multiple of QTILE. Returns the largest
- * packed descriptor's norm |q|_2 (exact sums of squares in f64, so the
- * overflow bound holds).
+ * nearest, clamped to +-32767), the last repeated up to a multiple of QTILE,
+ * and measures them (packN2Max etc.; the norms exactly, in f64).
  */
-export function packQuant(level: usize, stride: usize, offs: usize, count: i32, dst: usize, scale: f64): f64 {
-  const S = f32x4.splat(<f32>scale), sc = <f32>scale;
-  let big: f64 = 0;
+function packQuant(level: usize, stride: usize, offs: usize, count: i32, dst: usize, scale: f64): void {
+  const S = f32x4.splat(<f32>scale), sc = <f32>scale, lo = i16x8.splat(-32767);
+  let n2max: f64 = 0, n2sum: f64 = 0, sa: f64 = 0, s1: f64 = 0;
   for (let i = 0; i < count; i++) {
     const p = level + (<usize>load<i32>(offs + (<usize>i << 2)) << 2);
     const o = dst + <usize>i * QBYTES;
     for (let r = 0; r < NH; r++) {
       const q = p + <usize>r * stride, w = o + <usize>r * (ROW * 2);
-      const v0 = i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(v128.load(q), S)));
-      const v1 = i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(v128.load(q, 16), S)));
-      const v2 = i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(v128.load(q, 32), S)));
-      const v3 = i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(v128.load(q, 48), S)));
-      const v4 = i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(v128.load(q, 64), S)));
-      // narrow_s saturates to the i16 range (a product that rounded up past 32767 stays 32767)
-      v128.store(w, i16x8.narrow_i32x4_s(v0, v1));
-      v128.store(w, i16x8.narrow_i32x4_s(v2, v3), 16);
-      v128.store64_lane(w, i16x8.narrow_i32x4_s(v4, v4), 0, 32);
-      store<i16>(w, <i16>max(-32768, min(32767, <i32>nearest<f32>(load<f32>(q, 80) * sc))), 40);
+      const v0 = roundI(v128.load(q), S);
+      const v1 = roundI(v128.load(q, 16), S);
+      const v2 = roundI(v128.load(q, 32), S);
+      const v3 = roundI(v128.load(q, 48), S);
+      const v4 = roundI(v128.load(q, 64), S);
+      // narrow_s saturates at 32767 and -32768; -32768 is clamped away (two of them would make a pair sum of 2^31)
+      v128.store(w, i16x8.max_s(i16x8.narrow_i32x4_s(v0, v1), lo));
+      v128.store(w, i16x8.max_s(i16x8.narrow_i32x4_s(v2, v3), lo), 16);
+      v128.store64_lane(w, i16x8.max_s(i16x8.narrow_i32x4_s(v4, v4), lo), 0, 32);
+      store<i16>(w, <i16>max(-32767, min(32767, <i32>nearest<f32>(load<f32>(q, 80) * sc))), 40);
     }
     store<i16>(o, 0, (QK - 1) * 2);
-    // |q|^2: pair products (each <= 2 * 32767^2 < 2^31) summed in f64
-    let s = f64x2.splat(0);
+    // |q|^2 from pair products (each <= 2 * 32767^2 < 2^31) in f64; sum q and sum |q| in i32 lanes (< 2^21 a patch)
+    let n2 = f64x2.splat(0), a = i32x4.splat(0), b = i32x4.splat(0);
     for (let k: usize = 0; k < QBYTES - 8; k += 16) {
       const v = v128.load(o + k), d = i32x4.dot_i16x8_s(v, v);
-      s = f64x2.add(s, f64x2.add(f64x2.convert_low_i32x4_s(d), f64x2.convert_low_i32x4_s(i8x16.shuffle(d, d, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7))));
+      n2 = f64x2.add(n2, f64x2.add(f64x2.convert_low_i32x4_s(d), f64x2.convert_low_i32x4_s(i8x16.shuffle(d, d, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7))));
+      a = i32x4.add(a, i32x4.extadd_pairwise_i16x8_s(v)); b = i32x4.add(b, i32x4.extadd_pairwise_i16x8_s(i16x8.abs(v)));
     }
     const t = v128.load64_zero(o + QBYTES - 8), d = i32x4.dot_i16x8_s(t, t);
-    s = f64x2.add(s, f64x2.convert_low_i32x4_s(d));
-    big = max(big, f64x2.extract_lane(s, 0) + f64x2.extract_lane(s, 1));
+    n2 = f64x2.add(n2, f64x2.convert_low_i32x4_s(d));
+    a = i32x4.add(a, i32x4.extadd_pairwise_i16x8_s(t)); b = i32x4.add(b, i32x4.extadd_pairwise_i16x8_s(i16x8.abs(t)));
+    const nn = f64x2.extract_lane(n2, 0) + f64x2.extract_lane(n2, 1);
+    n2max = max(n2max, nn); n2sum += nn;
+    s1 += <f64>(i32x4.extract_lane(a, 0) + i32x4.extract_lane(a, 1) + i32x4.extract_lane(a, 2) + i32x4.extract_lane(a, 3));
+    sa += <f64>(i32x4.extract_lane(b, 0) + i32x4.extract_lane(b, 1) + i32x4.extract_lane(b, 2) + i32x4.extract_lane(b, 3));
   }
   for (let i = count; i % QTILE != 0; i++) memory.copy(dst + <usize>i * QBYTES, dst + <usize>(count - 1) * QBYTES, QBYTES);
-  return Math.sqrt(big);
+  packN2Max = n2max; packN2Sum = n2sum; packAbsSum = sa; packSum = s1;
+}
+
+/**
+ * Packed descriptors (count, and the padding copies) times f (< 1), rounded
+ * again, in place: one contiguous pass. Returns the largest |q|_2 after.
+ */
+function rescale(dst: usize, count: i32, f: f64): f64 {
+  const F = f32x4.splat(<f32>f);
+  const rows = (count + QTILE - 1) / QTILE * QTILE;
+  let n2max: f64 = 0;
+  for (let i = 0; i < rows; i++) {
+    const o = dst + <usize>i * QBYTES;
+    let n2 = f64x2.splat(0);
+    for (let k: usize = 0; k < QBYTES; k += 8) {
+      // four values at a time (148 = 37 x 4)
+      const v = v128.load64_zero(o + k), x = f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_s(v));
+      const y = roundI(x, F);
+      const h = i16x8.narrow_i32x4_s(y, y);
+      v128.store64_lane(o + k, h, 0);
+      const d = i32x4.dot_i16x8_s(h, h);
+      n2 = f64x2.add(n2, f64x2.convert_low_i32x4_s(d));
+    }
+    // the first two lanes of d hold the four products' pair sums (the upper half repeats them)
+    if (i < count) n2max = max(n2max, f64x2.extract_lane(n2, 0) + f64x2.extract_lane(n2, 1));
+  }
+  return Math.sqrt(n2max);
+}
+
+/** What planQuant chose: the sets' descriptor scales (0: the f32 path) and the largest packed descriptor norm |q|_2 of either set. */
+export let quantScaleA: f64 = 0, quantScaleB: f64 = 0, quantNorm: f64 = 0;
+
+/**
+ * Decides and makes the i16 packing of both sets' patches (offsets oa / ob,
+ * ca / cb of them, distinct; levels la / lb of lenA / lenB floats, rows
+ * stride bytes apart) into qa / qb. False (take the f32 path) when a level
+ * holds a NaN or an infinity, or when a set's largest |value| exceeds
+ * SPREAD_LIMIT times its values' mean absolute deviation (all components
+ * pooled; taken from below as mean|x| - |mean x|, so one pass serves). So a
+ * far outlier takes the f32 path (it raises mean|x| only in proportion to
+ * its value; a standard deviation grows with it), and so does a set far from
+ * 0 against its spread, or constant and not 0.
+ *
+ * Scales. The patches are gathered once, at the provisional scale 32767 /
+ * max|x| of the whole level; the final scale s then splits the 2^31 of the
+ * i32 sums between the descriptors and the directions: the descriptors'
+ * rounding moves a projection by ~0.29 / s, the directions' by ~0.29 |x|_2 /
+ * t with t ~ 2^31 / (s max|x|_2); the two are equal at s max|x|_2 =
+ * sqrt(2^31 max|x|_2 / rms|x|_2). Where that s is smaller (smooth low-pass
+ * patches, whose |x|_2 is large against max|x|; usually the finer levels
+ * too) the packed values are scaled down in place (rounded twice: at most
+ * half a step of each scale).
+ */
+export function planQuant(la: usize, lenA: i32, oa: usize, ca: i32, qa: usize, lb: usize, lenB: i32, ob: usize, cb: i32, qb: usize, stride: usize): bool {
+  quantScaleA = 0; quantScaleB = 0; quantNorm = 0;
+  const mA = levelMax(la, lenA), mB = levelMax(lb, lenB);
+  if (!isFinite(mA) || !isFinite(mB)) return false;
+  const pA = mA > 0 ? QMAX / mA : 1, pB = mB > 0 ? QMAX / mB : 1;
+  const nA = <f64>ca * <f64>DESC, nB = <f64>cb * <f64>DESC;
+  packQuant(la, stride, oa, ca, qa, pA);
+  // the spread test in the packed values' units (where max|q| <= 32767): mean absolute deviation >= 32767 / SPREAD_LIMIT
+  if (packN2Max > 0 && !(SPREAD_LIMIT * (packAbsSum / nA - Math.abs(packSum / nA)) >= QMAX)) return false;
+  const xA = Math.sqrt(packN2Max) / pA, rA = Math.sqrt(packN2Sum / <f64>ca) / pA;
+  packQuant(lb, stride, ob, cb, qb, pB);
+  if (packN2Max > 0 && !(SPREAD_LIMIT * (packAbsSum / nB - Math.abs(packSum / nB)) >= QMAX)) return false;
+  const xB = Math.sqrt(packN2Max) / pB, rB = Math.sqrt(packN2Sum / <f64>cb) / pB;
+  const target = Math.sqrt(I32MAX * max(rA > 0 ? xA / rA : 1, rB > 0 ? xB / rB : 1));
+  let sA = pA, sB = pB, qnA = xA * pA, qnB = xB * pB;
+  if (xA > 0 && target / xA < pA * 0.999) { sA = target / xA; qnA = rescale(qa, ca, sA / pA); }
+  if (xB > 0 && target / xB < pB * 0.999) { sB = target / xB; qnB = rescale(qb, cb, sB / pB); }
+  quantScaleA = sA; quantScaleB = sB; quantNorm = max(qnA, qnB);
+  return true;
 }
 
 /**
