@@ -237,6 +237,16 @@ export function quantDirs(dirs: usize, ns: i32, qnorm: f64, scaleA: f64, scaleB:
   store<f32>(o + 3 * ps, f32x4.extract_lane(v, 3));
 }
 
+/** Patches x, y, z, u (4 directions each) into 4 rows ps bytes apart, 4 patches a row: a 4 x 4 transpose. */
+@inline function storeT(o: usize, ps: usize, x: v128, y: v128, z: v128, u: v128): void {
+  const t0 = v128.shuffle<f32>(x, y, 0, 4, 1, 5), t1 = v128.shuffle<f32>(x, y, 2, 6, 3, 7);
+  const t2 = v128.shuffle<f32>(z, u, 0, 4, 1, 5), t3 = v128.shuffle<f32>(z, u, 2, 6, 3, 7);
+  v128.store(o, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5));
+  v128.store(o + ps, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7));
+  v128.store(o + 2 * ps, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5));
+  v128.store(o + 3 * ps, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7));
+}
+
 /** A tile's outputs for 4 directions (patches x, y, z, u; nv of them real) into the stats (swd_project.ts's layout) of directions d..d+3. */
 @inline function stat4(st: usize, d: i32, x: v128, y: v128, z: v128, u: v128, nv: i32): void {
   const q = st + <usize>(d / 12) * STAT_BYTES + (<usize>(d % 12) << 2);
@@ -280,10 +290,16 @@ function project8(x0: usize, pc: i32, blk: usize, out: usize, ps: usize, st: usi
     const yc0 = f32x4.mul(f32x4.convert_i32x4_s(c0), f0), yc1 = f32x4.mul(f32x4.convert_i32x4_s(c1), f1);
     const ye0 = f32x4.mul(f32x4.convert_i32x4_s(e0), f0), ye1 = f32x4.mul(f32x4.convert_i32x4_s(e1), f1);
     const o = out + (<usize>i << 2);
-    store4(o, ps, ya0); store4(o + 4 * ps, ps, ya1);
-    if (i + 1 < pc) { store4(o + 4, ps, yb0); store4(o + 4 + 4 * ps, ps, yb1); }
-    if (i + 2 < pc) { store4(o + 8, ps, yc0); store4(o + 8 + 4 * ps, ps, yc1); }
-    if (i + 3 < pc) { store4(o + 12, ps, ye0); store4(o + 12 + 4 * ps, ps, ye1); }
+    if (i + QTILE <= pc) {
+      // a whole tile: each direction's 4 patches are contiguous in its row; transpose and store them as one vector
+      storeT(o, ps, ya0, yb0, yc0, ye0);
+      storeT(o + 4 * ps, ps, ya1, yb1, yc1, ye1);
+    } else {
+      // the last tile (its padding must not spill into the next row)
+      store4(o, ps, ya0); store4(o + 4 * ps, ps, ya1);
+      if (i + 1 < pc) { store4(o + 4, ps, yb0); store4(o + 4 + 4 * ps, ps, yb1); }
+      if (i + 2 < pc) { store4(o + 8, ps, yc0); store4(o + 8 + 4 * ps, ps, yc1); }
+    }
     const nv = min(QTILE, pc - i);
     stat4(st, d0, ya0, yb0, yc0, ye0, nv);
     stat4(st, d0 + 4, ya1, yb1, yc1, ye1, nv);
