@@ -184,11 +184,13 @@ export function planQuant(la: usize, lenA: i32, oa: usize, ca: i32, qa: usize, l
   const pA = mA > 0 ? QMAX / mA : 1, pB = mB > 0 ? QMAX / mB : 1;
   const nA = <f64>ca * <f64>DESC, nB = <f64>cb * <f64>DESC;
   packQuant(la, stride, oa, ca, qa, pA);
-  // the spread test in the packed values' units (where max|q| <= 32767): mean absolute deviation >= 32767 / SPREAD_LIMIT
-  if (packN2Max > 0 && !(SPREAD_LIMIT * (packAbsSum / nA - Math.abs(packSum / nA)) >= QMAX)) return false;
+  // the spread test in the packed values' units (|q| <= 32767): their mean absolute deviation >= 32767 / SPREAD_LIMIT.
+  // As the range is the whole level's, this also catches patches whose values are small against a value elsewhere
+  // in the level (they would round to few or no steps). A level of zeros packs exactly.
+  if (mA > 0 && !(SPREAD_LIMIT * (packAbsSum / nA - Math.abs(packSum / nA)) >= QMAX)) return false;
   const xA = Math.sqrt(packN2Max) / pA, rA = Math.sqrt(packN2Sum / <f64>ca) / pA;
   packQuant(lb, stride, ob, cb, qb, pB);
-  if (packN2Max > 0 && !(SPREAD_LIMIT * (packAbsSum / nB - Math.abs(packSum / nB)) >= QMAX)) return false;
+  if (mB > 0 && !(SPREAD_LIMIT * (packAbsSum / nB - Math.abs(packSum / nB)) >= QMAX)) return false;
   const xB = Math.sqrt(packN2Max) / pB, rB = Math.sqrt(packN2Sum / <f64>cb) / pB;
   const target = Math.sqrt(I32MAX * max(rA > 0 ? xA / rA : 1, rB > 0 ? xB / rB : 1));
   let sA = pA, sB = pB, qnA = xA * pA, qnB = xB * pB;
