@@ -5,8 +5,9 @@
 //
 // Why: the projection is two thirds of an SWD call, and bound by the
 // multiply units. The integer micro-kernel does the same patches x directions
-// in 0.75x the f32 kernel's time (interleaved, one thread), and the
-// descriptors are packed once per level instead of once per 72 directions.
+// in 0.65-0.76x the f32 kernel's time (interleaved, one thread), and the
+// descriptors are packed once per level instead of once per 72 directions:
+// the whole 2-thread SWD call takes 0.86x the f32 build's time.
 //
 // Exactness. Nothing overflows: the i32 sums are bounded by Cauchy-Schwarz,
 // |sum_k q_k w_k| <= |q|_2 |w|_2, with |q|_2 the largest packed descriptor's
@@ -16,10 +17,10 @@
 // most half a step of max|x| / 32767, a direction component by half a step
 // of its own scale (about 1/6,000 to 1/20,000). On the SWD's normalised
 // levels that moves a projection by about 1e-4 of its spread, per direction
-// W1 by up to ~1e-3 of itself and a level's average over 512 directions by
-// ~1e-5 (test/kernels/swd.test.ts bounds both against the f64 reference).
-// Where the rounding would be coarse against the data the f32 path is used
-// instead (quantScale): a set whose largest |value| exceeds SPREAD_LIMIT
+// W1 by up to ~5e-4 of itself and a level's average by a few 1e-5
+// (test/kernels/swd.test.ts bounds both against the f32 path and the f64
+// reference). Where the rounding would be coarse against the data the f32
+// path is used instead (planQuant): a set whose largest |value| exceeds SPREAD_LIMIT
 // times its values' mean absolute deviation (far outliers, or values far
 // from 0 against their spread), a constant non-zero set, or any NaN or
 // infinity (whose projections must stay NaN / infinite).
@@ -160,12 +161,14 @@ export let quantScaleA: f64 = 0, quantScaleB: f64 = 0, quantNorm: f64 = 0;
  * Decides and makes the i16 packing of both sets' patches (offsets oa / ob,
  * ca / cb of them, distinct; levels la / lb of lenA / lenB floats, rows
  * stride bytes apart) into qa / qb. False (take the f32 path) when a level
- * holds a NaN or an infinity, or when a set's largest |value| exceeds
- * SPREAD_LIMIT times its values' mean absolute deviation (all components
- * pooled; taken from below as mean|x| - |mean x|, so one pass serves). So a
- * far outlier takes the f32 path (it raises mean|x| only in proportion to
- * its value; a standard deviation grows with it), and so does a set far from
- * 0 against its spread, or constant and not 0.
+ * holds a NaN or an infinity, or when its largest |value| exceeds
+ * SPREAD_LIMIT times the mean absolute deviation of its patches' values (all
+ * components pooled; taken from below as mean|x| - |mean x| on the packed
+ * values, so the packing pass serves). So a far outlier takes the f32 path
+ * (it raises mean|x| only in proportion to its value; a standard deviation
+ * grows with it), and so do a set far from 0 against its spread, a constant
+ * set that is not 0, and patches small against a value elsewhere in the
+ * level.
  *
  * Scales. The patches are gathered once, at the provisional scale 32767 /
  * max|x| of the whole level; the final scale s then splits the 2^31 of the
