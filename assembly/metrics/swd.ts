@@ -340,8 +340,10 @@ export function swd_chunk(la: usize, lenA: i32, oa: usize, ca: i32, lb: usize, l
   keptScaleA = scA; keptScaleB = scB; keptQnorm = qnorm; keptMode = projMode;
   for (let s0 = 0; s0 < ndir; s0 += DIR_BLOCK) {
     const ns = min(DIR_BLOCK, ndir - s0), nb = (ns + DB - 1) / DB;
-    // each direction's min, max and sum |x| come from the projection's epilogue (W1's bins need them)
-    statsInit(stA, nb); statsInit(stB, nb);
+    // each direction's min, max and sum |x| come from the projection's epilogue (W1's bins need them);
+    // the i16 path's blocks of 8 may reach past the last block of 12 (36 directions: 40), so set up both counts
+    const nst = max(nb, ((ns + QDB - 1) / QDB * QDB + DB - 1) / DB);
+    statsInit(stA, nst); statsInit(stB, nst);
     const src = dirs + <usize>s0 * <usize>DESC * 4;
     if (scA > 0 && scB > 0 && quantDirs(src, ns, qnorm, scA, scB, dq, invA, invB)) {
       const nq = (ns + QDB - 1) / QDB;
