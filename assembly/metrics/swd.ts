@@ -11,7 +11,7 @@
 // swd_chunk    for each direction (dirs f32 [ndir][147]): project both sets'
 //              patches, sort, W1 -> out f64 [ndir].
 import { laplacianLevel, pyramidScratchBytes } from './swd_pyramid';
-import { projectBlocks, statsInit, NH, ROW, DESC, DB, PACK_BYTES, STAT_BYTES } from './swd_project';
+import { projectBlocks, statsInit, statAt, NH, ROW, DESC, DB, PACK_BYTES, STAT_BYTES } from './swd_project';
 import { sortKeys, w1Sorted, HIST_BYTES } from './swd_sort';
 import { w1HistRanged, w1HistBytes } from './swd_w1';
 import { planQuant, quantScaleA, quantScaleB, quantNorm, packedBytes, quantDirs, projectQuant, QDB, QBLOCK_BYTES } from './swd_quant';
@@ -362,7 +362,7 @@ export function swd_chunk(la: usize, lenA: i32, oa: usize, ca: i32, lb: usize, l
     for (let d = 0; d < ns; d++) {
       let ra = pa + <usize>d * <usize>nua * 4, rb = pb + <usize>d * <usize>nub * 4;
       if (w1Mode == 0) {
-        const qa = stA + <usize>(d / DB) * STAT_BYTES + (<usize>(d % DB) << 2), qb = stB + <usize>(d / DB) * STAT_BYTES + (<usize>(d % DB) << 2);
+        const qa = statAt(stA, d), qb = statAt(stB, d);
         // a NaN or infinite projection makes its sum non-finite: those go to the sort path
         const sum = <f64>load<f32>(qa, 96) + <f64>load<f32>(qb, 96);
         if (isFinite(sum)) {

@@ -42,7 +42,8 @@ export const PACK_BYTES: usize = <usize>(PATCH_CHUNK + 2) * DBYTES;
   return f32x4.add(c, f32x4.mul(a, b));
 }
 
-@inline function store4(o: usize, ps: usize, v: v128, d0: i32): void {
+/** v's 4 lanes (4 directions' values for one patch) into rows d0..d0+3 of out at o (rows ps bytes apart). */
+@inline export function store4(o: usize, ps: usize, v: v128, d0: i32): void {
   const p = o + <usize>d0 * ps;
   store<f32>(p, f32x4.extract_lane(v, 0));
   store<f32>(p + ps, f32x4.extract_lane(v, 1));
@@ -86,14 +87,23 @@ export function statsInit(st: usize, nb: i32): void {
   }
 }
 
-/** One tile's outputs for 4 directions (x, y, z: its patches; nv of them real, the rest padding copies) into the stats at st + o. */
-@inline function stat3(st: usize, o: usize, x: v128, y: v128, z: v128, nv: i32): void {
-  const q = st + o;
-  v128.store(q, f32x4.pmin(f32x4.pmin(f32x4.pmin(v128.load(q), x), y), z));
-  v128.store(q, f32x4.pmax(f32x4.pmax(f32x4.pmax(v128.load(q, 48), x), y), z), 48);
+/** Where direction d's statistics start (its min; max at +48, sum |x| at +96). */
+@inline export function statAt(st: usize, d: i32): usize {
+  return st + <usize>(d / DB) * STAT_BYTES + (<usize>(d % DB) << 2);
+}
+
+/**
+ * One tile's outputs for 4 directions (x, y, z, u: its patches, nv of them
+ * real; the rest repeat the last patch, which min / max may take but the sums
+ * must not) into the statistics at q (from statAt).
+ */
+@inline export function statTile(q: usize, x: v128, y: v128, z: v128, u: v128, nv: i32): void {
+  v128.store(q, f32x4.pmin(f32x4.pmin(v128.load(q), f32x4.pmin(x, y)), f32x4.pmin(z, u)));
+  v128.store(q, f32x4.pmax(f32x4.pmax(v128.load(q, 48), f32x4.pmax(x, y)), f32x4.pmax(z, u)), 48);
   let t = f32x4.abs(x);
   if (nv > 1) t = f32x4.add(t, f32x4.abs(y));
   if (nv > 2) t = f32x4.add(t, f32x4.abs(z));
+  if (nv > 3) t = f32x4.add(t, f32x4.abs(u));
   v128.store(q, f32x4.add(v128.load(q, 96), t), 96);
 }
 
@@ -134,8 +144,8 @@ function project12(pk: usize, pc: i32, blk: usize, out: usize, ps: usize, st: us
     if (ASC_FEATURE_RELAXED_SIMD && i + 2 < pc) { store4(o + 8, ps, c0, 0); store4(o + 8, ps, c1, 4); store4(o + 8, ps, c2, 8); }
     // the tile's padding repeats the last patch: min / max take it, the sums do not
     const nv = min(TILE, pc - i);
-    if (ASC_FEATURE_RELAXED_SIMD) { stat3(st, 0, a0, b0, c0, nv); stat3(st, 16, a1, b1, c1, nv); stat3(st, 32, a2, b2, c2, nv); }
-    else { stat3(st, 0, a0, b0, b0, nv); stat3(st, 16, a1, b1, b1, nv); stat3(st, 32, a2, b2, b2, nv); }
+    if (ASC_FEATURE_RELAXED_SIMD) { statTile(st, a0, b0, c0, c0, nv); statTile(st + 16, a1, b1, c1, c1, nv); statTile(st + 32, a2, b2, c2, c2, nv); }
+    else { statTile(st, a0, b0, b0, b0, nv); statTile(st + 16, a1, b1, b1, b1, nv); statTile(st + 32, a2, b2, b2, b2, nv); }
   }
 }
 

@@ -29,7 +29,7 @@
 // then a zero), QBYTES bytes. A direction block is QDB = 8 directions as 74
 // steps of [8 directions][2 components] i16 (32 bytes a step): one v128.load
 // a step feeds 4 directions' pairs, one load32_splat a patch's pair.
-import { NH, ROW, DESC, STAT_BYTES, PATCH_CHUNK } from './swd_project';
+import { NH, ROW, DESC, PATCH_CHUNK, store4, statAt, statTile } from './swd_project';
 
 /** Components of a packed descriptor (147 and a zero, so they pair up). */
 const QK: i32 = 148;
@@ -235,13 +235,6 @@ export function quantDirs(dirs: usize, ns: i32, qnorm: f64, scaleA: f64, scaleB:
   return true;
 }
 
-@inline function store4(o: usize, ps: usize, v: v128): void {
-  store<f32>(o, f32x4.extract_lane(v, 0));
-  store<f32>(o + ps, f32x4.extract_lane(v, 1));
-  store<f32>(o + 2 * ps, f32x4.extract_lane(v, 2));
-  store<f32>(o + 3 * ps, f32x4.extract_lane(v, 3));
-}
-
 /** Patches x, y, z, u (4 directions each) into 4 rows ps bytes apart, 4 patches a row: a 4 x 4 transpose. */
 @inline function storeT(o: usize, ps: usize, x: v128, y: v128, z: v128, u: v128): void {
   const t0 = v128.shuffle<f32>(x, y, 0, 4, 1, 5), t1 = v128.shuffle<f32>(x, y, 2, 6, 3, 7);
@@ -250,18 +243,6 @@ export function quantDirs(dirs: usize, ns: i32, qnorm: f64, scaleA: f64, scaleB:
   v128.store(o + ps, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7));
   v128.store(o + 2 * ps, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5));
   v128.store(o + 3 * ps, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7));
-}
-
-/** A tile's outputs for 4 directions (patches x, y, z, u; nv of them real) into the stats (swd_project.ts's layout) of directions d..d+3. */
-@inline function stat4(st: usize, d: i32, x: v128, y: v128, z: v128, u: v128, nv: i32): void {
-  const q = st + <usize>(d / 12) * STAT_BYTES + (<usize>(d % 12) << 2);
-  v128.store(q, f32x4.pmin(f32x4.pmin(v128.load(q), f32x4.pmin(x, y)), f32x4.pmin(z, u)));
-  v128.store(q, f32x4.pmax(f32x4.pmax(v128.load(q, 48), f32x4.pmax(x, y)), f32x4.pmax(z, u)), 48);
-  let t = f32x4.abs(x);
-  if (nv > 1) t = f32x4.add(t, f32x4.abs(y));
-  if (nv > 2) t = f32x4.add(t, f32x4.abs(z));
-  if (nv > 3) t = f32x4.add(t, f32x4.abs(u));
-  v128.store(q, f32x4.add(v128.load(q, 96), t), 96);
 }
 
 @inline function dot(acc: v128, s: v128, w: v128): v128 {
@@ -301,13 +282,13 @@ function project8(x0: usize, pc: i32, blk: usize, out: usize, ps: usize, st: usi
       storeT(o + 4 * ps, ps, ya1, yb1, yc1, ye1);
     } else {
       // the last tile (its padding must not spill into the next row)
-      store4(o, ps, ya0); store4(o + 4 * ps, ps, ya1);
-      if (i + 1 < pc) { store4(o + 4, ps, yb0); store4(o + 4 + 4 * ps, ps, yb1); }
-      if (i + 2 < pc) { store4(o + 8, ps, yc0); store4(o + 8 + 4 * ps, ps, yc1); }
+      store4(o, ps, ya0, 0); store4(o, ps, ya1, 4);
+      if (i + 1 < pc) { store4(o + 4, ps, yb0, 0); store4(o + 4, ps, yb1, 4); }
+      if (i + 2 < pc) { store4(o + 8, ps, yc0, 0); store4(o + 8, ps, yc1, 4); }
     }
     const nv = min(QTILE, pc - i);
-    stat4(st, d0, ya0, yb0, yc0, ye0, nv);
-    stat4(st, d0 + 4, ya1, yb1, yc1, ye1, nv);
+    statTile(statAt(st, d0), ya0, yb0, yc0, ye0, nv);
+    statTile(statAt(st, d0 + 4), ya1, yb1, yc1, ye1, nv);
   }
 }
 
