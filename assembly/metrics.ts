@@ -6,4 +6,4 @@ export { msssim_pairs, msssim_last_terms } from './metrics/ssim';
 export { dot_matrix } from './metrics/gram';
 export { nearest } from './metrics/knn';
 export { sym_eigenvalues } from './metrics/eigen';
-export { swd_prepare, swd_chunk, swd_scratch_bytes, swd_w1_mode, swd_projection_mode } from './metrics/swd';
+export { swd_prepare, swd_prepare_bytes, swd_chunk, swd_scratch_bytes, swd_w1_mode, swd_projection_mode } from './metrics/swd';

@@ -4,9 +4,33 @@
 // scratch with heap.alloc as well. Nothing survives a reset: no kernel may
 // keep a pointer in a global across calls.
 
-/** Allocates `bytes` (16-byte aligned) and returns the pointer. */
+/** The largest block alloc asks the runtime for at once (the stub runtime refuses blocks over 1 GiB). */
+const PIECE: usize = 1 << 29;
+const MEM_LIMIT: u64 = <u64>1 << 32;
+
+/**
+ * Allocates `bytes` (16-byte aligned) and returns the pointer. A region over
+ * PIECE bytes is taken as consecutive blocks of the bump heap, which lie
+ * back to back (each block's 4-byte header sits just before its payload,
+ * inside the region, and is never read again: nothing here is freed one by
+ * one, only by reset), so one region may be as large as memory allows.
+ * Out of memory traps (unreachable), as the runtime does for one block;
+ * callers size their work first (e.g. swd_scratch_bytes).
+ */
 export function alloc(bytes: usize): usize {
-  return heap.alloc(bytes);
+  // the stub runtime does not check that offset + bytes stays below 4 GiB (it would wrap and hand out
+  // memory already in use): an empty block shows where the heap ends
+  if (<u64>heap.alloc(0) + <u64>bytes + 64 > MEM_LIMIT) unreachable();
+  if (bytes <= PIECE) return heap.alloc(bytes);
+  const p = heap.alloc(PIECE);
+  let end = p + PIECE; // the region's end so far
+  while (end - p < bytes) {
+    const want = min(PIECE, bytes - (end - p));
+    const q = heap.alloc(want);
+    if (q < end || q - end > 32) unreachable(); // not contiguous: cannot happen with the bump heap
+    end = q + want;
+  }
+  return p;
 }
 
 /** Frees everything allocated since start. */

@@ -204,8 +204,18 @@ export function swd_projection_mode(mode: i32): i32 {
   return old;
 }
 
-/** Directions projected per pass over the patches (6 blocks of 12; the JS side sends tasks of a multiple of 12). */
+/**
+ * Directions projected per pass over the patches (the block): 72 (6 blocks of
+ * 12, 9 of 8) where memory allows, down to 24 for big sets (see
+ * swd_scratch_bytes: the block's projections of both sets are the largest
+ * part of the scratch). The JS side sends tasks of a multiple of 12. The
+ * block changes only the order of the work: every direction's W1 is the same
+ * whatever the block.
+ */
 const DIR_BLOCK: i32 = 72;
+const DIR_BLOCK_STEP: i32 = 24; // a multiple of both projections' direction blocks (DB = 12, QDB = 8)
+
+@inline function blockValid(block: i32): bool { return block >= DIR_BLOCK_STEP && block <= DIR_BLOCK && block % DIR_BLOCK_STEP == 0; }
 
 /** Slots of the open-addressing table that finds repeated patch positions (a power of two >= 2 count). */
 function tableSlots(count: i32): usize {
@@ -214,12 +224,39 @@ function tableSlots(count: i32): usize {
   return t;
 }
 
-/** Scratch bytes swd_chunk needs for ca and cb patches. */
-export function swd_scratch_bytes(ca: i32, cb: i32): usize {
-  const D = <usize>DIR_BLOCK, mx = <usize>max(ca, cb);
-  return a16(<usize>DESC * D * 4) + a16(<usize>ca * D * 4) + a16(<usize>cb * D * 4) + 3 * a16(mx * 4) + HIST_BYTES +
-    2 * a16(<usize>ca * 4) + 2 * a16(<usize>cb * 4) + a16(tableSlots(max(ca, cb)) * 8) + w1HistBytes(ca, cb) + a16(<usize>ca * 4) + a16(<usize>cb * 4) + a16(PACK_BYTES) +
-    2 * <usize>(DIR_BLOCK / DB) * STAT_BYTES + a16(packedBytes(ca)) + a16(packedBytes(cb)) + <usize>(DIR_BLOCK / QDB) * QBLOCK_BYTES + 2 * <usize>DIR_BLOCK * 4 + 16;
+/**
+ * Scratch bytes swd_chunk needs for ca and cb patches, projecting `block`
+ * directions a pass (24, 48 or 72), with (quant = 1) or without (0) the
+ * i16 path's packed descriptors (296 bytes a patch and set); 0 for a bad block.
+ */
+export function swd_scratch_bytes(ca: i32, cb: i32, block: i32, quant: i32): f64 {
+  return <f64>scratchBytes(ca, cb, block, quant);
+}
+
+function scratchBytes(ca: i32, cb: i32, block: i32, quant: i32): u64 {
+  if (ca < 1 || cb < 1 || !blockValid(block)) return 0;
+  const D = <u64>block, mx = <u64>max(ca, cb), na = <u64>ca, nb = <u64>cb;
+  const q = quant != 0;
+  return <u64>a16(<usize>DESC * DIR_BLOCK * 4) + a16w(na * D * 4) + a16w(nb * D * 4) + 3 * a16w(mx * 4) + <u64>HIST_BYTES +
+    2 * a16w(na * 4) + 2 * a16w(nb * 4) + a16w(<u64>tableSlots(max(ca, cb)) * 8) + <u64>w1HistBytes(ca, cb) + a16w(na * 4) + a16w(nb * 4) + <u64>a16(PACK_BYTES) +
+    2 * <u64>(DIR_BLOCK / DB) * STAT_BYTES + (q ? a16w(<u64>packedBytes(ca)) + a16w(<u64>packedBytes(cb)) : 0) + <u64>(DIR_BLOCK / QDB) * QBLOCK_BYTES + 2 * <u64>DIR_BLOCK * 4 + 16;
+}
+
+@inline function a16w(b: u64): u64 { return (b + 15) & ~<u64>15; }
+
+/**
+ * Bytes swd_prepare allocates itself for n images of h x w, level `level`
+ * and count patches (its pyramid scratch and the patches' bookkeeping, each
+ * allocation with the heap's alignment and header), so callers can size a
+ * whole level before they start.
+ */
+export function swd_prepare_bytes(n: i32, h: i32, w: i32, level: i32, count: i32): f64 {
+  if (n < 1 || h < 1 || w < 1 || level < 0 || level > 24 || count < 0) return 0;
+  const hl = levelSize(h, level), wl = levelSize(w, level);
+  const slack: u64 = 32;
+  let b = <u64>pyramidScratchBytes(h, w) + slack;
+  if (count > 0) b += ((<u64>n + 1) << 2) + slack + (<u64>count << 2) + slack + ((<u64>(hl + 1) * <u64>(wl + 1)) << 2) + slack;
+  return <f64>b;
 }
 
 /**
@@ -285,6 +322,8 @@ function offsetsHash(offs: usize, count: i32): u64 {
 let keptOa: usize = 0, keptOb: usize = 0, keptHashA: u64 = 0, keptHashB: u64 = 0, keptScratch: usize = 0, keptCa: i32 = 0, keptCb: i32 = 0, keptNua: i32 = 0, keptNub: i32 = 0;
 /** And the i16 packing it made (swd_quant.ts): the sets' scales (0: the f32 path) and the largest packed descriptor norm; keptMode: the projection mode it ran under. */
 let keptScaleA: f64 = 0, keptScaleB: f64 = 0, keptQnorm: f64 = 0, keptMode: i32 = -1;
+/** And the block and packing choice it ran with (the scratch's layout depends on them). */
+let keptBlock: i32 = 0, keptQuant = false;
 /** Whether the kept values hold (false while a call runs, so a call that stops part-way keeps nothing). */
 let keptValid = false;
 
@@ -298,28 +337,28 @@ let keptValid = false;
  * caller's scratch.)
  */
 export function swd_chunk(la: usize, lenA: i32, oa: usize, ca: i32, lb: usize, lenB: i32, ob: usize, cb: i32,
-  stride: i32, dirs: usize, ndir: i32, scratch: usize, out: usize, reuse: i32): i32 {
-  if (ca < 1 || cb < 1 || ndir < 1 || stride < ROW || lenA < 0 || lenB < 0) return ERR_DIMS;
-  const sb = swd_scratch_bytes(ca, cb);
+  stride: i32, dirs: usize, ndir: i32, scratch: usize, out: usize, reuse: i32, block: i32, quant: i32): i32 {
+  if (ca < 1 || cb < 1 || ndir < 1 || stride < ROW || lenA < 0 || lenB < 0 || !blockValid(block)) return ERR_DIMS;
+  const sb = scratchBytes(ca, cb, block, quant);
   if (!fits(la, <u64>lenA * 4) || !fits(lb, <u64>lenB * 4) || !fits(oa, <u64>ca * 4) || !fits(ob, <u64>cb * 4) ||
-    !fits(dirs, <u64>ndir * <u64>DESC * 4) || !fits(scratch, <u64>sb) || !fits(out, <u64>ndir * 8)) return ERR_BOUNDS;
+    !fits(dirs, <u64>ndir * <u64>DESC * 4) || !fits(scratch, sb) || !fits(out, <u64>ndir * 8)) return ERR_BOUNDS;
   if (!checkOffsets(oa, ca, lenA, stride) || !checkOffsets(ob, cb, lenB, stride)) return ERR_PATCH;
   const hashA = offsetsHash(oa, ca), hashB = offsetsHash(ob, cb);
-  const D = <usize>DIR_BLOCK, mx = <usize>max(ca, cb);
+  const D = <usize>block, mx = <usize>max(ca, cb), useQ = quant != 0;
   const dirT = a16(scratch);
-  const pa = dirT + a16(<usize>DESC * D * 4), pb = pa + a16(<usize>ca * D * 4);
+  const pa = dirT + a16(<usize>DESC * DIR_BLOCK * 4), pb = pa + a16(<usize>ca * D * 4);
   const rowA = pb + a16(<usize>cb * D * 4), rowB = rowA + a16(mx * 4), tmp = rowB + a16(mx * 4);
   const hist = tmp + a16(mx * 4);
   const ua = hist + HIST_BYTES, ma = ua + a16(<usize>ca * 4), ub = ma + a16(<usize>ca * 4), mb = ub + a16(<usize>cb * 4);
   const table = mb + a16(<usize>cb * 4), wA = table + a16(tableSlots(max(ca, cb)) * 8), wB = wA + a16(<usize>ca * 4);
   const pk = wB + a16(<usize>cb * 4), stA = pk + a16(PACK_BYTES), stB = stA + <usize>(DIR_BLOCK / DB) * STAT_BYTES;
-  const pqA = stB + <usize>(DIR_BLOCK / DB) * STAT_BYTES, pqB = pqA + a16(packedBytes(ca)), dq = pqB + a16(packedBytes(cb));
+  const pqA = stB + <usize>(DIR_BLOCK / DB) * STAT_BYTES, pqB = pqA + (useQ ? a16(packedBytes(ca)) : 0), dq = pqB + (useQ ? a16(packedBytes(cb)) : 0);
   const invA = dq + <usize>(DIR_BLOCK / QDB) * QBLOCK_BYTES, invB = invA + <usize>DIR_BLOCK * 4;
   const hs = invB + <usize>DIR_BLOCK * 4;
   // each distinct position is projected once (rows of pa / pb hold nua / nub
   // values) where that saves a twentieth or more (at 32 px, 128 draws among 676
   // positions repeat about 9%); otherwise the patches as given
-  const kept = reuse == 1 && keptValid && keptOa == oa && keptOb == ob && keptHashA == hashA && keptHashB == hashB && keptCa == ca && keptCb == cb && keptScratch == scratch && keptMode == projMode;
+  const kept = reuse == 1 && keptValid && keptOa == oa && keptOb == ob && keptHashA == hashA && keptHashB == hashB && keptCa == ca && keptCb == cb && keptScratch == scratch && keptMode == projMode && keptBlock == block && keptQuant == useQ;
   keptValid = false;
   let nua = kept ? keptNua : dedupe(oa, ca, ua, ma, table), nub = kept ? keptNub : dedupe(ob, cb, ub, mb, table);
   const gA = <i64>nua * 20 <= <i64>ca * 19, gB = <i64>nub * 20 <= <i64>cb * 19;
@@ -334,12 +373,12 @@ export function swd_chunk(la: usize, lenA: i32, oa: usize, ca: i32, lb: usize, l
   const rs = <usize>stride << 2;
   // the i16 path: both sets' patches packed once per level (the following chunks of the level take them from the scratch)
   let scA = kept ? keptScaleA : 0, scB = kept ? keptScaleB : 0, qnorm = kept ? keptQnorm : 0;
-  if (!kept && projMode == 0) {
+  if (!kept && projMode == 0 && useQ) {
     if (planQuant(la, lenA, gA ? ua : oa, nua, pqA, lb, lenB, gB ? ub : ob, nub, pqB, rs)) { scA = quantScaleA; scB = quantScaleB; qnorm = quantNorm; }
   }
-  keptScaleA = scA; keptScaleB = scB; keptQnorm = qnorm; keptMode = projMode;
-  for (let s0 = 0; s0 < ndir; s0 += DIR_BLOCK) {
-    const ns = min(DIR_BLOCK, ndir - s0), nb = (ns + DB - 1) / DB;
+  keptScaleA = scA; keptScaleB = scB; keptQnorm = qnorm; keptMode = projMode; keptBlock = block; keptQuant = useQ;
+  for (let s0 = 0; s0 < ndir; s0 += block) {
+    const ns = min(block, ndir - s0), nb = (ns + DB - 1) / DB;
     // each direction's min, max and sum |x| come from the projection's epilogue (W1's bins need them);
     // the i16 path's blocks of 8 may reach past the last block of 12 (36 directions: 40), so set up both counts
     const nst = max(nb, ((ns + QDB - 1) / QDB * QDB + DB - 1) / DB);

@@ -3,7 +3,7 @@
 //   [--range auto|-1,1|0,1|0,255] [--layout auto|nhwc|nchw] [--strict]
 //   [--threads T] [--seed S]
 // Exit codes: 0 done, 2 bad input (one line on stderr), 1 internal error.
-import { availableParallelism } from 'node:os';
+import { availableParallelism, totalmem } from 'node:os';
 import { writeFileSync, renameSync } from 'node:fs';
 import { scoreDiversity, validateSet, MAX_VENDI_MS, MIN_SAMPLES_FOR_VERDICT, type DiversityReport } from '../metrics/diversity';
 import { nodeWorkerFactory } from '../platform/node';
@@ -141,6 +141,8 @@ export async function runDiversityCli(argv: string[]): Promise<number> {
     const bar = args.json ? null : makeProgressBar('diversity');
     const report = await scoreDiversity(input.set, {
       ref: ref?.set, swd: !!ref, pairs: args.pairs, seed: args.seed, threads: args.threads, workers: nodeWorkerFactory,
+      // SWD's workers each hold a whole level (up to 4 GiB for big sets): as many as fit in 3/4 of the RAM
+      memoryLimit: Math.floor(totalmem() * 0.75),
       onProgress: bar ? (p) => bar.update(p.done, p.total, { text: p.stage }) : undefined,
     });
     bar?.stop();

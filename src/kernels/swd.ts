@@ -11,6 +11,67 @@ export const SWD_DESC = 147;
 /** NHWC RGB images: Uint8Array 0..255 or Float32Array in [0,1]. */
 export interface SwdImages { data: Float32Array | Uint8Array; n: number; height: number; width: number }
 
+/**
+ * Directions swd_chunk projects a pass, largest first. A smaller block needs
+ * less scratch (each set's projections for a block: 4 bytes a patch and
+ * direction) and gives the same W1 for every direction: it only changes the
+ * order of the work.
+ */
+export const SWD_BLOCKS: readonly number[] = [72, 48, 24];
+
+/** Bytes one WebAssembly instance may use for a level: wasm32's 4 GiB, less 64 MiB for the heap's start and headers. */
+export const SWD_MEMORY_LIMIT = 2 ** 32 - 2 ** 26;
+
+/** How one level runs in one instance (see swdMemoryPlan). */
+export interface SwdMemoryPlan {
+  /** Directions projected a pass. */
+  block: number;
+  /** Whether the i16 projection's packed descriptors fit (false: the f32 projection). */
+  quant: boolean;
+  /** The level's bytes in the instance under this plan. */
+  bytes: number;
+}
+
+/** A set as far as its memory goes: images, their size, and bytes per image as the caller holds them (1 for u8, 4 for f32 per value). */
+export interface SwdSetSize { n: number; height: number; width: number; bytesPerValue: number }
+
+const sizeOf = (s: SwdImages): SwdSetSize => ({ n: s.n, height: s.height, width: s.width, bytesPerValue: s.data instanceof Uint8Array ? 1 : 4 });
+
+/**
+ * Bytes one instance holds for a level of both sets: each set's images as
+ * copied in, its level (f32), patch offsets and statistics, what swd_prepare
+ * allocates itself, then the directions (ndir), swd_chunk's scratch for
+ * `block` and `quant`, and the output; with room for every allocation's
+ * alignment and header.
+ */
+export function swdLevelBytes(a: SwdSetSize, b: SwdSetSize, level: number, countA: number, countB: number, ndir: number, block: number, quant: boolean): number {
+  const ex = metricsWasm().exports;
+  const hl = levelSide(a.height, level), wl = levelSide(a.width, level), pad = 64;
+  const set = (s: SwdSetSize, count: number) => s.n * s.height * s.width * 3 * s.bytesPerValue + s.n * hl * wl * 3 * 4 + count * 4 + 48 +
+    ex.swd_prepare_bytes(s.n, s.height, s.width, level, count) + 4 * pad;
+  const scratch = ex.swd_scratch_bytes(countA, countB, block, quant ? 1 : 0);
+  if (!(scratch > 0)) throw new Error(`swdLevelBytes: no scratch size for ${countA} and ${countB} patches, block ${block}`);
+  return set(a, countA) + set(b, countB) + ndir * SWD_DESC * 4 + scratch + ndir * 8 + 3 * pad;
+}
+
+/**
+ * The plan for a level: the largest block with the i16 projection whose
+ * bytes fit `limit`, else the largest block with the f32 projection (which
+ * needs no packed descriptors: 592 bytes less a patch pair), else null (the
+ * sets are too large for one instance). The plan depends only on the sizes,
+ * so every thread count gives the same numbers.
+ */
+export function swdMemoryPlan(a: SwdSetSize | SwdImages, b: SwdSetSize | SwdImages, level: number, countA: number, countB: number, ndir: number, limit = SWD_MEMORY_LIMIT): SwdMemoryPlan | null {
+  const sa = 'data' in a ? sizeOf(a) : a, sb = 'data' in b ? sizeOf(b) : b;
+  for (const quant of [true, false]) {
+    for (const block of SWD_BLOCKS) {
+      const bytes = swdLevelBytes(sa, sb, level, countA, countB, ndir, block, quant);
+      if (bytes <= limit) return { block, quant, bytes };
+    }
+  }
+  return null;
+}
+
 function check(kernel: string, code: number): void {
   if (code === 0) return;
   const why = code === -1 ? 'bad dimensions' : code === -2 ? 'buffer outside wasm memory' : code === -5 ? 'patch outside the level' : `error ${code}`;
@@ -54,15 +115,15 @@ export function swdLevel(s: SwdImages, level: number, lowpass: boolean, offsets?
  * patches (offsets into levelA / levelB, rows of `stride` floats). dirs: f32
  * [ndir][147]. The levels are used as given (normalise them with swdLevel).
  */
-export function swdProject(levelA: Float32Array, offsA: Int32Array, levelB: Float32Array, offsB: Int32Array, stride: number, dirs: Float32Array): Float64Array {
+export function swdProject(levelA: Float32Array, offsA: Int32Array, levelB: Float32Array, offsB: Int32Array, stride: number, dirs: Float32Array, plan: { block: number; quant: boolean } = { block: SWD_BLOCKS[0], quant: true }): Float64Array {
   if (dirs.length % SWD_DESC !== 0 || dirs.length === 0) throw new Error(`swdProject: dirs must hold ndir x ${SWD_DESC} floats, got ${dirs.length}`);
   const wasm = metricsWasm();
   wasm.exports.reset();
   const ndir = dirs.length / SWD_DESC;
   const la = wasm.put(levelA), lb = wasm.put(levelB), oa = wasm.put(offsA), ob = wasm.put(offsB), dp = wasm.put(dirs);
-  const sc = wasm.exports.alloc(wasm.exports.swd_scratch_bytes(offsA.length, offsB.length)) >>> 0;
+  const sc = wasm.exports.alloc(wasm.exports.swd_scratch_bytes(offsA.length, offsB.length, plan.block, plan.quant ? 1 : 0)) >>> 0;
   const out = wasm.exports.alloc(ndir * 8) >>> 0;
-  check('swd_chunk', wasm.exports.swd_chunk(la, levelA.length, oa, offsA.length, lb, levelB.length, ob, offsB.length, stride, dp, ndir, sc, out, 0));
+  check('swd_chunk', wasm.exports.swd_chunk(la, levelA.length, oa, offsA.length, lb, levelB.length, ob, offsB.length, stride, dp, ndir, sc, out, 0, plan.block, plan.quant ? 1 : 0));
   return wasm.f64.slice(out >>> 3, (out >>> 3) + ndir);
 }
 
@@ -88,11 +149,18 @@ export function swdProjectionMethod(method: 'auto' | 'f32'): 'auto' | 'f32' {
   return metricsWasm().exports.swd_projection_mode(method === 'f32' ? 1 : 0) === 1 ? 'f32' : 'auto';
 }
 
-/** One level, both sets, on this thread: the pyramid, normalisation and W1 for every direction, all in wasm memory. */
-export function swdLevelDistances(a: SwdImages, b: SwdImages, level: number, lowpass: boolean, offsA: Int32Array, offsB: Int32Array, dirs: Float32Array): Float64Array {
+/**
+ * One level, both sets, on this thread: the pyramid, normalisation and W1 for
+ * every direction, all in wasm memory, under `plan` (default: swdMemoryPlan's
+ * for these sizes; an error if they do not fit one instance).
+ */
+export function swdLevelDistances(a: SwdImages, b: SwdImages, level: number, lowpass: boolean, offsA: Int32Array, offsB: Int32Array, dirs: Float32Array, plan?: { block: number; quant: boolean }): Float64Array {
   checkImages(a, 'swdLevelDistances'); checkImages(b, 'swdLevelDistances');
   if (a.height !== b.height || a.width !== b.width) throw new Error(`swdLevelDistances: sets of different sizes (${a.width}x${a.height}, ${b.width}x${b.height})`);
   if (dirs.length % SWD_DESC !== 0 || dirs.length === 0) throw new Error(`swdLevelDistances: dirs must hold ndir x ${SWD_DESC} floats, got ${dirs.length}`);
+  const ndir = dirs.length / SWD_DESC;
+  const p = plan ?? swdMemoryPlan(a, b, level, offsA.length, offsB.length, ndir);
+  if (!p) throw new Error(`swdLevelDistances: ${a.n} and ${b.n} images of ${a.width}x${a.height} do not fit one WebAssembly instance at level ${level}`);
   const wasm = metricsWasm();
   const ex = wasm.exports;
   ex.reset();
@@ -105,10 +173,9 @@ export function swdLevelDistances(a: SwdImages, b: SwdImages, level: number, low
     return { lp, op, len };
   };
   const A = prep(a, offsA), B = prep(b, offsB);
-  const ndir = dirs.length / SWD_DESC;
   const dp = wasm.put(dirs);
-  const sc = ex.alloc(ex.swd_scratch_bytes(offsA.length, offsB.length)) >>> 0;
+  const sc = ex.alloc(ex.swd_scratch_bytes(offsA.length, offsB.length, p.block, p.quant ? 1 : 0)) >>> 0;
   const out = ex.alloc(ndir * 8) >>> 0;
-  check('swd_chunk', ex.swd_chunk(A.lp, A.len, A.op, offsA.length, B.lp, B.len, B.op, offsB.length, wl * 3, dp, ndir, sc, out, 0));
+  check('swd_chunk', ex.swd_chunk(A.lp, A.len, A.op, offsA.length, B.lp, B.len, B.op, offsB.length, wl * 3, dp, ndir, sc, out, 0, p.block, p.quant ? 1 : 0));
   return wasm.f64.slice(out >>> 3, (out >>> 3) + ndir);
 }

@@ -51,6 +51,8 @@ export interface DiversityOptions {
    * by `seed`. Both sets must then be of one size, at least 16 px (SwdError).
    */
   swd?: boolean;
+  /** Bytes SWD's WebAssembly instances may hold together (SwdOptions.memoryLimit; default: no limit but 4 GiB an instance). */
+  memoryLimit?: number;
   onProgress?: (p: DiversityProgress) => void;
 }
 
@@ -454,7 +456,7 @@ export async function scoreDiversity(samples: SampleSet, opts: DiversityOptions 
   const t0 = typeof performance !== 'undefined' ? performance.now() : Date.now();
   validateSet(samples, 'samples');
   if (opts.ref) validateSet(opts.ref, 'reference');
-  if (opts.swd && opts.ref) checkSwdSets(samples, opts.ref);
+  if (opts.swd && opts.ref) checkSwdSets(samples, opts.ref, ['samples', 'reference'], { memoryLimit: opts.memoryLimit });
   const notes: string[] = ['MS-SSIM on luminance (Rec. 601), small-image rule: window min(11, h, w) per scale, sigma 1.5*window/11, valid, 2x2 box downsampling'];
   if (opts.pairs !== undefined && opts.pairs < (samples.n * (samples.n - 1)) / 2) notes.push(`MS-SSIM on ${opts.pairs} random pairs (seed ${opts.seed ?? 1}); no MS-SSIM Vendi`);
   let refScores: SetScores | undefined;
@@ -473,7 +475,7 @@ export async function scoreDiversity(samples: SampleSet, opts: DiversityOptions 
     g = await scoreSet(samples, { ...opts, pool, dupThreshold: thr, dupSource: src, label: 'samples' });
     if (opts.swd && opts.ref) {
       opts.onProgress?.({ stage: 'SWD', done: 0, total: 1 });
-      swd = await slicedWasserstein(samples, opts.ref, { seed: opts.seed ?? 1, pool, onProgress: (done, total) => opts.onProgress?.({ stage: 'SWD', done, total }) });
+      swd = await slicedWasserstein(samples, opts.ref, { seed: opts.seed ?? 1, pool, memoryLimit: opts.memoryLimit, onProgress: (done, total) => opts.onProgress?.({ stage: 'SWD', done, total }) });
     }
   } finally {
     pool?.close();

@@ -3,8 +3,8 @@ export { scoreDiversity, scoreSet, pairwiseMsssim, ndbScore, ndbModel, decideVer
 export { fromGeneratorOutput, parseNpy, encodeNpy, splitGrid, fromImages, concatSamples, subsetSamples, luminance, pixelFeatures, SampleError, type SampleSet } from './samples';
 export { MetricsPool, type WorkerFactory, type WorkerLike } from './pool';
 export { renderReportHtml } from './report_html';
-export { slicedWasserstein, swdPlan, swdLevels, swdPatchOffsets, swdDirections, checkSwdSets, SwdError, SWD_DEFAULTS, type SwdResult, type SwdOptions } from './swd';
-export { swdLevel, swdProject, swdLevelDistances, swdW1Method, swdProjectionMethod } from '../kernels/swd';
+export { slicedWasserstein, swdPlan, swdMemoryPlans, swdLevels, swdPatchOffsets, swdDirections, checkSwdSets, SwdError, SWD_DEFAULTS, type SwdResult, type SwdOptions } from './swd';
+export { swdLevel, swdProject, swdLevelDistances, swdW1Method, swdProjectionMethod, swdMemoryPlan, SWD_MEMORY_LIMIT, type SwdMemoryPlan } from '../kernels/swd';
 export { syntheticFaces, collapsedFrom, withRepeats } from './synthetic';
 export { scoreGeneratedSamples, diversityRecord, referenceFromU8, type DiversityRecord } from './trainer';
 export { symEigenvalues } from '../kernels/eigen';

@@ -83,14 +83,14 @@ listen((msg) => {
         };
         const A = prep(S.a, msg.offsA), B = prep(S.b, msg.offsB);
         const dp = ex.alloc(msg.maxDirs * 147 * 4) >>> 0;
-        const sc = ex.alloc(ex.swd_scratch_bytes(A.count, B.count)) >>> 0;
+        const sc = ex.alloc(ex.swd_scratch_bytes(A.count, B.count, msg.block, msg.quant ? 1 : 0)) >>> 0;
         const op = ex.alloc(msg.maxDirs * 8) >>> 0;
-        S.prep = { level: msg.level, A, B, dp, sc, op, stride: msg.wl * 3, chunks: 0 };
+        S.prep = { level: msg.level, A, B, dp, sc, op, stride: msg.wl * 3, chunks: 0, block: msg.block, quant: msg.quant ? 1 : 0 };
       }
       const P = S.prep, ndir = msg.dirs.length / 147;
       new Float32Array(ex.memory.buffer).set(msg.dirs, P.dp >>> 2);
       // after the level's first chunk, the repeated patch positions that chunk found stay in the scratch (reuse = 1)
-      const code = ex.swd_chunk(P.A.lp, P.A.len, P.A.op, P.A.count, P.B.lp, P.B.len, P.B.op, P.B.count, P.stride, P.dp, ndir, P.sc, P.op, P.chunks > 0 ? 1 : 0);
+      const code = ex.swd_chunk(P.A.lp, P.A.len, P.A.op, P.A.count, P.B.lp, P.B.len, P.B.op, P.B.count, P.stride, P.dp, ndir, P.sc, P.op, P.chunks > 0 ? 1 : 0, P.block, P.quant);
       if (code !== 0) throw new Error('swd_chunk failed with code ' + code);
       P.chunks++;
       const out = new Float64Array(ex.memory.buffer).slice(P.op >>> 3, (P.op >>> 3) + ndir);
@@ -110,8 +110,12 @@ const heldOf = (a: SwdImages, b: SwdImages) => ({ a: a.data, b: b.data, na: a.n,
 
 export interface MsssimTask { images: Int32Array; pairs: Int32Array }
 
-/** One SWD level (size hl x wl) and some of its directions (f32 [ndir][147]); maxDirs bounds ndir for the level's tasks. */
-export interface SwdTask { level: number; lowpass: boolean; hl: number; wl: number; offsA: Int32Array; offsB: Int32Array; dirs: Float32Array; maxDirs: number }
+/**
+ * One SWD level (size hl x wl) and some of its directions (f32 [ndir][147]);
+ * maxDirs bounds ndir for the level's tasks; block and quant: the level's
+ * memory plan (kernels/swd.ts swdMemoryPlan), the same for all its tasks.
+ */
+export interface SwdTask { level: number; lowpass: boolean; hl: number; wl: number; offsA: Int32Array; offsB: Int32Array; dirs: Float32Array; maxDirs: number; block: number; quant: boolean }
 
 /**
  * The SWD task worker k takes next (an index into `levels`, the levels of the
@@ -176,8 +180,8 @@ export class MetricsPool {
   }
 
   /** Hands the tasks out one per worker at a time (src/util/job_pool.ts); a task's error rejects. */
-  private async runAll(msgs: Record<string, unknown>[], onResult: (task: number, out: any) => void, pick?: (k: number, left: readonly number[]) => number): Promise<void> {
-    await runJobs<{ type: string; id: number; out?: any; message?: string }>(this.workers, {
+  private async runAll(msgs: Record<string, unknown>[], onResult: (task: number, out: any) => void, pick?: (k: number, left: readonly number[]) => number, workers: WorkerLike[] = this.workers): Promise<void> {
+    await runJobs<{ type: string; id: number; out?: any; message?: string }>(workers, {
       jobs: msgs.map((_, i) => i),
       pick,
       send: (w, id) => w.postMessage({ ...msgs[id], id }),
@@ -220,15 +224,17 @@ export class MetricsPool {
    * with the most tasks left. With 2 workers and 3 levels only the last level
    * is prepared twice, not every level.
    */
-  async swd(a: SwdImages, b: SwdImages, tasks: SwdTask[], onResult: (task: number, out: Float64Array) => void): Promise<void> {
+  async swd(a: SwdImages, b: SwdImages, tasks: SwdTask[], onResult: (task: number, out: Float64Array) => void, maxWorkers = this.workers.length): Promise<void> {
+    // the first maxWorkers workers only (each holds a whole level: slicedWasserstein's memoryLimit)
+    const ws = this.workers.slice(0, Math.max(1, Math.min(maxWorkers, this.workers.length)));
     // the sets go out unless these very arrays went with create
     // (once: a later call sends its sets again, whose contents may have changed)
     const S = this.swdHeld, now = heldOf(a, b);
     this.swdHeld = null;
     if (!S || S.a !== now.a || S.b !== now.b || S.na !== now.na || S.nb !== now.nb || S.h !== now.h || S.w !== now.w) {
-      for (const wk of this.workers) postSwdSets(wk, a, b);
+      for (const wk of ws) postSwdSets(wk, a, b);
     }
-    const held = this.workers.map(() => -1);
+    const held = ws.map(() => -1);
     // only a worker's first task of a level carries the patch positions (it prepares the level then)
     const msgs: Record<string, unknown>[] = tasks.map((t) => ({ type: 'swd', ...t }));
     await this.runAll(msgs, onResult, (k, left) => {
@@ -237,7 +243,7 @@ export class MetricsPool {
       if (held[k] === tasks[id].level) msgs[id] = { ...msgs[id], offsA: null, offsB: null };
       held[k] = tasks[id].level;
       return i;
-    });
+    }, ws);
   }
 
   close(): void {

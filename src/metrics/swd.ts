@@ -9,7 +9,7 @@
 // The random parts come from src/util/rng.ts, one stream per level for the
 // directions and per (level, set) for the patch positions, all derived from
 // `seed`. The wasm side (assembly/metrics/swd*.ts) does the rest.
-import { swdLevelDistances, levelSide, SWD_DESC, SWD_NHOOD, type SwdImages } from '../kernels/swd';
+import { swdLevelDistances, swdMemoryPlan, swdLevelBytes, levelSide, SWD_BLOCKS, SWD_DESC, SWD_NHOOD, SWD_MEMORY_LIMIT, type SwdImages, type SwdMemoryPlan } from '../kernels/swd';
 import { Rng } from '../util/rng';
 import { MetricsPool, type SwdTask, type WorkerFactory } from './pool';
 import { SampleError, type SampleSet } from './samples';
@@ -36,6 +36,14 @@ export interface SwdOptions {
   dirRepeats?: number;
   dirsPerRepeat?: number;
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Bytes this call's WebAssembly instances may hold together (default: no
+   * limit but one instance's 4 GiB). Each worker holds a whole level, so with
+   * a pool only as many workers take SWD tasks as their levels fit in this
+   * (the numbers are the same with any number); SwdError when one does not fit.
+   * The diversity CLI passes three quarters of the machine's memory.
+   */
+  memoryLimit?: number;
 }
 
 export interface SwdResult {
@@ -54,13 +62,57 @@ export function swdLevels(h: number, w: number): { height: number; width: number
   return out;
 }
 
-/** Throws SwdError unless both sets are at least 16 px and of one size. */
-export function checkSwdSets(a: SampleSet, b: SampleSet, names: [string, string] = ['samples', 'reference']): void {
+/**
+ * Throws SwdError unless both sets are at least 16 px and of one size, and
+ * (with the options SWD will run with) every level fits one WebAssembly
+ * instance (swdMemoryPlans), so a caller can check before other work.
+ */
+export function checkSwdSets(a: SampleSet, b: SampleSet, names: [string, string] = ['samples', 'reference'], opts?: SwdOptions): void {
   for (const [s, name] of [[a, names[0]], [b, names[1]]] as const) {
     if (Math.min(s.height, s.width) < SWD_DEFAULTS.minResolution) throw new SwdError(`SWD: ${name} are ${s.width}x${s.height}; it needs images of at least ${SWD_DEFAULTS.minResolution}x${SWD_DEFAULTS.minResolution}`);
     if (s.n < 1) throw new SwdError(`SWD: no ${name}`);
   }
   if (a.height !== b.height || a.width !== b.width) throw new SwdError(`SWD: ${names[0]} are ${a.width}x${a.height} but ${names[1]} ${b.width}x${b.height}; it compares sets of one size`);
+  if (opts) swdMemoryPlans(a, b, opts, names);
+}
+
+const gib = (bytes: number) => (bytes / 2 ** 30).toFixed(1);
+
+/** Neighbourhoods per image and directions per level (countsOf), SwdError unless both are at least 1 (counts). */
+function countsOf(opts: SwdOptions): { per: number; ndir: number } {
+  return { per: opts.nhoodsPerImage ?? SWD_DEFAULTS.nhoodsPerImage, ndir: (opts.dirRepeats ?? SWD_DEFAULTS.dirRepeats) * (opts.dirsPerRepeat ?? SWD_DEFAULTS.dirsPerRepeat) };
+}
+function counts(opts: SwdOptions): { per: number; ndir: number } {
+  const c = countsOf(opts);
+  if (!(c.per >= 1 && c.ndir >= 1)) throw new SwdError('SWD: need at least one neighbourhood per image and one direction');
+  return c;
+}
+
+const setSize = (s: SampleSet) => ({ n: s.n, height: s.height, width: s.width, bytesPerValue: s.data instanceof Uint8Array ? 1 : 4 });
+
+/**
+ * Each level's memory plan (kernels/swd.ts swdMemoryPlan: how many
+ * directions a pass, and whether the i16 projection's packed descriptors
+ * fit). Every thread runs a level under the same plan. Throws SwdError,
+ * with about how many images would fit, when a level does not fit one
+ * WebAssembly instance's 4 GiB (at 64x64 about 27,000 images a set; up to
+ * about 17,000 keep the i16 projection).
+ */
+export function swdMemoryPlans(a: SampleSet, b: SampleSet, opts: SwdOptions = {}, names: [string, string] = ['samples', 'reference']): SwdMemoryPlan[] {
+  const { per, ndir } = counts(opts);
+  const sa = setSize(a), sb = setSize(b);
+  return swdLevels(a.height, a.width).map((lv, l) => {
+    const plan = swdMemoryPlan(sa, sb, l, a.n * per, b.n * per, ndir);
+    const allowed = opts.memoryLimit ?? Infinity;
+    if (plan && plan.bytes > allowed) {
+      throw new SwdError(`SWD: ${a.n} ${names[0]} and ${b.n} ${names[1]} of ${a.width}x${a.height} need ${gib(plan.bytes)} GiB at the ${lv.width}x${lv.height} level, more than the ${gib(allowed)} GiB allowed (memoryLimit); score at most about ${Math.floor(Math.max(a.n, b.n) * allowed / plan.bytes)} images a set (a random subset)`);
+    }
+    if (plan) return plan;
+    // the least it could take (f32 projection, smallest block); the need grows about linearly with the images
+    const need = swdLevelBytes(sa, sb, l, a.n * per, b.n * per, ndir, SWD_BLOCKS[SWD_BLOCKS.length - 1], false);
+    const fit = Math.floor(Math.max(a.n, b.n) * SWD_MEMORY_LIMIT / need);
+    throw new SwdError(`SWD: ${a.n} ${names[0]} and ${b.n} ${names[1]} of ${a.width}x${a.height} need ${gib(need)} GiB at the ${lv.width}x${lv.height} level, more than one WebAssembly instance's 4 GiB; score at most about ${fit} images a set (a random subset)`);
+  });
 }
 
 /** A 32-bit stream id for (seed, purpose, level, set). */
@@ -107,9 +159,7 @@ export interface SwdLevelPlan { level: number; lowpass: boolean; hl: number; wl:
 export function swdPlan(a: SampleSet, b: SampleSet, opts: SwdOptions = {}): SwdLevelPlan[] {
   checkSwdSets(a, b);
   const seed = opts.seed ?? 1;
-  const per = opts.nhoodsPerImage ?? SWD_DEFAULTS.nhoodsPerImage;
-  const ndir = (opts.dirRepeats ?? SWD_DEFAULTS.dirRepeats) * (opts.dirsPerRepeat ?? SWD_DEFAULTS.dirsPerRepeat);
-  if (!(per >= 1 && ndir >= 1)) throw new SwdError('SWD: need at least one neighbourhood per image and one direction');
+  const { per, ndir } = counts(opts);
   const levels = swdLevels(a.height, a.width);
   return levels.map((lv, l) => ({
     level: l, lowpass: l === levels.length - 1, hl: lv.height, wl: lv.width,
@@ -148,9 +198,15 @@ const imagesOf = (s: SampleSet): SwdImages => ({ data: s.data, n: s.n, height: s
  */
 export async function slicedWasserstein(a: SampleSet, b: SampleSet, opts: SwdOptions = {}): Promise<SwdResult> {
   checkSwdSets(a, b);
+  // sets too large for one instance fail here, before any worker starts and gets a copy of them
+  // (bad counts fail in swdPlan below, as a plan's error after the start)
+  const { per, ndir: nd } = countsOf(opts);
+  const mem = per >= 1 && nd >= 1 ? swdMemoryPlans(a, b, opts) : [];
+  // as many workers as hold their levels within memoryLimit (swdMemoryPlans made sure one does)
+  const fit = Math.max(1, Math.floor((opts.memoryLimit ?? Infinity) / Math.max(1, ...mem.map((m) => m.bytes))));
   // the workers start (their own threads) while this thread draws the plan
   // (the image sets go to them right behind the module)
-  const starting = opts.pool === undefined ? MetricsPool.create(opts.threads ?? 1, opts.workers, [imagesOf(a), imagesOf(b)]) : null;
+  const starting = opts.pool === undefined ? MetricsPool.create(Math.min(opts.threads ?? 1, fit), opts.workers, [imagesOf(a), imagesOf(b)]) : null;
   let plan: SwdLevelPlan[];
   try {
     plan = swdPlan(a, b, opts);
@@ -164,19 +220,20 @@ export async function slicedWasserstein(a: SampleSet, b: SampleSet, opts: SwdOpt
   const pool = opts.pool ?? own;
   try {
     if (pool) {
-      const sizes = swdTaskSizes(ndir, pool.size);
+      const used = Math.min(pool.size, fit);
+      const sizes = swdTaskSizes(ndir, used);
       const tasks: (SwdTask & { d0: number })[] = [];
       for (const p of plan) for (let i = 0, d0 = 0; i < sizes.length; d0 += sizes[i++]) {
-        tasks.push({ level: p.level, lowpass: p.lowpass, hl: p.hl, wl: p.wl, offsA: p.offsA, offsB: p.offsB, dirs: p.dirs.subarray(d0 * SWD_DESC, (d0 + sizes[i]) * SWD_DESC), maxDirs: sizes[0], d0 });
+        tasks.push({ level: p.level, lowpass: p.lowpass, hl: p.hl, wl: p.wl, offsA: p.offsA, offsB: p.offsB, dirs: p.dirs.subarray(d0 * SWD_DESC, (d0 + sizes[i]) * SWD_DESC), maxDirs: sizes[0], block: mem[p.level].block, quant: mem[p.level].quant, d0 });
       }
       let done = 0;
       await pool.swd(imagesOf(a), imagesOf(b), tasks, (id, out) => {
         dist[tasks[id].level].set(out, tasks[id].d0);
         opts.onProgress?.(++done, tasks.length);
-      });
+      }, used);
     } else {
       plan.forEach((p, l) => {
-        dist[l] = swdLevelDistances(imagesOf(a), imagesOf(b), p.level, p.lowpass, p.offsA, p.offsB, p.dirs);
+        dist[l] = swdLevelDistances(imagesOf(a), imagesOf(b), p.level, p.lowpass, p.offsA, p.offsB, p.dirs, mem[p.level]);
         opts.onProgress?.(l + 1, plan.length);
       });
     }

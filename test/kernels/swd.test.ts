@@ -234,9 +234,9 @@ describe.each(BUILDS)('%s build', (simd) => {
       const wasm = metricsWasm(), ex = wasm.exports;
       ex.reset();
       const la = wasm.put(A), lb = wasm.put(B), pa1 = wasm.put(o1a), pb1 = wasm.put(o1b), pa2 = wasm.put(o2a), pb2 = wasm.put(o2b), dp = wasm.put(dirs);
-      const sc = ex.alloc(ex.swd_scratch_bytes(400, 333)) >>> 0, out = ex.alloc(30 * 8) >>> 0;
+      const sc = ex.alloc(ex.swd_scratch_bytes(400, 333, 72, 1)) >>> 0, out = ex.alloc(30 * 8) >>> 0;
       const chunk = (oa: number, ob: number, d0: number, d1: number, reuse: number) => {
-        expect(ex.swd_chunk(la, A.length, oa, 400, lb, B.length, ob, 333, w * 3, dp + d0 * 147 * 4, d1 - d0, sc, out, reuse)).toBe(0);
+        expect(ex.swd_chunk(la, A.length, oa, 400, lb, B.length, ob, 333, w * 3, dp + d0 * 147 * 4, d1 - d0, sc, out, reuse, 72, 1)).toBe(0);
         return Array.from(wasm.f64.subarray(out >>> 3, (out >>> 3) + d1 - d0));
       };
       const first = chunk(pa1, pb1, 0, 10, 0), next = chunk(pa1, pb1, 10, 30, 1);

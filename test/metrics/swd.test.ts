@@ -3,7 +3,7 @@ import { mkdtempSync, mkdirSync, writeFileSync, rmSync, readFileSync } from 'nod
 import { encodePng } from '../../src/train/grid';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { slicedWasserstein, swdPlan, swdLevels, swdTaskSizes, SwdError } from '../../src/metrics/swd';
+import { slicedWasserstein, swdPlan, swdLevels, swdTaskSizes, swdMemoryPlans, SwdError } from '../../src/metrics/swd';
 import { swdPick, MetricsPool } from '../../src/metrics/pool';
 import { swdLevelDistances } from '../../src/kernels/swd';
 import { scoreDiversity } from '../../src/metrics/diversity';
@@ -191,6 +191,34 @@ describe('slicedWasserstein', () => {
     started.length = 0;
     await expect(slicedWasserstein(textures(3, 15, 1), textures(3, 15, 2), { threads: 2, workers: counting })).rejects.toThrow(SwdError);
     expect(started).toHaveLength(0);
+  });
+
+  it('memoryLimit: only as many workers as hold their levels take tasks (same numbers); below one level, SwdError before any worker starts', async () => {
+    const started: { swdTasks: number; terminated: boolean }[] = [];
+    const counting = (src: string) => {
+      const w = workers(src), rec = { swdTasks: 0, terminated: false };
+      started.push(rec);
+      return { postMessage: (m: any) => { if (m?.type === 'swd') rec.swdTasks++; w.postMessage(m); }, onMessage: w.onMessage.bind(w), onError: w.onError.bind(w), terminate: () => { rec.terminated = true; w.terminate(); } };
+    };
+    const a = textures(12, 32, 1), b = textures(12, 32, 2);
+    const free = await slicedWasserstein(a, b, { threads: 2, workers: counting });
+    expect(started.map((w) => w.swdTasks > 0)).toEqual([true, true]);
+    const need = Math.max(...swdMemoryPlans(a, b).map((p) => p.bytes));
+    // room for one level, not two: the pool it starts has one worker
+    started.length = 0;
+    expect(await slicedWasserstein(a, b, { threads: 2, workers: counting, memoryLimit: 1.5 * need })).toEqual(free);
+    expect(started.length).toBeLessThanOrEqual(1);
+    // a pool given: its first worker only
+    const pool = (await MetricsPool.create(2, counting))!;
+    started.splice(0, started.length - 2);
+    try {
+      expect(await slicedWasserstein(a, b, { pool, memoryLimit: 1.5 * need })).toEqual(free);
+      expect(started.map((w) => w.swdTasks > 0)).toEqual([true, false]);
+    } finally { pool.close(); }
+    started.length = 0;
+    await expect(slicedWasserstein(a, b, { threads: 2, workers: counting, memoryLimit: need / 2 })).rejects.toThrow(/SWD: 12 samples and 12 reference of 32x32 need [\d.]+ GiB at the 32x32 level, more than the [\d.]+ GiB allowed \(memoryLimit\)/);
+    expect(started).toHaveLength(0);
+    await expect(scoreDiversity(a, { ref: b, swd: true, memoryLimit: need / 2 })).rejects.toThrow(SwdError);
   });
 
   it('sets under 16 px or of different sizes: SwdError naming the sizes', async () => {
