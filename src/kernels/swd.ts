@@ -35,7 +35,8 @@ export interface SwdMemoryPlan {
 /** A set as far as its memory goes: images, their size, and bytes per image as the caller holds them (1 for u8, 4 for f32 per value). */
 export interface SwdSetSize { n: number; height: number; width: number; bytesPerValue: number }
 
-const sizeOf = (s: SwdImages): SwdSetSize => ({ n: s.n, height: s.height, width: s.width, bytesPerValue: s.data instanceof Uint8Array ? 1 : 4 });
+/** A set's size for swdLevelBytes (its data's type gives the bytes a value). */
+export const swdSetSize = (s: SwdImages): SwdSetSize => ({ n: s.n, height: s.height, width: s.width, bytesPerValue: s.data instanceof Uint8Array ? 1 : 4 });
 
 /**
  * Bytes one instance holds for a level of both sets: each set's images as
@@ -62,7 +63,7 @@ export function swdLevelBytes(a: SwdSetSize, b: SwdSetSize, level: number, count
  * so every thread count gives the same numbers.
  */
 export function swdMemoryPlan(a: SwdSetSize | SwdImages, b: SwdSetSize | SwdImages, level: number, countA: number, countB: number, ndir: number, limit = SWD_MEMORY_LIMIT): SwdMemoryPlan | null {
-  const sa = 'data' in a ? sizeOf(a) : a, sb = 'data' in b ? sizeOf(b) : b;
+  const sa = 'data' in a ? swdSetSize(a) : a, sb = 'data' in b ? swdSetSize(b) : b;
   for (const quant of [true, false]) {
     for (const block of SWD_BLOCKS) {
       const bytes = swdLevelBytes(sa, sb, level, countA, countB, ndir, block, quant);

@@ -9,7 +9,7 @@
 // The random parts come from src/util/rng.ts, one stream per level for the
 // directions and per (level, set) for the patch positions, all derived from
 // `seed`. The wasm side (assembly/metrics/swd*.ts) does the rest.
-import { swdLevelDistances, swdMemoryPlan, swdLevelBytes, levelSide, SWD_BLOCKS, SWD_DESC, SWD_NHOOD, SWD_MEMORY_LIMIT, type SwdImages, type SwdMemoryPlan } from '../kernels/swd';
+import { swdLevelDistances, swdMemoryPlan, swdLevelBytes, swdSetSize, levelSide, SWD_BLOCKS, SWD_DESC, SWD_NHOOD, SWD_MEMORY_LIMIT, type SwdImages, type SwdMemoryPlan } from '../kernels/swd';
 import { Rng } from '../util/rng';
 import { MetricsPool, type SwdTask, type WorkerFactory } from './pool';
 import { SampleError, type SampleSet } from './samples';
@@ -88,8 +88,6 @@ function counts(opts: SwdOptions): { per: number; ndir: number } {
   return c;
 }
 
-const setSize = (s: SampleSet) => ({ n: s.n, height: s.height, width: s.width, bytesPerValue: s.data instanceof Uint8Array ? 1 : 4 });
-
 /**
  * Each level's memory plan (kernels/swd.ts swdMemoryPlan: how many
  * directions a pass, and whether the i16 projection's packed descriptors
@@ -100,7 +98,7 @@ const setSize = (s: SampleSet) => ({ n: s.n, height: s.height, width: s.width, b
  */
 export function swdMemoryPlans(a: SampleSet, b: SampleSet, opts: SwdOptions = {}, names: [string, string] = ['samples', 'reference']): SwdMemoryPlan[] {
   const { per, ndir } = counts(opts);
-  const sa = setSize(a), sb = setSize(b);
+  const sa = swdSetSize(a), sb = swdSetSize(b);
   return swdLevels(a.height, a.width).map((lv, l) => {
     const plan = swdMemoryPlan(sa, sb, l, a.n * per, b.n * per, ndir);
     const allowed = opts.memoryLimit ?? Infinity;
