@@ -2,7 +2,9 @@
 // reset() at the start of each top-level call (one image, one batch, one set
 // of pairs), then alloc() for its inputs; kernels allocate their outputs and
 // scratch with heap.alloc as well. Nothing survives a reset: no kernel may
-// keep a pointer in a global across calls.
+// keep a pointer in a global across calls, except keyed to the epoch (a
+// pointer kept with the epoch it was made in is valid while the epoch is
+// the same: until the next reset the bump heap hands out no block twice).
 
 /** The largest block alloc asks the runtime for at once (the stub runtime refuses blocks over 1 GiB). */
 const PIECE: usize = 1 << 29;
@@ -33,9 +35,13 @@ export function alloc(bytes: usize): usize {
   return p;
 }
 
+/** How many resets there have been (see the note at the top). */
+export let epoch: u32 = 0;
+
 /** Frees everything allocated since start. */
 export function reset(): void {
   heap.reset();
+  epoch++;
 }
 
 /** Current memory size in bytes (for the "no growth" tests). */

@@ -8,6 +8,9 @@
 //              and std over the patches' 7x7 pixels (f64, one shifted pass, as
 //              coverage-weighted sums over the level's pixels) into
 //              stats f64 [mean0..2, std0..2], and the level normalised in place.
+//              With lazy = 1 (and patches) out is left unwritten until a
+//              swd_chunk needs it (swd_lazy.ts); the images must then stay
+//              as they are until the level's last swd_chunk (before reset).
 // swd_chunk    for each direction (dirs f32 [ndir][147]): project both sets'
 //              patches, sort, W1 -> out f64 [ndir].
 import { laplacianLevel, pyramidScratchBytes } from './swd_pyramid';
@@ -15,6 +18,7 @@ import { projectBlocks, statsInit, statAt, NH, ROW, DESC, DB, PACK_BYTES, STAT_B
 import { sortKeys, w1Sorted, HIST_BYTES } from './swd_sort';
 import { w1HistRanged, w1HistBytes } from './swd_w1';
 import { planQuant, quantScaleA, quantScaleB, quantNorm, packedBytes, quantDirs, projectQuant, QDB, QBLOCK_BYTES } from './swd_quant';
+import { normalise, lazyBegin, lazyImage, lazyTemp, lazyFinish, lazyDrop, lazyFind, ensureLevel } from './swd_lazy';
 
 export const ERR_DIMS: i32 = -1;
 export const ERR_BOUNDS: i32 = -2;
@@ -29,16 +33,20 @@ function levelSize(s: i32, level: i32): i32 {
   return s;
 }
 
-export function swd_prepare(img: usize, n: i32, h: i32, w: i32, isU8: i32, level: i32, lowpass: i32, offs: usize, count: i32, out: usize, stats: usize): i32 {
+export function swd_prepare(img: usize, n: i32, h: i32, w: i32, isU8: i32, level: i32, lowpass: i32, offs: usize, count: i32, out: usize, stats: usize, lazy: i32): i32 {
   if (n < 1 || h < 1 || w < 1 || level < 0 || level > 24 || count < 0) return ERR_DIMS;
   const hl = levelSize(h, level), wl = levelSize(w, level);
   if (hl < 2 * NH || wl < 2 * NH) return ERR_DIMS; // the level below it is >= 7 px: reflect-101 needs >= 3
   const px = <u64>h * <u64>w * 3, pl = <u64>hl * <u64>wl * 3;
   if (!fits(img, <u64>n * px * (isU8 ? 1 : 4)) || !fits(out, <u64>n * pl * 4) || !fits(offs, <u64>count * 4) || !fits(stats, 48)) return ERR_BOUNDS;
+  lazyDrop(out);
   const scratch = heap.alloc(pyramidScratchBytes(h, w));
   if (!fits(scratch, <u64>pyramidScratchBytes(h, w))) return ERR_BOUNDS;
-  for (let i = 0; i < n; i++) {
-    laplacianLevel(img + <usize>(<u64>i * px * (isU8 ? 1 : 4)), isU8, h, w, level, lowpass, out + <usize>(<u64>i * pl * 4), scratch);
+  const isLazy = lazy != 0 && count > 0;
+  if (!isLazy) {
+    for (let i = 0; i < n; i++) {
+      laplacianLevel(img + <usize>(<u64>i * px * (isU8 ? 1 : 4)), isU8, h, w, level, lowpass, out + <usize>(<u64>i * pl * 4), scratch);
+    }
   }
   if (count == 0) return 0;
   const plane = hl * wl;
@@ -69,16 +77,26 @@ export function swd_prepare(img: usize, n: i32, h: i32, w: i32, isU8: i32, level
     store<i32>(q, at + 1);
   }
   const cnt = <f64>count * <f64>(NH * NH);
+  // lazy: the level image by image in one image's buffer (swd_lazy.ts), image 0 first for the shifts
+  let z: usize = 0, first0 = out;
+  if (isLazy) {
+    const temp = heap.alloc(<usize>pl * 4);
+    if (!fits(temp, <u64>pl * 4)) return ERR_BOUNDS;
+    z = lazyBegin(out, img, n, h, w, isU8, level, lowpass, hl, wl, scratch, temp);
+    first0 = lazyImage(z, 0);
+  }
   // the shifts: the level's first pixel (a value of the data, and the same whatever the patches' order)
-  const s0 = <f64>load<f32>(out), s1 = <f64>load<f32>(out, 4), s2 = <f64>load<f32>(out, 8);
-  coverageSums(first, order, n, plane, wl, hl, grid, out, s0, s1, s2, stats);
+  const s0 = <f64>load<f32>(first0), s1 = <f64>load<f32>(first0, 4), s2 = <f64>load<f32>(first0, 8);
+  coverageSums(first, order, n, plane, wl, hl, grid, out, s0, s1, s2, stats, z);
   const q0 = load<f64>(stats) / cnt, q1 = load<f64>(stats, 8) / cnt, q2 = load<f64>(stats, 16) / cnt;
   const m0 = s0 + q0, m1 = s1 + q1, m2 = s2 + q2;
   const sd0 = Math.sqrt(max(0, load<f64>(stats, 24) / cnt - q0 * q0)), sd1 = Math.sqrt(max(0, load<f64>(stats, 32) / cnt - q1 * q1)), sd2 = Math.sqrt(max(0, load<f64>(stats, 40) / cnt - q2 * q2));
   store<f64>(stats, m0); store<f64>(stats, m1, 8); store<f64>(stats, m2, 16);
   store<f64>(stats, sd0, 24); store<f64>(stats, sd1, 32); store<f64>(stats, sd2, 40);
   // a constant channel keeps scale 1 (its components are all 0 after centring)
-  normalise(out, <usize>n * <usize>pl, <f32>m0, <f32>m1, <f32>m2, <f32>(sd0 > 0 ? 1 / sd0 : 1), <f32>(sd1 > 0 ? 1 / sd1 : 1), <f32>(sd2 > 0 ? 1 / sd2 : 1));
+  const i0 = <f32>(sd0 > 0 ? 1 / sd0 : 1), i1 = <f32>(sd1 > 0 ? 1 / sd1 : 1), i2 = <f32>(sd2 > 0 ? 1 / sd2 : 1);
+  if (isLazy) lazyFinish(z, <f32>m0, <f32>m1, <f32>m2, i0, i1, i2);
+  else normalise(out, <usize>n * <usize>pl, <f32>m0, <f32>m1, <f32>m2, i0, i1, i2);
   return 0;
 }
 
@@ -92,15 +110,16 @@ export function swd_prepare(img: usize, n: i32, h: i32, w: i32, isU8: i32, level
  * row's last pixels. Replaces a two-pass version (mean, then squares about
  * it), which read the level twice.
  */
-function coverageSums(first: usize, order: usize, n: i32, plane: i32, wl: i32, hl: i32, grid: usize, out: usize, s0: f64, s1: f64, s2: f64, dst: usize): void {
+function coverageSums(first: usize, order: usize, n: i32, plane: i32, wl: i32, hl: i32, grid: usize, out: usize, s0: f64, s1: f64, s2: f64, dst: usize, lazy: usize): void {
   const cw = wl + 1, w4 = wl & ~3;
   const sA = f64x2(s0, s1), sB = f64x2(s2, s0), sC = f64x2(s1, s2);
   let pA = f64x2.splat(0), pB = f64x2.splat(0), pC = f64x2.splat(0); // sums of cov d, by channel pair
   let qA = f64x2.splat(0), qB = f64x2.splat(0), qC = f64x2.splat(0); // sums of cov d^2
   let r0: f64 = 0, r1: f64 = 0, r2: f64 = 0, t0: f64 = 0, t1: f64 = 0, t2: f64 = 0; // the scalar pixels'
   for (let im = 0; im < n; im++) {
+    // lazy: every image's level goes through the one-image buffer (image 0 is there already), patches or not (its min and max count)
+    const lv = lazy ? (im == 0 ? lazyTemp(lazy) : lazyImage(lazy, im)) : out + ((<usize>im * <usize>plane * 3) << 2);
     if (!coverage(first, order, im, plane, wl, hl, grid)) continue;
-    const lv = out + ((<usize>im * <usize>plane * 3) << 2);
     for (let y = 0; y < hl; y++) {
       const cr = grid + ((<usize>y * cw) << 2), lr = lv + ((<usize>(y * wl) * 3) << 2);
       for (let x = 0; x < w4; x += 4) {
@@ -167,23 +186,6 @@ function coverage(first: usize, order: usize, im: i32, plane: i32, wl: i32, hl: 
   return true;
 }
 
-/** x = (x - m_c) * inv_c over interleaved RGB floats: three lane patterns, 12 floats per step. */
-function normalise(p: usize, len: usize, m0: f32, m1: f32, m2: f32, i0: f32, i1: f32, i2: f32): void {
-  const ma = f32x4(m0, m1, m2, m0), mb = f32x4(m1, m2, m0, m1), mc = f32x4(m2, m0, m1, m2);
-  const ia = f32x4(i0, i1, i2, i0), ib = f32x4(i1, i2, i0, i1), ic = f32x4(i2, i0, i1, i2);
-  const n12 = len - len % 12;
-  for (let i: usize = 0; i < n12; i += 12) {
-    const q = p + (i << 2);
-    v128.store(q, f32x4.mul(f32x4.sub(v128.load(q), ma), ia));
-    v128.store(q, f32x4.mul(f32x4.sub(v128.load(q, 16), mb), ib), 16);
-    v128.store(q, f32x4.mul(f32x4.sub(v128.load(q, 32), mc), ic), 32);
-  }
-  for (let i = n12; i < len; i++) {
-    const q = p + (i << 2), c = i % 3;
-    store<f32>(q, (load<f32>(q) - (c == 0 ? m0 : c == 1 ? m1 : m2)) * (c == 0 ? i0 : c == 1 ? i1 : i2));
-  }
-}
-
 /** How swd_chunk computes W1: 0 through the bins (swd_w1.ts) where it can, else by sorting; 1 always by sorting. */
 let w1Mode: i32 = 0;
 
@@ -246,8 +248,8 @@ function scratchBytes(ca: i32, cb: i32, block: i32, quant: i32): u64 {
 
 /**
  * Bytes swd_prepare allocates itself for n images of h x w, level `level`
- * and count patches (its pyramid scratch and the patches' bookkeeping, each
- * allocation with the heap's alignment and header), so callers can size a
+ * and count patches (its pyramid scratch, the patches' bookkeeping and, lazy,
+ * one image's level; each allocation with the heap's alignment and header), so callers can size a
  * whole level before they start.
  */
 export function swd_prepare_bytes(n: i32, h: i32, w: i32, level: i32, count: i32): f64 {
@@ -256,6 +258,8 @@ export function swd_prepare_bytes(n: i32, h: i32, w: i32, level: i32, count: i32
   const slack: u64 = 32;
   let b = <u64>pyramidScratchBytes(h, w) + slack;
   if (count > 0) b += ((<u64>n + 1) << 2) + slack + (<u64>count << 2) + slack + ((<u64>(hl + 1) * <u64>(wl + 1)) << 2) + slack;
+  // lazy = 1: one image's level (counted either way)
+  if (count > 0) b += ((<u64>hl * <u64>wl * 3) << 2) + slack;
   return <f64>b;
 }
 
@@ -371,10 +375,12 @@ export function swd_chunk(la: usize, lenA: i32, oa: usize, ca: i32, lb: usize, l
   if (!gA) nua = ca;
   if (!gB) nub = cb;
   const rs = <usize>stride << 2;
+  // lazily prepared levels (swd_lazy.ts): packed from each image's level, or written before a path reads them
+  const zA = lazyFind(la, lenA, rs), zB = lazyFind(lb, lenB, rs);
   // the i16 path: both sets' patches packed once per level (the following chunks of the level take them from the scratch)
   let scA = kept ? keptScaleA : 0, scB = kept ? keptScaleB : 0, qnorm = kept ? keptQnorm : 0;
   if (!kept && projMode == 0 && useQ) {
-    if (planQuant(la, lenA, gA ? ua : oa, nua, pqA, lb, lenB, gB ? ub : ob, nub, pqB, rs)) { scA = quantScaleA; scB = quantScaleB; qnorm = quantNorm; }
+    if (planQuant(la, lenA, gA ? ua : oa, nua, pqA, lb, lenB, gB ? ub : ob, nub, pqB, rs, zA, zB)) { scA = quantScaleA; scB = quantScaleB; qnorm = quantNorm; }
   }
   keptScaleA = scA; keptScaleB = scB; keptQnorm = qnorm; keptMode = projMode; keptBlock = block; keptQuant = useQ;
   for (let s0 = 0; s0 < ndir; s0 += block) {
@@ -389,6 +395,7 @@ export function swd_chunk(la: usize, lenA: i32, oa: usize, ca: i32, lb: usize, l
       projectQuant(pqA, nua, dq, nq, pa, stA, invA);
       projectQuant(pqB, nub, dq, nq, pb, stB, invB);
     } else {
+      ensureLevel(zA); ensureLevel(zB);
       // dirT: nb blocks of [147][12], k-major, the last block zero-padded
       memory.fill(dirT, 0, <usize>nb * <usize>DESC * <usize>DB * 4);
       for (let d = 0; d < ns; d++) {

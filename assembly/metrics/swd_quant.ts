@@ -30,6 +30,7 @@
 // steps of [8 directions][2 components] i16 (32 bytes a step): one v128.load
 // a step feeds 4 directions' pairs, one load32_splat a patch's pair.
 import { NH, ROW, DESC, PATCH_CHUNK, store4, statAt, statTile } from './swd_project';
+import { lazyWritten, lazyMax, lazyPlane, lazyLoad, ensureLevel } from './swd_lazy';
 
 /** Components of a packed descriptor (147 and a zero, so they pair up). */
 const QK: i32 = 148;
@@ -90,10 +91,63 @@ let packN2Max: f64 = 0, packN2Sum: f64 = 0, packAbsSum: f64 = 0, packSum: f64 = 
  * and measures them (packN2Max etc.; the norms exactly, in f64).
  */
 function packQuant(level: usize, stride: usize, offs: usize, count: i32, dst: usize, scale: f64): void {
-  const S = f32x4.splat(<f32>scale), sc = <f32>scale, lo = i16x8.splat(-32767);
-  let n2max: f64 = 0, n2sum: f64 = 0, sa: f64 = 0, s1: f64 = 0;
+  packN2Max = 0; packN2Sum = 0; packAbsSum = 0; packSum = 0;
+  packRange(level, 0, stride, offs, 0, count, dst, scale);
+  padTiles(dst, count);
+}
+
+/**
+ * packQuant from a lazy level (swd_lazy.ts; patches in image order): each
+ * image's normalised level is computed again in one image's buffer and its
+ * patches packed from there; the same values, in the same order.
+ */
+function packLazy(z: usize, stride: usize, offs: usize, count: i32, dst: usize, scale: f64): void {
+  packN2Max = 0; packN2Sum = 0; packAbsSum = 0; packSum = 0;
+  const plane = lazyPlane(z);
+  for (let i = 0; i < count;) {
+    const im = load<i32>(offs + (<usize>i << 2)) / plane;
+    let j = i + 1;
+    while (j < count && load<i32>(offs + (<usize>j << 2)) / plane == im) j++;
+    packRange(lazyLoad(z, im), im * plane, stride, offs, i, j, dst, scale);
+    i = j;
+  }
+  padTiles(dst, count);
+}
+
+/** Whether offs (count of them, floats into a level of plane floats an image) come image by image (packLazy's order). */
+function imageOrder(offs: usize, count: i32, plane: i32): bool {
+  let last = 0;
   for (let i = 0; i < count; i++) {
-    const p = level + (<usize>load<i32>(offs + (<usize>i << 2)) << 2);
+    const im = load<i32>(offs + (<usize>i << 2)) / plane;
+    if (im < last) return false;
+    last = im;
+  }
+  return true;
+}
+
+/** The lazy level to pack from (z, when its patches come in image order and it is not written), else 0 after writing it if lazy. */
+function lazySource(z: usize, offs: usize, count: i32): usize {
+  if (z == 0 || lazyWritten(z)) return 0;
+  if (imageOrder(offs, count, lazyPlane(z))) return z;
+  ensureLevel(z);
+  return 0;
+}
+
+/** Copies of the last packed descriptor up to a multiple of QTILE. */
+function padTiles(dst: usize, count: i32): void {
+  for (let i = count; i % QTILE != 0; i++) memory.copy(dst + <usize>i * QBYTES, dst + <usize>(count - 1) * QBYTES, QBYTES);
+}
+
+/**
+ * Patches i0 <= i < i1 (offsets offs[i] - base floats into level) into dst
+ * [i] (x * scale, rounded to nearest, clamped to +-32767), adding their
+ * measures to packN2Max etc. (the norms exactly, in f64, in patch order).
+ */
+function packRange(level: usize, base: i32, stride: usize, offs: usize, i0: i32, i1: i32, dst: usize, scale: f64): void {
+  const S = f32x4.splat(<f32>scale), sc = <f32>scale, lo = i16x8.splat(-32767);
+  let n2max: f64 = packN2Max, n2sum: f64 = packN2Sum, sa: f64 = packAbsSum, s1: f64 = packSum;
+  for (let i = i0; i < i1; i++) {
+    const p = level + (<usize>(load<i32>(offs + (<usize>i << 2)) - base) << 2);
     const o = dst + <usize>i * QBYTES;
     for (let r = 0; r < NH; r++) {
       const q = p + <usize>r * stride, w = o + <usize>r * (ROW * 2);
@@ -124,7 +178,6 @@ function packQuant(level: usize, stride: usize, offs: usize, count: i32, dst: us
     s1 += <f64>(i32x4.extract_lane(a, 0) + i32x4.extract_lane(a, 1) + i32x4.extract_lane(a, 2) + i32x4.extract_lane(a, 3));
     sa += <f64>(i32x4.extract_lane(b, 0) + i32x4.extract_lane(b, 1) + i32x4.extract_lane(b, 2) + i32x4.extract_lane(b, 3));
   }
-  for (let i = count; i % QTILE != 0; i++) memory.copy(dst + <usize>i * QBYTES, dst + <usize>(count - 1) * QBYTES, QBYTES);
   packN2Max = n2max; packN2Sum = n2sum; packAbsSum = sa; packSum = s1;
 }
 
@@ -180,19 +233,21 @@ export let quantScaleA: f64 = 0, quantScaleB: f64 = 0, quantNorm: f64 = 0;
  * too) the packed values are scaled down in place (rounded twice: at most
  * half a step of each scale).
  */
-export function planQuant(la: usize, lenA: i32, oa: usize, ca: i32, qa: usize, lb: usize, lenB: i32, ob: usize, cb: i32, qb: usize, stride: usize): bool {
+export function planQuant(la: usize, lenA: i32, oa: usize, ca: i32, qa: usize, lb: usize, lenB: i32, ob: usize, cb: i32, qb: usize, stride: usize, zA: usize, zB: usize): bool {
   quantScaleA = 0; quantScaleB = 0; quantNorm = 0;
-  const mA = levelMax(la, lenA), mB = levelMax(lb, lenB);
+  // lazy levels (zA / zB, swd_lazy.ts): packed image by image where they can be, else written first
+  const lzA = lazySource(zA, oa, ca), lzB = lazySource(zB, ob, cb);
+  const mA = lzA ? lazyMax(lzA) : levelMax(la, lenA), mB = lzB ? lazyMax(lzB) : levelMax(lb, lenB);
   if (!isFinite(mA) || !isFinite(mB)) return false;
   const pA = mA > 0 ? QMAX / mA : 1, pB = mB > 0 ? QMAX / mB : 1;
   const nA = <f64>ca * <f64>DESC, nB = <f64>cb * <f64>DESC;
-  packQuant(la, stride, oa, ca, qa, pA);
+  if (lzA) packLazy(lzA, stride, oa, ca, qa, pA); else packQuant(la, stride, oa, ca, qa, pA);
   // the spread test in the packed values' units (|q| <= 32767): their mean absolute deviation >= 32767 / SPREAD_LIMIT.
   // As the range is the whole level's, this also catches patches whose values are small against a value elsewhere
   // in the level (they would round to few or no steps). A level of zeros packs exactly.
   if (mA > 0 && !(SPREAD_LIMIT * (packAbsSum / nA - Math.abs(packSum / nA)) >= QMAX)) return false;
   const xA = Math.sqrt(packN2Max) / pA, rA = Math.sqrt(packN2Sum / <f64>ca) / pA;
-  packQuant(lb, stride, ob, cb, qb, pB);
+  if (lzB) packLazy(lzB, stride, ob, cb, qb, pB); else packQuant(lb, stride, ob, cb, qb, pB);
   if (mB > 0 && !(SPREAD_LIMIT * (packAbsSum / nB - Math.abs(packSum / nB)) >= QMAX)) return false;
   const xB = Math.sqrt(packN2Max) / pB, rB = Math.sqrt(packN2Sum / <f64>cb) / pB;
   const target = Math.sqrt(I32MAX * max(rA > 0 ? xA / rA : 1, rB > 0 ? xB / rB : 1));

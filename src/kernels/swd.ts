@@ -106,7 +106,7 @@ export function swdLevel(s: SwdImages, level: number, lowpass: boolean, offsets?
   const op = wasm.put(offsets ?? new Int32Array(0));
   const lp = wasm.exports.alloc(len * 4) >>> 0;
   const sp = wasm.exports.alloc(48) >>> 0;
-  check('swd_prepare', wasm.exports.swd_prepare(ip, s.n, s.height, s.width, s.data instanceof Uint8Array ? 1 : 0, level, lowpass ? 1 : 0, op, offsets?.length ?? 0, lp, sp));
+  check('swd_prepare', wasm.exports.swd_prepare(ip, s.n, s.height, s.width, s.data instanceof Uint8Array ? 1 : 0, level, lowpass ? 1 : 0, op, offsets?.length ?? 0, lp, sp, 0));
   const st = wasm.f64.slice(sp >>> 3, (sp >>> 3) + 6);
   return { data: wasm.f32.slice(lp >>> 2, (lp >>> 2) + len), height: hl, width: wl, mean: offsets ? [st[0], st[1], st[2]] : [], std: offsets ? [st[3], st[4], st[5]] : [] };
 }
@@ -166,17 +166,15 @@ export function swdLevelDistances(a: SwdImages, b: SwdImages, level: number, low
   const ex = wasm.exports;
   ex.reset();
   const hl = levelSide(a.height, level), wl = levelSide(a.width, level);
-  const prep = (s: SwdImages, offs: Int32Array) => {
-    const ip = wasm.put(s.data), op = wasm.put(offs);
-    const len = s.n * hl * wl * 3;
-    const lp = ex.alloc(len * 4) >>> 0, sp = ex.alloc(48) >>> 0;
-    check('swd_prepare', ex.swd_prepare(ip, s.n, s.height, s.width, s.data instanceof Uint8Array ? 1 : 0, level, lowpass ? 1 : 0, op, offs.length, lp, sp));
-    return { lp, op, len };
-  };
-  const A = prep(a, offsA), B = prep(b, offsB);
+  // as the pool's workers do: the levels allocated last and prepared lazily (never written on the
+  // i16 path, assembly/metrics/swd_lazy.ts), so their pages stay untouched
+  const put = (s: SwdImages, offs: Int32Array) => ({ s, ip: wasm.put(s.data), op: wasm.put(offs), sp: ex.alloc(48) >>> 0, len: s.n * hl * wl * 3, lp: 0, count: offs.length });
+  const A = put(a, offsA), B = put(b, offsB);
   const dp = wasm.put(dirs);
   const sc = ex.alloc(ex.swd_scratch_bytes(offsA.length, offsB.length, p.block, p.quant ? 1 : 0)) >>> 0;
   const out = ex.alloc(ndir * 8) >>> 0;
+  for (const X of [A, B]) X.lp = ex.alloc(X.len * 4) >>> 0;
+  for (const X of [A, B]) check('swd_prepare', ex.swd_prepare(X.ip, X.s.n, X.s.height, X.s.width, X.s.data instanceof Uint8Array ? 1 : 0, level, lowpass ? 1 : 0, X.op, X.count, X.lp, X.sp, 1));
   check('swd_chunk', ex.swd_chunk(A.lp, A.len, A.op, offsA.length, B.lp, B.len, B.op, offsB.length, wl * 3, dp, ndir, sc, out, 0, p.block, p.quant ? 1 : 0));
   return wasm.f64.slice(out >>> 3, (out >>> 3) + ndir);
 }

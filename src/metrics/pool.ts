@@ -69,22 +69,26 @@ listen((msg) => {
       if (msg.offsA || !S.prep || S.prep.level !== msg.level) {
         S.prep = null;
         ex.reset();
-        const prep = (s, offs) => {
+        // the images, offsets and scratch first and the levels last: prepared lazily (the last
+        // argument, assembly/metrics/swd_lazy.ts), a level is not written on the i16 path, so its
+        // pages are never touched (first touches cost), and the next level's scratch lands on this one's
+        const put = (s, offs) => {
           const bytes = new Uint8Array(s.data.buffer, s.data.byteOffset, s.data.byteLength);
           const ip = ex.alloc(bytes.length) >>> 0;
           u8().set(bytes, ip);
           const op = ex.alloc(offs.length * 4) >>> 0;
           new Int32Array(ex.memory.buffer).set(offs, op >>> 2);
-          const len = s.n * msg.hl * msg.wl * 3;
-          const lp = ex.alloc(len * 4) >>> 0, sp = ex.alloc(48) >>> 0;
-          const code = ex.swd_prepare(ip, s.n, S.h, S.w, s.data instanceof Uint8Array ? 1 : 0, msg.level, msg.lowpass ? 1 : 0, op, offs.length, lp, sp);
-          if (code !== 0) throw new Error('swd_prepare failed with code ' + code);
-          return { lp, op, len, count: offs.length };
+          return { s, ip, op, sp: ex.alloc(48) >>> 0, len: s.n * msg.hl * msg.wl * 3, count: offs.length, lp: 0 };
         };
-        const A = prep(S.a, msg.offsA), B = prep(S.b, msg.offsB);
+        const A = put(S.a, msg.offsA), B = put(S.b, msg.offsB);
         const dp = ex.alloc(msg.maxDirs * 147 * 4) >>> 0;
         const sc = ex.alloc(ex.swd_scratch_bytes(A.count, B.count, msg.block, msg.quant ? 1 : 0)) >>> 0;
         const op = ex.alloc(msg.maxDirs * 8) >>> 0;
+        for (const X of [A, B]) X.lp = ex.alloc(X.len * 4) >>> 0;
+        for (const X of [A, B]) {
+          const code = ex.swd_prepare(X.ip, X.s.n, S.h, S.w, X.s.data instanceof Uint8Array ? 1 : 0, msg.level, msg.lowpass ? 1 : 0, X.op, X.count, X.lp, X.sp, 1);
+          if (code !== 0) throw new Error('swd_prepare failed with code ' + code);
+        }
         S.prep = { level: msg.level, A, B, dp, sc, op, stride: msg.wl * 3, chunks: 0, block: msg.block, quant: msg.quant ? 1 : 0 };
       }
       const P = S.prep, ndir = msg.dirs.length / 147;
