@@ -110,6 +110,22 @@ function postSwdSets(wk: WorkerLike, a: SwdImages, b: SwdImages): void {
   wk.postMessage({ type: 'swd-sets', a: { data: a.data, n: a.n }, b: { data: b.data, n: b.n }, h: a.height, w: a.width });
 }
 
+/** Whether this engine can hand a SharedArrayBuffer to workers (Node; a browser page only when cross-origin isolated). */
+const canShare = (): boolean => typeof SharedArrayBuffer === 'function' && (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated !== false;
+
+/**
+ * The image data in a SharedArrayBuffer (as it is if it already is one, or
+ * where memory cannot be shared): one copy on this thread, and none in the
+ * workers, instead of a structured clone per worker (and the pages each
+ * clone touches, see assembly/metrics/swd_lazy.ts).
+ */
+function shared(s: SwdImages): SwdImages {
+  if (!canShare() || s.data.buffer instanceof SharedArrayBuffer) return s;
+  const data = s.data instanceof Uint8Array ? new Uint8Array(new SharedArrayBuffer(s.data.byteLength)) : new Float32Array(new SharedArrayBuffer(s.data.byteLength));
+  data.set(s.data);
+  return { ...s, data };
+}
+
 const heldOf = (a: SwdImages, b: SwdImages) => ({ a: a.data, b: b.data, na: a.n, nb: b.n, h: a.height, w: a.width });
 
 export interface MsssimTask { images: Int32Array; pairs: Int32Array }
@@ -162,11 +178,12 @@ export class MetricsPool {
     const workers: WorkerLike[] = [];
     try {
       for (let t = 0; t < threads; t++) workers.push(f(WORKER_SOURCE));
+      const sets = swdSets && [shared(swdSets[0]), shared(swdSets[1])];
       await Promise.all(workers.map((wk) => new Promise<void>((resolve, reject) => {
         wk.onError(reject);
         wk.onMessage((m) => (m.type === 'ready' ? resolve() : reject(new Error(m.message ?? 'worker failed to start'))));
         wk.postMessage({ type: 'init', module: mod });
-        if (swdSets) postSwdSets(wk, swdSets[0], swdSets[1]);
+        if (sets) postSwdSets(wk, sets[0], sets[1]);
       })));
     } catch {
       // e.g. a Content-Security-Policy without blob: workers: compute on this thread
@@ -236,7 +253,8 @@ export class MetricsPool {
     const S = this.swdHeld, now = heldOf(a, b);
     this.swdHeld = null;
     if (!S || S.a !== now.a || S.b !== now.b || S.na !== now.na || S.nb !== now.nb || S.h !== now.h || S.w !== now.w) {
-      for (const wk of ws) postSwdSets(wk, a, b);
+      const sa = shared(a), sb = shared(b);
+      for (const wk of ws) postSwdSets(wk, sa, sb);
     }
     const held = ws.map(() => -1);
     // only a worker's first task of a level carries the patch positions (it prepares the level then)

@@ -176,6 +176,29 @@ describe('slicedWasserstein', () => {
     expect(tinted.per_level[2]).toBeGreaterThan(1.5 * base.per_level[2]);
   });
 
+  it('the image sets reach the workers as one SharedArrayBuffer copy each (a shared input as it is), with the same values', async () => {
+    const seen: unknown[][] = [];
+    const recording = (src: string) => {
+      const w = workers(src), mine: unknown[] = [];
+      seen.push(mine);
+      return { postMessage: (m: any) => { if (m?.type === 'swd-sets') mine.push(m.a.data, m.b.data); w.postMessage(m); }, onMessage: w.onMessage.bind(w), onError: w.onError.bind(w), terminate: () => w.terminate() };
+    };
+    const a = textures(6, 32, 1), b = { ...textures(5, 32, 2) };
+    const u8 = new Uint8Array(new SharedArrayBuffer(b.data.length));
+    u8.set(Array.from(b.data as Float32Array, (v) => Math.round(v * 255)));
+    const bs: SampleSet = { ...b, data: u8 };
+    const one = await slicedWasserstein(a, bs, { seed: 3, threads: 1 });
+    expect(await slicedWasserstein(a, bs, { seed: 3, threads: 2, workers: recording })).toEqual(one);
+    expect(seen.length).toBe(2);
+    const [[da, db], [ea, eb]] = seen as [Float32Array, Uint8Array][];
+    expect(da.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(da).toBeInstanceOf(Float32Array);
+    expect(Array.from(da)).toEqual(Array.from(a.data));
+    expect(ea).toBe(da); // one copy for both workers
+    expect(db).toBe(u8); // already shared: sent as it is
+    expect(eb).toBe(u8);
+  });
+
   it('the pool starts while the plan is drawn: a plan that throws closes the workers it started', async () => {
     const started: { terminated: boolean }[] = [];
     const counting = (src: string) => {
