@@ -12,12 +12,22 @@ export const SWD_DESC = 147;
 export interface SwdImages { data: Float32Array | Uint8Array; n: number; height: number; width: number }
 
 /**
- * Directions swd_chunk projects a pass, largest first. A smaller block needs
- * less scratch (each set's projections for a block: 4 bytes a patch and
- * direction) and gives the same W1 for every direction: it only changes the
- * order of the work.
+ * Directions swd_chunk can project a pass, largest first. A smaller block
+ * needs less scratch (each set's projections for a block: 4 bytes a patch
+ * and direction) and gives the same W1 for every direction: it only changes
+ * the order of the work.
  */
 export const SWD_BLOCKS: readonly number[] = [72, 48, 24];
+
+/**
+ * The block a level's plan uses (swdMemoryPlan): the smallest. A bigger one
+ * reads the packed descriptors fewer times, but a fresh worker pays more for
+ * the first touch of its larger projection rows (about 2.7 ms a MB on the
+ * machines measured; 49 MB more at 64x64 for 72): the 2-thread 1,000 vs
+ * 1,000 call took 1.97-2.04 s with 24, 2.04-2.15 s with 48 and 2.07-2.18 s
+ * with 72 (6 alternating rounds, 2026-12-02, 2-vCPU AMD EPYC).
+ */
+export const SWD_PLAN_BLOCK = 24;
 
 /** Bytes one WebAssembly instance may use for a level: wasm32's 4 GiB, less 64 MiB for the heap's start and headers. */
 export const SWD_MEMORY_LIMIT = 2 ** 32 - 2 ** 26;
@@ -56,8 +66,8 @@ export function swdLevelBytes(a: SwdSetSize, b: SwdSetSize, level: number, count
 }
 
 /**
- * The plan for a level: the largest block with the i16 projection whose
- * bytes fit `limit`, else the largest block with the f32 projection (which
+ * The plan for a level: SWD_PLAN_BLOCK directions a pass with the i16
+ * projection if its bytes fit `limit`, else with the f32 projection (which
  * needs no packed descriptors: 592 bytes less a patch pair), else null (the
  * sets are too large for one instance). The plan depends only on the sizes,
  * so every thread count gives the same numbers.
@@ -65,10 +75,8 @@ export function swdLevelBytes(a: SwdSetSize, b: SwdSetSize, level: number, count
 export function swdMemoryPlan(a: SwdSetSize | SwdImages, b: SwdSetSize | SwdImages, level: number, countA: number, countB: number, ndir: number, limit = SWD_MEMORY_LIMIT): SwdMemoryPlan | null {
   const sa = 'data' in a ? swdSetSize(a) : a, sb = 'data' in b ? swdSetSize(b) : b;
   for (const quant of [true, false]) {
-    for (const block of SWD_BLOCKS) {
-      const bytes = swdLevelBytes(sa, sb, level, countA, countB, ndir, block, quant);
-      if (bytes <= limit) return { block, quant, bytes };
-    }
+    const bytes = swdLevelBytes(sa, sb, level, countA, countB, ndir, SWD_PLAN_BLOCK, quant);
+    if (bytes <= limit) return { block: SWD_PLAN_BLOCK, quant, bytes };
   }
   return null;
 }

@@ -9,7 +9,7 @@
 // The random parts come from src/util/rng.ts, one stream per level for the
 // directions and per (level, set) for the patch positions, all derived from
 // `seed`. The wasm side (assembly/metrics/swd*.ts) does the rest.
-import { swdLevelDistances, swdMemoryPlan, swdLevelBytes, swdSetSize, levelSide, SWD_BLOCKS, SWD_DESC, SWD_NHOOD, SWD_MEMORY_LIMIT, type SwdImages, type SwdMemoryPlan } from '../kernels/swd';
+import { swdLevelDistances, swdMemoryPlan, swdLevelBytes, swdSetSize, levelSide, SWD_PLAN_BLOCK, SWD_DESC, SWD_NHOOD, SWD_MEMORY_LIMIT, type SwdImages, type SwdMemoryPlan } from '../kernels/swd';
 import { Rng } from '../util/rng';
 import { MetricsPool, type SwdTask, type WorkerFactory } from './pool';
 import { SampleError, type SampleSet } from './samples';
@@ -107,7 +107,7 @@ export function swdMemoryPlans(a: SampleSet, b: SampleSet, opts: SwdOptions = {}
     }
     if (plan) return plan;
     // the least it could take (f32 projection, smallest block); the need grows about linearly with the images
-    const need = swdLevelBytes(sa, sb, l, a.n * per, b.n * per, ndir, SWD_BLOCKS[SWD_BLOCKS.length - 1], false);
+    const need = swdLevelBytes(sa, sb, l, a.n * per, b.n * per, ndir, SWD_PLAN_BLOCK, false);
     const fit = Math.floor(Math.max(a.n, b.n) * SWD_MEMORY_LIMIT / need);
     throw new SwdError(`SWD: ${a.n} ${names[0]} and ${b.n} ${names[1]} of ${a.width}x${a.height} need ${gib(need)} GiB at the ${lv.width}x${lv.height} level, more than one WebAssembly instance's 4 GiB; score at most about ${fit} images a set (a random subset)`);
   });

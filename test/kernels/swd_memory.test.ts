@@ -6,7 +6,7 @@
 // small set's patches (same offsets, image by image) has K copies of every
 // projection, so each direction's W1 is the small sets' W1 exactly.
 import { describe, it, expect } from 'vitest';
-import { swdProject, swdLevelDistances, swdMemoryPlan, swdLevelBytes, swdProjectionMethod, SWD_BLOCKS, SWD_MEMORY_LIMIT } from '../../src/kernels/swd';
+import { swdProject, swdLevelDistances, swdMemoryPlan, swdLevelBytes, swdProjectionMethod, SWD_BLOCKS, SWD_PLAN_BLOCK, SWD_MEMORY_LIMIT } from '../../src/kernels/swd';
 import { checkSwdSets, swdMemoryPlans, SwdError } from '../../src/metrics/swd';
 import { laplacianPyramidRef, swdLevelRef, type Img } from '../reference/swd';
 import { Rng } from '../../src/util/rng';
@@ -81,7 +81,7 @@ describe('SWD memory plan', () => {
     expect(i16Reused).toEqual(Array.from(swdProject(A, oa, B, ob, w * 3, dirs, { block: 48, quant: true })));
   });
 
-  it('picks the largest block with i16, then smaller blocks, then f32, then null as the limit shrinks; its bytes cover what a level allocates', () => {
+  it('picks the plan block with i16, then with f32, then null as the limit shrinks; its bytes cover what a level allocates under any block', () => {
     const h = 32, w = 32, n = 40, rng = new Rng(9);
     const a = { data: images(n, h, w, 1), n, height: h, width: w }, b = { data: images(n + 5, h, w, 2), n: n + 5, height: h, width: w };
     const ca = n * 128, cb = (n + 5) * 128, ndir = 96;
@@ -89,8 +89,11 @@ describe('SWD memory plan', () => {
     const order: [number, boolean][] = [...SWD_BLOCKS.map((block): [number, boolean] => [block, true]), ...SWD_BLOCKS.map((block): [number, boolean] => [block, false])];
     // each step of the order needs less memory than the one before
     for (let i = 1; i < order.length; i++) expect(bytes(...order[i])).toBeLessThan(bytes(...order[i - 1]));
-    expect(swdMemoryPlan(a, b, 0, ca, cb, ndir)).toEqual({ block: 72, quant: true, bytes: bytes(72, true) });
-    for (const [block, quant] of order) expect(swdMemoryPlan(a, b, 0, ca, cb, ndir, bytes(block, quant))).toEqual({ block, quant, bytes: bytes(block, quant) });
+    expect(SWD_PLAN_BLOCK).toBe(24);
+    expect(swdMemoryPlan(a, b, 0, ca, cb, ndir)).toEqual({ block: 24, quant: true, bytes: bytes(24, true) });
+    expect(swdMemoryPlan(a, b, 0, ca, cb, ndir, bytes(24, true))).toEqual({ block: 24, quant: true, bytes: bytes(24, true) });
+    expect(swdMemoryPlan(a, b, 0, ca, cb, ndir, bytes(24, true) - 1)).toEqual({ block: 24, quant: false, bytes: bytes(24, false) });
+    expect(swdMemoryPlan(a, b, 0, ca, cb, ndir, bytes(24, false))).toEqual({ block: 24, quant: false, bytes: bytes(24, false) });
     expect(swdMemoryPlan(a, b, 0, ca, cb, ndir, bytes(24, false) - 1)).toBeNull();
     // what swdLevelDistances really allocates under each plan: at most the plan's bytes, and within 1% of them
     const ex = metricsWasm().exports;
@@ -110,7 +113,7 @@ describe('SWD memory plan', () => {
     const fake = (n: number, f32 = false): SampleSet => ({ n, height: 64, width: 64, data: f32 ? new Float32Array(0) : new Uint8Array(0) } as unknown as SampleSet);
     // 64x64 u8: the i16 projection up to some thousands of images, then f32, then none
     const plans = (n: number) => swdMemoryPlans(fake(n), fake(n));
-    expect(plans(1000).every((p) => p.block === 72 && p.quant)).toBe(true);
+    expect(plans(1000).every((p) => p.block === 24 && p.quant)).toBe(true);
     expect(plans(16384)[0].quant).toBe(true); // ProGAN's 16,384 images keep the i16 projection
     expect(plans(24000)[0].quant).toBe(false);
     let err: unknown;
@@ -161,8 +164,10 @@ describe('SWD memory plan', () => {
     const dirs = unitDirs(24, rng);
     const ref = swdLevelRef(asImgs(ua, na, h, w).map((im) => laplacianPyramidRef(im, 1)[0]), cA, asImgs(ub, nb, h, w).map((im) => laplacianPyramidRef(im, 1)[0]), cB, dirs.f64);
     const plan = swdMemoryPlan(A, B, 0, oA.length, oB.length, 24)!;
-    expect(plan).toMatchObject({ block: 72, quant: true });
-    const got = swdLevelDistances(A, B, 0, true, oA, oB, dirs.f32);
+    expect(plan).toMatchObject({ block: 24, quant: true });
+    // block 72: a scratch over 1 GiB (the plan's own block, 24, gives the same W1s)
+    const got = swdLevelDistances(A, B, 0, true, oA, oB, dirs.f32, { block: 72, quant: true });
+    expect(Array.from(swdLevelDistances(A, B, 0, true, oA, oB, dirs.f32))).toEqual(Array.from(got));
     for (let d = 0; d < 24; d++) expect(Math.abs(got[d] - ref[d])).toBeLessThan(1e-3 * ref[d]);
     const f32 = swdLevelDistances(A, B, 0, true, oA, oB, dirs.f32, { block: 24, quant: false });
     for (let d = 0; d < 24; d++) expect(Math.abs(f32[d] - ref[d])).toBeLessThan(1e-5 * ref[d]);
