@@ -20,8 +20,10 @@
 // at one of the two, and a NaN anywhere makes it NaN as before.
 //
 // Where the eager level is needed after all (the f32 projection; a set that
-// fails planQuant's spread test; patches not in image order), ensureLevel
-// writes it then, with the same numbers as an eager swd_prepare. A lazy
+// fails planQuant's spread test; patches not in image order, or reaching
+// past their image; a third lazy level in one epoch taking its slot),
+// ensureLevel writes it then, with the same numbers as an eager
+// swd_prepare. A lazy
 // level is valid for the heap's epoch it was made in (common/heap.ts): the
 // images it reads and its buffers stay where they are until the next reset.
 import { laplacianLevel } from './swd_pyramid';
@@ -79,6 +81,8 @@ export function lazyBegin(out: usize, img: usize, n: i32, h: i32, w: i32, isU8: 
   lazyDrop(out);
   const z = TABLE + <usize>nextSlot * SLOT;
   nextSlot = (nextSlot + 1) % SLOTS;
+  // a third lazy level in one epoch: the one whose slot this was is written first (its buffers are still there), so it reads as a level
+  if (load<i32>(z, F_VALID) && load<u32>(z, F_EPOCH) == epoch) ensureLevel(z);
   store<u32>(z, <u32>out, F_OUT); store<u32>(z, <u32>img, F_IMG); store<i32>(z, n, F_N); store<i32>(z, h, F_H); store<i32>(z, w, F_W);
   store<i32>(z, isU8, F_U8); store<i32>(z, level, F_LEVEL); store<i32>(z, lowpass, F_LOW); store<u32>(z, <u32>scratch, F_SCRATCH); store<u32>(z, <u32>temp, F_TEMP);
   store<u32>(z, epoch, F_EPOCH); store<i32>(z, 0, F_DONE); store<i32>(z, 0, F_VALID); store<i32>(z, hl, F_HL); store<i32>(z, wl, F_WL);

@@ -114,21 +114,28 @@ function packLazy(z: usize, stride: usize, offs: usize, count: i32, dst: usize, 
   padTiles(dst, count);
 }
 
-/** Whether offs (count of them, floats into a level of plane floats an image) come image by image (packLazy's order). */
-function imageOrder(offs: usize, count: i32, plane: i32): bool {
+/**
+ * Whether offs (count of them, floats into a level of plane floats an image,
+ * rows `stride` bytes apart) come image by image (packLazy's order) and each
+ * patch lies within its own image (swd_chunk checks them only against the
+ * whole level; a patch reaching into the next image reads the one-image
+ * buffer's neighbour instead, so it takes the written level).
+ */
+function imageWise(offs: usize, count: i32, plane: i32, stride: usize): bool {
+  const span = (NH - 1) * <i32>(stride >> 2) + ROW;
   let last = 0;
   for (let i = 0; i < count; i++) {
-    const im = load<i32>(offs + (<usize>i << 2)) / plane;
-    if (im < last) return false;
+    const off = load<i32>(offs + (<usize>i << 2)), im = off / plane;
+    if (im < last || off - im * plane + span > plane) return false;
     last = im;
   }
   return true;
 }
 
-/** The lazy level to pack from (z, when its patches come in image order and it is not written), else 0 after writing it if lazy. */
-function lazySource(z: usize, offs: usize, count: i32): usize {
+/** The lazy level to pack from (z, when its patches come image by image and it is not written), else 0 after writing it if lazy. */
+function lazySource(z: usize, offs: usize, count: i32, stride: usize): usize {
   if (z == 0 || lazyWritten(z)) return 0;
-  if (imageOrder(offs, count, lazyPlane(z))) return z;
+  if (imageWise(offs, count, lazyPlane(z), stride)) return z;
   ensureLevel(z);
   return 0;
 }
@@ -236,7 +243,7 @@ export let quantScaleA: f64 = 0, quantScaleB: f64 = 0, quantNorm: f64 = 0;
 export function planQuant(la: usize, lenA: i32, oa: usize, ca: i32, qa: usize, lb: usize, lenB: i32, ob: usize, cb: i32, qb: usize, stride: usize, zA: usize, zB: usize): bool {
   quantScaleA = 0; quantScaleB = 0; quantNorm = 0;
   // lazy levels (zA / zB, swd_lazy.ts): packed image by image where they can be, else written first
-  const lzA = lazySource(zA, oa, ca), lzB = lazySource(zB, ob, cb);
+  const lzA = lazySource(zA, oa, ca, stride), lzB = lazySource(zB, ob, cb, stride);
   const mA = lzA ? lazyMax(lzA) : levelMax(la, lenA), mB = lzB ? lazyMax(lzB) : levelMax(lb, lenB);
   if (!isFinite(mA) || !isFinite(mB)) return false;
   const pA = mA > 0 ? QMAX / mA : 1, pB = mB > 0 ? QMAX / mB : 1;

@@ -50,7 +50,7 @@ const SENTINEL = 0x7fc0beef; // a NaN pattern no level value has
  * lazily or not, then swd_chunk in chunks of 24 directions (reuse after the
  * first). Returns the W1s, both sets' stats and whether each level was written.
  */
-function runLevel(a: Set, b: Set, level: number, lowpass: boolean, oa: Int32Array, ob: Int32Array, dirs: Float32Array, lazy: [number, number], preset?: Float32Array[]) {
+function runLevel(a: Set, b: Set, level: number, lowpass: boolean, oa: Int32Array, ob: Int32Array, dirs: Float32Array, lazy: [number, number], preset?: Float32Array[], chunkOb?: Int32Array) {
   const w = metricsWasm(), ex = w.exports;
   ex.reset();
   const hl = side(a.h, level), wl = side(a.w, level), ndir = dirs.length / 147;
@@ -65,8 +65,10 @@ function runLevel(a: Set, b: Set, level: number, lowpass: boolean, oa: Int32Arra
     const code = ex.swd_prepare(x.ip, x.s.n, x.s.h, x.s.w, x.s.data instanceof Uint8Array ? 1 : 0, level, lowpass ? 1 : 0, x.op, x.count, x.lp, x.sp, lazy[i]);
     expect(code).toBe(0);
   });
+  // chunkOb: other offsets of B for swd_chunk than swd_prepare had (its checks are only against the whole level)
+  const obp = chunkOb ? w.put(chunkOb) : X[1].op;
   for (let d0 = 0; d0 < ndir; d0 += 24) {
-    const code = ex.swd_chunk(X[0].lp, X[0].len, X[0].op, X[0].count, X[1].lp, X[1].len, X[1].op, X[1].count, wl * 3, dp + d0 * 588, Math.min(24, ndir - d0), sc, out + d0 * 8, d0 ? 1 : 0, 72, 1);
+    const code = ex.swd_chunk(X[0].lp, X[0].len, X[0].op, X[0].count, X[1].lp, X[1].len, obp, X[1].count, wl * 3, dp + d0 * 588, Math.min(24, ndir - d0), sc, out + d0 * 8, d0 ? 1 : 0, 72, 1);
     expect(code).toBe(0);
   }
   const written = X.map((x) => new Int32Array(ex.memory.buffer, x.lp, x.len).some((v) => v !== SENTINEL));
@@ -75,10 +77,10 @@ function runLevel(a: Set, b: Set, level: number, lowpass: boolean, oa: Int32Arra
 }
 
 /** Eager and lazy on the same inputs: the same W1s and stats, bit for bit (NaN equals NaN here). */
-function same(a: Set, b: Set, level: number, lowpass: boolean, oa: Int32Array, ob: Int32Array, dirs: Float32Array) {
-  const eager = runLevel(a, b, level, lowpass, oa, ob, dirs, [0, 0]);
-  const lazy = runLevel(a, b, level, lowpass, oa, ob, dirs, [1, 1]);
-  const mixed = runLevel(a, b, level, lowpass, oa, ob, dirs, [1, 0]);
+function same(a: Set, b: Set, level: number, lowpass: boolean, oa: Int32Array, ob: Int32Array, dirs: Float32Array, chunkOb?: Int32Array) {
+  const eager = runLevel(a, b, level, lowpass, oa, ob, dirs, [0, 0], undefined, chunkOb);
+  const lazy = runLevel(a, b, level, lowpass, oa, ob, dirs, [1, 1], undefined, chunkOb);
+  const mixed = runLevel(a, b, level, lowpass, oa, ob, dirs, [1, 0], undefined, chunkOb);
   expect(eager.written).toEqual([true, true]);
   expect(lazy.w1).toEqual(eager.w1);
   expect(lazy.stats).toEqual(eager.stats);
@@ -128,6 +130,12 @@ describe('SWD lazy levels', () => {
     for (let i = sh.length - 1; i > 0; i--) { const j = rng.int(i + 1); [sh[i], sh[j]] = [sh[j], sh[i]]; }
     const s = same(A, B, 0, false, sh, ob, dirs);
     expect(s.lazy.written).toEqual([true, false]);
+    // swd_chunk given a patch of B reaching into the next image (inside the level, so it takes it; swd_prepare
+    // refuses such a patch, so these offsets go to swd_chunk only): B's level is written
+    const cross = Int32Array.from(ob);
+    cross[3] = ((0 * 32 + 29) * 32 + 4) * 3; // image 0, row 29: rows 32-35 are image 1's first rows
+    const c = same(A, B, 0, false, oa, ob, dirs, cross);
+    expect(c.lazy.written).toEqual([false, true]);
   });
 
   it('NaN and infinite values give what the eager path gives', () => {
@@ -150,6 +158,26 @@ describe('SWD lazy levels', () => {
     expect(r.ptrs).toEqual(lazyA.ptrs);
     expect(r.w1).toEqual(ofC.w1);
     expect(r.w1).not.toEqual(lazyA.w1);
+  });
+
+  it('more lazy levels in one epoch than it keeps: the oldest is written when its slot is taken', () => {
+    const oa = offsets(A, 0, 40, rng), ob = offsets(B, 0, 40, rng);
+    const eager = runLevel(A, B, 0, false, oa, ob, dirs, [0, 0]);
+    const w = metricsWasm(), ex = w.exports;
+    ex.reset();
+    const prep = (s: Set, o: Int32Array) => {
+      const ip = w.put(s.data), op = w.put(o), sp = ex.alloc(48) >>> 0, len = s.n * 32 * 32 * 3, lp = ex.alloc(len * 4) >>> 0;
+      new Int32Array(ex.memory.buffer, lp, len).fill(SENTINEL);
+      expect(ex.swd_prepare(ip, s.n, 32, 32, 1, 0, 0, op, o.length, lp, sp, 1)).toBe(0);
+      return { op, lp, len, count: o.length };
+    };
+    // A, B, then two more: A's and B's slots are taken, so both are written then
+    const pa = prep(A, oa), pb = prep(B, ob);
+    prep(A, oa); prep(B, ob);
+    expect(new Int32Array(ex.memory.buffer, pa.lp, pa.len).some((v) => v !== SENTINEL)).toBe(true);
+    const dp = w.put(dirs), sc = ex.alloc(ex.swd_scratch_bytes(oa.length, ob.length, 24, 1)) >>> 0, out = ex.alloc(60 * 8) >>> 0;
+    expect(ex.swd_chunk(pa.lp, pa.len, pa.op, pa.count, pb.lp, pb.len, pb.op, pb.count, 32 * 3, dp, 60, sc, out, 0, 24, 1)).toBe(0);
+    expect(Array.from(new Float64Array(ex.memory.buffer, out, 60))).toEqual(eager.w1);
   });
 
   it('swdLevelDistances (lazy, levels allocated last) gives the eager values', () => {
