@@ -32,14 +32,15 @@ describe('pointers above 2 GiB (metrics module)', () => {
     wasm.exports.reset();
   });
 
+  // No time limit here but the suite's (testTimeout, for a hang): this copies 2 GiB into fresh
+  // wasm pages, whose first touch alone takes 5-6 s on a VM where it costs ~2.7 ms a MB, and a
+  // 20 s bound that once stood here failed at 23 s on such a machine with nothing wrong.
   it('dotMatrix (cross-Gram) with its output above 2 GiB', () => {
-    const t0 = performance.now();
     const g = dotMatrix(a, 2, d, b, 2);
     expect(metricsWasm().exports.memoryBytes() >>> 0).toBeGreaterThan(GiB2);
     const want = [dot(a, 0, b, 0), dot(a, 0, b, 1), dot(a, 1, b, 0), dot(a, 1, b, 1)];
     expect(want).toEqual([10, 10, -14, -8]);
     expect(Array.from(g)).toEqual(want);
-    expect(performance.now() - t0).toBeLessThan(20_000);
   });
 
   it('nearest (kNN) with its outputs above 2 GiB', () => {
